@@ -1,0 +1,84 @@
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createExpressMiddleware } from '@trpc/server/adapters/express';
+import express, { type ErrorRequestHandler } from 'express';
+import { pinoHttp } from 'pino-http';
+import { createContextFactory, type AppDeps } from './context.js';
+import { AppError, HTTP_STATUS } from './errors.js';
+import { appRouter } from './routers/_app.js';
+
+export const CLIENT_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/client');
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** Builds the Express app without listening, so tests can mount it on an ephemeral port. */
+export function createApp(deps: AppDeps, options: { serveClient?: boolean } = {}) {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+
+  app.use(
+    pinoHttp({
+      logger: deps.log,
+      // Reuse a well-formed upstream request id so a request can be followed across the load balancer.
+      genReqId: (req, res) => {
+        const incoming = req.headers['x-request-id'];
+        const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      // Only the path: query strings may carry search terms (emails) or, on the hosted flow, tokens.
+      serializers: {
+        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split('?')[0] }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+      autoLogging: { ignore: (req) => req.url === '/healthz' },
+    }),
+  );
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok', database: deps.database.kind });
+  });
+
+  app.use(
+    '/trpc',
+    createExpressMiddleware({
+      router: appRouter,
+      createContext: createContextFactory(deps),
+      maxBodySize: 256 * 1024,
+      onError: ({ error, path: procedure, ctx }) => {
+        if (error.code === 'INTERNAL_SERVER_ERROR') {
+          (ctx?.log ?? deps.log).error({ err: error.cause ?? error, procedure }, 'procedure failed');
+        }
+      },
+    }),
+  );
+
+  app.use('/api', (_req, res) => {
+    res.status(404).json({ errors: [{ title: 'Not found' }] });
+  });
+
+  if (options.serveClient !== false && fs.existsSync(path.join(CLIENT_DIST, 'index.html'))) {
+    app.use(express.static(CLIENT_DIST, { index: false, maxAge: '1h' }));
+    // Client-side routes: every other GET gets the single page.
+    app.get('/{*splat}', (_req, res) => {
+      res.setHeader('Cache-Control', 'no-cache');
+      res.sendFile(path.join(CLIENT_DIST, 'index.html'));
+    });
+  }
+
+  const onError: ErrorRequestHandler = (err: unknown, req, res, _next) => {
+    if (err instanceof AppError) {
+      res.status(HTTP_STATUS[err.code]).json({ errors: [{ title: err.message }] });
+      return;
+    }
+    const status = typeof err === 'object' && err !== null && 'status' in err && typeof err.status === 'number' ? err.status : 500;
+    if (status >= 500) req.log.error({ err }, 'request failed');
+    res.status(status).json({ errors: [{ title: status >= 500 ? 'Internal error' : 'Bad request' }] });
+  };
+  app.use(onError);
+  return app;
+}

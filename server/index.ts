@@ -1,0 +1,45 @@
+import { createServer } from 'node:http';
+import { createApp } from './app.js';
+import { loadConfig } from './config.js';
+import { openDatabase } from './db/index.js';
+import { migrate } from './db/migrate.js';
+import { createLogger } from './logger.js';
+import { startSweeper } from './providers/local/sweeper-loop.js';
+import { isEmpty, seedWorld } from './seed/world.js';
+
+const config = loadConfig();
+const log = createLogger(config.logLevel);
+
+const database = await openDatabase(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir });
+const applied = await migrate(database);
+if (applied.length > 0) log.info({ applied }, 'migrations applied');
+
+if (database.kind === 'pglite' && (await isEmpty(database.db))) {
+  log.info({ inquiries: config.seedInquiries }, 'empty embedded database: seeding demo data');
+  const summary = await seedWorld(database, { inquiries: config.seedInquiries, seed: 1 });
+  log.info(summary, 'demo data seeded');
+}
+
+const deps = { database, config, log, now: () => new Date() };
+const stopSweeper = config.inquiryProvider === 'local' ? startSweeper(deps) : () => undefined;
+const app = createApp(deps);
+const server = createServer(app);
+
+server.listen(config.port, () => {
+  const where = database.kind === 'pglite' ? `embedded database in ${config.dataDir}` : 'PostgreSQL';
+  // Printed plainly (not as JSON) for the person who just typed npm start.
+  process.stdout.write(`\nInquiry Desk is running at ${config.publicUrl}  (${where})\n\n`);
+});
+
+let closing = false;
+async function shutdown(signal: string) {
+  if (closing) return;
+  closing = true;
+  log.info({ signal }, 'shutting down');
+  stopSweeper();
+  server.close();
+  await database.close();
+  process.exit(0);
+}
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));

@@ -1,0 +1,234 @@
+import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
+import type { DB } from '../db/schema.js';
+
+/** Anything that runs queries: the database or a transaction. */
+export type Executor = Kysely<DB>;
+
+export type SortColumn = 'created_at' | 'expires_at' | 'updated_at';
+
+/** A fully resolved list query: every set is explicit, nothing left to interpret. */
+export interface ListPlan {
+  statuses: readonly string[] | null;
+  versionIds: readonly string[] | null;
+  customerId: string | null;
+  search: { id: string | null; text: string | null } | null;
+  expiresAfter: Date | null; // expires_at > value
+  expiresAtOrBefore: Date | null; // expires_at <= value
+  /** The "expired" filter: status expired, or open but past its expiry and not yet swept. */
+  expiredAsOf: Date | null;
+  noLiveSessionAt: Date | null;
+  noSuccessor: boolean;
+  createdAfter: Date | null;
+  createdBefore: Date | null;
+  sort: SortColumn;
+  order: 'asc' | 'desc';
+  after: { value: Date; id: string } | null;
+  limit: number;
+  now: Date;
+}
+
+export interface ListRow {
+  id: string;
+  status: string;
+  reference_id: string | null;
+  template_id: string;
+  template_name: string;
+  version_id: string;
+  version_number: number;
+  latest_version_number: number;
+  customer_id: string | null;
+  created_at: Date;
+  updated_at: Date;
+  expires_at: Date;
+  live_session_count: number;
+}
+
+/**
+ * Several `status = ANY(...)` or `version_id = ANY(...)` values cannot walk one composite index in order, so the
+ * list is a UNION ALL of one keyset walk per (status, version) pair, each on its own index and each stopping
+ * after `limit` rows, merged by the outer ORDER BY. Past this many branches the larger set becomes a filter.
+ */
+const MAX_BRANCHES = 48;
+
+function liveSession(now: Date, inquiryId: Expression<string>) {
+  return sql<SqlBool>`exists (select 1 from inquiry_sessions s where s.inquiry_id = ${inquiryId}
+    and s.expired_at is null and s.revoked_at is null and s.expires_at > ${now})`;
+}
+
+/** Every predicate of the plan except the branch equalities and the keyset position. */
+function filters(plan: ListPlan, branch: { status: string | null; versionId: string | null }) {
+  const parts: ReturnType<typeof sql<SqlBool>>[] = [];
+  if (branch.status !== null) parts.push(sql<SqlBool>`i.status = ${branch.status}`);
+  else if (plan.statuses) parts.push(sql<SqlBool>`i.status in (${sql.join(plan.statuses)})`);
+  if (branch.versionId !== null) parts.push(sql<SqlBool>`i.version_id = ${branch.versionId}`);
+  else if (plan.versionIds) parts.push(sql<SqlBool>`i.version_id in (${sql.join(plan.versionIds)})`);
+  if (plan.customerId) parts.push(sql<SqlBool>`i.customer_id = ${plan.customerId}`);
+  if (plan.search) {
+    const { id, text } = plan.search;
+    const alternatives: ReturnType<typeof sql<SqlBool>>[] = [];
+    if (id) alternatives.push(sql<SqlBool>`i.id = ${id}`);
+    if (text) {
+      alternatives.push(sql<SqlBool>`i.reference_id = ${text}`);
+      alternatives.push(sql<SqlBool>`i.email_normalized = ${text.toLowerCase()}`);
+    }
+    parts.push(sql<SqlBool>`(${sql.join(alternatives, sql` or `)})`);
+  }
+  if (plan.expiresAfter) parts.push(sql<SqlBool>`i.expires_at > ${plan.expiresAfter}`);
+  if (plan.expiresAtOrBefore) parts.push(sql<SqlBool>`i.expires_at <= ${plan.expiresAtOrBefore}`);
+  if (plan.expiredAsOf) {
+    parts.push(sql<SqlBool>`(i.status = 'expired' or (i.status in ('created', 'pending') and i.expires_at <= ${plan.expiredAsOf}))`);
+  }
+  if (plan.noLiveSessionAt) parts.push(sql<SqlBool>`not ${liveSession(plan.noLiveSessionAt, sql.ref('i.id'))}`);
+  if (plan.noSuccessor) parts.push(sql<SqlBool>`not exists (select 1 from inquiries succ where succ.predecessor_id = i.id)`);
+  if (plan.createdAfter) parts.push(sql<SqlBool>`i.created_at >= ${plan.createdAfter}`);
+  if (plan.createdBefore) parts.push(sql<SqlBool>`i.created_at <= ${plan.createdBefore}`);
+  return parts;
+}
+
+function where(parts: ReturnType<typeof sql<SqlBool>>[]) {
+  return parts.length === 0 ? sql`` : sql`where ${sql.join(parts, sql` and `)}`;
+}
+
+function branches(plan: ListPlan): { status: string | null; versionId: string | null }[] {
+  // A search hits a handful of rows through its own indexes; branching would only multiply work.
+  if (plan.search) return [{ status: null, versionId: null }];
+  let statuses: (string | null)[] = plan.statuses ? [...plan.statuses] : [null];
+  let versions: (string | null)[] = plan.versionIds ? [...plan.versionIds] : [null];
+  if (statuses.length * versions.length > MAX_BRANCHES) {
+    if (versions.length >= statuses.length) versions = [null];
+    else statuses = [null];
+    if (statuses.length * versions.length > MAX_BRANCHES) {
+      statuses = [null];
+      versions = [null];
+    }
+  }
+  return statuses.flatMap((status) => versions.map((versionId) => ({ status, versionId })));
+}
+
+export async function listInquiries(db: Executor, plan: ListPlan): Promise<ListRow[]> {
+  const col = sql.ref(`i.${plan.sort}`);
+  const dir = plan.order === 'asc' ? sql`asc` : sql`desc`;
+  const keyset = plan.after
+    ? plan.order === 'asc'
+      ? sql<SqlBool>`(${col}, i.id) > (${plan.after.value}, ${plan.after.id})`
+      : sql<SqlBool>`(${col}, i.id) < (${plan.after.value}, ${plan.after.id})`
+    : null;
+  const take = plan.limit + 1; // one extra row tells whether there is a next page
+
+  const parts = branches(plan).map((branch) => {
+    const conditions = filters(plan, branch);
+    if (keyset) conditions.push(keyset);
+    return sql`(select i.id, i.status, i.reference_id, i.template_id, i.version_id, i.version_number, i.customer_id,
+        i.created_at, i.updated_at, i.expires_at
+      from inquiries i ${where(conditions)}
+      order by ${col} ${dir}, i.id ${dir} limit ${take})`;
+  });
+  const outerCol = sql.ref(`page.${plan.sort}`);
+  const result = await sql<ListRow>`
+    select page.*, t.name as template_name, t.latest_version_number,
+      (select count(*) from inquiry_sessions s where s.inquiry_id = page.id
+        and s.expired_at is null and s.revoked_at is null and s.expires_at > ${plan.now})::int as live_session_count
+    from (
+      select * from (${sql.join(parts, sql` union all `)}) branch_union
+      order by ${outerCol} ${dir}, id ${dir} limit ${take}
+    ) page
+    join templates t on t.id = page.template_id
+    order by ${outerCol} ${dir}, page.id ${dir}`.execute(db);
+  return result.rows;
+}
+
+/**
+ * Counts matching rows, stopping at `cap` so a broad filter never scans millions of rows. Returns null when
+ * the cap was reached: the caller then asks the planner for an estimate instead.
+ */
+export async function countInquiriesUpTo(db: Executor, plan: ListPlan, cap: number): Promise<number | null> {
+  const conditions = filters(plan, { status: null, versionId: null });
+  const result = await sql<{ n: number }>`
+    select count(*)::int as n from (select 1 from inquiries i ${where(conditions)} limit ${cap + 1}) capped`.execute(db);
+  const n = result.rows[0]?.n ?? 0;
+  return n > cap ? null : n;
+}
+
+/** The planner's row estimate for the filter: instant, approximate, and labelled as such by the caller. */
+export async function estimateInquiries(db: Executor, plan: ListPlan): Promise<number> {
+  const conditions = filters(plan, { status: null, versionId: null });
+  const result = await sql<{ 'QUERY PLAN': unknown }>`explain (format json) select 1 from inquiries i ${where(conditions)}`.execute(db);
+  const raw = result.rows[0]?.['QUERY PLAN'];
+  const parsed = (typeof raw === 'string' ? JSON.parse(raw) : raw) as [{ Plan: { 'Plan Rows': number } }];
+  return Math.round(parsed[0].Plan['Plan Rows']);
+}
+
+export function findInquiry(db: Executor, id: string) {
+  return db
+    .selectFrom('inquiries as i')
+    .innerJoin('templates as t', 't.id', 'i.template_id')
+    .innerJoin('template_versions as v', 'v.id', 'i.version_id')
+    .leftJoin('customers as c', 'c.id', 'i.customer_id')
+    .leftJoin('policy_revisions as p', 'p.id', 'i.policy_revision_id')
+    .selectAll('i')
+    .select([
+      't.name as template_name',
+      't.latest_version_id',
+      't.latest_version_number',
+      'v.published_at as version_published_at',
+      'c.name as customer_name',
+      'p.after_create_minutes',
+      'p.after_start_minutes',
+      'p.after_resume_minutes',
+      'p.one_time_link_minutes',
+    ])
+    .where('i.id', '=', id)
+    .executeTakeFirst();
+}
+
+export function listSessions(db: Executor, inquiryId: string) {
+  return db.selectFrom('inquiry_sessions').selectAll().where('inquiry_id', '=', inquiryId).orderBy('created_at', 'desc').limit(200).execute();
+}
+
+export function listEvents(db: Executor, inquiryId: string) {
+  return db.selectFrom('inquiry_events').selectAll().where('inquiry_id', '=', inquiryId).orderBy('occurred_at').orderBy('id').limit(500).execute();
+}
+
+export function findSuccessor(db: Executor, inquiryId: string) {
+  return db.selectFrom('inquiries').select(['id', 'status']).where('predecessor_id', '=', inquiryId).executeTakeFirst();
+}
+
+export function findStatus(db: Executor, inquiryId: string) {
+  return db.selectFrom('inquiries').select(['id', 'status']).where('id', '=', inquiryId).executeTakeFirst();
+}
+
+export interface OverviewCounts {
+  byStatus: { status: string; count: number }[];
+  exact: boolean;
+}
+
+/** Exact counts by status on small tables; the planner's statistics on large ones (a full count costs ~20 ms per status at 1M rows). */
+export async function countByStatus(db: Executor, exactUpTo: number): Promise<OverviewCounts> {
+  const size = await sql<{ n: number }>`select greatest(reltuples, 0)::int8 as n from pg_class where relname = 'inquiries'`.execute(db);
+  const estimatedRows = size.rows[0]?.n ?? 0;
+  if (estimatedRows <= exactUpTo) {
+    const rows = await sql<{ status: string; count: number }>`select status, count(*)::int as count from inquiries group by status order by status`.execute(db);
+    return { byStatus: rows.rows, exact: true };
+  }
+  const stats = await sql<{ vals: string; freqs: number[] }>`
+    select most_common_vals::text as vals, most_common_freqs as freqs
+    from pg_stats where tablename = 'inquiries' and attname = 'status'`.execute(db);
+  const row = stats.rows[0];
+  if (!row) return { byStatus: [], exact: false };
+  const values = row.vals.replace(/^\{|\}$/g, '').split(',').map((v) => v.replace(/^"|"$/g, ''));
+  return {
+    byStatus: values.map((status, i) => ({ status, count: Math.round((row.freqs[i] ?? 0) * estimatedRows) })).sort((a, b) => a.status.localeCompare(b.status)),
+    exact: false,
+  };
+}
+
+export async function countOpen(db: Executor, now: Date) {
+  const result = await sql<{ expiring: number; outdated: number; stuck: number }>`
+    select
+      count(*) filter (where i.expires_at > ${now} and i.expires_at <= ${new Date(now.getTime() + 86_400_000)})::int as expiring,
+      count(*) filter (where i.version_number < t.latest_version_number)::int as outdated,
+      count(*) filter (where i.status = 'pending' and i.expires_at > ${now} and not ${liveSession(now, sql.ref('i.id'))})::int as stuck
+    from inquiries i join templates t on t.id = i.template_id
+    where i.status in ('created', 'pending')`.execute(db);
+  return result.rows[0] ?? { expiring: 0, outdated: 0, stuck: 0 };
+}

@@ -1,0 +1,237 @@
+import { AppError } from '../errors.js';
+import type { AppDeps } from '../context.js';
+import * as repo from '../repositories/inquiries.js';
+import * as templatesRepo from '../repositories/templates.js';
+import {
+  INQUIRY_ID_PATTERN,
+  type ExpiryFilter,
+  type InquiryDetail,
+  type InquiryListItem,
+  type InquiryListOutput,
+  type InquiryListQuery,
+  type Overview,
+  type QuickView,
+  type SortField,
+} from '../../shared/inquiries.js';
+import { OPEN_STATUSES, type Status } from '../../shared/statuses.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import { diagnose } from './diagnosis.js';
+import { maskFields } from './pii.js';
+
+/** Up to this many matches `total` is exact; above it, the planner's estimate (marked `totalExact: false`). */
+export const TOTAL_EXACT_CAP = 10_000;
+/** Status counts on the overview are exact up to this table size, estimated from statistics above it. */
+const OVERVIEW_EXACT_ROWS = 200_000;
+
+const SORT_COLUMNS: Record<SortField, repo.SortColumn> = {
+  createdAt: 'created_at',
+  expiresAt: 'expires_at',
+  updatedAt: 'updated_at',
+};
+
+const HOUR = 3_600_000;
+const EXPIRY_WINDOWS: Record<Exclude<ExpiryFilter, 'expired' | 'live'>, number> = {
+  within_1h: HOUR,
+  within_24h: 24 * HOUR,
+  within_7d: 7 * 24 * HOUR,
+};
+
+/** What each quick view means, as filters. Explicit filters given with a quick view narrow it further. */
+const QUICK_VIEW_FILTERS: Record<QuickView, Partial<InquiryListQuery>> = {
+  // Started, not expired, and no live session: the end user cannot get back in on their own.
+  stuck: { status: ['pending'], expiry: 'live', noLiveSession: true },
+  expiring_24h: { expiry: 'within_24h' },
+  outdated: { status: ['created', 'pending', 'expired'], versionState: 'outdated' },
+  // Expired and not already replaced by a successor: resuming would hand access back.
+  expired_resumable: { status: ['expired'] },
+};
+
+function intersect<T>(a: readonly T[] | null, b: readonly T[] | null): T[] | null {
+  if (a === null) return b === null ? null : [...b];
+  if (b === null) return [...a];
+  return a.filter((x) => b.includes(x));
+}
+
+type VersionCatalog = Awaited<ReturnType<typeof templatesRepo.listVersions>>;
+
+function resolveVersions(query: InquiryListQuery, catalog: VersionCatalog): string[] | null {
+  if (!query.templateId && !query.versionState) return null;
+  return catalog
+    .filter((v) => !query.templateId || v.template_id === query.templateId)
+    .filter((v) => {
+      if (!query.versionState) return true;
+      const isLatest = v.id === v.latest_version_id;
+      return query.versionState === 'latest' ? isLatest : !isLatest;
+    })
+    .map((v) => v.id);
+}
+
+/** Turns the user's filters into an explicit plan; null when they can match nothing (no query needed). */
+export function planList(query: InquiryListQuery, catalog: VersionCatalog, now: Date): repo.ListPlan | null {
+  const preset = query.quickView ? QUICK_VIEW_FILTERS[query.quickView] : {};
+  const expiry = query.expiry ?? preset.expiry ?? null;
+  const versionState = query.versionState ?? preset.versionState;
+  const effective: InquiryListQuery = { ...query, ...(versionState ? { versionState } : {}) };
+
+  let statuses: Status[] | null = intersect(query.status ?? null, preset.status ?? null);
+  let expiresAfter: Date | null = null;
+  let expiresAtOrBefore: Date | null = null;
+  let expiredAsOf: Date | null = null;
+  if (expiry === 'expired') {
+    statuses = intersect(statuses, ['expired', ...OPEN_STATUSES]);
+    expiredAsOf = now;
+  } else if (expiry === 'live') {
+    statuses = intersect(statuses, OPEN_STATUSES);
+    expiresAfter = now;
+  } else if (expiry) {
+    statuses = intersect(statuses, OPEN_STATUSES);
+    expiresAfter = now;
+    expiresAtOrBefore = new Date(now.getTime() + EXPIRY_WINDOWS[expiry]);
+  }
+  if (statuses && statuses.length === 0) return null;
+
+  const versionIds = resolveVersions(effective, catalog);
+  if (versionIds && versionIds.length === 0) return null;
+
+  let search: repo.ListPlan['search'] = null;
+  if (query.search) {
+    const term = query.search;
+    search = { id: INQUIRY_ID_PATTERN.test(term) ? term : null, text: INQUIRY_ID_PATTERN.test(term) ? null : term };
+  }
+
+  return {
+    statuses,
+    versionIds,
+    customerId: query.customerId ?? null,
+    search,
+    expiresAfter,
+    expiresAtOrBefore,
+    expiredAsOf,
+    noLiveSessionAt: (query.noLiveSession ?? preset.noLiveSession) ? now : null,
+    noSuccessor: query.quickView === 'expired_resumable',
+    createdAfter: query.createdAfter ?? null,
+    createdBefore: query.createdBefore ?? null,
+    sort: SORT_COLUMNS[query.sort],
+    order: query.order,
+    after: query.cursor ? decodeCursor(query.cursor, query.sort, query.order) : null,
+    limit: query.limit,
+    now,
+  };
+}
+
+function toListItem(row: repo.ListRow): InquiryListItem {
+  return {
+    id: row.id,
+    status: row.status,
+    referenceId: row.reference_id,
+    templateId: row.template_id,
+    templateName: row.template_name,
+    versionId: row.version_id,
+    versionNumber: row.version_number,
+    latestVersionNumber: row.latest_version_number,
+    isOutdated: row.version_number < row.latest_version_number,
+    customerId: row.customer_id,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    expiresAt: row.expires_at,
+    liveSessionCount: row.live_session_count,
+  };
+}
+
+export async function listInquiries(deps: AppDeps, query: InquiryListQuery): Promise<InquiryListOutput> {
+  const { db } = deps.database;
+  const catalog = await templatesRepo.listVersions(db);
+  const plan = planList(query, catalog, deps.now());
+  if (!plan) return { items: [], nextCursor: null, total: 0, totalExact: true };
+
+  const rows = await repo.listInquiries(db, plan);
+  const page = rows.slice(0, plan.limit);
+  const last = page.at(-1);
+  const nextCursor =
+    rows.length > plan.limit && last
+      ? encodeCursor({ sort: query.sort, order: query.order, value: last[plan.sort], id: last.id })
+      : null;
+
+  let total: number;
+  let totalExact: boolean;
+  if (!plan.after && !nextCursor) {
+    // The whole result is on this page: its length is the exact total, for free.
+    total = page.length;
+    totalExact = true;
+  } else {
+    const counted = await repo.countInquiriesUpTo(db, plan, TOTAL_EXACT_CAP);
+    totalExact = counted !== null;
+    total = counted ?? Math.max(await repo.estimateInquiries(db, plan), TOTAL_EXACT_CAP + 1);
+  }
+  return { items: page.map(toListItem), nextCursor, total, totalExact };
+}
+
+export async function getInquiry(deps: AppDeps, id: string): Promise<InquiryDetail> {
+  const { db } = deps.database;
+  const row = await repo.findInquiry(db, id);
+  if (!row) throw new AppError('NOT_FOUND', `No inquiry ${id}. Check the id, or search by reference id or email.`);
+  const now = deps.now();
+  const [sessions, events, successor, predecessor] = await Promise.all([
+    repo.listSessions(db, id),
+    repo.listEvents(db, id),
+    repo.findSuccessor(db, id),
+    row.predecessor_id ? repo.findStatus(db, row.predecessor_id) : Promise.resolve(undefined),
+  ]);
+  const sessionDtos = sessions.map((s) => ({
+    id: s.id,
+    createdAt: s.created_at,
+    expiresAt: s.expires_at,
+    startedAt: s.started_at,
+    expiredAt: s.expired_at,
+    revokedAt: s.revoked_at,
+    issuedByType: s.issued_by_type,
+    state: s.revoked_at ? ('revoked' as const) : s.expired_at || s.expires_at <= now ? ('expired' as const) : ('live' as const),
+  }));
+  const base = toListItem({
+    ...row,
+    live_session_count: sessionDtos.filter((s) => s.state === 'live').length,
+  });
+  const detail: Omit<InquiryDetail, 'diagnosis'> = {
+    ...base,
+    kind: row.kind,
+    accountId: row.account_id,
+    customerName: row.customer_name,
+    latestVersionId: row.latest_version_id,
+    versionsBehind: Math.max(0, row.latest_version_number - row.version_number),
+    versionPublishedAt: row.version_published_at,
+    startedAt: row.started_at,
+    completedAt: row.completed_at,
+    failedAt: row.failed_at,
+    decisionedAt: row.decisioned_at,
+    expiredAt: row.expired_at,
+    fields: maskFields(row.fields),
+    policy:
+      row.policy_revision_id !== null && row.after_create_minutes !== null && row.after_resume_minutes !== null && row.one_time_link_minutes !== null
+        ? {
+            revisionId: row.policy_revision_id,
+            afterCreateMinutes: row.after_create_minutes,
+            afterStartMinutes: row.after_start_minutes,
+            afterResumeMinutes: row.after_resume_minutes,
+            oneTimeLinkMinutes: row.one_time_link_minutes,
+          }
+        : null,
+    sessions: sessionDtos,
+    timeline: events.map((e) => ({ id: e.id, occurredAt: e.occurred_at, kind: e.kind, detail: e.detail })),
+    predecessor: predecessor ?? null,
+    successor: successor ?? null,
+  };
+  return { ...detail, diagnosis: diagnose(detail, now) };
+}
+
+export async function getOverview(deps: AppDeps): Promise<Overview> {
+  const { db } = deps.database;
+  const now = deps.now();
+  const [byStatus, open] = await Promise.all([repo.countByStatus(db, OVERVIEW_EXACT_ROWS), repo.countOpen(db, now)]);
+  return {
+    byStatus: byStatus.byStatus,
+    expiringWithin24h: open.expiring,
+    openOnOutdatedVersion: open.outdated,
+    stuck: open.stuck,
+    countsExact: byStatus.exact,
+  };
+}
