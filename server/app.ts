@@ -5,8 +5,12 @@ import { fileURLToPath } from 'node:url';
 import { createExpressMiddleware } from '@trpc/server/adapters/express';
 import express, { type ErrorRequestHandler } from 'express';
 import { pinoHttp } from 'pino-http';
+import { csrfProtection } from './auth/csrf.js';
+import { authRoutes } from './auth/routes.js';
+import { securityHeaders } from './auth/security-headers.js';
 import { createContextFactory, type AppDeps } from './context.js';
 import { AppError, HTTP_STATUS } from './errors.js';
+import { createHostedFlowRouter } from './hosted-flow/index.js';
 import { appRouter } from './routers/_app.js';
 
 export const CLIENT_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/client');
@@ -17,7 +21,7 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 export function createApp(deps: AppDeps, options: { serveClient?: boolean } = {}) {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', deps.config.trustProxy);
 
   app.use(
     pinoHttp({
@@ -39,9 +43,22 @@ export function createApp(deps: AppDeps, options: { serveClient?: boolean } = {}
     }),
   );
 
+  app.use(securityHeaders({ publicUrl: deps.config.publicUrl, oidcIssuer: deps.config.auth.oidc?.issuer ?? null }));
+  // Cross-site request forgery: state-changing requests must come from the console itself (server/auth/csrf.ts).
+  const csrf = csrfProtection(deps.config.publicUrl);
+  app.use('/trpc', csrf, (_req, res, next) => {
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
+  app.use('/auth', csrf, authRoutes(deps));
+  app.use('/auth', (_req, res) => {
+    res.status(404).json({ errors: [{ title: 'Not found' }] });
+  });
+
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', database: deps.database.kind });
   });
+  app.use(createHostedFlowRouter(deps));
 
   app.use(
     '/trpc',

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { RoleSchema, type Role } from '../shared/permissions.js';
 
 /** Environment, parsed once. The only module that reads process.env. */
 const EnvSchema = z.object({
@@ -14,7 +15,79 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SEED_INQUIRIES: z.coerce.number().int().min(0).max(10_000_000).default(5000),
   SWEEP_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  // Guarded actions (server/services/inquiry-actions).
+  SESSION_TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  SESSION_CAP: z.coerce.number().int().min(1).max(1000).default(25),
+  RESUME_COOLDOWN_MAX: z.coerce.number().int().min(1).max(1000).default(3),
+  RESUME_COOLDOWN_MINUTES: z.coerce.number().int().min(1).max(1440).default(10),
+  STAFF_ACTION_BUDGET: z.coerce.number().int().min(1).max(100_000).default(60),
+  STAFF_ACTION_BUDGET_MINUTES: z.coerce.number().int().min(1).max(1440).default(60),
+  TOKEN_LINK_MAX_MINUTES: z.coerce.number().int().min(5).max(43_200).default(1440),
+  // Which proxies' X-Forwarded-For to believe (Express "trust proxy"). Sign-in throttling is per client address,
+  // so behind a load balancer this must name it (a subnet or a hop count), or every user shares one address.
+  TRUST_PROXY: z.string().min(1).default('loopback'),
+  // Staff sign-in (server/auth).
+  LOCAL_PASSWORDS: z.enum(['on', 'off']).default('on'),
+  ADMIN_EMAIL: z.email().optional(),
+  ADMIN_PASSWORD: z.string().min(12).max(256).optional(),
+  OIDC_ISSUER: z.url().optional(),
+  OIDC_CLIENT_ID: z.string().min(1).optional(),
+  OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  OIDC_SCOPES: z.string().min(1).default('openid email profile'),
+  OIDC_ROLE_CLAIM: z.string().min(1).default('groups'),
+  OIDC_ROLE_MAP: z.string().default(''),
 });
+
+/** One `claim value → role` pair of OIDC_ROLE_MAP; the first pair that matches a person's claim wins. */
+export interface OidcRoleMapping {
+  value: string;
+  role: Role;
+}
+
+export interface OidcConfig {
+  issuer: string;
+  clientId: string;
+  clientSecret: string | undefined;
+  scopes: string;
+  roleClaim: string;
+  roleMap: OidcRoleMapping[];
+}
+
+export interface AuthConfig {
+  /** LOCAL_PASSWORDS=off: only SSO; POST /auth/login refuses and new staff get no password. */
+  localPasswords: boolean;
+  oidc: OidcConfig | null;
+  /** Bootstrap: ensure this admin exists at start-up (never overwrites an existing account). */
+  adminEmail: string | undefined;
+  adminPassword: string | undefined;
+}
+
+/** "idesk-admins=admin,idesk-support=support" → pairs, in order. */
+export function parseRoleMap(text: string): OidcRoleMapping[] {
+  return text
+    .split(',')
+    .map((pair) => pair.trim())
+    .filter((pair) => pair.length > 0)
+    .map((pair) => {
+      const at = pair.lastIndexOf('=');
+      const value = pair.slice(0, at).trim();
+      const role = RoleSchema.safeParse(pair.slice(at + 1).trim());
+      if (at <= 0 || value.length === 0 || !role.success) {
+        throw new Error(`Invalid configuration: OIDC_ROLE_MAP: "${pair}" is not claimValue=role (roles: ${RoleSchema.options.join(', ')})`);
+      }
+      return { value, role: role.data };
+    });
+}
+
+/** Limits on session-bearing actions (DESIGN §4): shared by every instance through the database. */
+export interface GuardConfig {
+  sessionCap: number;
+  resumeCooldownMax: number;
+  resumeCooldownMinutes: number;
+  staffBudget: number;
+  staffBudgetMinutes: number;
+  tokenLinkMaxMinutes: number;
+}
 
 export type Config = {
   nodeEnv: 'development' | 'production' | 'test';
@@ -28,6 +101,11 @@ export type Config = {
   logLevel: string;
   seedInquiries: number;
   sweepIntervalMs: number;
+  sessionTokenSecret: string | undefined;
+  guards: GuardConfig;
+  /** Express's "trust proxy": true/false, a hop count, or addresses/subnets ("loopback, 10.0.0.0/8"). */
+  trustProxy: boolean | number | string;
+  auth: AuthConfig;
 };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -50,5 +128,42 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     seedInquiries: e.SEED_INQUIRIES,
     sweepIntervalMs: e.SWEEP_INTERVAL_SECONDS * 1000,
+    sessionTokenSecret: e.SESSION_TOKEN_SECRET,
+    guards: {
+      sessionCap: e.SESSION_CAP,
+      resumeCooldownMax: e.RESUME_COOLDOWN_MAX,
+      resumeCooldownMinutes: e.RESUME_COOLDOWN_MINUTES,
+      staffBudget: e.STAFF_ACTION_BUDGET,
+      staffBudgetMinutes: e.STAFF_ACTION_BUDGET_MINUTES,
+      tokenLinkMaxMinutes: e.TOKEN_LINK_MAX_MINUTES,
+    },
+    trustProxy: e.TRUST_PROXY === 'true' ? true : e.TRUST_PROXY === 'false' ? false : /^\d+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY,
+    auth: authConfig(e),
   };
+}
+
+function authConfig(e: z.infer<typeof EnvSchema>): AuthConfig {
+  let oidc: OidcConfig | null = null;
+  if (e.OIDC_ISSUER) {
+    if (!e.OIDC_CLIENT_ID) throw new Error('Invalid configuration: OIDC_CLIENT_ID is required with OIDC_ISSUER');
+    const roleMap = parseRoleMap(e.OIDC_ROLE_MAP);
+    if (roleMap.length === 0) throw new Error('Invalid configuration: OIDC_ROLE_MAP is required with OIDC_ISSUER (e.g. "idesk-admins=admin")');
+    const issuer = new URL(e.OIDC_ISSUER);
+    const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(issuer.hostname);
+    // Plain http only for an identity provider on this machine (development, tests).
+    if (issuer.protocol !== 'https:' && !(issuer.protocol === 'http:' && loopback)) {
+      throw new Error('Invalid configuration: OIDC_ISSUER must be an https URL');
+    }
+    oidc = {
+      issuer: e.OIDC_ISSUER,
+      clientId: e.OIDC_CLIENT_ID,
+      clientSecret: e.OIDC_CLIENT_SECRET,
+      scopes: e.OIDC_SCOPES,
+      roleClaim: e.OIDC_ROLE_CLAIM,
+      roleMap,
+    };
+  }
+  const localPasswords = e.LOCAL_PASSWORDS === 'on';
+  if (!localPasswords && !oidc) throw new Error('Invalid configuration: LOCAL_PASSWORDS=off needs OIDC_ISSUER, or nobody can sign in');
+  return { localPasswords, oidc, adminEmail: e.ADMIN_EMAIL?.toLowerCase(), adminPassword: e.ADMIN_PASSWORD };
 }

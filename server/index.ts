@@ -1,9 +1,11 @@
 import { createServer } from 'node:http';
 import { createApp } from './app.js';
+import { bootstrapStaff } from './auth/bootstrap.js';
 import { loadConfig } from './config.js';
 import { openDatabase } from './db/index.js';
 import { migrate } from './db/migrate.js';
 import { createLogger } from './logger.js';
+import { engineFor } from './providers/index.js';
 import { startSweeper } from './providers/local/sweeper-loop.js';
 import { isEmpty, seedWorld } from './seed/world.js';
 
@@ -14,13 +16,18 @@ const database = await openDatabase(config.databaseUrl ? { databaseUrl: config.d
 const applied = await migrate(database);
 if (applied.length > 0) log.info({ applied }, 'migrations applied');
 
-if (database.kind === 'pglite' && (await isEmpty(database.db))) {
+const seedDemo = database.kind === 'pglite' && (await isEmpty(database.db));
+if (seedDemo) {
   log.info({ inquiries: config.seedInquiries }, 'empty embedded database: seeding demo data');
   const summary = await seedWorld(database, { inquiries: config.seedInquiries, seed: 1 });
   log.info(summary, 'demo data seeded');
 }
+// ADMIN_EMAIL's account, and the demo staff for a new demo database; one-time passwords are printed below, once.
+const staffNotice = await bootstrapStaff(database.db, config, { demo: seedDemo });
 
 const deps = { database, config, log, now: () => new Date() };
+// Fail at start-up, not at the first resume, when the provider cannot be built (e.g. INQUIRY_PROVIDER=persona).
+await engineFor(deps);
 const stopSweeper = config.inquiryProvider === 'local' ? startSweeper(deps) : () => undefined;
 const app = createApp(deps);
 const server = createServer(app);
@@ -28,7 +35,7 @@ const server = createServer(app);
 server.listen(config.port, () => {
   const where = database.kind === 'pglite' ? `embedded database in ${config.dataDir}` : 'PostgreSQL';
   // Printed plainly (not as JSON) for the person who just typed npm start.
-  process.stdout.write(`\nInquiry Desk is running at ${config.publicUrl}  (${where})\n\n`);
+  process.stdout.write(`\nInquiry Desk is running at ${config.publicUrl}  (${where})\n${staffNotice.map((line) => `  ${line}\n`).join('')}\n`);
 });
 
 let closing = false;

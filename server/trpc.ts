@@ -3,6 +3,7 @@ import superjson from 'superjson';
 import { ZodError } from 'zod';
 import { AppError } from './errors.js';
 import type { Context } from './context.js';
+import { hasPermission, type Permission } from '../shared/permissions.js';
 
 /** Turns zod issues into sentences that name the field, e.g. "limit: must be at most 100". */
 export function describeZodError(error: ZodError): string {
@@ -14,7 +15,22 @@ export function describeZodError(error: ZodError): string {
     .join('; ');
 }
 
-const t = initTRPC.context<Context>().create({
+/**
+ * What a procedure declares about who may call it. Every procedure declares exactly one of these through the
+ * factory it is built from; test/server/permissions-matrix.test.ts walks every procedure against every role.
+ */
+export interface ProcedureMeta {
+  /** The permission (shared/permissions.ts) the caller's role must hold. */
+  permission?: Permission;
+  /** Any signed-in member of staff (their own account). */
+  authenticated?: true;
+  /** Anyone, signed in or not. Kept to a short reviewed list (the permissions matrix test names it). */
+  public?: true;
+  /** Callable while a one-time password still has to be replaced (sign-in state, change password). */
+  allowedBeforePasswordChange?: true;
+}
+
+const t = initTRPC.context<Context>().meta<ProcedureMeta>().create({
   transformer: superjson,
   errorFormatter({ shape, error }) {
     const zod = error.cause instanceof ZodError ? error.cause : null;
@@ -52,4 +68,46 @@ const mapAppErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
-export const publicProcedure = t.procedure.use(mapAppErrors);
+function forbidden(message: string, details: Record<string, unknown>): TRPCError {
+  return new TRPCError({ code: 'FORBIDDEN', message, cause: new AppError('FORBIDDEN', message, details) });
+}
+
+/**
+ * Deny by default: a procedure is callable only as its meta says. It reads the final meta of the procedure, so
+ * the permission that is checked is always the one the procedure declares.
+ */
+const enforceAccess = t.middleware(({ ctx, meta, next }) => {
+  if (meta?.public && !meta.permission) return next();
+  const staff = ctx.staff;
+  if (!staff) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in to continue.' });
+  if (staff.mustChangePassword && !meta?.allowedBeforePasswordChange) {
+    throw forbidden('Choose a new password before continuing: you signed in with a one-time password.', { reason: 'password_change_required' });
+  }
+  if (meta?.permission) {
+    if (!hasPermission(staff.role, meta.permission)) {
+      throw forbidden(`Your role (${staff.role}) does not have the permission '${meta.permission}'.`, { missingPermission: meta.permission });
+    }
+    return next();
+  }
+  if (meta?.authenticated) return next();
+  throw forbidden('This procedure declares no permission, so nobody may call it.', { reason: 'undeclared_permission' });
+});
+
+/** Narrows ctx.staff for procedures that run only for a signed-in person (enforceAccess has checked). */
+const withStaff = t.middleware(({ ctx, next }) => {
+  if (!ctx.staff) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in to continue.' });
+  return next({ ctx: { staff: ctx.staff } });
+});
+
+const guardedProcedure = t.procedure.use(mapAppErrors).use(enforceAccess);
+
+/** Anyone may call it, signed in or not. Only for sign-in state (auth.me, auth.signInOptions). */
+export const publicProcedure = guardedProcedure.meta({ public: true });
+
+/** Any signed-in member of staff; anonymous callers get UNAUTHORIZED. `ctx.staff` is set. */
+export const authedProcedure = guardedProcedure.meta({ authenticated: true }).use(withStaff);
+
+/** A signed-in member of staff whose role holds `permission` (FORBIDDEN naming it otherwise). */
+export function permissionProcedure(permission: Permission) {
+  return authedProcedure.meta({ permission });
+}

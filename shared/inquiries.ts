@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LinkSummarySchema } from './links.js';
 import { StatusSchema } from './statuses.js';
 
 export const INQUIRY_ID_PATTERN = /^inq_[A-Za-z0-9]{1,64}$/;
@@ -85,6 +86,10 @@ export const SessionSchema = z.object({
   expiredAt: z.date().nullable(),
   revokedAt: z.date().nullable(),
   issuedByType: z.string(),
+  /** Who issued it (staff email, partner), or null for the end user's own session. */
+  issuedBy: z.string().nullable(),
+  reason: z.string().nullable(),
+  tokenFingerprint: z.string().nullable(),
   state: z.enum(['live', 'expired', 'revoked']),
 });
 export type Session = z.infer<typeof SessionSchema>;
@@ -123,6 +128,8 @@ export const InquiryDetailSchema = InquiryListItemSchema.extend({
     })
     .nullable(),
   sessions: z.array(SessionSchema),
+  /** One-time links and token links issued for this inquiry. */
+  links: z.array(LinkSummarySchema),
   timeline: z.array(TimelineEventSchema),
   predecessor: z.object({ id: z.string(), status: z.string() }).nullable(),
   successor: z.object({ id: z.string(), status: z.string() }).nullable(),

@@ -22,16 +22,16 @@ export type DatabaseOptions =
 
 const INT8_OID = 20;
 
+const parseInt8AsNumber = ((oid: number, format?: 'text' | 'binary'): unknown =>
+  oid === INT8_OID ? (v: string) => Number(v) : (pg.types.getTypeParser(oid, format) as unknown)) as typeof pg.types.getTypeParser;
+
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if ('databaseUrl' in options) {
     const pool = new pg.Pool({
       connectionString: options.databaseUrl,
       max: options.poolSize ?? 10,
       // int8 (counts, identity columns) as numbers, as PGlite returns them; all our int8 values are far below 2^53.
-      types: {
-        getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-          oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
-      },
+      types: { getTypeParser: parseInt8AsNumber },
     });
     // A broken idle connection must not crash the process; the pool replaces it.
     pool.on('error', () => undefined);

@@ -77,6 +77,10 @@ export interface InquirySessionsTable {
   token_fingerprint: string | null;
   issued_by_type: ColumnType<string, string | undefined, string>;
   issued_by_id: string | null;
+  issued_by_display: ColumnType<string | null, string | null | undefined, string | null>;
+  reason: ColumnType<string | null, string | null | undefined, string | null>;
+  ticket: ColumnType<string | null, string | null | undefined, string | null>;
+  last_used_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export interface InquiryEventsTable {
@@ -87,6 +91,94 @@ export interface InquiryEventsTable {
   detail: ColumnType<Record<string, unknown>, string | Record<string, unknown> | undefined, never>;
 }
 
+// Staff sign-in (migrations/0003_staff_auth.sql).
+
+export interface StaffTable {
+  id: string;
+  email: string;
+  display_name: string;
+  role: string;
+  password_hash: string | null;
+  must_change_password: ColumnType<boolean, boolean | undefined, boolean>;
+  password_changed_at: Timestamp | null;
+  oidc_subject: string | null;
+  disabled_at: Timestamp | null;
+  last_login_at: Timestamp | null;
+  created_at: ColumnType<Date, Date | string | undefined, never>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+export interface StaffSessionsTable {
+  id: string;
+  token_hash: string;
+  staff_id: string;
+  method: string;
+  created_at: Timestamp;
+  last_seen_at: Timestamp;
+  expires_at: Timestamp;
+  ip: string | null;
+  user_agent: string | null;
+  ended_at: Timestamp | null;
+  end_reason: string | null;
+}
+
+export interface LoginThrottleTable {
+  key: string;
+  failures: number;
+  last_failure_at: Timestamp;
+  locked_until: Timestamp | null;
+}
+
+export interface OidcLoginFlowsTable {
+  id_hash: string;
+  state: string;
+  nonce: string;
+  code_verifier: string;
+  return_to: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+}
+
+export interface AccessLinksTable {
+  id: string;
+  inquiry_id: string;
+  kind: 'one_time' | 'token';
+  code_hash: string | null;
+  session_id: string | null;
+  token_fingerprint: string | null;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  first_used_at: Timestamp | null;
+  last_used_at: Timestamp | null;
+  use_count: ColumnType<number, number | undefined, number>;
+  revoked_at: Timestamp | null;
+  revoked_by: string | null;
+  issued_by_type: string;
+  issued_by_id: string | null;
+  issued_by_display: string | null;
+  reason: string | null;
+  ticket: string | null;
+}
+
+export interface IdempotencyKeysTable {
+  scope: string;
+  key: string;
+  request_hash: string;
+  result: Json;
+  created_at: Timestamp;
+}
+
+export interface RateLimitEventsTable {
+  bucket: string;
+  occurred_at: Timestamp;
+}
+
+export interface AppSecretsTable {
+  name: string;
+  value: string;
+  created_at: ColumnType<Date, Date | string | undefined, never>;
+}
+
 export interface DB {
   customers: CustomersTable;
   templates: TemplatesTable;
@@ -95,6 +187,17 @@ export interface DB {
   inquiries: InquiriesTable;
   inquiry_sessions: InquirySessionsTable;
   inquiry_events: InquiryEventsTable;
+  access_links: AccessLinksTable;
+  idempotency_keys: IdempotencyKeysTable;
+  rate_limit_events: RateLimitEventsTable;
+  app_secrets: AppSecretsTable;
+  staff: StaffTable;
+  staff_sessions: StaffSessionsTable;
+  login_throttle: LoginThrottleTable;
+  oidc_login_flows: OidcLoginFlowsTable;
+  audit_events: AuditEventsTable;
+  audit_chain_head: AuditChainHeadTable;
+  audit_pending: AuditPendingTable;
 }
 
 export type InquiryRow = Selectable<InquiriesTable>;
@@ -105,3 +208,58 @@ export type TemplateRow = Selectable<TemplatesTable>;
 export type TemplateVersionRow = Selectable<TemplateVersionsTable>;
 export type PolicyRevisionRow = Selectable<PolicyRevisionsTable>;
 export type InquiryEventRow = Selectable<InquiryEventsTable>;
+export type AccessLinkRow = Selectable<AccessLinksTable>;
+export type StaffRow = Selectable<StaffTable>;
+export type StaffSessionRow = Selectable<StaffSessionsTable>;
+
+// Audit log (migrations/0002_audit_log.sql). Append-only: a trigger refuses UPDATE, DELETE and TRUNCATE, so no
+// column is updateable; rows are written only by appendAuditEvent (server/services/audit.ts).
+type Immutable<T> = ColumnType<T, T, never>;
+
+export interface AuditEventsTable {
+  seq: Immutable<number>; // int8, taken from audit_chain_head
+  occurred_at: ColumnType<Date, Date | string, never>;
+  actor_type: Immutable<'staff' | 'partner' | 'system'>;
+  actor_id: Immutable<string | null>;
+  actor_display: Immutable<string | null>;
+  action: Immutable<string>;
+  target_type: Immutable<string | null>;
+  target_id: Immutable<string | null>;
+  reason: Immutable<string | null>;
+  ticket: Immutable<string | null>;
+  metadata: ColumnType<Record<string, unknown>, string | undefined, never>;
+  ip: Immutable<string | null>;
+  user_agent: Immutable<string | null>;
+  request_id: Immutable<string | null>;
+  prev_hash: Immutable<string>;
+  hash: Immutable<string>;
+}
+
+/** The single row (id = 1) naming the end of the audit chain: seq 0 and 64 zeros before the first event. */
+export interface AuditChainHeadTable {
+  id: ColumnType<number, never, never>;
+  seq: ColumnType<number, never, number>;
+  hash: ColumnType<string, never, string>;
+  prev_hash: ColumnType<string | null, never, string>;
+}
+
+/** Events staged by appendAuditEvent until their transaction commits (unlogged; emptied by the chain trigger). */
+export interface AuditPendingTable {
+  id: Generated<number>;
+  body: string;
+  occurred_at: Timestamp;
+  actor_type: string;
+  actor_id: string | null;
+  actor_display: string | null;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  reason: string | null;
+  ticket: string | null;
+  metadata: ColumnType<Record<string, unknown>, string, never>;
+  ip: string | null;
+  user_agent: string | null;
+  request_id: string | null;
+}
+
+export type AuditEventRow = Selectable<AuditEventsTable>;

@@ -123,6 +123,7 @@ export async function listInquiries(db: Executor, plan: ListPlan): Promise<ListR
       from inquiries i ${where(conditions)}
       order by ${col} ${dir}, i.id ${dir} limit ${take})`;
   });
+  const unionCol = sql.ref(plan.sort);
   const outerCol = sql.ref(`page.${plan.sort}`);
   const result = await sql<ListRow>`
     select page.*, t.name as template_name, t.latest_version_number,
@@ -130,7 +131,7 @@ export async function listInquiries(db: Executor, plan: ListPlan): Promise<ListR
         and s.expired_at is null and s.revoked_at is null and s.expires_at > ${plan.now})::int as live_session_count
     from (
       select * from (${sql.join(parts, sql` union all `)}) branch_union
-      order by ${outerCol} ${dir}, id ${dir} limit ${take}
+      order by ${unionCol} ${dir}, id ${dir} limit ${take}
     ) page
     join templates t on t.id = page.template_id
     order by ${outerCol} ${dir}, page.id ${dir}`.execute(db);

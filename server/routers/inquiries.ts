@@ -1,18 +1,52 @@
 import { z } from 'zod';
+import {
+  ActionsForOutputSchema,
+  ExpireSessionsInputSchema,
+  ExpireSessionsOutputSchema,
+  RecreateInputSchema,
+  RecreateOutputSchema,
+  ResumeInputSchema,
+  ResumeOutputSchema,
+} from '../../shared/actions.js';
 import { InquiryDetailSchema, InquiryIdSchema, InquiryListInputSchema, InquiryListOutputSchema, OverviewSchema } from '../../shared/inquiries.js';
+import * as actions from '../services/inquiry-actions/index.js';
 import * as inquiries from '../services/inquiries.js';
-import { publicProcedure, router } from '../trpc.js';
+import { permissionProcedure, router } from '../trpc.js';
+import { actionContext } from './action-context.js';
+
+const readProcedure = permissionProcedure('inquiry:read');
+const actProcedure = permissionProcedure('inquiry:act');
 
 export const inquiriesRouter = router({
-  list: publicProcedure
+  list: readProcedure
     .input(InquiryListInputSchema)
     .output(InquiryListOutputSchema)
     .query(({ ctx, input }) => inquiries.listInquiries(ctx, input)),
 
-  get: publicProcedure
+  get: readProcedure
     .input(z.object({ id: InquiryIdSchema }).strict())
     .output(InquiryDetailSchema)
     .query(({ ctx, input }) => inquiries.getInquiry(ctx, input.id)),
 
-  overview: publicProcedure.output(OverviewSchema).query(({ ctx }) => inquiries.getOverview(ctx)),
+  overview: readProcedure.output(OverviewSchema).query(({ ctx }) => inquiries.getOverview(ctx)),
+
+  actionsFor: readProcedure
+    .input(z.object({ id: InquiryIdSchema }).strict())
+    .output(ActionsForOutputSchema)
+    .query(({ ctx, input }) => actions.actionsFor(actionContext(ctx), input.id)),
+
+  resume: actProcedure
+    .input(ResumeInputSchema)
+    .output(ResumeOutputSchema)
+    .mutation(({ ctx, input }) => actions.resume(actionContext(ctx), input)),
+
+  recreate: actProcedure
+    .input(RecreateInputSchema)
+    .output(RecreateOutputSchema)
+    .mutation(({ ctx, input }) => actions.recreate(actionContext(ctx), input)),
+
+  expireSessions: permissionProcedure('access:revoke')
+    .input(ExpireSessionsInputSchema)
+    .output(ExpireSessionsOutputSchema)
+    .mutation(({ ctx, input }) => actions.expireSessions(actionContext(ctx), input)),
 });

@@ -1,5 +1,6 @@
 import { AppError } from '../errors.js';
 import type { AppDeps } from '../context.js';
+import * as accessRepo from '../repositories/access.js';
 import * as repo from '../repositories/inquiries.js';
 import * as templatesRepo from '../repositories/templates.js';
 import {
@@ -14,6 +15,8 @@ import {
   type SortField,
 } from '../../shared/inquiries.js';
 import { OPEN_STATUSES, type Status } from '../../shared/statuses.js';
+import type { LinkSummary } from '../../shared/links.js';
+import type { AccessLinkRow } from '../db/schema.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { diagnose } from './diagnosis.js';
 import { maskFields } from './pii.js';
@@ -166,13 +169,33 @@ export async function listInquiries(deps: AppDeps, query: InquiryListQuery): Pro
   return { items: page.map(toListItem), nextCursor, total, totalExact };
 }
 
+function toLinkSummary(l: AccessLinkRow, now: Date): LinkSummary {
+  const state = l.revoked_at ? 'revoked' : l.expires_at <= now ? 'expired' : l.kind === 'one_time' && l.first_used_at ? 'used' : 'live';
+  return {
+    id: l.id,
+    kind: l.kind,
+    createdAt: l.created_at,
+    expiresAt: l.expires_at,
+    firstUsedAt: l.first_used_at,
+    useCount: l.use_count,
+    revokedAt: l.revoked_at,
+    issuedBy: l.issued_by_display,
+    issuedById: l.issued_by_id,
+    reason: l.reason,
+    ticket: l.ticket,
+    tokenFingerprint: l.token_fingerprint,
+    state,
+  };
+}
+
 export async function getInquiry(deps: AppDeps, id: string): Promise<InquiryDetail> {
   const { db } = deps.database;
   const row = await repo.findInquiry(db, id);
   if (!row) throw new AppError('NOT_FOUND', `No inquiry ${id}. Check the id, or search by reference id or email.`);
   const now = deps.now();
-  const [sessions, events, successor, predecessor] = await Promise.all([
+  const [sessions, links, events, successor, predecessor] = await Promise.all([
     repo.listSessions(db, id),
+    accessRepo.listLinks(db, id),
     repo.listEvents(db, id),
     repo.findSuccessor(db, id),
     row.predecessor_id ? repo.findStatus(db, row.predecessor_id) : Promise.resolve(undefined),
@@ -185,6 +208,9 @@ export async function getInquiry(deps: AppDeps, id: string): Promise<InquiryDeta
     expiredAt: s.expired_at,
     revokedAt: s.revoked_at,
     issuedByType: s.issued_by_type,
+    issuedBy: s.issued_by_display,
+    reason: s.reason,
+    tokenFingerprint: s.token_fingerprint,
     state: s.revoked_at ? ('revoked' as const) : s.expired_at || s.expires_at <= now ? ('expired' as const) : ('live' as const),
   }));
   const base = toListItem({
@@ -216,6 +242,7 @@ export async function getInquiry(deps: AppDeps, id: string): Promise<InquiryDeta
           }
         : null,
     sessions: sessionDtos,
+    links: links.map((l) => toLinkSummary(l, now)),
     timeline: events.map((e) => ({ id: e.id, occurredAt: e.occurred_at, kind: e.kind, detail: e.detail })),
     predecessor: predecessor ?? null,
     successor: successor ?? null,

@@ -30,7 +30,7 @@ export function maskFields(fields: Record<string, unknown>): { name: string; lab
   return Object.entries(fields)
     .filter(([, v]) => v !== null && v !== undefined)
     .map(([name, v]) => {
-      const raw = typeof v === 'object' && v !== null && 'value' in v ? (v as { value: unknown }).value : v;
+      const raw: unknown = typeof v === 'object' && v !== null && 'value' in v ? v.value : v;
       const text = typeof raw === 'string' ? raw : typeof raw === 'number' || typeof raw === 'boolean' ? String(raw) : '';
       return { name, label: FIELD_LABELS[name] ?? name, value: maskValue(name, text) };
     });

@@ -1,5 +1,9 @@
 import type { AppDeps } from '../../context.js';
+import { pruneGuardState } from '../../repositories/access.js';
 import { sweepExpired } from './sweeper.js';
+
+// Longer than any rate-limit window (max 1 day) and Persona's 24 h idempotency replay window.
+const GUARD_STATE_RETENTION_MS = 2 * 24 * 3_600_000;
 
 /** Runs the expiry sweep now and then every interval; returns a function that stops it. */
 export function startSweeper(deps: AppDeps): () => void {
@@ -8,7 +12,9 @@ export function startSweeper(deps: AppDeps): () => void {
     if (running) return;
     running = true;
     try {
-      const result = await sweepExpired(deps.database.db, deps.now());
+      const now = deps.now();
+      const result = await sweepExpired(deps.database.db, now);
+      if (result.ran) await pruneGuardState(deps.database.db, new Date(now.getTime() - GUARD_STATE_RETENTION_MS));
       if (result.inquiriesExpired > 0 || result.sessionsExpired > 0) deps.log.info(result, 'expiry sweep');
     } catch (err) {
       deps.log.error({ err }, 'expiry sweep failed');

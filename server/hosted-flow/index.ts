@@ -1,0 +1,1 @@
+export { createHostedFlowRouter } from './router.js';

@@ -1,0 +1,205 @@
+import fs from 'node:fs';
+import express, { type Request, type Response, type Router } from 'express';
+import { requestLog, type AppDeps } from '../context.js';
+import { engineFor } from '../providers/index.js';
+import { loadTokenSecret } from '../providers/local/tokens.js';
+import { FormTokens } from './form-token.js';
+import { containerIdOf, INQUIRY_ID, Params, parseOrigin, referenceIdOf, SessionCookies, setPageHeaders, TEMPLATE_ID } from './http.js';
+import { confirmPage, noticePage, noticeStatus, submitPage, thankYouPage, type Notice, type PageContext, type WidgetContext } from './pages.js';
+import { openInquiry, openStaticLink, redeemOneTimeCode, takeStep, type FlowEngine, type FlowResult } from './service.js';
+
+const ASSETS: Record<string, { file: URL; type: string }> = {
+  'flow.mjs': { file: new URL('./assets/flow.mjs', import.meta.url), type: 'text/javascript; charset=utf-8' },
+  'flow.css': { file: new URL('./assets/flow.css', import.meta.url), type: 'text/css; charset=utf-8' },
+};
+
+interface Flow {
+  engine: FlowEngine;
+  forms: FormTokens;
+}
+
+/**
+ * The local engine's hosted flow (DESIGN §2/§3), so that links the console issues really work:
+ * - GET /verify?inquiry-id=…[&session-token=…] | ?code=… | ?inquiry-template-id=…&reference-id=…  (full page;
+ *   the session lives in an HttpOnly cookie and a token in the URL is moved into it by a redirect)
+ * - GET /widget?…  the same for the official `persona` SDK's iframe (the token travels in the form instead)
+ * - POST /verify|/widget/confirm and /submit: the two steps, each needing the session and a form token
+ * - GET /verify/assets/flow.css|flow.mjs
+ */
+export function createHostedFlowRouter(deps: AppDeps): Router {
+  const router = express.Router();
+  const cookies = new SessionCookies(deps.config.publicUrl);
+  const assets = Object.fromEntries(Object.entries(ASSETS).map(([name, a]) => [name, { body: fs.readFileSync(a.file), type: a.type }]));
+  const formBody = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 });
+
+  // Built on first use (the token secret may live in the database); a failure is retried on the next request.
+  let flow: Promise<Flow> | null = null;
+  const flowOf = (): Promise<Flow> => {
+    if (!flow) {
+      const building = (async () => {
+        const { provider, tokens } = await engineFor(deps);
+        const secret = await loadTokenSecret(deps.database.db, deps.config.sessionTokenSecret);
+        return { engine: { db: deps.database.db, provider, tokens }, forms: new FormTokens(secret) };
+      })();
+      building.catch(() => {
+        if (flow === building) flow = null;
+      });
+      flow = building;
+    }
+    return flow;
+  };
+
+  /** Runs a page handler; anything unexpected is logged (never with a token: none is in the error) and answered with a page. */
+  const page =
+    (handler: (req: Request, res: Response, flow: Flow) => Promise<void>) =>
+    async (req: Request, res: Response): Promise<void> => {
+      try {
+        await handler(req, res, await flowOf());
+      } catch (err) {
+        requestLog(req, deps.log).error({ err }, 'hosted flow request failed');
+        if (res.headersSent) return;
+        setPageHeaders(res, "'none'");
+        send(res, 'server_error', { widget: null, inquiryId: null });
+      }
+    };
+
+  function send(res: Response, notice: Notice, context: PageContext, options: { status?: number; event?: 'load' | 'page' } = {}): void {
+    res.status(options.status ?? noticeStatus(notice)).type('html').send(noticePage(context, notice, options.event));
+  }
+
+  router.get('/verify/assets/:file', (req, res) => {
+    const asset = assets[req.params.file];
+    if (!asset) {
+      res.status(404).type('text').send('Not found');
+      return;
+    }
+    res.setHeader('Cache-Control', 'public, max-age=3600');
+    res.type(asset.type).send(asset.body);
+  });
+
+  // Link scanners and previews send HEAD: answer without starting anything or spending a one-time code.
+  router.head(['/verify', '/widget'], (_req, res) => {
+    setPageHeaders(res, "'none'");
+    res.status(200).type('html').end();
+  });
+
+  router.get(
+    '/verify',
+    page(async (req, res, { engine, forms }) => {
+      setPageHeaders(res, "'self'");
+      const params = Params.ofQuery(req);
+      const context: PageContext = { widget: null, inquiryId: null };
+      const now = deps.now();
+
+      /** A link that brings its own access (code, static link, token): keep the session in the cookie and drop the secret from the URL. */
+      const enter = (result: FlowResult) => {
+        if (!result.ok) return send(res, result.denial, context);
+        cookies.set(res, result.inquiry.id, result.session.token, result.session.expiresAt, now);
+        res.redirect(303, `/verify?inquiry-id=${encodeURIComponent(result.inquiry.id)}`);
+      };
+
+      const code = params.get('code');
+      if (code !== null) return enter(await redeemOneTimeCode(engine, code, now));
+      const templateId = params.get('inquiry-template-id');
+      if (templateId !== null) {
+        const referenceId = referenceIdOf(params);
+        if (referenceId === undefined) return send(res, 'bad_request', context);
+        if (!TEMPLATE_ID.test(templateId)) return send(res, 'template_not_found', context);
+        return enter(await openStaticLink(engine, { templateId, referenceId, fields: params.fields() }, now));
+      }
+      const inquiryId = params.get('inquiry-id');
+      if (inquiryId === null) return send(res, 'bad_request', context);
+      if (!INQUIRY_ID.test(inquiryId)) return send(res, 'not_found', context);
+      const linkToken = params.get('session-token');
+      if (linkToken !== null) return enter(await openInquiry(engine, inquiryId, linkToken, now, { countLinkUse: true }));
+
+      const cookieToken = cookies.read(req, inquiryId);
+      const result = await openInquiry(engine, inquiryId, cookieToken, now, { countLinkUse: false });
+      if (!result.ok) {
+        if (cookieToken !== null && result.denial === 'session_expired') cookies.clear(res, inquiryId);
+        return send(res, result.denial, context);
+      }
+      if (result.session.token !== cookieToken) cookies.set(res, inquiryId, result.session.token, result.session.expiresAt, now);
+      const formToken = forms.forSession(result.session.id);
+      res.type('html').send(confirmPage({ ...context, inquiryId }, result.inquiry, { inquiryId, formToken, sessionToken: null }, result.started ? 'start' : 'load'));
+    }),
+  );
+
+  router.get(
+    '/widget',
+    page(async (req, res, { engine, forms }) => {
+      const params = Params.ofQuery(req);
+      const iframeOrigin = parseOrigin(params.get('iframe-origin'));
+      if (!iframeOrigin) {
+        setPageHeaders(res, "'none'");
+        return send(res, 'not_embedded', { widget: null, inquiryId: null });
+      }
+      setPageHeaders(res, iframeOrigin);
+      const templateId = params.get('inquiry-template-id');
+      const widget: WidgetContext = { iframeOrigin, containerId: containerIdOf(params), templateId };
+      const now = deps.now();
+
+      let result: FlowResult;
+      if (templateId !== null) {
+        const referenceId = referenceIdOf(params);
+        if (referenceId === undefined) return send(res, 'bad_request', { widget, inquiryId: null });
+        if (!TEMPLATE_ID.test(templateId)) return send(res, 'template_not_found', { widget, inquiryId: null });
+        result = await openStaticLink(engine, { templateId, referenceId, fields: params.fields() }, now);
+      } else {
+        const inquiryId = params.get('inquiry-id');
+        if (inquiryId === null) return send(res, 'bad_request', { widget, inquiryId: null });
+        if (!INQUIRY_ID.test(inquiryId)) return send(res, 'not_found', { widget, inquiryId: null });
+        const token = params.get('session-token');
+        result = await openInquiry(engine, inquiryId, token, now, { countLinkUse: token !== null });
+        if (!result.ok) return send(res, result.denial, { widget, inquiryId });
+      }
+      if (!result.ok) return send(res, result.denial, { widget, inquiryId: null });
+      const { inquiry, session } = result;
+      const form = { inquiryId: inquiry.id, formToken: forms.forSession(session.id), sessionToken: session.token };
+      res.type('html').send(confirmPage({ widget, inquiryId: inquiry.id }, inquiry, form, result.started ? 'start' : 'load'));
+    }),
+  );
+
+  for (const mode of ['verify', 'widget'] as const) {
+    for (const step of ['confirm', 'submit'] as const) {
+      router.post(
+        `/${mode}/${step}`,
+        formBody,
+        page(async (req, res, { engine, forms }) => {
+          const params = Params.ofBody(req);
+          let widget: WidgetContext | null = null;
+          if (mode === 'widget') {
+            const iframeOrigin = parseOrigin(params.get('iframe-origin'));
+            if (!iframeOrigin) {
+              setPageHeaders(res, "'none'");
+              return send(res, 'not_embedded', { widget: null, inquiryId: null });
+            }
+            widget = { iframeOrigin, containerId: containerIdOf(params), templateId: params.get('inquiry-template-id') };
+            setPageHeaders(res, iframeOrigin);
+          } else {
+            setPageHeaders(res, "'self'");
+          }
+          const inquiryId = params.get('inquiry-id');
+          if (inquiryId === null || !INQUIRY_ID.test(inquiryId)) return send(res, 'bad_request', { widget, inquiryId: null }, { event: 'page' });
+          const context: PageContext = { widget, inquiryId };
+          const token = widget ? params.get('session-token') : cookies.read(req, inquiryId);
+          const formToken = params.get('form-token');
+          const result = await takeStep(engine, step, { inquiryId, token, formTokenMatches: (sessionId) => forms.matches(sessionId, formToken) }, deps.now());
+          if (!result.ok) {
+            // Losing a race to complete (a double click, two tabs) is a conflict, not a normal page view.
+            const status = result.denial === 'already_submitted' ? 409 : noticeStatus(result.denial);
+            return send(res, result.denial, context, { status, event: 'page' });
+          }
+          if (step === 'submit') {
+            res.type('html').send(thankYouPage(context, result.inquiry));
+            return;
+          }
+          const next = { inquiryId, formToken: forms.forSession(result.session.id), sessionToken: widget ? result.session.token : null };
+          res.type('html').send(submitPage(context, next));
+        }),
+      );
+    }
+  }
+
+  return router;
+}

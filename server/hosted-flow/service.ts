@@ -1,0 +1,243 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { DB } from '../db/schema.js';
+import { AppError } from '../errors.js';
+import { canTransition, computeExpiresAt } from '../providers/local/lifecycle.js';
+import { sha256Hex, type SessionTokens } from '../providers/local/tokens.js';
+import type { InquiryProvider, IssuedBy } from '../providers/types.js';
+import * as repo from './repository.js';
+
+/**
+ * The local engine's end-user side: what happens when someone opens a link to the hosted flow and steps
+ * through it. Every function runs in one transaction with the inquiry row locked (SELECT … FOR UPDATE), so
+ * two tabs, a double click or two instances cannot start, redeem or complete the same inquiry twice.
+ * Answers are values, not exceptions: the router turns a denial into a page a person can act on.
+ */
+export const ONE_TIME_LINK_GRACE_MS = 5 * 60_000;
+
+export interface FlowEngine {
+  db: Kysely<DB>;
+  provider: InquiryProvider;
+  tokens: SessionTokens;
+}
+
+export type Denial =
+  | 'not_found'
+  | 'template_not_found'
+  | 'session_expired'
+  | 'inquiry_expired'
+  | 'link_expired'
+  | 'link_revoked'
+  | 'link_used'
+  | 'already_submitted'
+  | 'unavailable'
+  | 'session_limit'
+  | 'form_invalid';
+
+export interface FlowInquiry {
+  id: string;
+  status: string;
+  fields: Record<string, unknown>;
+  expiresAt: Date;
+}
+
+export interface FlowSession {
+  id: string;
+  token: string;
+  expiresAt: Date;
+}
+
+export type FlowResult = { ok: true; inquiry: FlowInquiry; session: FlowSession; started: boolean } | { ok: false; denial: Denial };
+
+const END_USER: IssuedBy = { type: 'end_user', id: null, display: null };
+const deny = (denial: Denial): FlowResult => ({ ok: false, denial });
+
+/** Runs `work` in a transaction; the session cap (the provider's CONFLICT) rolls everything back and becomes a denial. */
+async function inTransaction(db: Kysely<DB>, work: (trx: Transaction<DB>) => Promise<FlowResult>, onConflict: Denial = 'session_limit'): Promise<FlowResult> {
+  try {
+    return await db.transaction().execute(work);
+  } catch (err) {
+    if (err instanceof AppError && err.code === 'CONFLICT') return deny(onConflict);
+    throw err;
+  }
+}
+
+/** Why this inquiry cannot be worked on now, if it cannot. An overdue inquiry counts as expired before the sweeper gets to it. */
+function blockedBy(inquiry: repo.FlowInquiryRow, now: Date): Denial | null {
+  switch (inquiry.status) {
+    case 'created':
+    case 'pending':
+      return inquiry.expires_at <= now ? 'inquiry_expired' : null;
+    case 'expired':
+      return 'inquiry_expired';
+    case 'completed':
+    case 'failed':
+    case 'approved':
+    case 'declined':
+    case 'needs_review':
+      return 'already_submitted';
+    default:
+      return 'unavailable'; // a status this version does not know: never guess
+  }
+}
+
+const view = (row: repo.FlowInquiryRow, patch: Partial<FlowInquiry> = {}): FlowInquiry => ({
+  id: row.id,
+  status: row.status,
+  fields: row.fields,
+  expiresAt: row.expires_at,
+  ...patch,
+});
+
+/** created → pending: started now, expiring after the policy's after-start interval. */
+async function start(trx: Transaction<DB>, inquiry: repo.FlowInquiryRow, now: Date): Promise<Date> {
+  if (!canTransition(inquiry.status, 'pending')) throw new Error(`cannot start an inquiry in status ${inquiry.status}`);
+  const expiresAt = computeExpiresAt(await repo.policyFor(trx, inquiry.template_id), 'start', now);
+  await repo.markStarted(trx, inquiry.id, now, expiresAt);
+  await repo.addEvent(trx, inquiry.id, now, 'started', { expiresAt: expiresAt.toISOString() });
+  return expiresAt;
+}
+
+async function newSession(trx: Transaction<DB>, engine: FlowEngine, inquiryId: string, now: Date, expiresAt: Date): Promise<FlowSession & { firstUse: boolean }> {
+  const issued = await engine.provider.createSession(trx, inquiryId, now, expiresAt, END_USER);
+  return { id: issued.sessionId, token: issued.sessionToken, expiresAt: issued.expiresAt, firstUse: true };
+}
+
+/** Marks a session used; its first use is a timeline event (Persona's inquiry-session.started). */
+async function useSession(trx: Transaction<DB>, inquiryId: string, session: { id: string; firstUse: boolean }, now: Date): Promise<void> {
+  await repo.touchSession(trx, session.id, now, session.firstUse);
+  if (session.firstUse) await repo.addEvent(trx, inquiryId, now, 'session.started', { sessionId: session.id });
+}
+
+/** A live session of this inquiry by id: not revoked, not expired, and not behind a revoked link. */
+async function liveSession(trx: Transaction<DB>, sessionId: string, inquiryId: string, now: Date) {
+  const row = await repo.findSession(trx, sessionId);
+  if (!row || row.inquiry_id !== inquiryId || row.revoked_at !== null || row.expired_at !== null || row.expires_at <= now) return null;
+  if (await repo.hasRevokedLink(trx, row.id)) return null;
+  return row;
+}
+
+/** A token is valid when its signature and expiry check out AND its session row is still live for this inquiry. */
+async function sessionFromToken(trx: Transaction<DB>, engine: FlowEngine, inquiryId: string, token: string | null, now: Date) {
+  if (!token) return null;
+  const claims = await engine.tokens.verify(token, now);
+  if (!claims || claims.inquiryId !== inquiryId) return null;
+  const row = await liveSession(trx, claims.sessionId, inquiryId, now);
+  return row ? { id: row.id, token, expiresAt: row.expires_at, firstUse: row.started_at === null } : null;
+}
+
+/**
+ * Opening `?inquiry-id=…`: a created inquiry opens for anyone with the link (and is started, with a new
+ * end-user session); a pending one needs a live session token. `countLinkUse`: the token came with the link
+ * itself, so a token link's use is counted.
+ */
+export function openInquiry(engine: FlowEngine, inquiryId: string, token: string | null, now: Date, options: { countLinkUse: boolean }): Promise<FlowResult> {
+  return inTransaction(engine.db, async (trx) => {
+    const inquiry = await repo.lockInquiry(trx, inquiryId);
+    if (!inquiry) return deny('not_found');
+    const blocked = blockedBy(inquiry, now);
+    if (blocked) return deny(blocked);
+    if (inquiry.status === 'created') {
+      const expiresAt = await start(trx, inquiry, now);
+      const session = await newSession(trx, engine, inquiry.id, now, expiresAt);
+      await useSession(trx, inquiry.id, session, now);
+      return { ok: true, inquiry: view(inquiry, { status: 'pending', expiresAt }), session, started: true };
+    }
+    const session = await sessionFromToken(trx, engine, inquiry.id, token, now);
+    if (!session) return deny('session_expired');
+    await useSession(trx, inquiry.id, session, now);
+    if (options.countLinkUse) await repo.countTokenLinkUse(trx, session.id, now);
+    return { ok: true, inquiry: view(inquiry), session, started: false };
+  });
+}
+
+/**
+ * Redeeming a one-time link's code: single use, with a grace period after the first use (a reload, a mail
+ * client's preview) in which it opens again and hands back the same session while that is still live.
+ */
+export async function redeemOneTimeCode(engine: FlowEngine, code: string, now: Date): Promise<FlowResult> {
+  if (!/^[A-Za-z0-9_-]{16,128}$/.test(code)) return deny('not_found');
+  const found = await repo.findOneTimeLink(engine.db, sha256Hex(code));
+  if (!found) return deny('not_found');
+  return inTransaction(engine.db, async (trx) => {
+    // Lock order as everywhere: the inquiry, then its link.
+    const inquiry = await repo.lockInquiry(trx, found.inquiry_id);
+    const link = await repo.lockOneTimeLink(trx, found.id);
+    if (!inquiry || !link) return deny('not_found');
+    if (link.revoked_at) return deny('link_revoked');
+    if (link.expires_at <= now) return deny('link_expired');
+    const blocked = blockedBy(inquiry, now);
+    if (blocked) return deny(blocked);
+    if (link.first_used_at && now.getTime() - link.first_used_at.getTime() > ONE_TIME_LINK_GRACE_MS) return deny('link_used');
+
+    let expiresAt = inquiry.expires_at;
+    const started = inquiry.status === 'created';
+    if (started) expiresAt = await start(trx, inquiry, now);
+    const reusable = link.session_id ? await liveSession(trx, link.session_id, inquiry.id, now) : null;
+    const reissued = reusable ? await engine.provider.tokenFor(trx, reusable.id) : null;
+    const session =
+      reusable && reissued
+        ? { id: reusable.id, token: reissued.sessionToken, expiresAt: reusable.expires_at, firstUse: reusable.started_at === null }
+        : await newSession(trx, engine, inquiry.id, now, expiresAt);
+    await repo.recordOneTimeLinkUse(trx, link.id, session.id, now);
+    await useSession(trx, inquiry.id, session, now);
+    return { ok: true, inquiry: view(inquiry, started ? { status: 'pending', expiresAt } : {}), session, started };
+  });
+}
+
+export interface StaticLinkInput {
+  templateId: string;
+  referenceId: string | null;
+  fields: Record<string, string>;
+}
+
+/** A static link (`inquiry-template-id` + `reference-id`): a new just-in-time inquiry each time, started at once. */
+export async function openStaticLink(engine: FlowEngine, input: StaticLinkInput, now: Date): Promise<FlowResult> {
+  const template = await repo.findTemplate(engine.db, input.templateId);
+  if (!template?.latest_version_id) return deny('template_not_found');
+  return inTransaction(
+    engine.db,
+    async (trx) => {
+      const created = await engine.provider.createInquiry(
+        trx,
+        { templateId: template.id, referenceId: input.referenceId, customerId: null, accountId: null, fields: input.fields, predecessorId: null, kind: 'just_in_time' },
+        now,
+      );
+      const inquiry = await repo.lockInquiry(trx, created.id);
+      if (!inquiry) throw new Error('the inquiry just created is missing');
+      const expiresAt = await start(trx, inquiry, now);
+      const session = await newSession(trx, engine, inquiry.id, now, expiresAt);
+      await useSession(trx, inquiry.id, session, now);
+      return { ok: true, inquiry: view(inquiry, { status: 'pending', expiresAt }), session, started: true };
+    },
+    // createInquiry's CONFLICT: the template lost its published version in between.
+    'template_not_found',
+  );
+}
+
+/**
+ * A step of the flow, posted from its form: `confirm` moves on to the submit page; `submit` completes the
+ * inquiry (pending → completed) exactly once. Needs the live session and the session's form token.
+ */
+export function takeStep(
+  engine: FlowEngine,
+  step: 'confirm' | 'submit',
+  input: { inquiryId: string; token: string | null; formTokenMatches: (sessionId: string) => boolean },
+  now: Date,
+): Promise<FlowResult> {
+  return inTransaction(engine.db, async (trx) => {
+    const inquiry = await repo.lockInquiry(trx, input.inquiryId);
+    if (!inquiry) return deny('not_found');
+    const blocked = blockedBy(inquiry, now);
+    if (blocked) return deny(blocked);
+    const session = inquiry.status === 'pending' ? await sessionFromToken(trx, engine, inquiry.id, input.token, now) : null;
+    if (!session) return deny('session_expired');
+    if (!input.formTokenMatches(session.id)) return deny('form_invalid');
+    await useSession(trx, inquiry.id, session, now);
+    if (step === 'confirm') return { ok: true, inquiry: view(inquiry), session, started: false };
+
+    if (!canTransition(inquiry.status, 'completed')) return deny('unavailable');
+    await repo.markCompleted(trx, inquiry.id, now);
+    await repo.addEvent(trx, inquiry.id, now, 'completed', { sessionId: session.id });
+    return { ok: true, inquiry: view(inquiry, { status: 'completed' }), session, started: false };
+  });
+}

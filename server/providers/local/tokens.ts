@@ -1,0 +1,90 @@
+import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { errors, jwtVerify, SignJWT } from 'jose';
+import { sql, type Kysely } from 'kysely';
+import type { DB } from '../../db/schema.js';
+
+/**
+ * Session tokens are HS256 JWTs (as Persona's are): `sid` names the session, `sub` the inquiry, `iat` and `exp`
+ * are the session's creation and expiry. The token is a pure function of the session row and the secret, so
+ * it never needs storing: a replayed request re-derives the same token, and a token is checked without a
+ * database read (the hosted flow then looks up the session only to see whether it was revoked).
+ */
+export const TOKEN_AUDIENCE = 'inquiry-desk-verify';
+const ISSUER = 'inquiry-desk';
+
+export interface SessionClaims {
+  sessionId: string;
+  inquiryId: string;
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+export class SessionTokens {
+  private readonly key: Uint8Array;
+  private readonly secret: string;
+  constructor(secret: string) {
+    if (secret.length < 32) throw new Error('The session token secret must be at least 32 characters');
+    this.secret = secret;
+    this.key = new TextEncoder().encode(secret);
+  }
+
+  /**
+   * A one-time link's code: an HMAC of the link id, so it is never stored (only its SHA-256 is, for lookup)
+   * and a replayed request can rebuild the same URL.
+   */
+  oneTimeCode(linkId: string): string {
+    return createHmac('sha256', this.secret).update(`one-time-link:${linkId}`).digest('base64url');
+  }
+
+  sign(claims: SessionClaims): Promise<string> {
+    return new SignJWT({ sid: claims.sessionId })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setIssuer(ISSUER)
+      .setAudience(TOKEN_AUDIENCE)
+      .setSubject(claims.inquiryId)
+      .setIssuedAt(Math.floor(claims.createdAt.getTime() / 1000))
+      .setExpirationTime(Math.floor(claims.expiresAt.getTime() / 1000))
+      .sign(this.key);
+  }
+
+  /** The session id and inquiry id of a valid, unexpired token; null for anything else (never throws). */
+  async verify(token: string, now: Date): Promise<{ sessionId: string; inquiryId: string } | null> {
+    if (token.length > 2048) return null;
+    try {
+      const { payload } = await jwtVerify(token, this.key, {
+        issuer: ISSUER,
+        audience: TOKEN_AUDIENCE,
+        algorithms: ['HS256'],
+        currentDate: now,
+      });
+      if (typeof payload.sid !== 'string' || typeof payload.sub !== 'string') return null;
+      return { sessionId: payload.sid, inquiryId: payload.sub };
+    } catch (err) {
+      if (err instanceof errors.JOSEError) return null;
+      throw err;
+    }
+  }
+}
+
+/** A short, stable, non-reversible name for a token: what the audit log and the access report show. */
+export function fingerprint(secretValue: string): string {
+  return createHash('sha256').update(secretValue).digest('hex').slice(0, 12);
+}
+
+export function sha256Hex(value: string): string {
+  return createHash('sha256').update(value).digest('hex');
+}
+
+/**
+ * The signing secret: SESSION_TOKEN_SECRET when set (required for real multi-instance deployments), otherwise
+ * generated once and kept in the database so that every instance and every restart agrees on it.
+ */
+export async function loadTokenSecret(db: Kysely<DB>, configured: string | undefined): Promise<string> {
+  if (configured) return configured;
+  const generated = randomBytes(48).toString('base64url');
+  await sql`insert into app_secrets (name, value) values ('session_token_secret', ${generated}) on conflict (name) do nothing`.execute(db);
+  const row = await sql<{ value: string }>`select value from app_secrets where name = 'session_token_secret'`.execute(db);
+  const value = row.rows[0]?.value;
+  if (!value) throw new Error('could not load the session token secret');
+  return value;
+}

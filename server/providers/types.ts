@@ -1,0 +1,70 @@
+import type { Transaction } from 'kysely';
+import type { DB } from '../db/schema.js';
+
+/**
+ * The InquiryProvider port: every vendor-side effect goes through it. `local` implements Persona's semantics
+ * in this database; a `persona` adapter would call Persona's REST API and mirror the result into the same
+ * tables. Calls take the service's transaction so that an effect and its audit event commit together.
+ */
+export interface IssuedBy {
+  type: 'staff' | 'partner' | 'system' | 'end_user';
+  id: string | null;
+  display: string | null;
+  reason?: string | null;
+  ticket?: string | null;
+}
+
+export interface IssuedSession {
+  sessionId: string;
+  sessionToken: string;
+  tokenFingerprint: string;
+  expiresAt: Date;
+  /** True when an existing live, never-used session was handed out again (Persona's resume does this). */
+  reused: boolean;
+}
+
+export interface ResumeResult {
+  session: IssuedSession;
+  /** Status before the resume; an expired inquiry becomes pending again. */
+  previousStatus: string;
+  inquiryExpiresAt: Date;
+}
+
+export interface NewInquiry {
+  templateId: string;
+  referenceId: string | null;
+  customerId: string | null;
+  accountId: string | null;
+  fields: Record<string, unknown>;
+  predecessorId: string | null;
+  kind: 'dedicated' | 'just_in_time';
+}
+
+export interface OneTimeLink {
+  url: string;
+  codeHash: string;
+  expiresAt: Date;
+}
+
+export interface InquiryProvider {
+  readonly name: 'local' | 'persona';
+  /** An expired inquiry becomes pending again, expiring after the policy's after-resume interval. */
+  reopen(trx: Transaction<DB>, inquiryId: string, now: Date): Promise<{ previousStatus: string; expiresAt: Date }>;
+  /** Only for `pending` or `expired` inquiries (the caller has checked and holds the row lock). */
+  resume(trx: Transaction<DB>, inquiryId: string, now: Date, issuedBy: IssuedBy): Promise<ResumeResult>;
+  /** A new inquiry on the template's latest published version, with expiry from the policy in force. */
+  createInquiry(trx: Transaction<DB>, input: NewInquiry, now: Date): Promise<{ id: string; versionId: string; versionNumber: number; expiresAt: Date }>;
+  expireInquiry(trx: Transaction<DB>, inquiryId: string, now: Date, why: string): Promise<void>;
+  /** A single-use code for the hosted flow; `linkId` names it, and its URL can be re-derived from the id. */
+  createOneTimeLink(trx: Transaction<DB>, inquiryId: string, linkId: string, now: Date, lifetimeMinutes: number): Promise<OneTimeLink>;
+  oneTimeLinkUrl(linkId: string): string;
+  /** A new session that expires at `expiresAt` (never later than the inquiry): the session behind a token link. */
+  createSession(trx: Transaction<DB>, inquiryId: string, now: Date, expiresAt: Date, issuedBy: IssuedBy): Promise<IssuedSession>;
+  /** The token of an existing session, re-derived (used to replay an idempotent request). */
+  tokenFor(trx: Transaction<DB>, sessionId: string): Promise<IssuedSession | null>;
+  /** Expires live sessions (one, or all of an inquiry's); returns how many. */
+  expireSessions(trx: Transaction<DB>, target: { inquiryId: string; sessionIds?: readonly string[] }, now: Date, how: 'expired' | 'revoked'): Promise<number>;
+  /** Builds the hosted-flow URL with the session token appended (the seed's "appending a session token to a link"). */
+  tokenLinkUrl(inquiryId: string, sessionToken: string): string;
+  staticLinkUrl(templateId: string, referenceId: string): string;
+}

@@ -1,0 +1,90 @@
+import { sql, type Insertable, type Kysely } from 'kysely';
+import type { DB, StaffSessionsTable } from '../db/schema.js';
+
+type Executor = Kysely<DB>;
+
+export type EndReason =
+  | 'logout'
+  | 'idle'
+  | 'expired'
+  | 'disabled'
+  | 'role_changed'
+  | 'password_reset'
+  | 'password_changed'
+  | 'ended_by_admin';
+
+export function insert(db: Executor, values: Insertable<StaffSessionsTable>) {
+  return db.insertInto('staff_sessions').values(values).returningAll().executeTakeFirstOrThrow();
+}
+
+/** The session behind a cookie (by the cookie's hash) with its staff member, if it has not been ended. */
+export function findOpenByTokenHash(db: Executor, tokenHash: string) {
+  return db
+    .selectFrom('staff_sessions as ss')
+    .innerJoin('staff as s', 's.id', 'ss.staff_id')
+    .select([
+      'ss.id as session_id',
+      'ss.created_at',
+      'ss.last_seen_at',
+      'ss.expires_at',
+      's.id as staff_id',
+      's.email',
+      's.display_name',
+      's.role',
+      's.disabled_at',
+      's.must_change_password',
+    ])
+    .where('ss.token_hash', '=', tokenHash)
+    .where('ss.ended_at', 'is', null)
+    .executeTakeFirst();
+}
+
+/** Moves last_seen_at forward unless another request already did (or the session ended meanwhile). */
+export async function touch(db: Executor, sessionId: string, now: Date): Promise<void> {
+  await db
+    .updateTable('staff_sessions')
+    .set({ last_seen_at: now })
+    .where('id', '=', sessionId)
+    .where('ended_at', 'is', null)
+    .where('last_seen_at', '<', now)
+    .execute();
+}
+
+export async function end(db: Executor, sessionId: string, reason: EndReason, now: Date): Promise<boolean> {
+  const result = await db
+    .updateTable('staff_sessions')
+    .set({ ended_at: now, end_reason: reason })
+    .where('id', '=', sessionId)
+    .where('ended_at', 'is', null)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/** Ends every open session of a person (optionally but one); returns the ended ids. */
+export async function endAllForStaff(db: Executor, staffId: string, reason: EndReason, now: Date, exceptSessionId?: string): Promise<string[]> {
+  let query = db
+    .updateTable('staff_sessions')
+    .set({ ended_at: now, end_reason: reason })
+    .where('staff_id', '=', staffId)
+    .where('ended_at', 'is', null);
+  if (exceptSessionId) query = query.where('id', '<>', exceptSessionId);
+  const rows = await query.returning('id').execute();
+  return rows.map((r) => r.id).sort();
+}
+
+export function listForStaff(db: Executor, staffId: string, limit: number) {
+  return db
+    .selectFrom('staff_sessions')
+    .select(['id', 'method', 'created_at', 'last_seen_at', 'expires_at', 'ip', 'user_agent', 'ended_at', 'end_reason'])
+    .where('staff_id', '=', staffId)
+    .orderBy('created_at', 'desc')
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+}
+
+/** Sessions that ended long ago are history; keep what an admin may want to look at, drop the rest. */
+export async function purgeEndedBefore(db: Executor, before: Date): Promise<void> {
+  await sql`delete from staff_sessions where id in (
+    select id from staff_sessions where coalesce(ended_at, expires_at) < ${before} limit 500)`.execute(db);
+}

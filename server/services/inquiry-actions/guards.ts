@@ -1,0 +1,137 @@
+import type { ActionName, ActionVerdict, ActionsForOutput, Acknowledgement } from '../../../shared/actions.js';
+import { TOKEN_LINK_MIN_MINUTES } from '../../../shared/actions.js';
+import { DECISIONED_STATUSES } from '../../../shared/statuses.js';
+import { describeDuration } from '../diagnosis.js';
+
+/**
+ * The guards of DESIGN §4 as one pure function. `inquiries.actionsFor` shows its verdicts to the agent, and
+ * every action re-evaluates it inside its transaction, with the inquiry row locked, before it does anything —
+ * so the UI never guesses and a stale screen cannot get past a guard.
+ */
+export interface GuardLimits {
+  sessionCap: number;
+  resumeCooldownMax: number;
+  resumeCooldownMinutes: number;
+  staffBudget: number;
+  staffBudgetMinutes: number;
+  tokenLinkMaxMinutes: number;
+}
+
+export interface GuardFacts {
+  status: string;
+  expiresAt: Date;
+  versionNumber: number;
+  latestVersionNumber: number;
+  successorId: string | null;
+  liveSessionCount: number;
+  /** A live session nobody has used yet: resume hands it out instead of creating one. */
+  hasReusableSession: boolean;
+  afterResumeMinutes: number;
+  /** Console resumes of this inquiry inside the cooldown window, and when the oldest of them leaves it. */
+  resumesInWindow: number;
+  resumeWindowFreesAt: Date | null;
+  /** Session-bearing actions by this member of staff inside the budget window. */
+  staffActionsInWindow: number;
+  staffWindowFreesAt: Date | null;
+  permissions: { act: boolean; tokenLink: boolean };
+}
+
+export interface GuardVerdicts extends Omit<ActionsForOutput, 'limits'> {
+  /** When a rate limit is what refuses an action: seconds until it would be allowed. */
+  retryAfterSeconds: Partial<Record<ActionName, number>>;
+}
+
+const verdict = (): ActionVerdict => ({ allowed: true, reasons: [], warnings: [], requires: [] });
+
+function refuse(v: ActionVerdict, reason: string) {
+  v.allowed = false;
+  v.reasons.push(reason);
+}
+
+function requireAck(v: ActionVerdict, ack: Acknowledgement, warning: string) {
+  v.warnings.push(warning);
+  if (!v.requires.includes(ack)) v.requires.push(ack);
+}
+
+const secondsUntil = (at: Date | null, now: Date) => (at ? Math.max(1, Math.ceil((at.getTime() - now.getTime()) / 1000)) : 60);
+
+export function evaluateGuards(facts: GuardFacts, limits: GuardLimits, now: Date): GuardVerdicts {
+  const resume = verdict();
+  const oneTimeLink = verdict();
+  const tokenLink = verdict();
+  const recreate = verdict();
+  const retryAfterSeconds: GuardVerdicts['retryAfterSeconds'] = {};
+  const { status } = facts;
+  const isDecisioned = (DECISIONED_STATUSES as readonly string[]).includes(status);
+  const isOutdated = facts.versionNumber < facts.latestVersionNumber;
+  const behind = facts.latestVersionNumber - facts.versionNumber;
+
+  if (!facts.permissions.act) {
+    for (const v of [resume, oneTimeLink, recreate]) refuse(v, 'Your role cannot act on inquiries.');
+  }
+  if (!facts.permissions.tokenLink) refuse(tokenLink, 'Your role cannot issue links with a session token.');
+
+  if (facts.successorId) {
+    const msg = `Replaced by ${facts.successorId}: act on the new inquiry instead.`;
+    for (const v of [resume, oneTimeLink, tokenLink, recreate]) refuse(v, msg);
+  }
+
+  // Resume: pending or expired only.
+  if (status !== 'pending' && status !== 'expired') {
+    refuse(resume, `Only pending or expired inquiries can be resumed; this one is ${status}.`);
+  }
+  if (status === 'expired') {
+    requireAck(resume, 'acknowledgeExpired', `Expired: resuming makes it pending again for ${describeDuration(facts.afterResumeMinutes * 60_000)}.`);
+  }
+  if (isOutdated && (status === 'pending' || status === 'expired')) {
+    requireAck(
+      resume,
+      'acknowledgeOutdated',
+      `Pinned to v${facts.versionNumber}, ${behind} behind v${facts.latestVersionNumber}: Persona recommends recreating on the latest version instead.`,
+    );
+  }
+  const needsNewSession = !facts.hasReusableSession;
+  if (needsNewSession && facts.liveSessionCount >= limits.sessionCap) {
+    refuse(resume, `${facts.liveSessionCount} live sessions: the limit is ${limits.sessionCap}. Expire some sessions first.`);
+  }
+  if (facts.resumesInWindow >= limits.resumeCooldownMax) {
+    const wait = secondsUntil(facts.resumeWindowFreesAt, now);
+    refuse(resume, `Resumed ${facts.resumesInWindow} times in the last ${limits.resumeCooldownMinutes} min: wait ${describeDuration(wait * 1000)} (this guards against eager resuming).`);
+    retryAfterSeconds.resume = wait;
+  }
+
+  // One-time link: created or pending; an expired inquiry must be resumed first.
+  if (status === 'expired') refuse(oneTimeLink, 'Expired: resume it first, then send a one-time link.');
+  else if (status !== 'created' && status !== 'pending') refuse(oneTimeLink, `One-time links are for created or pending inquiries; this one is ${status}.`);
+  else if (facts.expiresAt <= now) refuse(oneTimeLink, 'Past its expiry: resume it first.');
+
+  // Link with the token appended: pending or expired, time-boxed.
+  if (status !== 'pending' && status !== 'expired') {
+    refuse(tokenLink, `Token links are for pending or expired inquiries; this one is ${status}.`);
+  }
+  const untilExpiry = status === 'expired' ? facts.afterResumeMinutes : Math.floor((facts.expiresAt.getTime() - now.getTime()) / 60_000);
+  const maxMinutes = Math.max(0, Math.min(limits.tokenLinkMaxMinutes, untilExpiry));
+  if (tokenLink.allowed && maxMinutes < TOKEN_LINK_MIN_MINUTES) refuse(tokenLink, 'Expires in less than 5 minutes: recreate it or let it expire and resume.');
+  tokenLink.warnings.push('Anyone holding this link can open the inquiry until it expires. Prefer a one-time link.');
+  if (!tokenLink.requires.includes('acknowledgeRisk')) tokenLink.requires.push('acknowledgeRisk');
+  if (status === 'expired') requireAck(tokenLink, 'acknowledgeExpired', 'Expired: issuing the link resumes it.');
+  if (needsNewSession && facts.liveSessionCount >= limits.sessionCap) refuse(tokenLink, `${facts.liveSessionCount} live sessions: the limit is ${limits.sessionCap}.`);
+
+  // Session-bearing actions share one budget per member of staff.
+  if (facts.staffActionsInWindow >= limits.staffBudget) {
+    const wait = secondsUntil(facts.staffWindowFreesAt, now);
+    const msg = `You have issued ${facts.staffActionsInWindow} sessions or links in the last ${describeDuration(limits.staffBudgetMinutes * 60_000)}: wait ${describeDuration(wait * 1000)}.`;
+    for (const [name, v] of [['resume', resume], ['oneTimeLink', oneTimeLink], ['tokenLink', tokenLink]] as const) {
+      refuse(v, msg);
+      retryAfterSeconds[name] = Math.max(retryAfterSeconds[name] ?? 0, wait);
+    }
+  }
+
+  // Recreate: anything not yet decided or completed.
+  if (isDecisioned) refuse(recreate, `A decision has been made (${status}): it cannot be recreated.`);
+  else if (status === 'completed') refuse(recreate, 'The end user completed it (completed), and it is waiting for a decision: nothing to recreate.');
+  else if (!['created', 'pending', 'expired', 'failed'].includes(status)) refuse(recreate, `Inquiries in status ${status} cannot be recreated.`);
+  if (recreate.allowed && !isOutdated) recreate.warnings.push('Already on the latest version: recreating only restarts the flow.');
+
+  return { resume, oneTimeLink, tokenLink: { ...tokenLink, maxMinutes }, recreate, retryAfterSeconds };
+}

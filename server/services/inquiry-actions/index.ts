@@ -1,0 +1,154 @@
+import type { z } from 'zod';
+import { AppError } from '../../errors.js';
+import * as repo from '../../repositories/access.js';
+import { staffActor } from '../../auth/principal.js';
+import { providerFor } from '../../providers/index.js';
+import type { ActionsForOutput, RecreateInputSchema, ResumeInput, ResumeOutput } from '../../../shared/actions.js';
+import { appendAuditEvent } from '../audit.js';
+import { claim, record, requestHash } from '../idempotency.js';
+import { evaluateGuards } from './guards.js';
+import { assertAllowed, guardFacts, issuedBy, lockAndCheck, resumeBucket, staffBucket, type ActionContext } from './common.js';
+
+export type { ActionContext } from './common.js';
+export { createOneTimeLink, createTokenLink, revokeLink, expireSessions, staticLink } from './links.js';
+
+/** For each action: may this person take it now, and if not, why. The UI shows exactly this. */
+export async function actionsFor(ctx: ActionContext, inquiryId: string): Promise<ActionsForOutput> {
+  const now = ctx.now();
+  const inquiry = await repo.readInquiryForActions(ctx.database.db, inquiryId, now);
+  if (!inquiry) throw new AppError('NOT_FOUND', `No inquiry ${inquiryId}.`);
+  const facts = await guardFacts(ctx.database.db, ctx, inquiry, now);
+  const { retryAfterSeconds: _retry, ...verdicts } = evaluateGuards(facts, ctx.config.guards, now);
+  const { guards } = ctx.config;
+  return {
+    ...verdicts,
+    limits: {
+      liveSessionCount: facts.liveSessionCount,
+      sessionCap: guards.sessionCap,
+      resumesInWindow: facts.resumesInWindow,
+      resumeCooldownMax: guards.resumeCooldownMax,
+      staffActionsInWindow: facts.staffActionsInWindow,
+      staffBudget: guards.staffBudget,
+    },
+  };
+}
+
+type StoredResume = Omit<ResumeOutput, 'sessionToken' | 'tokenFingerprint' | 'expiresAt'> & { expiresAt: string };
+
+/**
+ * Resume and hand the agent a session token for the customer's app (the seed's embedded-SDK scenario).
+ * The token is returned once and never stored or logged; the audit event carries its fingerprint.
+ */
+export async function resume(ctx: ActionContext, input: ResumeInput): Promise<ResumeOutput> {
+  const provider = await providerFor(ctx);
+  const now = ctx.now();
+  const idem = { scope: `${ctx.staff.id}:inquiries.resume`, key: input.idempotencyKey, requestHash: requestHash(input) };
+  return ctx.database.db.transaction().execute(async (trx) => {
+    const replay = await claim<StoredResume>(trx, idem);
+    if (replay) {
+      const session = await provider.tokenFor(trx, replay.sessionId);
+      if (!session) throw new AppError('CONFLICT', 'The session of this request no longer exists. Start the action again.');
+      return { ...replay, expiresAt: new Date(replay.expiresAt), sessionToken: session.sessionToken, tokenFingerprint: session.tokenFingerprint };
+    }
+
+    const { inquiry, verdicts } = await lockAndCheck(trx, ctx, input.id, now);
+    assertAllowed(verdicts, 'resume', input);
+    const result = await provider.resume(trx, inquiry.id, now, issuedBy(ctx, input.reason));
+    await repo.recordRateEvent(trx, [resumeBucket(inquiry.id), staffBucket(ctx.staff.id)], now);
+
+    const output: ResumeOutput = {
+      sessionId: result.session.sessionId,
+      sessionToken: result.session.sessionToken,
+      tokenFingerprint: result.session.tokenFingerprint,
+      expiresAt: result.session.expiresAt,
+      inquiryId: inquiry.id,
+      status: 'pending',
+      reusedSession: result.session.reused,
+    };
+    const { sessionToken: _secret, tokenFingerprint: _fp, ...storable } = output;
+    await record(trx, idem, { ...storable, expiresAt: output.expiresAt.toISOString() }, now);
+    // Last: the audit chain head stays locked only from here to commit.
+    await appendAuditEvent(trx, {
+      actor: staffActor(ctx.staff),
+      action: 'inquiry.resumed',
+      target: { type: 'inquiry', id: inquiry.id },
+      reason: input.reason,
+      metadata: {
+        sessionId: output.sessionId,
+        tokenFingerprint: output.tokenFingerprint,
+        sessionExpiresAt: output.expiresAt.toISOString(),
+        reusedSession: output.reusedSession,
+        previousStatus: result.previousStatus,
+        versionNumber: inquiry.version_number,
+        latestVersionNumber: inquiry.latest_version_number,
+        acknowledgedExpired: input.acknowledgeExpired === true,
+        acknowledgedOutdated: input.acknowledgeOutdated === true,
+      },
+      request: ctx.request,
+      occurredAt: now,
+    });
+    return output;
+  });
+}
+
+type RecreateInput = z.infer<typeof RecreateInputSchema>;
+interface RecreateOutput {
+  newInquiryId: string;
+  versionNumber: number;
+  expiresAt: Date;
+}
+
+/**
+ * A new inquiry on the latest published version with the same reference id, customer, account and prefill;
+ * the old one is expired (its sessions and links with it) and linked to its one successor. Concurrent clicks:
+ * the inquiry row lock makes them queue; the first creates the successor, the rest find it and are refused
+ * (and the unique predecessor_id constraint backs this up).
+ */
+export async function recreate(ctx: ActionContext, input: RecreateInput): Promise<RecreateOutput> {
+  const provider = await providerFor(ctx);
+  const now = ctx.now();
+  const idem = { scope: `${ctx.staff.id}:inquiries.recreate`, key: input.idempotencyKey, requestHash: requestHash(input) };
+  return ctx.database.db.transaction().execute(async (trx) => {
+    const replay = await claim<Omit<RecreateOutput, 'expiresAt'> & { expiresAt: string }>(trx, idem);
+    if (replay) return { ...replay, expiresAt: new Date(replay.expiresAt) };
+
+    const { inquiry, verdicts } = await lockAndCheck(trx, ctx, input.id, now);
+    if (inquiry.successorId) {
+      throw new AppError('CONFLICT', `Already recreated as ${inquiry.successorId}.`, { successorId: inquiry.successorId });
+    }
+    assertAllowed(verdicts, 'recreate', {});
+    const created = await provider.createInquiry(
+      trx,
+      {
+        templateId: inquiry.template_id,
+        referenceId: inquiry.reference_id,
+        customerId: inquiry.customer_id,
+        accountId: inquiry.account_id,
+        fields: inquiry.fields,
+        predecessorId: inquiry.id,
+        kind: 'dedicated',
+      },
+      now,
+    );
+    if (inquiry.status === 'created' || inquiry.status === 'pending') {
+      await provider.expireInquiry(trx, inquiry.id, now, `recreated as ${created.id}`);
+    } else {
+      await provider.expireSessions(trx, { inquiryId: inquiry.id }, now, 'expired');
+    }
+    await trx.updateTable('access_links').set({ revoked_at: now, revoked_by: 'recreate' }).where('inquiry_id', '=', inquiry.id).where('revoked_at', 'is', null).execute();
+    await trx.insertInto('inquiry_events').values({ inquiry_id: inquiry.id, occurred_at: now, kind: 'recreated', detail: JSON.stringify({ successorId: created.id }) }).execute();
+
+    const output = { newInquiryId: created.id, versionNumber: created.versionNumber, expiresAt: created.expiresAt };
+    await record(trx, idem, { ...output, expiresAt: output.expiresAt.toISOString() }, now);
+    await appendAuditEvent(trx, {
+      actor: staffActor(ctx.staff),
+      action: 'inquiry.recreated',
+      target: { type: 'inquiry', id: inquiry.id },
+      reason: input.reason,
+      metadata: { newInquiryId: created.id, fromVersion: inquiry.version_number, toVersion: created.versionNumber, previousStatus: inquiry.status },
+      request: ctx.request,
+      occurredAt: now,
+    });
+    return output;
+  });
+}

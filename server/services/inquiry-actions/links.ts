@@ -1,0 +1,214 @@
+import { randomBytes } from 'node:crypto';
+import type { Transaction } from 'kysely';
+import type { z } from 'zod';
+import type { DB } from '../../db/schema.js';
+import { AppError } from '../../errors.js';
+import * as repo from '../../repositories/access.js';
+import { staffActor } from '../../auth/principal.js';
+import { providerFor } from '../../providers/index.js';
+import { newId } from '../../providers/local/provider.js';
+import type {
+  CreateOneTimeLinkInputSchema,
+  CreateTokenLinkInputSchema,
+  ExpireSessionsInputSchema,
+  LinkOutput,
+  RevokeLinkInputSchema,
+  StaticLinkInputSchema,
+} from '../../../shared/actions.js';
+import { permissionScope } from '../../../shared/permissions.js';
+import { appendAuditEvent } from '../audit.js';
+import { claim, record, requestHash } from '../idempotency.js';
+import { assertAllowed, issuedBy, lockAndCheck, staffBucket, type ActionContext } from './common.js';
+
+type StoredLink = { linkId: string; kind: 'one_time' | 'token'; sessionId: string | null; expiresAt: string };
+
+/** Rebuilds a link's URL for a replayed request: codes and tokens are derived, never stored. */
+async function replayLink(ctx: ActionContext, trx: Transaction<DB>, stored: StoredLink): Promise<LinkOutput> {
+  const provider = await providerFor(ctx);
+  if (stored.kind === 'one_time') return { linkId: stored.linkId, url: provider.oneTimeLinkUrl(stored.linkId), expiresAt: new Date(stored.expiresAt) };
+  const session = stored.sessionId ? await provider.tokenFor(trx, stored.sessionId) : null;
+  const link = await trx.selectFrom('access_links').select('inquiry_id').where('id', '=', stored.linkId).executeTakeFirst();
+  if (!session || !link) throw new AppError('CONFLICT', 'The link of this request no longer exists. Start the action again.');
+  return { linkId: stored.linkId, url: provider.tokenLinkUrl(link.inquiry_id, session.sessionToken), expiresAt: new Date(stored.expiresAt) };
+}
+
+/** Persona's recommended way to hand access to an end user: a single-use code, valid for the policy's lifetime. */
+export async function createOneTimeLink(ctx: ActionContext, input: z.infer<typeof CreateOneTimeLinkInputSchema>): Promise<LinkOutput> {
+  const provider = await providerFor(ctx);
+  const now = ctx.now();
+  const idem = { scope: `${ctx.staff.id}:links.createOneTime`, key: input.idempotencyKey, requestHash: requestHash(input) };
+  return ctx.database.db.transaction().execute(async (trx) => {
+    const replay = await claim<StoredLink>(trx, idem);
+    if (replay) return replayLink(ctx, trx, replay);
+
+    const { inquiry, verdicts } = await lockAndCheck(trx, ctx, input.inquiryId, now);
+    assertAllowed(verdicts, 'oneTimeLink', {});
+    const linkId = newId('lnk');
+    const link = await provider.createOneTimeLink(trx, inquiry.id, linkId, now, inquiry.one_time_link_minutes ?? 60);
+    await repo.insertLink(trx, {
+      id: linkId,
+      inquiry_id: inquiry.id,
+      kind: 'one_time',
+      code_hash: link.codeHash,
+      session_id: null,
+      token_fingerprint: null,
+      created_at: now,
+      expires_at: link.expiresAt,
+      issued_by_type: 'staff',
+      issued_by_id: ctx.staff.id,
+      issued_by_display: ctx.staff.email,
+      reason: input.reason,
+      ticket: null,
+    });
+    await repo.recordRateEvent(trx, [staffBucket(ctx.staff.id)], now);
+    await record(trx, idem, { linkId, kind: 'one_time', sessionId: null, expiresAt: link.expiresAt.toISOString() } satisfies StoredLink, now);
+    await appendAuditEvent(trx, {
+      actor: staffActor(ctx.staff),
+      action: 'link.created',
+      target: { type: 'inquiry', id: inquiry.id },
+      reason: input.reason,
+      metadata: { linkId, kind: 'one_time', linkExpiresAt: link.expiresAt.toISOString() },
+      request: ctx.request,
+      occurredAt: now,
+    });
+    return { linkId, url: link.url, expiresAt: link.expiresAt };
+  });
+}
+
+/**
+ * The seed's "appending a session token to a link": `${HOSTED_FLOW_URL}?inquiry-id=…&session-token=…`. Anyone
+ * holding it can open the inquiry, so it needs the stronger permission, a reason, a ticket, an acknowledgement of
+ * the risk and a lifetime no longer than min(policy cap, inquiry expiry); its own session expires with it, and
+ * revoking the link expires that session.
+ */
+export async function createTokenLink(ctx: ActionContext, input: z.infer<typeof CreateTokenLinkInputSchema>): Promise<LinkOutput> {
+  const provider = await providerFor(ctx);
+  const now = ctx.now();
+  const idem = { scope: `${ctx.staff.id}:links.createWithToken`, key: input.idempotencyKey, requestHash: requestHash(input) };
+  return ctx.database.db.transaction().execute(async (trx) => {
+    const replay = await claim<StoredLink>(trx, idem);
+    if (replay) return replayLink(ctx, trx, replay);
+
+    const { inquiry, verdicts } = await lockAndCheck(trx, ctx, input.inquiryId, now);
+    assertAllowed(verdicts, 'tokenLink', input);
+    if (input.expiresInMinutes > verdicts.tokenLink.maxMinutes) {
+      throw new AppError('BAD_REQUEST', `expiresInMinutes: at most ${verdicts.tokenLink.maxMinutes} for this inquiry now (policy cap and inquiry expiry).`);
+    }
+    const reopened = await provider.reopen(trx, inquiry.id, now);
+    const expiresAt = new Date(Math.min(now.getTime() + input.expiresInMinutes * 60_000, reopened.expiresAt.getTime()));
+    const session = await provider.createSession(trx, inquiry.id, now, expiresAt, issuedBy(ctx, input.reason, input.ticket));
+    const linkId = newId('lnk');
+    await repo.insertLink(trx, {
+      id: linkId,
+      inquiry_id: inquiry.id,
+      kind: 'token',
+      code_hash: null,
+      session_id: session.sessionId,
+      token_fingerprint: session.tokenFingerprint,
+      created_at: now,
+      expires_at: session.expiresAt,
+      issued_by_type: 'staff',
+      issued_by_id: ctx.staff.id,
+      issued_by_display: ctx.staff.email,
+      reason: input.reason,
+      ticket: input.ticket,
+    });
+    await repo.recordRateEvent(trx, [staffBucket(ctx.staff.id)], now);
+    await record(trx, idem, { linkId, kind: 'token', sessionId: session.sessionId, expiresAt: session.expiresAt.toISOString() } satisfies StoredLink, now);
+    await appendAuditEvent(trx, {
+      actor: staffActor(ctx.staff),
+      action: 'link.created',
+      target: { type: 'inquiry', id: inquiry.id },
+      reason: input.reason,
+      ticket: input.ticket,
+      metadata: {
+        linkId,
+        kind: 'token',
+        sessionId: session.sessionId,
+        tokenFingerprint: session.tokenFingerprint,
+        linkExpiresAt: session.expiresAt.toISOString(),
+        previousStatus: reopened.previousStatus,
+        acknowledgedRisk: true,
+      },
+      request: ctx.request,
+      occurredAt: now,
+    });
+    return { linkId, url: provider.tokenLinkUrl(inquiry.id, session.sessionToken), expiresAt: session.expiresAt };
+  });
+}
+
+/** Support may revoke only what they issued; compliance and admins anything. */
+function assertMayRevoke(ctx: ActionContext, issuedById: string | null, what: string) {
+  const scope = permissionScope(ctx.staff.role, 'access:revoke');
+  if (scope === null) throw new AppError('FORBIDDEN', `Your role (${ctx.staff.role}) does not have the permission 'access:revoke'.`);
+  if (scope === 'own' && issuedById !== ctx.staff.id) throw new AppError('FORBIDDEN', `You can only revoke ${what} you issued yourself.`);
+}
+
+export async function revokeLink(ctx: ActionContext, input: z.infer<typeof RevokeLinkInputSchema>) {
+  const provider = await providerFor(ctx);
+  const now = ctx.now();
+  return ctx.database.db.transaction().execute(async (trx) => {
+    const link = await repo.lockLink(trx, input.linkId);
+    if (!link) throw new AppError('NOT_FOUND', `No link ${input.linkId}.`);
+    assertMayRevoke(ctx, link.issued_by_id, 'links');
+    if (link.revoked_at) throw new AppError('CONFLICT', 'This link is already revoked.');
+    await repo.markLinkRevoked(trx, link.id, now, ctx.staff.id);
+    const sessionExpired = link.session_id ? (await provider.expireSessions(trx, { inquiryId: link.inquiry_id, sessionIds: [link.session_id] }, now, 'revoked')) > 0 : false;
+    await trx.insertInto('inquiry_events').values({ inquiry_id: link.inquiry_id, occurred_at: now, kind: 'link.revoked', detail: JSON.stringify({ linkId: link.id, kind: link.kind }) }).execute();
+    await appendAuditEvent(trx, {
+      actor: staffActor(ctx.staff),
+      action: 'link.revoked',
+      target: { type: 'link', id: link.id },
+      reason: input.reason,
+      metadata: { inquiryId: link.inquiry_id, kind: link.kind, sessionId: link.session_id, tokenFingerprint: link.token_fingerprint, sessionExpired },
+      request: ctx.request,
+      occurredAt: now,
+    });
+    return { linkId: link.id, revokedAt: now, sessionExpired };
+  });
+}
+
+/** Expires live sessions of an inquiry (one, or all that this person may expire). */
+export async function expireSessions(ctx: ActionContext, input: z.infer<typeof ExpireSessionsInputSchema>) {
+  const provider = await providerFor(ctx);
+  const now = ctx.now();
+  return ctx.database.db.transaction().execute(async (trx) => {
+    const inquiry = await trx.selectFrom('inquiries').select('id').where('id', '=', input.inquiryId).forUpdate().executeTakeFirst();
+    if (!inquiry) throw new AppError('NOT_FOUND', `No inquiry ${input.inquiryId}.`);
+    const ownOnly = permissionScope(ctx.staff.role, 'access:revoke') === 'own';
+    let ids = (await repo.listLiveSessionIds(trx, inquiry.id, now, ownOnly ? ctx.staff.id : null)).map((s) => s.id);
+    if (input.sessionId) {
+      if (!ids.includes(input.sessionId)) {
+        throw new AppError(ownOnly ? 'FORBIDDEN' : 'CONFLICT', ownOnly ? 'You can only expire live sessions you issued yourself.' : 'That session is not live.');
+      }
+      ids = [input.sessionId];
+    }
+    if (ids.length === 0) throw new AppError('CONFLICT', ownOnly ? 'There are no live sessions you issued on this inquiry.' : 'There are no live sessions to expire.');
+    const expired = await provider.expireSessions(trx, { inquiryId: inquiry.id, sessionIds: ids }, now, 'revoked');
+    await trx.updateTable('access_links').set({ revoked_at: now, revoked_by: ctx.staff.id }).where('session_id', 'in', ids).where('revoked_at', 'is', null).execute();
+    await trx.insertInto('inquiry_events').values({ inquiry_id: inquiry.id, occurred_at: now, kind: 'sessions.expired', detail: JSON.stringify({ count: expired }) }).execute();
+    await appendAuditEvent(trx, {
+      actor: staffActor(ctx.staff),
+      action: 'session.expired',
+      target: { type: 'inquiry', id: inquiry.id },
+      reason: input.reason,
+      metadata: { sessionIds: ids, count: expired },
+      request: ctx.request,
+      occurredAt: now,
+    });
+    return { expired };
+  });
+}
+
+/**
+ * The seed's option 1 for emailed links: a static link with an opaque reference id. No token, nothing stored:
+ * opening it creates a just-in-time inquiry, and every inquiry it creates shares the reference id.
+ */
+export async function staticLink(ctx: Pick<ActionContext, 'database' | 'config'>, input: z.infer<typeof StaticLinkInputSchema>) {
+  const template = await ctx.database.db.selectFrom('templates').select(['id', 'latest_version_id']).where('id', '=', input.templateId).executeTakeFirst();
+  if (!template) throw new AppError('NOT_FOUND', `No template ${input.templateId}.`);
+  if (!template.latest_version_id) throw new AppError('CONFLICT', 'This template has no published version yet.');
+  const referenceId = input.referenceId ?? `ref_${randomBytes(12).toString('base64url').replace(/[^A-Za-z0-9]/g, 'x')}`;
+  const provider = await providerFor(ctx);
+  return { url: provider.staticLinkUrl(template.id, referenceId), referenceId };
+}

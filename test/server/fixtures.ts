@@ -1,0 +1,120 @@
+import type { Kysely } from 'kysely';
+import { createContextInner, type AppDeps, type StaffPrincipal } from '../../server/context.js';
+import type { Role } from '../../shared/permissions.js';
+import type { Database } from '../../server/db/index.js';
+import type { DB } from '../../server/db/schema.js';
+import { createLogger } from '../../server/logger.js';
+import { loadConfig } from '../../server/config.js';
+import { appRouter } from '../../server/routers/_app.js';
+import { createCallerFactory } from '../../server/trpc.js';
+
+export const NOW = new Date('2026-06-15T12:00:00.000Z');
+export const MINUTE = 60_000;
+export const HOUR = 60 * MINUTE;
+export const DAY = 24 * HOUR;
+export const ago = (ms: number) => new Date(NOW.getTime() - ms);
+export const ahead = (ms: number) => new Date(NOW.getTime() + ms);
+
+export function testDeps(database: Database, now: () => Date = () => NOW): AppDeps {
+  return {
+    database,
+    config: loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent' }),
+    log: createLogger('silent'),
+    now,
+  };
+}
+
+const createCaller = createCallerFactory(appRouter);
+
+export function staffPrincipal(role: Role = 'admin', id = `stf_${role}`): StaffPrincipal {
+  return { id, email: `${id}@demo.test`, displayName: `Test ${role}`, role };
+}
+
+/** A tRPC caller as a signed-in member of staff (an admin unless said otherwise) would use it. */
+export function callerFor(database: Database, now: () => Date = () => NOW, staff: StaffPrincipal = staffPrincipal()) {
+  return createCaller(createContextInner(testDeps(database, now), { requestId: 'test', ip: '127.0.0.1', userAgent: 'vitest', staff }));
+}
+
+let counter = 0;
+const nextId = (prefix: string) => `${prefix}_${(++counter).toString(36).padStart(6, '0')}${Math.random().toString(36).slice(2, 8)}`;
+
+export interface TemplateFixture {
+  id: string;
+  versionIds: string[];
+  policyRevisionId: number;
+}
+
+/** A template with `versions` published versions (the last one is latest) and a 24 h policy. */
+export async function addTemplate(db: Kysely<DB>, name: string, versions: number): Promise<TemplateFixture> {
+  const id = nextId('itmpl');
+  const versionIds = Array.from({ length: versions }, () => nextId('itmplv'));
+  await db.transaction().execute(async (trx) => {
+    await trx.insertInto('templates').values({ id, name, latest_version_id: versionIds.at(-1) ?? null, latest_version_number: versions }).execute();
+    await trx
+      .insertInto('template_versions')
+      .values(versionIds.map((vid, i) => ({ id: vid, template_id: id, version_number: i + 1, published_at: ago((versions - i) * 30 * DAY) })))
+      .execute();
+  });
+  const policy = await db
+    .insertInto('policy_revisions')
+    .values({ template_id: id, after_create_minutes: 1440, after_start_minutes: null, after_resume_minutes: 1440, one_time_link_minutes: 60 })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return { id, versionIds, policyRevisionId: policy.id };
+}
+
+export interface InquiryOptions {
+  status: string;
+  version?: number; // 1-based; default latest
+  createdAt?: Date;
+  expiresAt?: Date;
+  updatedAt?: Date;
+  referenceId?: string | null;
+  email?: string;
+  customerId?: string | null;
+  predecessorId?: string | null;
+  liveSessions?: number;
+  expiredSessions?: number;
+}
+
+export async function addInquiry(db: Kysely<DB>, template: TemplateFixture, options: InquiryOptions): Promise<string> {
+  const id = nextId('inq');
+  const createdAt = options.createdAt ?? ago(2 * HOUR);
+  const expiresAt = options.expiresAt ?? new Date(createdAt.getTime() + DAY);
+  const versionIndex = (options.version ?? template.versionIds.length) - 1;
+  const versionId = template.versionIds[versionIndex];
+  if (!versionId) throw new Error(`template has no version ${versionIndex + 1}`);
+  const started = options.status !== 'created';
+  await db
+    .insertInto('inquiries')
+    .values({
+      id,
+      template_id: template.id,
+      version_id: versionId,
+      version_number: versionIndex + 1,
+      policy_revision_id: template.policyRevisionId,
+      reference_id: options.referenceId === undefined ? nextId('usr') : options.referenceId,
+      customer_id: options.customerId ?? null,
+      fields: JSON.stringify({ 'name-first': 'Ada', 'name-last': 'Lovelace', 'email-address': options.email ?? `${id}@example.com` }),
+      status: options.status,
+      predecessor_id: options.predecessorId ?? null,
+      created_at: createdAt,
+      started_at: started ? new Date(createdAt.getTime() + MINUTE) : null,
+      expired_at: options.status === 'expired' ? expiresAt : null,
+      expires_at: expiresAt,
+      updated_at: options.updatedAt ?? createdAt,
+    })
+    .execute();
+  await db.insertInto('inquiry_events').values({ inquiry_id: id, occurred_at: createdAt, kind: 'created' }).execute();
+  const sessions = [
+    ...Array.from({ length: options.liveSessions ?? 0 }, () => ({ expires: ahead(HOUR), expired: null })),
+    ...Array.from({ length: options.expiredSessions ?? 0 }, () => ({ expires: ago(HOUR), expired: ago(HOUR) })),
+  ];
+  for (const s of sessions) {
+    await db
+      .insertInto('inquiry_sessions')
+      .values({ id: nextId('iqse'), inquiry_id: id, created_at: createdAt, expires_at: s.expires, expired_at: s.expired })
+      .execute();
+  }
+  return id;
+}

@@ -1,0 +1,171 @@
+import { TRPCError } from '@trpc/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { countInquiriesUpTo, estimateInquiries } from '../../server/repositories/inquiries.js';
+import { listVersions } from '../../server/repositories/templates.js';
+import { planList } from '../../server/services/inquiries.js';
+import { InquiryListInputSchema, type InquiryListInput } from '../../shared/inquiries.js';
+import { createTestDatabase, testEngines, type TestDatabase } from '../db.js';
+import { addInquiry, addTemplate, ago, ahead, callerFor, DAY, HOUR, MINUTE, NOW } from './fixtures.js';
+
+describe.each(testEngines())('inquiries.list on %s', (engine) => {
+  let database: TestDatabase;
+  let caller: ReturnType<typeof callerFor>;
+  const ids = {} as Record<'stuck' | 'pendingLive' | 'createdSoon' | 'outdatedPending' | 'expired' | 'expiredReplaced' | 'successor' | 'approved' | 'declined' | 'overdue', string>;
+  let kycId = '';
+
+  beforeAll(async () => {
+    database = await createTestDatabase(engine);
+    caller = callerFor(database);
+    const { db } = database;
+    const kyc = await addTemplate(db, 'KYC', 3);
+    const kyb = await addTemplate(db, 'KYB', 1);
+    kycId = kyc.id;
+    // Started 3 h ago, session gone: the classic "closed the browser" case.
+    ids.stuck = await addInquiry(db, kyc, { status: 'pending', createdAt: ago(3 * HOUR), expiresAt: ahead(20 * HOUR), expiredSessions: 1, referenceId: 'usr_stuck' });
+    // Pending but the user still holds a live session: not stuck.
+    ids.pendingLive = await addInquiry(db, kyc, { status: 'pending', createdAt: ago(4 * HOUR), expiresAt: ahead(30 * MINUTE), liveSessions: 2 });
+    ids.createdSoon = await addInquiry(db, kyb, { status: 'created', createdAt: ago(5 * HOUR), expiresAt: ahead(3 * DAY), email: 'Grace.Hopper@Example.COM' });
+    ids.outdatedPending = await addInquiry(db, kyc, { status: 'pending', version: 1, createdAt: ago(40 * DAY), expiresAt: ahead(6 * DAY) });
+    ids.expired = await addInquiry(db, kyc, { status: 'expired', version: 2, createdAt: ago(10 * DAY), expiresAt: ago(9 * DAY) });
+    ids.expiredReplaced = await addInquiry(db, kyc, { status: 'expired', version: 1, createdAt: ago(50 * DAY), expiresAt: ago(49 * DAY) });
+    ids.successor = await addInquiry(db, kyc, { status: 'created', createdAt: ago(1 * HOUR), expiresAt: ahead(23 * HOUR), predecessorId: ids.expiredReplaced });
+    ids.approved = await addInquiry(db, kyb, { status: 'approved', createdAt: ago(20 * DAY), expiresAt: ago(19 * DAY), updatedAt: ago(MINUTE) });
+    ids.declined = await addInquiry(db, kyb, { status: 'declined', createdAt: ago(21 * DAY), expiresAt: ago(20 * DAY) });
+    // Open but past its expiry, not swept yet: counts as expired for the "expired" filter.
+    ids.overdue = await addInquiry(db, kyb, { status: 'created', createdAt: ago(30 * HOUR), expiresAt: ago(6 * HOUR) });
+  });
+  afterAll(async () => {
+    await database?.close();
+  });
+
+  const list = async (input: InquiryListInput) => (await caller.inquiries.list(input)).items.map((i) => i.id);
+
+  it('lists newest first by default, with template, version and live session columns', async () => {
+    const result = await caller.inquiries.list({});
+    expect(result.items[0]?.id).toBe(ids.successor);
+    expect(result.total).toBe(10);
+    expect(result.totalExact).toBe(true);
+    expect(result.nextCursor).toBeNull();
+    const pendingLive = result.items.find((i) => i.id === ids.pendingLive);
+    expect(pendingLive).toMatchObject({ templateName: 'KYC', versionNumber: 3, latestVersionNumber: 3, isOutdated: false, liveSessionCount: 2 });
+    const outdated = result.items.find((i) => i.id === ids.outdatedPending);
+    expect(outdated).toMatchObject({ versionNumber: 1, latestVersionNumber: 3, isOutdated: true });
+  });
+
+  it('filters by several statuses at once', async () => {
+    expect(new Set(await list({ status: ['approved', 'declined'] }))).toEqual(new Set([ids.approved, ids.declined]));
+  });
+
+  it('filters by template and by version state', async () => {
+    const kycRows = await list({ templateId: kycId });
+    expect(kycRows).toHaveLength(6);
+    expect(new Set(await list({ versionState: 'outdated' }))).toEqual(new Set([ids.outdatedPending, ids.expired, ids.expiredReplaced]));
+    const latestKyc = await list({ templateId: kycId, versionState: 'latest' });
+    expect(new Set(latestKyc)).toEqual(new Set([ids.stuck, ids.pendingLive, ids.successor]));
+  });
+
+  it('filters by expiry window, counting overdue open inquiries as expired', async () => {
+    expect(await list({ expiry: 'within_1h' })).toEqual([ids.pendingLive]);
+    expect(new Set(await list({ expiry: 'within_24h' }))).toEqual(new Set([ids.pendingLive, ids.stuck, ids.successor]));
+    expect(new Set(await list({ expiry: 'within_7d' }))).toEqual(new Set([ids.pendingLive, ids.stuck, ids.successor, ids.createdSoon, ids.outdatedPending]));
+    expect(new Set(await list({ expiry: 'expired' }))).toEqual(new Set([ids.expired, ids.expiredReplaced, ids.overdue]));
+    expect(await list({ expiry: 'live', status: ['created'] })).toEqual([ids.successor, ids.createdSoon]);
+  });
+
+  it('quick views: stuck excludes pending inquiries that still have a live session', async () => {
+    expect(new Set(await list({ quickView: 'stuck' }))).toEqual(new Set([ids.stuck, ids.outdatedPending]));
+    expect(await list({ quickView: 'expired_resumable' })).toEqual([ids.expired]);
+    expect(new Set(await list({ quickView: 'outdated' }))).toEqual(new Set([ids.outdatedPending, ids.expired, ids.expiredReplaced]));
+    expect(await list({ quickView: 'stuck', versionState: 'latest' })).toEqual([ids.stuck]);
+  });
+
+  it('an impossible combination returns nothing without error', async () => {
+    expect(await list({ status: ['approved'], expiry: 'live' })).toEqual([]);
+  });
+
+  it('searches by exact inquiry id, reference id, or email regardless of case', async () => {
+    expect(await list({ search: ids.stuck })).toEqual([ids.stuck]);
+    expect(await list({ search: 'usr_stuck' })).toEqual([ids.stuck]);
+    expect(await list({ search: 'grace.hopper@example.com' })).toEqual([ids.createdSoon]);
+    expect(await list({ search: '  GRACE.HOPPER@example.com ' })).toEqual([ids.createdSoon]);
+    expect(await list({ search: 'usr_nobody' })).toEqual([]);
+  });
+
+  it('filters by creation range', async () => {
+    const rows = await list({ createdAfter: ago(25 * DAY), createdBefore: ago(15 * DAY) });
+    expect(new Set(rows)).toEqual(new Set([ids.approved, ids.declined]));
+  });
+
+  it.each([
+    ['createdAt', 'asc'],
+    ['createdAt', 'desc'],
+    ['expiresAt', 'asc'],
+    ['expiresAt', 'desc'],
+    ['updatedAt', 'asc'],
+    ['updatedAt', 'desc'],
+  ] as const)('pages by %s %s with a cursor: every row once, in order', async (sort, order) => {
+    const full = await caller.inquiries.list({ sort, order, limit: 100 });
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await caller.inquiries.list({ sort, order, limit: 3, ...(cursor ? { cursor } : {}) });
+      expect(page.total).toBe(10);
+      seen.push(...page.items.map((i) => i.id));
+      cursor = page.nextCursor ?? undefined;
+      pages++;
+    } while (cursor && pages < 10);
+    expect(seen).toEqual(full.items.map((i) => i.id));
+    const key = sort;
+    const values = full.items.map((i) => i[key].getTime());
+    const sorted = [...values].sort((a, b) => (order === 'asc' ? a - b : b - a));
+    expect(values).toEqual(sorted);
+  });
+
+  it('pages through a multi-status filter across branches without losing rows', async () => {
+    const all = await list({ status: ['pending', 'expired', 'created'], sort: 'expiresAt', order: 'asc', limit: 100 });
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await caller.inquiries.list({ status: ['pending', 'expired', 'created'], sort: 'expiresAt', order: 'asc', limit: 2, ...(cursor ? { cursor } : {}) });
+      seen.push(...page.items.map((i) => i.id));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    expect(seen).toEqual(all);
+    expect(all).toHaveLength(8);
+  });
+
+  it('rejects a cursor made for another sort, and a malformed one, with a readable message', async () => {
+    const page = await caller.inquiries.list({ limit: 2 });
+    expect(page.nextCursor).not.toBeNull();
+    await expect(caller.inquiries.list({ limit: 2, sort: 'expiresAt', cursor: page.nextCursor ?? '' })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+      message: expect.stringContaining('cursor') as unknown,
+    });
+    await expect(caller.inquiries.list({ cursor: 'not-a-cursor' })).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('cursor: is malformed') as unknown });
+  });
+
+  it.each([
+    ['limit', { limit: 1000 }],
+    ['limit', { limit: 0 }],
+    ['status', { status: ['nonsense'] }],
+    ['sort', { sort: 'email' }],
+    ['search', { search: 'x'.repeat(10_000) }], // a 10 KB search term
+    ['templateId', { templateId: 'drop table inquiries' }],
+    ['createdAfter', { createdAfter: 'yesterday-ish' }],
+    ['unknownField', { unknownField: 1 }],
+  ])('rejects a bad %s with a message naming it', async (field, input) => {
+    const error = await caller.inquiries.list(input as InquiryListInput).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TRPCError);
+    expect((error as TRPCError).code).toBe('BAD_REQUEST');
+    expect(JSON.stringify((error as TRPCError).cause)).toContain(field);
+  });
+
+  it('counts exactly up to a cap and falls back to a marked estimate above it', async () => {
+    const plan = planList(InquiryListInputSchema.parse({}), await listVersions(database.db), NOW);
+    if (!plan) throw new Error('plan expected');
+    expect(await countInquiriesUpTo(database.db, plan, 100)).toBe(10);
+    expect(await countInquiriesUpTo(database.db, plan, 5)).toBeNull();
+    expect(await estimateInquiries(database.db, plan)).toBeGreaterThan(0);
+  });
+});
