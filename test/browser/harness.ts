@@ -1,12 +1,15 @@
 import fs from 'node:fs';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { createApp } from '../../server/app.js';
+import { loadConfig } from '../../server/config.js';
 import type { AppDeps } from '../../server/context.js';
 import { seedWorld } from '../../server/seed/world.js';
+import { DEMO_STAFF, ensureDemoStaff } from '../../server/services/staff.js';
+import type { Role } from '../../shared/permissions.js';
 import { createTestDatabase, type TestDatabase } from '../db.js';
 import { testDeps } from '../server/fixtures.js';
 
@@ -31,24 +34,55 @@ export interface RunningConsole {
   close(): Promise<void>;
 }
 
-/** The real app with the built console, on an ephemeral port, over a fresh embedded database with demo data. */
+/** The password of the demo staff (admin@demo.test … viewer@demo.test) that startConsole creates. */
+export const DEMO_PASSWORD = 'demo password for browser journeys';
+
+/** The demo account for a role: `viewer@demo.test`, … (server/services/staff.ts DEMO_STAFF). */
+export function demoStaff(role: Role): { email: string; displayName: string; password: string } {
+  const found = DEMO_STAFF.find((s) => s.role === role);
+  if (!found) throw new Error(`no demo staff member with the role ${role}`);
+  return { email: found.email, displayName: found.displayName, password: DEMO_PASSWORD };
+}
+
+/**
+ * The real app with the built console, on an ephemeral port, over a fresh embedded database with demo data and
+ * the five demo staff (password DEMO_PASSWORD). It listens first and then builds its config with PUBLIC_URL set to
+ * its real address: the server's same-origin (CSRF) check compares the browser's Origin with PUBLIC_URL.
+ */
 export async function startConsole(options: { inquiries?: number; now?: () => Date } = {}): Promise<RunningConsole> {
   const database = await createTestDatabase('pglite');
   const now = options.now ?? (() => new Date());
   await seedWorld(database, { inquiries: options.inquiries ?? 400, seed: 7, now: now() });
-  const deps = testDeps(database, now);
-  const server: Server = createApp(deps).listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
+  await ensureDemoStaff(database.db, DEMO_PASSWORD, now());
+  const server: Server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://localhost:${(server.address() as AddressInfo).port}`;
+  const deps: AppDeps = { ...testDeps(database, now), config: loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', PUBLIC_URL: url }) };
+  server.on('request', createApp(deps));
   return {
     url,
     database,
     deps,
     close: async () => {
+      server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       await database.close();
     },
   };
+}
+
+/**
+ * Signs in through the console's sign-in page (opening `path`, which sends a signed-out browser there) and waits
+ * until the console shows `path` again. Returns the page.
+ */
+export async function signInThroughPage(page: Page, app: Pick<RunningConsole, 'url'>, email: string, password = DEMO_PASSWORD, path = '/inquiries'): Promise<Page> {
+  await page.goto(`${app.url}${path}`);
+  await page.getByRole('textbox', { name: 'Email' }).fill(email);
+  const passwordField = page.getByLabel(/^Password/);
+  await passwordField.fill(password);
+  await passwordField.press('Enter');
+  await page.waitForURL((u) => u.pathname === path.split('?')[0]);
+  return page;
 }
 
 /** A fresh browser profile each time: nothing carries over between journeys. */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { canonicalEventBody, canonicalJson, chainHash, GENESIS_HASH } from '../../server/audit/canonical.js';
+import { canonicalEventBody, canonicalJson, chainHash, GENESIS_HASH, isoMillis } from '../../server/audit/canonical.js';
 import { findMetadataProblem, isSecretKey } from '../../server/audit/metadata.js';
 import { AppError } from '../../server/errors.js';
 import { prepareAuditEvent, type AuditEventInput } from '../../server/services/audit.js';
@@ -49,6 +49,14 @@ describe('canonical encoding', () => {
       expect(body).toBe(reference);
     }
     expect(canonicalJson({ '10': 1, '9': 2, a: 3 })).toBe('{"10":1,"9":2,"a":3}');
+  });
+
+  it('formats instants exactly as Date#toISOString, cached or not', () => {
+    const instants = [0, 1, 999, 1000, 1764063000123, 1764063000999, 1764063001000, 1764063000005, 1764063000050, -1, -1001, 253402300799999, 946684800000];
+    for (const ms of [...instants, ...instants.reverse(), 1764063000123, 1764063000124]) {
+      expect(isoMillis(new Date(ms))).toBe(new Date(ms).toISOString());
+    }
+    expect(isoMillis(new Date(253402300800000))).toBe('+010000-01-01T00:00:00.000Z');
   });
 
   it('hashes prev_hash, seq and body joined by newlines, as SHA-256 hex', () => {

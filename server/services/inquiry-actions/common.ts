@@ -58,7 +58,8 @@ export async function guardFacts(db: Kysely<DB>, ctx: ActionContext, inquiry: In
 
 /**
  * Locks the inquiry (and this person's action budget) and re-evaluates the guards inside the transaction.
- * Lock order, the same in every action: idempotency key → inquiry row → staff budget → audit chain head.
+ * Lock order, the same in every action: idempotency key → inquiry row → staff budget; the audit chain head is
+ * taken last of all, at COMMIT, by the deferred trigger that chains the staged audit event.
  */
 export async function lockAndCheck(trx: Transaction<DB>, ctx: ActionContext, inquiryId: string, now: Date) {
   const inquiry = await repo.lockInquiryForAction(trx, inquiryId, now);

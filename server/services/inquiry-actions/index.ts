@@ -67,7 +67,7 @@ export async function resume(ctx: ActionContext, input: ResumeInput): Promise<Re
     };
     const { sessionToken: _secret, tokenFingerprint: _fp, ...storable } = output;
     await record(trx, idem, { ...storable, expiresAt: output.expiresAt.toISOString() }, now);
-    // Last: the audit chain head stays locked only from here to commit.
+    // Staged here, chained at COMMIT: the action and its event commit together or not at all.
     await appendAuditEvent(trx, {
       actor: staffActor(ctx.staff),
       action: 'inquiry.resumed',

@@ -1,0 +1,154 @@
+import Button from '@mui/material/Button';
+import Chip, { type ChipProps } from '@mui/material/Chip';
+import Table from '@mui/material/Table';
+import TableBody from '@mui/material/TableBody';
+import TableCell from '@mui/material/TableCell';
+import TableContainer from '@mui/material/TableContainer';
+import TableHead from '@mui/material/TableHead';
+import TableRow from '@mui/material/TableRow';
+import Typography from '@mui/material/Typography';
+import { useMutation } from '@tanstack/react-query';
+import { useRef, useState } from 'react';
+import { ConfirmDialog } from '../../../components/ConfirmDialog';
+import { ExpiryText } from '../../../components/ExpiryText';
+import { notify } from '../../../components/notifications';
+import { RelativeTime } from '../../../components/RelativeTime';
+import { useTRPC, type RouterOutputs } from '../../../lib/trpc';
+import { MONOSPACE } from '../../../theme/theme';
+import { useRefreshInquiry } from '../actions/hooks';
+import { SectionCard } from './SectionCard';
+
+type Link = RouterOutputs['inquiries']['get']['links'][number];
+
+const KIND_LABELS: Record<Link['kind'], string> = { one_time: 'One-time', token: 'Session token' };
+const STATE_COLORS: Record<Link['state'], ChipProps['color']> = { live: 'success', used: 'info', expired: 'default', revoked: 'error' };
+
+function LinkRow({ link, onRevoke }: { link: Link; onRevoke: (link: Link) => void }) {
+  return (
+    <TableRow data-link-id={link.id}>
+      <TableCell>
+        <Typography variant="body2" color={link.kind === 'token' ? 'warning.main' : undefined} sx={{ fontWeight: 600 }}>
+          {KIND_LABELS[link.kind]}
+        </Typography>
+        <Typography variant="caption" color="text.secondary" sx={{ fontFamily: MONOSPACE }} component="div">
+          {link.id}
+        </Typography>
+      </TableCell>
+      <TableCell>
+        <Chip label={link.state} color={STATE_COLORS[link.state]} variant={link.state === 'live' ? 'filled' : 'outlined'} />
+        {link.useCount > 0 ? (
+          <Typography variant="caption" color="text.secondary" component="div">
+            opened {link.useCount}×
+          </Typography>
+        ) : null}
+      </TableCell>
+      <TableCell>
+        <RelativeTime value={link.createdAt} />
+      </TableCell>
+      <TableCell>
+        {link.state === 'revoked' ? (
+          <RelativeTime value={link.revokedAt} format={(t) => `revoked ${t}`} />
+        ) : (
+          <ExpiryText expiresAt={link.expiresAt} muted={link.state !== 'live'} />
+        )}
+      </TableCell>
+      <TableCell>
+        {link.issuedBy ?? '—'}
+        {link.reason ? (
+          <Typography variant="caption" color="text.secondary" component="div">
+            {link.reason}
+          </Typography>
+        ) : null}
+      </TableCell>
+      <TableCell>{link.ticket ?? '—'}</TableCell>
+      <TableCell sx={{ fontFamily: MONOSPACE, fontSize: 12 }}>{link.tokenFingerprint ?? '—'}</TableCell>
+      <TableCell align="right">
+        {link.state === 'live' ? (
+          <Button size="small" color="error" onClick={() => onRevoke(link)} aria-label={`Revoke ${link.id}`}>
+            Revoke
+          </Button>
+        ) : null}
+      </TableCell>
+    </TableRow>
+  );
+}
+
+/** One-time links and token links issued for this inquiry; live ones can be revoked (the server decides whose). */
+export function LinksCard({ inquiryId, links }: { inquiryId: string; links: readonly Link[] }) {
+  const trpc = useTRPC();
+  const refresh = useRefreshInquiry();
+  const [revoking, setRevoking] = useState<Link | null>(null);
+  // The dialog's text stays put while it fades out after `revoking` is cleared.
+  const lastRevoking = useRef<Link | null>(null);
+  if (revoking) lastRevoking.current = revoking;
+  const shown = revoking ?? lastRevoking.current;
+  const revoke = useMutation(
+    trpc.links.revoke.mutationOptions({
+      onSuccess: (result) => {
+        void refresh(inquiryId);
+        setRevoking(null);
+        notify({ message: `Revoked ${result.linkId}${result.sessionExpired ? ' and expired its session' : ''}.` });
+      },
+    }),
+  );
+  const live = links.filter((l) => l.state === 'live').length;
+  const newestFirst = [...links].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
+
+  return (
+    <SectionCard title="Links" subheader={`${live} live of ${links.length}. The link itself is never stored: the fingerprint identifies a token in the audit log.`}>
+      {links.length === 0 ? (
+        <Typography variant="body2" color="text.secondary">
+          No links issued yet.
+        </Typography>
+      ) : (
+        <TableContainer>
+          <Table size="small" aria-label="Links">
+            <TableHead>
+              <TableRow>
+                <TableCell>Kind</TableCell>
+                <TableCell>State</TableCell>
+                <TableCell>Created</TableCell>
+                <TableCell>Expires</TableCell>
+                <TableCell>Issued by</TableCell>
+                <TableCell>Ticket</TableCell>
+                <TableCell>Fingerprint</TableCell>
+                <TableCell align="right">Actions</TableCell>
+              </TableRow>
+            </TableHead>
+            <TableBody>
+              {newestFirst.map((link) => (
+                <LinkRow
+                  key={link.id}
+                  link={link}
+                  onRevoke={(l) => {
+                    revoke.reset();
+                    setRevoking(l);
+                  }}
+                />
+              ))}
+            </TableBody>
+          </Table>
+        </TableContainer>
+      )}
+      <ConfirmDialog
+        open={revoking !== null}
+        title="Revoke link"
+        confirmLabel="Revoke"
+        confirmColor="error"
+        pending={revoke.isPending}
+        error={revoke.error}
+        onConfirm={(reason) => {
+          if (revoking) revoke.mutate({ linkId: revoking.id, reason });
+        }}
+        onClose={() => setRevoking(null)}
+      >
+        <Typography variant="body2">
+          {shown?.kind === 'token'
+            ? `The link ${shown.id} stops opening the inquiry at once, and the session it carries expires.`
+            : `The one-time link ${shown?.id ?? ''} stops opening the inquiry at once.`}{' '}
+          The end user will need a new link.
+        </Typography>
+      </ConfirmDialog>
+    </SectionCard>
+  );
+}

@@ -1,0 +1,153 @@
+import { screen, waitFor, within } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
+import { FakeApiError, installFakeApi, type FakeApiHandlers } from '../../test/fakeApi';
+import { signedInAs, staffMember } from '../../test/fixtures';
+import { renderApp } from '../../test/renderApp';
+
+const ADMIN = staffMember({ id: 'stf_admin', email: 'admin@demo.test', displayName: 'Demo Admin', role: 'admin' });
+const SAM = staffMember();
+
+function api(overrides: FakeApiHandlers = {}) {
+  return installFakeApi({ 'auth.me': () => signedInAs('admin'), 'staff.list': () => ({ items: [ADMIN, SAM] }), ...overrides });
+}
+
+async function openActions(email: string) {
+  const row = (await screen.findByRole('cell', { name: email })).closest('tr');
+  if (!row) throw new Error(`no row for ${email}`);
+  return within(row).getByRole('button', { name: `Actions for ${email}` });
+}
+
+describe('Staff page', () => {
+  it('lists staff with role, status and last sign-in', async () => {
+    api({ 'staff.list': () => ({ items: [ADMIN, SAM, staffMember({ id: 'stf_Off', email: 'old@example.test', disabledAt: new Date(), lastLoginAt: null })] }) });
+    renderApp('/staff');
+    const table = within(await screen.findByRole('table', { name: 'Staff' }));
+    const rows = table.getAllByRole('row');
+    expect(rows).toHaveLength(4);
+    expect(within(rows[1]!).getByText('(you)')).toBeTruthy();
+    expect(within(rows[2]!).getByText('Support agent')).toBeTruthy();
+    expect(within(rows[2]!).getByText('Active')).toBeTruthy();
+    expect(within(rows[3]!).getByText('Disabled')).toBeTruthy();
+    expect(within(rows[3]!).getByText('Never')).toBeTruthy();
+  });
+
+  it('creates an account and shows its one-time password once', async () => {
+    const created = staffMember({ id: 'stf_New1', email: 'nia@example.test', displayName: 'Nia New', role: 'support', lastLoginAt: null, mustChangePassword: true, activeSessionCount: 0 });
+    const fake = api({ 'staff.create': () => ({ staff: created, oneTimePassword: 'Tulip-Harbor-4821-Quiet' }) });
+    const { user } = renderApp('/staff');
+
+    await user.click(await screen.findByRole('button', { name: 'Add staff member' }));
+    const dialog = within(await screen.findByRole('dialog', { name: 'Add a staff member' }));
+    await user.type(dialog.getByRole('textbox', { name: 'Email' }), 'nia@example.test');
+    await user.type(dialog.getByRole('textbox', { name: 'Name' }), 'Nia New');
+    await user.click(dialog.getByRole('combobox', { name: 'Role' }));
+    await user.click(await screen.findByRole('option', { name: /^Support agent/ }));
+    await user.type(dialog.getByRole('textbox', { name: /Reason/ }), 'Joins the support team');
+    await user.click(dialog.getByRole('button', { name: 'Create account' }));
+
+    const shown = within(await screen.findByRole('dialog', { name: 'Nia New can now sign in' }));
+    expect(shown.getByText('Tulip-Harbor-4821-Quiet')).toBeTruthy();
+    expect(shown.getByText(/shown only now/)).toBeTruthy();
+    expect(shown.getByRole('button', { name: 'Copy one-time password' })).toBeTruthy();
+    expect(fake.inputsOf('staff.create')).toEqual([{ email: 'nia@example.test', displayName: 'Nia New', role: 'support', reason: 'Joins the support team' }]);
+    expect(await screen.findByText('Account created for nia@example.test (Support agent).')).toBeTruthy();
+
+    await user.click(shown.getByRole('button', { name: 'I have copied it' }));
+    await waitFor(() => expect(screen.queryByText('Tulip-Harbor-4821-Quiet')).toBeNull());
+  }, 60_000);
+
+  it('changes a role only after confirming, and shows the server’s refusal', async () => {
+    let refuse = true;
+    const fake = api({
+      'staff.changeRole': ({ id, role }) => {
+        if (refuse) throw new FakeApiError('CONFLICT', 'Cannot demote the last enabled admin. Make someone else an admin first.');
+        return { ...SAM, id, role };
+      },
+    });
+    const { user } = renderApp('/staff');
+    await user.click(await openActions('sam@example.test'));
+    await user.click(await screen.findByRole('menuitem', { name: 'Change role…' }));
+    const dialog = within(await screen.findByRole('dialog', { name: 'Change the role of Sam Support' }));
+    expect(dialog.getByRole('button', { name: 'Change role' }).hasAttribute('disabled')).toBe(true);
+    await user.click(dialog.getByRole('combobox', { name: 'New role' }));
+    await user.click(await screen.findByRole('option', { name: /^Compliance/ }));
+    await user.click(dialog.getByRole('button', { name: 'Change role' }));
+    expect((await dialog.findByRole('alert')).textContent).toBe('Cannot demote the last enabled admin. Make someone else an admin first.');
+
+    refuse = false;
+    await user.click(dialog.getByRole('button', { name: 'Change role' }));
+    expect(await screen.findByText('Sam Support is now Compliance; their sessions were ended.')).toBeTruthy();
+    expect(fake.inputsOf('staff.changeRole')).toEqual([
+      { id: 'stf_Support1', role: 'compliance' },
+      { id: 'stf_Support1', role: 'compliance' },
+    ]);
+  });
+
+  it('disables an account after confirming, but never the admin’s own', async () => {
+    const fake = api({ 'staff.disable': ({ id }) => ({ ...SAM, id, disabledAt: new Date() }) });
+    const { user } = renderApp('/staff');
+    await user.click(await openActions('admin@demo.test'));
+    expect((await screen.findByRole('menuitem', { name: /Disable/ })).getAttribute('aria-disabled')).toBe('true');
+    await user.keyboard('{Escape}');
+
+    await user.click(await openActions('sam@example.test'));
+    await user.click(await screen.findByRole('menuitem', { name: 'Disable…' }));
+    const dialog = within(await screen.findByRole('dialog', { name: 'Disable Sam Support?' }));
+    expect(fake.inputsOf('staff.disable')).toEqual([]);
+    await user.click(dialog.getByRole('button', { name: 'Disable account' }));
+    expect(await screen.findByText('Sam Support is disabled and signed out everywhere.')).toBeTruthy();
+    expect(fake.inputsOf('staff.disable')).toEqual([{ id: 'stf_Support1' }]);
+  });
+
+  it('resets a password and shows the new one-time password once', async () => {
+    const fake = api({ 'staff.resetPassword': () => ({ oneTimePassword: 'Maple-Orbit-1150-Brisk' }) });
+    const { user } = renderApp('/staff');
+    await user.click(await openActions('sam@example.test'));
+    await user.click(await screen.findByRole('menuitem', { name: 'Reset password…' }));
+    await user.click(within(await screen.findByRole('dialog', { name: 'Reset the password of Sam Support?' })).getByRole('button', { name: 'Reset password' }));
+    const shown = within(await screen.findByRole('dialog', { name: 'New one-time password for Sam Support' }));
+    expect(shown.getByText('Maple-Orbit-1150-Brisk')).toBeTruthy();
+    expect(fake.inputsOf('staff.resetPassword')).toEqual([{ id: 'stf_Support1' }]);
+  });
+
+  it('shows a person’s sessions and ends them after confirming', async () => {
+    let live = true;
+    const now = Date.now();
+    const fake = api({
+      'staff.sessions': () => ({
+        items: [
+          {
+            id: 'stses_1',
+            method: 'password',
+            createdAt: new Date(now - 3_600_000),
+            lastSeenAt: new Date(now - 60_000),
+            expiresAt: new Date(now + 3_600_000),
+            ip: '10.0.0.7',
+            userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0.0.0 Safari/537.36',
+            endedAt: live ? null : new Date(),
+            endReason: live ? null : 'ended_by_admin',
+            active: live,
+            current: false,
+          },
+        ],
+      }),
+      'staff.endSessions': () => {
+        live = false;
+        return { ended: 1 };
+      },
+    });
+    const { user } = renderApp('/staff');
+    await user.click(await openActions('sam@example.test'));
+    await user.click(await screen.findByRole('menuitem', { name: 'Sessions…' }));
+    const sessions = within(await screen.findByRole('dialog', { name: 'Sessions of Sam Support' }));
+    expect(await sessions.findByText('10.0.0.7')).toBeTruthy();
+    expect(sessions.getByText('Active')).toBeTruthy();
+    await user.click(sessions.getByRole('button', { name: 'End all sessions' }));
+    await user.click(within(await screen.findByRole('dialog', { name: 'End every session of Sam Support?' })).getByRole('button', { name: 'End sessions' }));
+
+    expect(await screen.findByText('Ended 1 session of Sam Support.')).toBeTruthy();
+    const after = within(await screen.findByRole('dialog', { name: 'Sessions of Sam Support' }));
+    expect(await after.findByText('Ended by an admin')).toBeTruthy();
+    expect(fake.inputsOf('staff.endSessions')).toEqual([{ id: 'stf_Support1' }]);
+  });
+});
