@@ -32,8 +32,10 @@ export const ActionsForOutputSchema = z.object({
     sessionCap: z.number().int(),
     resumesInWindow: z.number().int(),
     resumeCooldownMax: z.number().int(),
+    resumeCooldownMinutes: z.number().int(),
     staffActionsInWindow: z.number().int(),
     staffBudget: z.number().int(),
+    staffBudgetMinutes: z.number().int(),
   }),
 });
 export type ActionsForOutput = z.infer<typeof ActionsForOutputSchema>;

@@ -116,7 +116,7 @@ export function createHostedFlowRouter(deps: AppDeps): Router {
       const cookieToken = cookies.read(req, inquiryId);
       const result = await openInquiry(engine, inquiryId, cookieToken, now, { countLinkUse: false });
       if (!result.ok) {
-        if (cookieToken !== null && result.denial === 'session_expired') cookies.clear(res, inquiryId);
+        if (cookieToken !== null && (result.denial === 'session_expired' || result.denial === 'link_revoked')) cookies.clear(res, inquiryId);
         return send(res, result.denial, context);
       }
       if (result.session.token !== cookieToken) cookies.set(res, inquiryId, result.session.token, result.session.expiresAt, now);

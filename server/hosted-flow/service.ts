@@ -111,8 +111,10 @@ async function useSession(trx: Transaction<DB>, inquiryId: string, session: { id
 /** A live session of this inquiry by id: not revoked, not expired, and not behind a revoked link. */
 async function liveSession(trx: Transaction<DB>, sessionId: string, inquiryId: string, now: Date) {
   const row = await repo.findSession(trx, sessionId);
-  if (!row || row.inquiry_id !== inquiryId || row.revoked_at !== null || row.expired_at !== null || row.expires_at <= now) return null;
-  if (await repo.hasRevokedLink(trx, row.id)) return null;
+  if (!row || row.inquiry_id !== inquiryId) return null;
+  // A revoked token link says so, rather than looking like an ordinary expired session.
+  if (await repo.hasRevokedLink(trx, row.id)) return 'link_revoked' as const;
+  if (row.revoked_at !== null || row.expired_at !== null || row.expires_at <= now) return null;
   return row;
 }
 
@@ -122,6 +124,7 @@ async function sessionFromToken(trx: Transaction<DB>, engine: FlowEngine, inquir
   const claims = await engine.tokens.verify(token, now);
   if (!claims || claims.inquiryId !== inquiryId) return null;
   const row = await liveSession(trx, claims.sessionId, inquiryId, now);
+  if (row === 'link_revoked') return row;
   return row ? { id: row.id, token, expiresAt: row.expires_at, firstUse: row.started_at === null } : null;
 }
 
@@ -143,6 +146,7 @@ export function openInquiry(engine: FlowEngine, inquiryId: string, token: string
       return { ok: true, inquiry: view(inquiry, { status: 'pending', expiresAt }), session, started: true };
     }
     const session = await sessionFromToken(trx, engine, inquiry.id, token, now);
+    if (session === 'link_revoked') return deny('link_revoked');
     if (!session) return deny('session_expired');
     await useSession(trx, inquiry.id, session, now);
     if (options.countLinkUse) await repo.countTokenLinkUse(trx, session.id, now);
@@ -172,7 +176,8 @@ export async function redeemOneTimeCode(engine: FlowEngine, code: string, now: D
     let expiresAt = inquiry.expires_at;
     const started = inquiry.status === 'created';
     if (started) expiresAt = await start(trx, inquiry, now);
-    const reusable = link.session_id ? await liveSession(trx, link.session_id, inquiry.id, now) : null;
+    const live = link.session_id ? await liveSession(trx, link.session_id, inquiry.id, now) : null;
+    const reusable = live === 'link_revoked' ? null : live;
     const reissued = reusable ? await engine.provider.tokenFor(trx, reusable.id) : null;
     const session =
       reusable && reissued
@@ -230,6 +235,7 @@ export function takeStep(
     const blocked = blockedBy(inquiry, now);
     if (blocked) return deny(blocked);
     const session = inquiry.status === 'pending' ? await sessionFromToken(trx, engine, inquiry.id, input.token, now) : null;
+    if (session === 'link_revoked') return deny('link_revoked');
     if (!session) return deny('session_expired');
     if (!input.formTokenMatches(session.id)) return deny('form_invalid');
     await useSession(trx, inquiry.id, session, now);

@@ -190,10 +190,10 @@ describe.each(testEngines())('the local hosted flow on %s', (engine) => {
 
     await admin().links.revoke({ linkId: link.linkId, reason });
     const refused = await browser().get(`/verify${url.search}`);
-    expect(refused.status).toBe(403);
-    expect(refused.body).toContain('This session has expired');
+    expect(refused.status).toBe(410);
+    expect(refused.body).toContain('This link has been revoked');
     const viaCookie = await user.get(`/verify?inquiry-id=${id}`);
-    expect(viaCookie.status).toBe(403);
+    expect(viaCookie.status).toBe(410);
     expect(viaCookie.setCookies.join()).toMatch(new RegExp(`idv_${id}=;`)); // the dead cookie is cleared
     expect((await linkRow(link.linkId)).use_count).toBe(1);
   });

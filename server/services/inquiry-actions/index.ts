@@ -27,8 +27,10 @@ export async function actionsFor(ctx: ActionContext, inquiryId: string): Promise
       sessionCap: guards.sessionCap,
       resumesInWindow: facts.resumesInWindow,
       resumeCooldownMax: guards.resumeCooldownMax,
+      resumeCooldownMinutes: guards.resumeCooldownMinutes,
       staffActionsInWindow: facts.staffActionsInWindow,
       staffBudget: guards.staffBudget,
+      staffBudgetMinutes: guards.staffBudgetMinutes,
     },
   };
 }

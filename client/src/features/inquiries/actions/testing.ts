@@ -17,7 +17,7 @@ export function actionsFor(overrides: Partial<ActionsFor> = {}): ActionsFor {
       maxMinutes: 300,
     },
     recreate: allowed({ warnings: ['Already on the latest version: recreating only restarts the flow.'] }),
-    limits: { liveSessionCount: 2, sessionCap: 25, resumesInWindow: 1, resumeCooldownMax: 3, staffActionsInWindow: 4, staffBudget: 60 },
+    limits: { liveSessionCount: 2, sessionCap: 25, resumesInWindow: 1, resumeCooldownMax: 3, resumeCooldownMinutes: 10, staffActionsInWindow: 4, staffBudget: 60, staffBudgetMinutes: 60 },
     ...overrides,
   };
 }

@@ -110,16 +110,16 @@ export function LimitsSummary({ limits }: { limits: ActionsForOutput['limits'] }
     <Stack direction="row" spacing={3} useFlexGap sx={{ flexWrap: 'wrap' }} aria-label="Limits" role="group">
       <LimitFigure label="Live sessions" value={limits.liveSessionCount} of={limits.sessionCap} hint="Live sessions on this inquiry, and the cap" />
       <LimitFigure
-        label="Resumes in window"
+        label={`Resumes in ${limits.resumeCooldownMinutes} min`}
         value={limits.resumesInWindow}
         of={limits.resumeCooldownMax}
-        hint="Console resumes of this inquiry in the cooldown window, and how many it allows"
+        hint={`Console resumes of this inquiry in the last ${limits.resumeCooldownMinutes} minutes, and how many it allows`}
       />
       <LimitFigure
-        label="Your budget"
+        label={`Your budget (${limits.staffBudgetMinutes} min)`}
         value={limits.staffActionsInWindow}
         of={limits.staffBudget}
-        hint="Sessions and links you issued in the budget window, and how many you may"
+        hint={`Sessions and links you issued in the last ${limits.staffBudgetMinutes} minutes, and how many you may`}
       />
     </Stack>
   );
