@@ -1,3 +1,4 @@
+import type { GuardConfig } from '../../config.js';
 import type { ActionName, ActionVerdict, ActionsForOutput, Acknowledgement } from '../../../shared/actions.js';
 import { TOKEN_LINK_MIN_MINUTES } from '../../../shared/actions.js';
 import { DECISIONED_STATUSES } from '../../../shared/statuses.js';
@@ -8,14 +9,8 @@ import { describeDuration } from '../diagnosis.js';
  * every action re-evaluates it inside its transaction, with the inquiry row locked, before it does anything —
  * so the UI never guesses and a stale screen cannot get past a guard.
  */
-export interface GuardLimits {
-  sessionCap: number;
-  resumeCooldownMax: number;
-  resumeCooldownMinutes: number;
-  staffBudget: number;
-  staffBudgetMinutes: number;
-  tokenLinkMaxMinutes: number;
-}
+/** The configured limits (SESSION_CAP, RESUME_COOLDOWN_*, STAFF_ACTION_BUDGET_*, TOKEN_LINK_MAX_MINUTES). */
+export type GuardLimits = GuardConfig;
 
 export interface GuardFacts {
   status: string;
