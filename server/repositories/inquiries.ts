@@ -115,26 +115,27 @@ export async function listInquiries(db: Executor, plan: ListPlan): Promise<ListR
     : null;
   const take = plan.limit + 1; // one extra row tells whether there is a next page
 
+  // Deferred join: each branch reads only (id, sort value), so the composite index that matches its equalities
+  // answers it as an index-only scan. Selecting whole rows there made the planner prefer walking the plain sort
+  // index and filtering — fine if a version's rows were spread evenly over time, 600 ms when they are all old.
   const parts = branches(plan).map((branch) => {
     const conditions = filters(plan, branch);
     if (keyset) conditions.push(keyset);
-    return sql`(select i.id, i.status, i.reference_id, i.template_id, i.version_id, i.version_number, i.customer_id,
-        i.created_at, i.updated_at, i.expires_at
-      from inquiries i ${where(conditions)}
+    return sql`(select i.id, ${col} as sort_value from inquiries i ${where(conditions)}
       order by ${col} ${dir}, i.id ${dir} limit ${take})`;
   });
-  const unionCol = sql.ref(plan.sort);
-  const outerCol = sql.ref(`page.${plan.sort}`);
   const result = await sql<ListRow>`
-    select page.*, t.name as template_name, t.latest_version_number,
-      (select count(*) from inquiry_sessions s where s.inquiry_id = page.id
+    select i.id, i.status, i.reference_id, i.template_id, i.version_id, i.version_number, i.customer_id,
+      i.created_at, i.updated_at, i.expires_at, t.name as template_name, t.latest_version_number,
+      (select count(*) from inquiry_sessions s where s.inquiry_id = i.id
         and s.expired_at is null and s.revoked_at is null and s.expires_at > ${plan.now})::int as live_session_count
     from (
-      select * from (${sql.join(parts, sql` union all `)}) branch_union
-      order by ${unionCol} ${dir}, id ${dir} limit ${take}
+      select id, sort_value from (${sql.join(parts, sql` union all `)}) branch_union
+      order by sort_value ${dir}, id ${dir} limit ${take}
     ) page
-    join templates t on t.id = page.template_id
-    order by ${outerCol} ${dir}, page.id ${dir}`.execute(db);
+    join inquiries i on i.id = page.id
+    join templates t on t.id = i.template_id
+    order by page.sort_value ${dir}, page.id ${dir}`.execute(db);
   return result.rows;
 }
 
