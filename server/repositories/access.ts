@@ -19,8 +19,8 @@ interface ActionFactsRow {
   successor_id: string | null;
 }
 
-/** One statement: the inquiry, its policy, its sessions' counts and its successor (locked when `lock`). */
-async function actionFacts(db: Kysely<DB>, id: string, now: Date, lock: boolean) {
+/** One statement: the inquiry, its policy, its sessions' counts and its successor. */
+async function actionFacts(db: Kysely<DB>, id: string, now: Date) {
   const result = await sql<ActionFactsRow>`
     select i.id, i.status, i.template_id, i.version_number, t.latest_version_number, i.expires_at, i.reference_id,
       i.customer_id, i.account_id, i.fields, p.after_resume_minutes, p.one_time_link_minutes,
@@ -34,22 +34,28 @@ async function actionFacts(db: Kysely<DB>, id: string, now: Date, lock: boolean)
     join templates t on t.id = i.template_id
     left join lateral (select after_resume_minutes, one_time_link_minutes from policy_revisions
       where template_id = i.template_id order by id desc limit 1) p on true
-    where i.id = ${id}
-    ${lock ? sql`for update of i` : sql``}`.execute(db);
+    where i.id = ${id}`.execute(db);
   const row = result.rows[0];
   if (!row) return undefined;
   const { live, reusable, successor_id, ...inquiry } = row;
   return { ...inquiry, liveSessionCount: live, hasReusableSession: reusable > 0, successorId: successor_id };
 }
 
-/** The inquiry and everything the guards need, with the inquiry row locked for the rest of the transaction. */
-export function lockInquiryForAction(trx: Transaction<DB>, id: string, now: Date) {
-  return actionFacts(trx, id, now, true);
+/**
+ * The inquiry and everything the guards need, with the inquiry row locked for the rest of the transaction.
+ * The lock is taken by a statement of its own: under READ COMMITTED a statement that waited for the lock still
+ * reads through the snapshot it started with, so facts read in the same statement (its successor, its
+ * sessions) would miss what the transaction it waited for had just committed. The next statement sees it.
+ */
+export async function lockInquiryForAction(trx: Transaction<DB>, id: string, now: Date) {
+  const locked = await trx.selectFrom('inquiries').select('id').where('id', '=', id).forUpdate().executeTakeFirst();
+  if (!locked) return undefined;
+  return actionFacts(trx, id, now);
 }
 
 /** The same facts without a lock, for showing the guards' verdicts. */
 export function readInquiryForActions(db: Kysely<DB>, id: string, now: Date) {
-  return actionFacts(db, id, now, false);
+  return actionFacts(db, id, now);
 }
 
 /** Serialises everything keyed by `name` (a staff member's budget, one idempotency key) until commit. */

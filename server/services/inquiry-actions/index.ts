@@ -3,6 +3,7 @@ import { AppError } from '../../errors.js';
 import * as repo from '../../repositories/access.js';
 import { staffActor } from '../../auth/principal.js';
 import { providerFor } from '../../providers/index.js';
+import type { InquiryProvider } from '../../providers/types.js';
 import type { ActionsForOutput, RecreateInputSchema, ResumeInput, ResumeOutput } from '../../../shared/actions.js';
 import { appendAuditEvent } from '../audit.js';
 import { claim, record, requestHash } from '../idempotency.js';
@@ -94,6 +95,18 @@ export async function resume(ctx: ActionContext, input: ResumeInput): Promise<Re
 }
 
 type RecreateInput = z.infer<typeof RecreateInputSchema>;
+
+/** The unique predecessor_id is the last line of defence against a second successor: say so as a conflict. */
+async function createSuccessor(provider: InquiryProvider, ...args: Parameters<InquiryProvider['createInquiry']>) {
+  try {
+    return await provider.createInquiry(...args);
+  } catch (error) {
+    if (typeof error === 'object' && error !== null && 'code' in error && error.code === '23505' && String((error as { constraint?: unknown }).constraint).includes('predecessor')) {
+      throw new AppError('CONFLICT', 'Someone else recreated this inquiry a moment ago.');
+    }
+    throw error;
+  }
+}
 interface RecreateOutput {
   newInquiryId: string;
   versionNumber: number;
@@ -119,7 +132,8 @@ export async function recreate(ctx: ActionContext, input: RecreateInput): Promis
       throw new AppError('CONFLICT', `Already recreated as ${inquiry.successorId}.`, { successorId: inquiry.successorId });
     }
     assertAllowed(verdicts, 'recreate', {});
-    const created = await provider.createInquiry(
+    const created = await createSuccessor(
+      provider,
       trx,
       {
         templateId: inquiry.template_id,
