@@ -76,7 +76,15 @@ function filters(plan: ListPlan, branch: { status: string | null; versionId: str
   if (plan.expiresAfter) parts.push(sql<SqlBool>`i.expires_at > ${plan.expiresAfter}`);
   if (plan.expiresAtOrBefore) parts.push(sql<SqlBool>`i.expires_at <= ${plan.expiresAtOrBefore}`);
   if (plan.expiredAsOf) {
-    parts.push(sql<SqlBool>`(i.status = 'expired' or (i.status in ('created', 'pending') and i.expires_at <= ${plan.expiredAsOf}))`);
+    // Within a status branch the status is known: keep only the half of the condition that applies, so the
+    // open branches walk (status, expires_at) over the few overdue rows instead of filtering every open one.
+    if (branch.status === 'expired') {
+      // every row of this branch matches
+    } else if (branch.status === 'created' || branch.status === 'pending') {
+      parts.push(sql<SqlBool>`i.expires_at <= ${plan.expiredAsOf}`);
+    } else {
+      parts.push(sql<SqlBool>`(i.status = 'expired' or (i.status in ('created', 'pending') and i.expires_at <= ${plan.expiredAsOf}))`);
+    }
   }
   if (plan.noLiveSessionAt) parts.push(sql<SqlBool>`not ${liveSession(plan.noLiveSessionAt, sql.ref('i.id'))}`);
   if (plan.noSuccessor) parts.push(sql<SqlBool>`not exists (select 1 from inquiries succ where succ.predecessor_id = i.id)`);
