@@ -1,0 +1,225 @@
+import fs from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { sql } from 'kysely';
+import { createApp } from '../app.js';
+import { runActionsBench } from '../bench/actions.js';
+import { runAuditBench } from '../bench/audit.js';
+import { BenchHttpClient } from '../bench/http-client.js';
+import { listRows, listViews, runListBench, worldFacts, type ViewResult } from '../bench/list-views.js';
+import { allPass, markdownTable, printTable, rowFromResult, type BenchRow } from '../bench/report.js';
+import { loadConfig } from '../config.js';
+import { openDatabase } from '../db/index.js';
+import { migrate } from '../db/migrate.js';
+import { createLogger } from '../logger.js';
+import { UsageError, parseCount, runSeed } from '../seed/cli.js';
+import { ensureDemoStaff } from '../services/staff.js';
+
+/**
+ * `npm run bench -- [--rows N] [--requests N] [--sections list,audit,actions] [--json FILE] [--markdown FILE]`
+ *
+ * Needs DATABASE_URL: a scratch PostgreSQL database. With fewer than --rows inquiries it is emptied and seeded
+ * (npm run seed --reset). The list section runs the real app in this process on an ephemeral port, signed in
+ * as the demo viewer; other sections bring their own scratch databases.
+ */
+
+const USAGE = `Usage: DATABASE_URL=postgres://… npm run bench -- [--rows N] [--requests N] [--sections list,audit,actions] [--views V] [--json FILE] [--markdown FILE]
+
+  --rows N        inquiries the list section needs (default 1,000,000); a database with fewer is reset and seeded
+  --requests N    timed requests per list view, over HTTP and as SQL each (default 200)
+  --sections S    which sections to run, comma-separated (default: all)
+  --views V       only the list views whose names contain one of these comma-separated words
+  --json FILE     write every measurement, plan and the machine's details as JSON
+  --markdown FILE write the tables and plans as Markdown (between bench markers, if FILE already has them)`;
+
+const RSS_TARGET_MB = 300;
+const MARK_START = '<!-- bench:start -->';
+const MARK_END = '<!-- bench:end -->';
+
+type Section = 'list' | 'audit' | 'actions';
+const SECTIONS: readonly Section[] = ['list', 'audit', 'actions'];
+
+function parse() {
+  const { values } = parseArgs({
+    strict: true,
+    options: {
+      rows: { type: 'string' },
+      requests: { type: 'string' },
+      sections: { type: 'string' },
+      views: { type: 'string' },
+      json: { type: 'string' },
+      markdown: { type: 'string' },
+      seed: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const sections = (values.sections ?? SECTIONS.join(',')).split(',').map((s) => s.trim());
+  const unknown = sections.filter((s) => !(SECTIONS as readonly string[]).includes(s));
+  if (unknown.length > 0) throw new UsageError(`--sections: unknown ${unknown.join(', ')} (known: ${SECTIONS.join(', ')})`);
+  return {
+    help: values.help,
+    rows: values.rows === undefined ? 1_000_000 : parseCount('rows', values.rows, { min: 1000, max: 10_000_000 }),
+    requests: values.requests === undefined ? 200 : parseCount('requests', values.requests, { min: 1, max: 100_000 }),
+    seed: values.seed === undefined ? 1 : parseCount('seed', values.seed, { max: 2 ** 31 - 1 }),
+    sections: sections as Section[],
+    views: values.views?.split(',').map((v) => v.trim().toLowerCase()).filter(Boolean) ?? null,
+    json: values.json ?? null,
+    markdown: values.markdown ?? null,
+  };
+}
+
+let args: ReturnType<typeof parse>;
+try {
+  args = parse();
+} catch (error) {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}\n`);
+  process.exit(2);
+}
+if (args.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+const config = loadConfig();
+const databaseUrl = config.databaseUrl;
+if (!databaseUrl) {
+  process.stderr.write(
+    'npm run bench needs DATABASE_URL: a PostgreSQL database it may empty and reseed, e.g.\n' +
+      '  createdb -h 127.0.0.1 -U postgres inqdesk_bench\n' +
+      '  DATABASE_URL=postgres://postgres@127.0.0.1:5432/inqdesk_bench npm run bench\n',
+  );
+  process.exit(2);
+}
+
+const log = (line: string) => process.stdout.write(`${line}\n`);
+const rows: BenchRow[] = [];
+let postgresVersion = '?';
+const report: Record<string, unknown> = {
+  date: new Date().toISOString(),
+  machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? null, memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version },
+  args,
+};
+const listResults: ViewResult[] = [];
+let listDone = false;
+const rss = { peak: process.memoryUsage().rss };
+
+// Stopped midway (Ctrl-C, a timeout): report the views measured so far rather than nothing.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    log(`\n${signal}: reporting the ${listResults.length} views measured so far.`);
+    if (!listDone) rows.push(...listRows(listResults));
+    finish(true);
+    process.exit(130);
+  });
+}
+
+function finish(partial: boolean): void {
+  process.stdout.write('\n');
+  printTable(rows);
+  report.loadAfter = os.loadavg();
+  report.partial = partial;
+  if (args.json) {
+    fs.writeFileSync(
+      args.json,
+      `${JSON.stringify({ ...report, rows, views: listResults.map((r) => ({ ...r, view: { ...r.view, input: r.view.input } })) }, null, 2)}\n`,
+    );
+    log(`Wrote ${args.json}`);
+  }
+  if (args.markdown) {
+    const plans = listResults
+      .filter((r) => r.plan)
+      .map((r) => `<details><summary>${r.view.name}: ${r.plan?.scans.join(', ')}</summary>\n\n\`\`\`\n${r.plan?.text}\n\`\`\`\n</details>`)
+      .join('\n');
+    const generated = [
+      MARK_START,
+      `Measured ${String(report.date)} on ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'CPU'}, PostgreSQL ${postgresVersion}, Node ${process.version};` +
+        ` ${args.requests} requests per view; load average after the run ${os.loadavg().map((l) => l.toFixed(1)).join(' / ')}.` +
+        (typeof report.seedSeconds === 'number' ? ` Seeding took ${report.seedSeconds.toFixed(1)} s.` : ''),
+      '',
+      markdownTable(rows),
+      '',
+      '#### Which index each view walks (EXPLAIN ANALYZE of the page query, then the count)',
+      '',
+      plans,
+      MARK_END,
+    ].join('\n');
+    const previous = fs.existsSync(args.markdown) ? fs.readFileSync(args.markdown, 'utf8') : '';
+    const start = previous.indexOf(MARK_START);
+    const end = previous.indexOf(MARK_END);
+    const next = start >= 0 && end > start ? `${previous.slice(0, start)}${generated}${previous.slice(end + MARK_END.length)}` : `${previous}${previous ? '\n' : ''}${generated}\n`;
+    fs.writeFileSync(args.markdown, next);
+    log(`Wrote ${args.markdown}`);
+  }
+}
+
+if (args.sections.includes('list')) {
+  const database = await openDatabase({ databaseUrl, poolSize: 10 });
+  const sampler = setInterval(() => {
+    rss.peak = Math.max(rss.peak, process.memoryUsage().rss);
+  }, 100);
+  try {
+    await migrate(database);
+    const { db } = database;
+    const version = await sql<{ v: string }>`select current_setting('server_version') as v`.execute(db);
+    postgresVersion = version.rows[0]?.v ?? '?';
+    report.postgres = postgresVersion;
+
+    const count = await sql<{ n: number }>`select count(*)::int8 as n from inquiries`.execute(db);
+    const have = Number(count.rows[0]?.n ?? 0);
+    if (have < args.rows) {
+      log(`The database has ${have.toLocaleString('en-US')} inquiries; resetting it and seeding ${args.rows.toLocaleString('en-US')}…`);
+      const run = await runSeed(database, { inquiries: args.rows, seed: args.seed, reset: true }, { onStep: (step, ms) => ms >= 2000 && log(`  ${step} ${(ms / 1000).toFixed(1)} s`) });
+      log(`Seeded in ${(run.elapsedMs / 1000).toFixed(1)} s.`);
+      report.seedSeconds = run.elapsedMs / 1000;
+      report.seedSummary = run.summary;
+    } else {
+      log(`Using the ${have.toLocaleString('en-US')} inquiries already in the database.`);
+    }
+
+    const facts = await worldFacts(db);
+    report.worldNow = facts.now.toISOString();
+    // Signed in as the least-privileged demo account, as a support viewer would be.
+    const password = config.demoPassword ?? 'bench-demo-password';
+    await ensureDemoStaff(db, password, facts.now);
+
+    const app = createApp({ database, config, log: createLogger('silent'), now: () => facts.now }, { serveClient: false });
+    const server = createServer(app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const client = new BenchHttpClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    try {
+      await client.signIn('viewer@demo.test', password, new URL(config.publicUrl).origin).catch((error: unknown) => {
+        throw new Error(`${error instanceof Error ? error.message : String(error)}\n(If the demo accounts already exist with another password, set DEMO_PASSWORD to it.)`);
+      });
+      log(`inquiries.list: ${args.requests} requests per view over HTTP and as SQL, world clock ${facts.now.toISOString()}, load ${os.loadavg()[0]?.toFixed(1)}`);
+      const views = listViews(facts).filter((v) => !args.views || args.views.some((part) => v.name.toLowerCase().includes(part)));
+      const list = await runListBench(
+        { client, database, now: facts.now, requests: args.requests, log, onView: (result) => listResults.push(result) },
+        views,
+      );
+      rows.push(...list.rows);
+      listDone = true;
+    } finally {
+      client.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+    const peakMb = rss.peak / 2 ** 20;
+    rows.push({
+      section: 'process',
+      name: 'peak RSS: app server and bench client in one process',
+      cells: { MB: Math.round(peakMb) },
+      checks: [{ target: `≤ ${RSS_TARGET_MB} MB`, pass: peakMb <= RSS_TARGET_MB }],
+    });
+  } finally {
+    clearInterval(sampler);
+    await database.close();
+  }
+}
+
+// Sections with their own scratch databases, reporting { name, value, unit, target, pass } results.
+if (args.sections.includes('audit')) rows.push(...(await runAuditBench(databaseUrl, { log })).map((r) => rowFromResult('audit log', r)));
+if (args.sections.includes('actions')) rows.push(...(await runActionsBench(databaseUrl, { log })).map((r) => rowFromResult('guarded actions', r)));
+
+finish(false);
+
+process.exit(allPass(rows) ? 0 : 1);
