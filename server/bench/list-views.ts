@@ -1,9 +1,7 @@
 import { CompiledQuery, sql, type Kysely, type KyselyPlugin } from 'kysely';
-import type { Database } from '../db/index.js';
+import type { AppDeps } from '../context.js';
 import type { DB } from '../db/schema.js';
-import * as repo from '../repositories/inquiries.js';
-import * as templatesRepo from '../repositories/templates.js';
-import { TOTAL_EXACT_CAP, planList } from '../services/inquiries.js';
+import { listInquiries as listInquiriesService } from '../services/inquiries.js';
 import { InquiryListInputSchema, type InquiryListInput, type InquiryListOutput, type InquiryListQuery } from '../../shared/inquiries.js';
 import { BenchHttpClient } from './http-client.js';
 import { latency, type BenchRow, type Latency } from './report.js';
@@ -101,29 +99,38 @@ export function listViews(facts: WorldFacts): ListView[] {
   return views;
 }
 
-/** The SQL one inquiries.list request runs, as the service runs it: catalog, page, and the count when it needs one. */
-async function sqlOfRequest(db: Kysely<DB>, query: InquiryListQuery, now: Date): Promise<void> {
-  const catalog = await templatesRepo.listVersions(db);
-  const plan = planList(query, catalog, now);
-  if (!plan) return;
-  const rows = await repo.listInquiries(db, plan);
-  if (plan.after || rows.length > plan.limit) {
-    const counted = await repo.countInquiriesUpTo(db, plan, TOTAL_EXACT_CAP);
-    if (counted === null) await repo.estimateInquiries(db, plan);
-  }
+/**
+ * The SQL one inquiries.list request runs: the service itself is called once through a database handle that
+ * records each compiled statement (the version catalog, the page, the count or estimate when it needs one), and
+ * those statements are what the bench replays and explains. Whatever the service does next week, the bench
+ * measures exactly that, with the same plan built by planList and the same repository queries.
+ */
+async function statementsOfRequest(deps: AppDeps, query: InquiryListQuery): Promise<CompiledQuery[]> {
+  const { db } = deps.database;
+  const captured: CompiledQuery[] = [];
+  const spy: KyselyPlugin = {
+    transformQuery: (args) => {
+      captured.push(db.getExecutor().compileQuery(args.node, args.queryId));
+      return args.node;
+    },
+    transformResult: (args) => Promise.resolve(args.result),
+  };
+  await listInquiriesService({ ...deps, database: { ...deps.database, db: db.withPlugin(spy) } }, query);
+  return captured;
 }
 
-async function planOf(db: Kysely<DB>, query: InquiryListQuery, now: Date) {
-  const plan = planList(query, await templatesRepo.listVersions(db), now);
-  if (!plan) throw new Error('view matches nothing');
-  return plan;
+async function replay(db: Kysely<DB>, statements: readonly CompiledQuery[]): Promise<void> {
+  for (const statement of statements) await db.executeQuery(statement);
 }
+
+/** The page statement: the first that reads inquiries (the catalog query comes before it, the count after). */
+const isPageOrCount = (q: CompiledQuery) => /\binquiries\s+i\b/.test(q.sql) && !/^\s*explain/i.test(q.sql);
 
 export interface PlanReport {
-  /** Index scans (and any sequential scan) of the list query, e.g. "inquiries_status_created_idx (Index Scan Backward)". */
+  /** Index scans (and any sequential scan) of the page query, e.g. "inquiries_status_created_idx (Index Scan Backward)". */
   scans: string[];
   executionMs: number;
-  /** EXPLAIN (ANALYZE, BUFFERS) of every statement that touches inquiries, as text. */
+  /** EXPLAIN (ANALYZE, BUFFERS) of every statement that reads inquiries, as text. */
   text: string;
 }
 
@@ -143,22 +150,11 @@ function scansOf(node: PlanNode, into: Set<string>): Set<string> {
   return into;
 }
 
-/** Runs the request's SQL once, capturing each compiled statement, then EXPLAINs the ones that read inquiries. */
-async function explainRequest(db: Kysely<DB>, query: InquiryListQuery, now: Date): Promise<PlanReport> {
-  const captured: CompiledQuery[] = [];
-  const spy: KyselyPlugin = {
-    transformQuery: (args) => {
-      captured.push(db.getExecutor().compileQuery(args.node, args.queryId));
-      return args.node;
-    },
-    transformResult: (args) => Promise.resolve(args.result),
-  };
-  await sqlOfRequest(db.withPlugin(spy), query, now);
-  const statements = captured.filter((q) => /\binquiries\s+i\b/.test(q.sql) && !/^\s*explain/i.test(q.sql));
+async function explainStatements(db: Kysely<DB>, statements: readonly CompiledQuery[]): Promise<PlanReport> {
   let scans: string[] = [];
   let executionMs = 0;
   const texts: string[] = [];
-  for (const [i, statement] of statements.entries()) {
+  for (const [i, statement] of statements.filter(isPageOrCount).entries()) {
     const json = await db.executeQuery<{ 'QUERY PLAN': unknown }>(CompiledQuery.raw(`explain (analyze, format json) ${statement.sql}`, [...statement.parameters]));
     const raw = json.rows[0]?.['QUERY PLAN'];
     const parsed = (typeof raw === 'string' ? JSON.parse(raw) : raw) as [{ Plan: PlanNode; 'Execution Time': number }];
@@ -180,13 +176,14 @@ export interface ViewResult {
   total: number;
   totalExact: boolean;
   items: number;
+  statements: number;
   plan: PlanReport | null;
 }
 
 export interface ListBenchOptions {
   client: BenchHttpClient;
-  database: Database;
-  now: Date;
+  /** The app's dependencies, with the clock the app runs at. */
+  deps: AppDeps;
   requests: number;
   warmup?: number;
   explain?: boolean;
@@ -196,8 +193,8 @@ export interface ListBenchOptions {
 }
 
 async function measureView(options: ListBenchOptions, view: ListView): Promise<ViewResult> {
-  const { client, database, now, requests } = options;
-  const { db } = database;
+  const { client, deps, requests } = options;
+  const { db } = deps.database;
   const list = (input: InquiryListInput) => client.query<InquiryListOutput>('inquiries.list', input);
 
   // Deep pages: follow the cursor as a person paging would, then measure that page.
@@ -207,16 +204,16 @@ async function measureView(options: ListBenchOptions, view: ListView): Promise<V
     if (!answer.nextCursor) throw new Error(`${view.name}: the list ends at page ${page}`);
     input = { ...view.input, cursor: answer.nextCursor };
   }
-  const query = InquiryListInputSchema.parse(input);
-  const plan = await planOf(db, query, now).catch(() => null);
+  const statements = await statementsOfRequest(deps, InquiryListInputSchema.parse(input));
+  const page = statements.find(isPageOrCount);
 
-  for (let i = 0; i < (options.warmup ?? Math.min(10, requests)); i++) {
-    await list(input);
-    await sqlOfRequest(db, query, now);
-  }
   // Alternate HTTP and SQL so that both see the same machine load. The timed HTTP request ends when the whole
   // answer has arrived; decoding it is the client's work, not the server's, and happens once, after.
   const path = BenchHttpClient.queryPath('inquiries.list', input);
+  for (let i = 0; i < (options.warmup ?? Math.min(10, requests)); i++) {
+    await client.request('GET', path);
+    await replay(db, statements);
+  }
   let last = await client.request('GET', path);
   const http: number[] = [];
   const raw: number[] = [];
@@ -227,11 +224,11 @@ async function measureView(options: ListBenchOptions, view: ListView): Promise<V
     http.push(performance.now() - t0);
     if (last.status !== 200) throw new Error(`${view.name}: HTTP ${last.status} ${last.body.slice(0, 200)}`);
     t0 = performance.now();
-    await sqlOfRequest(db, query, now);
+    await replay(db, statements);
     raw.push(performance.now() - t0);
-    if (plan) {
+    if (page) {
       t0 = performance.now();
-      await repo.listInquiries(db, plan);
+      await db.executeQuery(page);
       listOnly.push(performance.now() - t0);
     }
   }
@@ -244,7 +241,8 @@ async function measureView(options: ListBenchOptions, view: ListView): Promise<V
     total: answer.total,
     totalExact: answer.totalExact,
     items: answer.items.length,
-    plan: options.explain === false ? null : await explainRequest(db, query, now),
+    statements: statements.length,
+    plan: options.explain === false ? null : await explainStatements(db, statements),
   };
 }
 

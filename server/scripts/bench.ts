@@ -183,7 +183,8 @@ if (args.sections.includes('list')) {
     const password = config.demoPassword ?? 'bench-demo-password';
     await ensureDemoStaff(db, password, facts.now);
 
-    const app = createApp({ database, config, log: createLogger('silent'), now: () => facts.now }, { serveClient: false });
+    const deps = { database, config, log: createLogger('silent'), now: () => facts.now };
+    const app = createApp(deps, { serveClient: false });
     const server = createServer(app);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const client = new BenchHttpClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
@@ -194,7 +195,7 @@ if (args.sections.includes('list')) {
       log(`inquiries.list: ${args.requests} requests per view over HTTP and as SQL, world clock ${facts.now.toISOString()}, load ${os.loadavg()[0]?.toFixed(1)}`);
       const views = listViews(facts).filter((v) => !args.views || args.views.some((part) => v.name.toLowerCase().includes(part)));
       const list = await runListBench(
-        { client, database, now: facts.now, requests: args.requests, log, onView: (result) => listResults.push(result) },
+        { client, deps, requests: args.requests, log, onView: (result) => listResults.push(result) },
         views,
       );
       rows.push(...list.rows);
