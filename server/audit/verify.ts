@@ -1,7 +1,10 @@
+import os from 'node:os';
+import { Worker } from 'node:worker_threads';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { chainRowsInRange, maxEventSeq, readChainHead, type ChainRow } from '../repositories/audit.js';
 import { canonicalEventBody, chainHash, GENESIS_HASH } from './canonical.js';
+import type { SegmentRequest, SegmentResult } from './verify-segment.js';
 
 /** The answer of `audit.verify()` (DESIGN §7). */
 export interface AuditVerification {
@@ -21,6 +24,15 @@ export interface AuditVerification {
 export interface VerifyOptions {
   /** Events fetched per query; the next batch is fetched while this one is hashed. */
   batchSize?: number;
+  /**
+   * PostgreSQL only: the URL of the database `db` is connected to. With it, a long chain is split into seq ranges
+   * checked at once by worker threads, each on its own connection (verify-segment.ts); the answer is the same.
+   */
+  databaseUrl?: string;
+  /** Worker threads for a parallel verification (default: the machine's available parallelism, at most 8). */
+  workers?: number;
+  /** Chains shorter than this are verified on the calling thread (default 50,000 events). */
+  minEventsForWorkers?: number;
 }
 
 function rowBody(row: ChainRow): string {
@@ -49,12 +61,34 @@ function rowBody(row: ChainRow): string {
  * never holds back vacuum of the hot head row.
  */
 export async function verifyAuditChain(db: Kysely<DB>, options: VerifyOptions = {}): Promise<AuditVerification> {
-  const batchSize = Math.max(1, Math.floor(options.batchSize ?? 20_000));
   const head = await readChainHead(db);
   if (!head) throw new Error('audit_chain_head is missing: the audit migration has not been applied');
-  const end = head.seq + 1; // exclusive
-
+  const workers = Math.max(1, Math.floor(options.workers ?? Math.min(os.availableParallelism(), 8)));
+  const parallel = options.databaseUrl !== undefined && workers > 1 && head.seq >= (options.minEventsForWorkers ?? 50_000);
+  const walked = parallel
+    ? await walkInWorkers(options.databaseUrl as string, head.seq, workers)
+    : await walkInBatches(db, head.seq, Math.max(1, Math.floor(options.batchSize ?? 20_000)));
   const broken = (seq: number, checked: number): AuditVerification => ({ ok: false, checked, headHash: head.hash, firstBrokenSeq: seq });
+  if (walked.brokenSeq !== null) return broken(walked.brokenSeq, walked.brokenSeq - 1);
+
+  if (walked.lastHash !== head.hash) return broken(Math.max(head.seq, 1), Math.max(head.seq - 1, 0));
+  // Nothing may lie beyond the head. Read the highest seq before the head: every event visible then had
+  // committed together with a head at least that far, so a higher seq than the head means a forged event.
+  const maxSeq = await maxEventSeq(db);
+  const headNow = await readChainHead(db);
+  if (headNow && maxSeq > headNow.seq) return broken(headNow.seq + 1, head.seq);
+  return { ok: true, checked: head.seq, headHash: head.hash, firstBrokenSeq: null };
+}
+
+/** Where a walk from seq 1 to the head ended: the first broken seq, or the hash of the head's event. */
+interface Walk {
+  brokenSeq: number | null;
+  lastHash: string;
+}
+
+/** Seq 1 to headSeq on the calling thread, in keyset batches, fetching the next batch while hashing this one. */
+async function walkInBatches(db: Kysely<DB>, headSeq: number, batchSize: number): Promise<Walk> {
+  const end = headSeq + 1; // exclusive
   const fetch = (from: number) => {
     const promise = chainRowsInRange(db, from, Math.min(from + batchSize, end));
     promise.catch(() => undefined); // awaited below; this only keeps an abandoned prefetch from going unhandled
@@ -69,22 +103,50 @@ export async function verifyAuditChain(db: Kysely<DB>, options: VerifyOptions = 
     pending = from + batchSize < end ? fetch(from + batchSize) : null;
     for (const row of rows) {
       const seq = Number(row.seq);
-      if (seq !== expectedSeq) return broken(expectedSeq, expectedSeq - 1);
-      if (row.prev_hash !== prevHash || !Number.isInteger(row.occurred_ms)) return broken(seq, seq - 1);
+      if (seq !== expectedSeq) return { brokenSeq: expectedSeq, lastHash: prevHash };
+      if (row.prev_hash !== prevHash || !Number.isInteger(row.occurred_ms)) return { brokenSeq: seq, lastHash: prevHash };
       const hash = row.hash;
-      if (chainHash(prevHash, seq, rowBody(row)) !== hash) return broken(seq, seq - 1);
+      if (chainHash(prevHash, seq, rowBody(row)) !== hash) return { brokenSeq: seq, lastHash: prevHash };
       prevHash = hash;
       expectedSeq = seq + 1;
     }
     const batchEnd = Math.min(from + batchSize, end);
-    if (expectedSeq < batchEnd) return broken(expectedSeq, expectedSeq - 1); // events deleted at the batch's end
+    if (expectedSeq < batchEnd) return { brokenSeq: expectedSeq, lastHash: prevHash }; // events deleted at the batch's end
   }
+  return { brokenSeq: null, lastHash: prevHash };
+}
 
-  if (prevHash !== head.hash) return broken(Math.max(head.seq, 1), Math.max(head.seq - 1, 0));
-  // Nothing may lie beyond the head. Read the highest seq before the head: every event visible then had
-  // committed together with a head at least that far, so a higher seq than the head means a forged event.
-  const maxSeq = await maxEventSeq(db);
-  const headNow = await readChainHead(db);
-  if (headNow && maxSeq > headNow.seq) return broken(headNow.seq + 1, head.seq);
-  return { ok: true, checked: head.seq, headHash: head.hash, firstBrokenSeq: null };
+function runSegment(request: SegmentRequest): Promise<SegmentResult> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./verify-worker.mjs', import.meta.url), { workerData: request });
+    let answered = false;
+    worker.once('message', (result: SegmentResult) => {
+      answered = true;
+      resolve(result);
+    });
+    worker.once('error', reject);
+    worker.once('exit', (code) => {
+      if (!answered) reject(new Error(`audit verification worker stopped (exit code ${code}) before answering`));
+    });
+  });
+}
+
+/**
+ * Seq 1 to headSeq split into one contiguous range per worker. Each range is checked on its own (every event's
+ * hash, and each prev_hash against the event before it inside the range); here the ranges are joined: each
+ * range's first prev_hash must be the previous range's last hash. The first broken seq is the lowest found.
+ */
+async function walkInWorkers(databaseUrl: string, headSeq: number, workers: number): Promise<Walk> {
+  const end = headSeq + 1;
+  const size = Math.ceil(headSeq / workers);
+  const requests: SegmentRequest[] = [];
+  for (let from = 1; from < end; from += size) requests.push({ databaseUrl, from, to: Math.min(from + size, end) });
+  const results = await Promise.all(requests.map(runSegment));
+  let prevHash = GENESIS_HASH;
+  for (const segment of results) {
+    if (segment.firstPrevHash !== null && segment.firstPrevHash !== prevHash) return { brokenSeq: segment.from, lastHash: prevHash };
+    if (segment.brokenSeq !== null) return { brokenSeq: segment.brokenSeq, lastHash: prevHash };
+    prevHash = segment.lastHash ?? prevHash;
+  }
+  return { brokenSeq: null, lastHash: prevHash };
 }

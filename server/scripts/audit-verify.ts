@@ -7,7 +7,7 @@ const config = loadConfig();
 const database = await openDatabase(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir });
 try {
   const started = performance.now();
-  const result = await verifyAuditChain(database.db);
+  const result = await verifyAuditChain(database.db, config.databaseUrl ? { databaseUrl: config.databaseUrl } : {});
   const seconds = ((performance.now() - started) / 1000).toFixed(2);
   if (result.ok) {
     console.log(`Audit chain intact: ${result.checked} events, head ${result.headHash} (${seconds} s)`);

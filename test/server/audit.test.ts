@@ -317,5 +317,50 @@ describe.each(testEngines())('audit log on %s', (engine) => {
       await behindTheTriggersBack(`update audit_chain_head set hash = '${h.hash}'`);
       expect(await verifyAuditChain(db)).toEqual({ ok: true, checked: h.seq, headHash: h.hash, firstBrokenSeq: null });
     });
+
+    // npm run audit:verify on PostgreSQL: seq ranges checked by worker threads reading COPY's text format.
+    it.runIf(engine === 'postgres')('verifies in worker threads exactly as on one thread: escapes, breaks inside and between ranges', async () => {
+      const { db } = database;
+      const url = database.url ?? '';
+      const parallel = { databaseUrl: url, workers: 3, minEventsForWorkers: 0 };
+      // Text that COPY escapes (tab, newline, CR, backslash, \b \f \v), non-ASCII, nulls and nested metadata.
+      const awkward = 'tab\there\nnew line\r\\back\\slash \b\f\v é 😀 \\N';
+      await db.transaction().execute(async (trx) => {
+        for (let n = 800; n < 830; n++) await appendAuditEvent(trx, event(n));
+        await appendAuditEvent(trx, event(900, { reason: awkward, ticket: null, metadata: { note: awkward, nested: { list: [1, 'two\tthree', null] } } }));
+        await appendAuditEvent(trx, { actor: { type: 'system', id: null, display: null }, action: 'audit.escaped', target: null, reason: null, metadata: {}, request: { ip: null, userAgent: null, requestId: null } });
+      });
+      const h = await head(db);
+      expect(await verifyAuditChain(db, parallel)).toEqual({ ok: true, checked: h.seq, headHash: h.hash, firstBrokenSeq: null });
+
+      const size = Math.ceil(h.seq / 3); // ranges [1, size], [size + 1, 2 size], …
+      const cases: { seq: number; tamper: string; broken: number }[] = [
+        { seq: 5, tamper: `update audit_events set reason = 'edited' where seq = 5`, broken: 5 },
+        { seq: h.seq - 1, tamper: `update audit_events set reason = reason || '!' where seq = ${h.seq - 1}`, broken: h.seq - 1 },
+        { seq: size, tamper: `delete from audit_events where seq = ${size}`, broken: size }, // last of a range
+        { seq: size + 1, tamper: `delete from audit_events where seq = ${size + 1}`, broken: size + 1 }, // first of the next
+        { seq: size + 1, tamper: `update audit_events set prev_hash = '${'a'.repeat(64)}' where seq = ${size + 1}`, broken: size + 1 },
+      ];
+      for (const { seq, tamper, broken } of cases) {
+        const restore = await restorer(seq);
+        await behindTheTriggersBack(tamper);
+        expect(await verifyAuditChain(db, parallel)).toMatchObject({ ok: false, checked: broken - 1, firstBrokenSeq: broken });
+        expect(await verifyAuditChain(db)).toMatchObject({ ok: false, checked: broken - 1, firstBrokenSeq: broken });
+        await behindTheTriggersBack(...restore);
+      }
+
+      // An event re-hashed to match itself, as the last of a range: only the link from the next range catches it.
+      const row = await db.selectFrom('audit_events').selectAll().where('seq', '=', size).executeTakeFirstOrThrow();
+      const forged = chainHash(row.prev_hash, size, canonicalEventBody({
+        occurredAt: row.occurred_at, actorType: row.actor_type, actorId: row.actor_id, actorDisplay: row.actor_display,
+        action: row.action, targetType: row.target_type, targetId: row.target_id, reason: 'forged', ticket: row.ticket,
+        metadata: row.metadata, ip: row.ip, userAgent: row.user_agent, requestId: row.request_id,
+      }));
+      const restore = await restorer(size);
+      await behindTheTriggersBack(`update audit_events set reason = 'forged', hash = '${forged}' where seq = ${size}`);
+      expect(await verifyAuditChain(db, parallel)).toMatchObject({ ok: false, checked: size, firstBrokenSeq: size + 1 });
+      await behindTheTriggersBack(...restore);
+      expect(await verifyAuditChain(db, parallel)).toEqual({ ok: true, checked: h.seq, headHash: h.hash, firstBrokenSeq: null });
+    });
   });
 });
