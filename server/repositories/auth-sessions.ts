@@ -72,6 +72,17 @@ export async function endAllForStaff(db: Executor, staffId: string, reason: EndR
   return rows.map((r) => r.id).sort();
 }
 
+/** One session of a person, locked for the rest of the transaction (undefined if it is not theirs or does not exist). */
+export function findForStaffForUpdate(db: Executor, staffId: string, sessionId: string) {
+  return db
+    .selectFrom('staff_sessions')
+    .select(['id', 'last_seen_at', 'expires_at', 'ended_at'])
+    .where('id', '=', sessionId)
+    .where('staff_id', '=', staffId)
+    .forUpdate()
+    .executeTakeFirst();
+}
+
 export function listForStaff(db: Executor, staffId: string, limit: number) {
   return db
     .selectFrom('staff_sessions')

@@ -3,6 +3,8 @@ import {
   ChangeRoleInputSchema,
   CreateStaffInputSchema,
   CreateStaffOutputSchema,
+  EndSessionInputSchema,
+  EndSessionOutputSchema,
   EndSessionsOutputSchema,
   ResetPasswordOutputSchema,
   StaffIdSchema,
@@ -28,5 +30,6 @@ export const staffRouter = router({
     .input(z.object({ id: StaffIdSchema }).strict())
     .output(StaffSessionsOutputSchema)
     .query(({ ctx, input }) => staff.listSessions(ctx, input)),
+  endSession: manage.input(EndSessionInputSchema).output(EndSessionOutputSchema).mutation(({ ctx, input }) => staff.endSession(ctx, input)),
   endSessions: manage.input(StaffTargetInputSchema).output(EndSessionsOutputSchema).mutation(({ ctx, input }) => staff.endSessions(ctx, input)),
 });

@@ -219,6 +219,35 @@ export async function endSessions(ctx: ActorContext, input: { id: string; reason
   });
 }
 
+/**
+ * Ends one live session of a person (their other sessions keep working). An unknown id, someone else's session
+ * and one that is no longer live (ended, idle or past its expiry) all answer the same NOT_FOUND. Ending the
+ * caller's own current session is allowed: `current` tells them they are signed out now.
+ */
+export async function endSession(
+  ctx: ActorContext,
+  input: { id: string; sessionId: string; reason?: string | undefined },
+): Promise<{ sessionId: string; endedAt: Date; current: boolean }> {
+  const now = ctx.now();
+  return ctx.database.db.transaction().execute(async (trx) => {
+    const target = await lockTarget(trx, input.id);
+    const session = await sessions.findForStaffForUpdate(trx, target.id, input.sessionId);
+    const live = session && !session.ended_at && session.expires_at > now && now.getTime() - session.last_seen_at.getTime() < SESSION_IDLE_MS;
+    if (!session || !live) throw new AppError('NOT_FOUND', `${target.email} has no live session ${input.sessionId}; it may have ended already.`);
+    await sessions.end(trx, session.id, 'ended_by_admin', now);
+    await appendAuditEvent(trx, {
+      actor: staffActor(ctx.staff),
+      action: 'staff.session_ended',
+      target: { type: 'staff', id: target.id },
+      reason: input.reason ?? null,
+      metadata: { sessionId: session.id },
+      request: auditRequestContext(ctx),
+      occurredAt: now,
+    });
+    return { sessionId: session.id, endedAt: now, current: session.id === ctx.staff.sessionId };
+  });
+}
+
 // Bootstrap: demo staff and the first admin. These run outside any request, as the system.
 
 export const DEMO_STAFF: readonly { email: string; displayName: string; role: Role }[] = [

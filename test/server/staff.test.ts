@@ -4,11 +4,25 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootstrapStaff } from '../../server/auth/bootstrap.js';
 import { createContextInner } from '../../server/context.js';
 import { createLogger } from '../../server/logger.js';
+import { verifyAuditChain } from '../../server/services/audit.js';
+import { SESSION_IDLE_MS } from '../../server/services/auth.js';
 import { appRouter } from '../../server/routers/_app.js';
 import { DEMO_STAFF, ensureAdmin, ensureDemoStaff } from '../../server/services/staff.js';
 import { createCallerFactory } from '../../server/trpc.js';
 import { createTestDatabase, testEngines, type TestDatabase } from '../db.js';
-import { auditEvents, authTestDeps, createStaffAccount, login, signIn, startApp, whoAmI, type RunningApp, type StaffAccount } from '../helpers/auth.js';
+import {
+  auditEvents,
+  authTestDeps,
+  consoleHeaders,
+  createStaffAccount,
+  login,
+  setCookieValue,
+  signIn,
+  startApp,
+  whoAmI,
+  type RunningApp,
+  type StaffAccount,
+} from '../helpers/auth.js';
 
 const createCaller = createCallerFactory(appRouter);
 const ONE_TIME = /^[a-km-zA-HJ-NP-Z2-9]{5}(-[a-km-zA-HJ-NP-Z2-9]{5}){3}$/;
@@ -137,6 +151,103 @@ describe.each(testEngines())('staff management on %s', (engine) => {
     ]);
     const [event] = await auditEvents(database.db, { action: 'staff.sessions_ended', targetId: person.id });
     expect(event?.metadata).toEqual({ sessionIds: after.items.map((s) => s.id).sort() });
+  });
+
+  /** A procedure that needs only a signed-in person with any role: 200 while the session lives, 401 after. */
+  async function statusWith(cookie: string): Promise<number> {
+    return (await fetch(`${app.baseUrl}/trpc/inquiries.overview`, { headers: { cookie } })).status;
+  }
+
+  async function signInFrom(person: StaffAccount, userAgent: string): Promise<string> {
+    const response = await login(app, person.email, person.password, { 'user-agent': userAgent });
+    expect(response.status).toBe(200);
+    return `idesk_session=${setCookieValue(response, 'idesk_session')}`;
+  }
+
+  /** staff.endSession over HTTP, as the console sends it. */
+  async function endSessionOverHttp(cookie: string, input: unknown) {
+    const response = await fetch(`${app.baseUrl}/trpc/staff.endSession`, { method: 'POST', headers: consoleHeaders(app, { cookie }), body: JSON.stringify({ json: input }) });
+    const body = (await response.json()) as { result?: { data?: { json?: unknown } } };
+    return { status: response.status, result: body.result?.data?.json };
+  }
+
+  it('ends one of a person’s sessions at once; their other session keeps working', async () => {
+    const person = await createStaffAccount(database.db);
+    const laptop = await signInFrom(person, 'Laptop Browser/1.0');
+    const phone = await signInFrom(person, 'Phone Browser/2.0');
+    expect([await statusWith(laptop), await statusWith(phone)]).toEqual([200, 200]);
+    const { items } = await adminCaller().staff.sessions({ id: person.id });
+    // The list carries each session's public id (never the cookie or its hash); that is what identifies one.
+    expect(items.every((s) => /^stses_[0-9a-f]+$/.test(s.id) && !laptop.includes(s.id) && !phone.includes(s.id))).toBe(true);
+    const laptopRow = items.find((s) => s.userAgent === 'Laptop Browser/1.0');
+    if (!laptopRow) throw new Error('no laptop session listed');
+    expect(laptopRow.active).toBe(true);
+
+    const result = await adminCaller().staff.endSession({ id: person.id, sessionId: laptopRow.id, reason: 'lost laptop' });
+    expect(result).toEqual({ sessionId: laptopRow.id, endedAt: expect.any(Date) as unknown, current: false });
+    expect(await statusWith(laptop)).toBe(401);
+    expect(await statusWith(phone)).toBe(200);
+
+    const after = await adminCaller().staff.sessions({ id: person.id });
+    expect(after.items.filter((s) => s.active)).toHaveLength(1);
+    expect(after.items.find((s) => s.id === laptopRow.id)).toMatchObject({ active: false, endReason: 'ended_by_admin' });
+    expect((await adminCaller().staff.list()).items.find((s) => s.id === person.id)?.activeSessionCount).toBe(1);
+
+    const events = await auditEvents(database.db, { action: 'staff.session_ended', targetId: person.id });
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ actor_id: admin.id, target_type: 'staff', reason: 'lost laptop', ip: '192.0.2.10', request_id: 'req-staff-test' });
+    expect(events[0]?.metadata).toEqual({ sessionId: laptopRow.id });
+    expect(await verifyAuditChain(database.db)).toMatchObject({ ok: true });
+
+    // Ending it again, or ending it as someone else's, is NOT_FOUND and writes nothing.
+    const other = await createStaffAccount(database.db);
+    const before = (await auditEvents(database.db)).length;
+    expect(await codeOf(adminCaller().staff.endSession({ id: person.id, sessionId: laptopRow.id }))).toBe('NOT_FOUND');
+    const live = after.items.find((s) => s.active);
+    if (!live) throw new Error('the phone session should be live');
+    expect(await codeOf(adminCaller().staff.endSession({ id: other.id, sessionId: live.id }))).toBe('NOT_FOUND');
+    expect(await codeOf(adminCaller().staff.endSession({ id: person.id, sessionId: 'stses_0000000000000000deadbeef' }))).toBe('NOT_FOUND');
+    expect(await codeOf(adminCaller().staff.endSession({ id: 'stf_doesnotexist', sessionId: live.id }))).toBe('NOT_FOUND');
+    expect(await auditEvents(database.db)).toHaveLength(before);
+    expect((await adminCaller().staff.sessions({ id: person.id })).items.filter((s) => s.active)).toHaveLength(1);
+  });
+
+  it('validates the session id and refuses non-admins', async () => {
+    const person = await createStaffAccount(database.db);
+    const cookie = await signIn(app, person.email, person.password);
+    const [session] = (await adminCaller().staff.sessions({ id: person.id })).items;
+    expect(await codeOf(adminCaller().staff.endSession({ id: person.id, sessionId: "stses_x' or 1=1" }))).toBe('BAD_REQUEST');
+    // The cookie value is not a session id and is never accepted as one.
+    expect(await codeOf(adminCaller().staff.endSession({ id: person.id, sessionId: cookie.split('=')[1] ?? '' }))).toBe('BAD_REQUEST');
+    expect(await codeOf(adminCaller().staff.endSession({ id: person.id } as never))).toBe('BAD_REQUEST');
+
+    // A support agent may not end anyone's session, not even their own this way.
+    const refused = await endSessionOverHttp(cookie, { id: person.id, sessionId: session?.id });
+    expect(refused.status).toBe(403);
+    expect(await statusWith(cookie)).toBe(200);
+    expect(await auditEvents(database.db, { action: 'staff.session_ended', targetId: person.id })).toEqual([]);
+
+    // A session that idled out is no longer live: nothing to end.
+    app.advance(SESSION_IDLE_MS + 1);
+    expect(await codeOf(adminCaller().staff.endSession({ id: person.id, sessionId: session?.id ?? 'stses_missing' }))).toBe('NOT_FOUND');
+    expect(await auditEvents(database.db, { action: 'staff.session_ended', targetId: person.id })).toEqual([]);
+  });
+
+  it('lets an admin end their own current session, which signs them out', async () => {
+    const cookie = await signIn(app, admin.email, admin.password);
+    const other = await signIn(app, admin.email, admin.password);
+    const sessionsOverHttp = await fetch(`${app.baseUrl}/trpc/staff.sessions?input=${encodeURIComponent(JSON.stringify({ json: { id: admin.id } }))}`, { headers: { cookie } });
+    const listed = ((await sessionsOverHttp.json()) as { result: { data: { json: { items: { id: string; current: boolean; active: boolean }[] } } } }).result.data.json.items;
+    const current = listed.find((s) => s.current);
+    expect(current?.active).toBe(true);
+
+    const ended = await endSessionOverHttp(cookie, { id: admin.id, sessionId: current?.id, reason: 'done here' });
+    expect(ended.status).toBe(200);
+    expect(ended.result).toMatchObject({ sessionId: current?.id, current: true });
+    expect(await statusWith(cookie)).toBe(401);
+    expect(await statusWith(other)).toBe(200);
+    const [event] = await auditEvents(database.db, { action: 'staff.session_ended', targetId: admin.id });
+    expect(event).toMatchObject({ actor_id: admin.id, reason: 'done here', metadata: { sessionId: current?.id } });
   });
 
   it('keeps at least one enabled admin, and an admin cannot disable themselves', async () => {

@@ -73,6 +73,7 @@ export interface FakeApiHandlers {
   'staff.enable'?: Handler<RouterInputs['staff']['enable'], RouterOutputs['staff']['enable']>;
   'staff.resetPassword'?: Handler<RouterInputs['staff']['resetPassword'], RouterOutputs['staff']['resetPassword']>;
   'staff.sessions'?: Handler<RouterInputs['staff']['sessions'], RouterOutputs['staff']['sessions']>;
+  'staff.endSession'?: Handler<RouterInputs['staff']['endSession'], RouterOutputs['staff']['endSession']>;
   'staff.endSessions'?: Handler<RouterInputs['staff']['endSessions'], RouterOutputs['staff']['endSessions']>;
 }
 

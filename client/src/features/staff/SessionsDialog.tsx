@@ -1,4 +1,5 @@
 import Alert from '@mui/material/Alert';
+import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
 import Chip from '@mui/material/Chip';
 import Dialog from '@mui/material/Dialog';
@@ -15,6 +16,7 @@ import Typography from '@mui/material/Typography';
 import { useId } from 'react';
 import { RelativeTime } from '../../components/RelativeTime';
 import { ErrorState } from '../../components/states';
+import { ReasonTooltip } from '../auth/PermissionTooltip';
 import { useStaffSessions, type StaffMember, type StaffSession } from './hooks';
 
 const END_REASONS: Readonly<Record<string, string>> = {
@@ -35,22 +37,26 @@ function SessionState({ session }: { session: StaffSession }) {
 }
 
 /** A browser's user agent, shortened to what identifies it at a glance. */
-function deviceOf(userAgent: string | null): string {
+export function deviceOf(userAgent: string | null): string {
   if (!userAgent) return '—';
   const browser = /(Edg|Firefox|Chrome|Safari)\/[\d.]+/.exec(userAgent)?.[0]?.replace('Edg', 'Edge') ?? null;
   const os = /(Windows|Mac OS X|Android|iPhone|Linux)/.exec(userAgent)?.[0] ?? null;
   return [browser, os].filter(Boolean).join(', ') || userAgent.slice(0, 40);
 }
 
+const VISUALLY_HIDDEN = { position: 'absolute', width: 1, height: 1, overflow: 'hidden', clip: 'rect(0 0 0 0)' } as const;
+
 export interface SessionsDialogProps {
   person: StaffMember;
   /** Opens the confirmation to end every live session (the dialog itself changes nothing). */
   onEndAll: () => void;
+  /** Opens the confirmation to end this one session. */
+  onEnd: (session: StaffSession) => void;
   onClose: () => void;
 }
 
 /** A person's console sessions, newest first: where and when they signed in, and whether each is still live. */
-export function SessionsDialog({ person, onEndAll, onClose }: SessionsDialogProps) {
+export function SessionsDialog({ person, onEndAll, onEnd, onClose }: SessionsDialogProps) {
   const titleId = useId();
   const sessions = useStaffSessions(person.id);
   const activeCount = sessions.data?.items.filter((s) => s.active).length ?? 0;
@@ -70,6 +76,11 @@ export function SessionsDialog({ person, onEndAll, onClose }: SessionsDialogProp
             <TableCell>Device</TableCell>
             <TableCell>Address</TableCell>
             <TableCell>State</TableCell>
+            <TableCell align="right">
+              <Box component="span" sx={VISUALLY_HIDDEN}>
+                Actions
+              </Box>
+            </TableCell>
           </TableRow>
         </TableHead>
         <TableBody>
@@ -86,6 +97,13 @@ export function SessionsDialog({ person, onEndAll, onClose }: SessionsDialogProp
               <TableCell>{s.ip ?? '—'}</TableCell>
               <TableCell>
                 <SessionState session={s} />
+              </TableCell>
+              <TableCell align="right">
+                <ReasonTooltip reason={s.active ? null : s.endedAt ? 'This session has already ended' : 'This session has expired'}>
+                  <Button size="small" color="error" disabled={!s.active} onClick={() => onEnd(s)}>
+                    End
+                  </Button>
+                </ReasonTooltip>
               </TableCell>
             </TableRow>
           ))}

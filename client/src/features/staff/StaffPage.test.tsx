@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { FakeApiError, installFakeApi, type FakeApiHandlers } from '../../test/fakeApi';
 import { signedInAs, staffMember } from '../../test/fixtures';
 import { renderApp } from '../../test/renderApp';
+import type { StaffSession } from './hooks';
 
 const ADMIN = staffMember({ id: 'stf_admin', email: 'admin@demo.test', displayName: 'Demo Admin', role: 'admin' });
 const SAM = staffMember();
@@ -149,5 +150,115 @@ describe('Staff page', () => {
     const after = within(await screen.findByRole('dialog', { name: 'Sessions of Sam Support' }));
     expect(await after.findByText('Ended by an admin')).toBeTruthy();
     expect(fake.inputsOf('staff.endSessions')).toEqual([{ id: 'stf_Support1' }]);
+  });
+
+  describe('ending one session', () => {
+    const now = Date.now();
+    function session(overrides: Partial<StaffSession>): StaffSession {
+      return {
+        id: 'stses_1',
+        method: 'password',
+        createdAt: new Date(now - 3_600_000),
+        lastSeenAt: new Date(now - 60_000),
+        expiresAt: new Date(now + 3_600_000),
+        ip: '10.0.0.7',
+        userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0.0.0 Safari/537.36',
+        endedAt: null,
+        endReason: null,
+        active: true,
+        current: false,
+        ...overrides,
+      };
+    }
+
+    async function sessionRow(dialog: HTMLElement, ip: string) {
+      const row = (await within(dialog).findByRole('cell', { name: ip })).closest('tr');
+      if (!row) throw new Error(`no session row for ${ip}`);
+      return within(row);
+    }
+
+    it('ends one session after confirming (keyboard), refreshes the list and keeps the others', async () => {
+      const ended = new Set<string>();
+      const fake = api({
+        'staff.sessions': () => ({
+          items: [
+            session({ id: 'stses_laptop', ip: '10.0.0.7' }),
+            session({ id: 'stses_phone', ip: '10.0.0.8', userAgent: 'Mozilla/5.0 (iPhone) Safari/604.1' }),
+            session({ id: 'stses_old', ip: '10.0.0.9', endedAt: new Date(now - 86_400_000), endReason: 'logout', active: false }),
+          ].map((s) => (ended.has(s.id) ? { ...s, active: false, endedAt: new Date(), endReason: 'ended_by_admin' } : s)),
+        }),
+        'staff.endSession': async ({ sessionId }) => {
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          ended.add(sessionId);
+          return { sessionId, endedAt: new Date(), current: false };
+        },
+      });
+      const { user } = renderApp('/staff');
+      await user.click(await openActions('sam@example.test'));
+      await user.click(await screen.findByRole('menuitem', { name: 'Sessions…' }));
+      const sessions = await screen.findByRole('dialog', { name: 'Sessions of Sam Support' });
+
+      // An ended session has nothing to end, and says so.
+      const old = await sessionRow(sessions, '10.0.0.9');
+      const oldEnd = old.getByRole('button', { name: 'End' });
+      expect(oldEnd.hasAttribute('disabled')).toBe(true);
+      expect(oldEnd.parentElement?.getAttribute('aria-label') ?? oldEnd.parentElement?.getAttribute('title')).toBe('This session has already ended');
+
+      // Keyboard only: focus the row's button, Enter opens the confirmation, Tab to the confirm button, Enter.
+      const laptopEnd = (await sessionRow(sessions, '10.0.0.7')).getByRole('button', { name: 'End' });
+      laptopEnd.focus();
+      await user.keyboard('{Enter}');
+      const confirm = within(await screen.findByRole('dialog', { name: 'End this session of Sam Support?' }));
+      expect(confirm.getByText(/The session from Chrome\/131\.0\.0\.0, Linux \(10\.0\.0\.7\) is signed out at once/)).toBeTruthy();
+      expect(confirm.queryByText(/you will be signed out/)).toBeNull();
+      await user.type(confirm.getByRole('textbox', { name: /Reason/ }), 'lost laptop');
+      const endButton = confirm.getByRole('button', { name: 'End session' });
+      endButton.focus();
+      await user.keyboard('{Enter}');
+      await waitFor(() => expect(endButton.hasAttribute('disabled')).toBe(true));
+
+      expect(await screen.findByText('Ended a session of Sam Support.')).toBeTruthy();
+      const after = await screen.findByRole('dialog', { name: 'Sessions of Sam Support' });
+      expect(await (await sessionRow(after, '10.0.0.7')).findByText('Ended by an admin')).toBeTruthy();
+      expect((await sessionRow(after, '10.0.0.8')).getByText('Active')).toBeTruthy();
+      expect(fake.inputsOf('staff.endSession')).toEqual([{ id: 'stf_Support1', sessionId: 'stses_laptop', reason: 'lost laptop' }]);
+    });
+
+    it('shows the server’s refusal and stays open; Escape goes back to the list', async () => {
+      api({
+        'staff.sessions': () => ({ items: [session({ id: 'stses_gone' })] }),
+        'staff.endSession': () => {
+          throw new FakeApiError('NOT_FOUND', 'sam@example.test has no live session stses_gone; it may have ended already.');
+        },
+      });
+      const { user } = renderApp('/staff');
+      await user.click(await openActions('sam@example.test'));
+      await user.click(await screen.findByRole('menuitem', { name: 'Sessions…' }));
+      const sessions = await screen.findByRole('dialog', { name: 'Sessions of Sam Support' });
+      await user.click((await sessionRow(sessions, '10.0.0.7')).getByRole('button', { name: 'End' }));
+      const confirm = within(await screen.findByRole('dialog', { name: 'End this session of Sam Support?' }));
+      await user.click(confirm.getByRole('button', { name: 'End session' }));
+      expect((await confirm.findByRole('alert')).textContent).toBe('sam@example.test has no live session stses_gone; it may have ended already.');
+      await user.keyboard('{Escape}');
+      expect(await screen.findByRole('dialog', { name: 'Sessions of Sam Support' })).toBeTruthy();
+    });
+
+    it('warns before an admin ends the session they are using', async () => {
+      const fake = api({
+        'staff.sessions': () => ({ items: [session({ id: 'stses_mine', current: true })] }),
+        'staff.endSession': ({ sessionId }) => ({ sessionId, endedAt: new Date(), current: true }),
+      });
+      const { user } = renderApp('/staff');
+      await user.click(await openActions('admin@demo.test'));
+      await user.click(await screen.findByRole('menuitem', { name: 'Sessions…' }));
+      const sessions = await screen.findByRole('dialog', { name: 'Sessions of Demo Admin' });
+      expect(await within(sessions).findByText('Active — this session')).toBeTruthy();
+      await user.click((await sessionRow(sessions, '10.0.0.7')).getByRole('button', { name: 'End' }));
+      const confirm = within(await screen.findByRole('dialog', { name: 'End this session of Demo Admin?' }));
+      expect(confirm.getByText('This is the session you are using: you will be signed out.')).toBeTruthy();
+      await user.click(confirm.getByRole('button', { name: 'End session' }));
+      expect(await screen.findByText('You ended your own session; sign in again to continue.')).toBeTruthy();
+      expect(fake.inputsOf('staff.endSession')).toEqual([{ id: 'stf_admin', sessionId: 'stses_mine' }]);
+    });
   });
 });

@@ -13,10 +13,10 @@ import { useNotify } from '../../lib/notifications';
 import { usePermissions } from '../auth/usePermissions';
 import { ConfirmDialog } from './ConfirmDialog';
 import { CreateStaffDialog } from './CreateStaffDialog';
-import { useLocalPasswords, useStaffList, useStaffMutations, type StaffMember } from './hooks';
+import { useLocalPasswords, useStaffList, useStaffMutations, type StaffMember, type StaffSession } from './hooks';
 import { OneTimePasswordDialog } from './OneTimePasswordDialog';
 import { RoleSelect } from './RoleSelect';
-import { SessionsDialog } from './SessionsDialog';
+import { deviceOf, SessionsDialog } from './SessionsDialog';
 import type { StaffAction } from './StaffTable';
 import { StaffTable } from './StaffTable';
 
@@ -24,6 +24,7 @@ type Open =
   | { kind: 'create' }
   | { kind: StaffAction; person: StaffMember }
   | { kind: 'end-sessions'; person: StaffMember }
+  | { kind: 'end-session'; person: StaffMember; session: StaffSession }
   | { kind: 'password'; title: string; person: StaffMember; password: string };
 
 const withReason = (reason: string | undefined) => (reason ? { reason } : {});
@@ -169,7 +170,44 @@ export default function StaffPage() {
       }
       case 'sessions': {
         const { person } = open;
-        dialog = <SessionsDialog person={person} onClose={close} onEndAll={() => setOpen({ kind: 'end-sessions', person })} />;
+        dialog = (
+          <SessionsDialog
+            person={person}
+            onClose={close}
+            onEndAll={() => setOpen({ kind: 'end-sessions', person })}
+            onEnd={(session) => setOpen({ kind: 'end-session', person, session })}
+          />
+        );
+        break;
+      }
+      case 'end-session': {
+        const { person, session } = open;
+        const device = session.userAgent ? deviceOf(session.userAgent) : 'an unknown device';
+        const where = session.ip ? `${device} (${session.ip})` : device;
+        dialog = (
+          <ConfirmDialog
+            title={`End this session of ${person.displayName}?`}
+            confirmLabel="End session"
+            tone="error"
+            onClose={() => setOpen({ kind: 'sessions', person })}
+            onConfirm={async (reason) => {
+              const ended = await mutations.endSession.mutateAsync({ id: person.id, sessionId: session.id, ...withReason(reason) });
+              if (ended.current) {
+                // The next request answers 401 and the console sends the person to sign in.
+                close();
+                notify('You ended your own session; sign in again to continue.');
+                return;
+              }
+              notify(`Ended a session of ${person.displayName}.`);
+              setOpen({ kind: 'sessions', person });
+            }}
+          >
+            <Typography variant="body2">
+              The session from {where} is signed out at once. Their other sessions keep working, and they can sign in again.
+            </Typography>
+            {session.current ? <Alert severity="warning">This is the session you are using: you will be signed out.</Alert> : null}
+          </ConfirmDialog>
+        );
         break;
       }
       case 'end-sessions': {

@@ -32,6 +32,7 @@ export function useStaffMutations() {
     disable: useMutation(trpc.staff.disable.mutationOptions(refresh)),
     enable: useMutation(trpc.staff.enable.mutationOptions(refresh)),
     resetPassword: useMutation(trpc.staff.resetPassword.mutationOptions(refresh)),
+    endSession: useMutation(trpc.staff.endSession.mutationOptions(refresh)),
     endSessions: useMutation(trpc.staff.endSessions.mutationOptions(refresh)),
   };
 }
