@@ -124,7 +124,7 @@ export const StaffSessionsOutputSchema = z.object({ items: z.array(StaffSessionS
 export const EndSessionsOutputSchema = z.object({ ended: z.number().int() });
 
 /** A staff session's public id (`stses_…`, as `staff.sessions` lists it); never the cookie or its hash. */
-export const StaffSessionIdSchema = z.string().regex(/^stses_[A-Za-z0-9]+$/, 'must be a session id (stses_…)');
+export const StaffSessionIdSchema = z.string().max(100).regex(/^stses_[A-Za-z0-9]+$/, 'must be a session id (stses_…)');
 /** Ends one live session of the person `id`. */
 export const EndSessionInputSchema = z.object({ id: StaffIdSchema, sessionId: StaffSessionIdSchema, reason: ReasonSchema }).strict();
 export const EndSessionOutputSchema = z.object({
