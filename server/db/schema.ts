@@ -64,6 +64,8 @@ export interface InquiriesTable {
   expired_at: Timestamp | null;
   expires_at: Timestamp;
   updated_at: Timestamp;
+  /** Latest expiry among the sessions neither expired nor revoked (migrations/0007); kept by every session writer. */
+  live_session_until: Timestamp | null;
 }
 
 export interface InquirySessionsTable {

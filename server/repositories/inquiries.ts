@@ -1,4 +1,4 @@
-import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
+import { sql, type Kysely, type SqlBool } from 'kysely';
 import type { DB } from '../db/schema.js';
 
 /** Anything that runs queries: the database or a transaction. */
@@ -50,9 +50,39 @@ export interface ListRow {
  */
 const MAX_BRANCHES = 48;
 
-function liveSession(now: Date, inquiryId: Expression<string>) {
-  return sql<SqlBool>`exists (select 1 from inquiry_sessions s where s.inquiry_id = ${inquiryId}
-    and s.expired_at is null and s.revoked_at is null and s.expires_at > ${now})`;
+/**
+ * `inquiries.live_session_until` (migrations/0007): the latest `expires_at` among the inquiry's sessions that are
+ * neither expired nor revoked, null when none; the inquiry has a live session at `t` exactly when it is > t.
+ * Whatever inserts, expires or revokes sessions calls one of these two in the same transaction.
+ */
+
+/** After inserting a session (neither expired nor revoked) that expires at `expiresAt`. */
+export async function raiseLiveSessionUntil(db: Executor, inquiryId: string, expiresAt: Date): Promise<void> {
+  await sql`update inquiries set live_session_until = greatest(live_session_until, ${expiresAt}::timestamptz)
+    where id = ${inquiryId}`.execute(db);
+}
+
+/**
+ * Recomputes the column from the sessions, after sessions of these inquiries (or, with 'all', of any: a bulk load)
+ * were expired or revoked. Leaves rows whose value is unchanged alone.
+ */
+export async function refreshLiveSessionUntil(db: Executor, inquiryIds: readonly string[] | 'all'): Promise<void> {
+  if (inquiryIds === 'all') {
+    await sql`update inquiries i set live_session_until = live.until
+      from (select inquiry_id, max(expires_at) as until from inquiry_sessions
+            where expired_at is null and revoked_at is null group by inquiry_id) live
+      where i.id = live.inquiry_id and i.live_session_until is distinct from live.until`.execute(db);
+    await sql`update inquiries i set live_session_until = null
+      where i.live_session_until is not null and not exists (select 1 from inquiry_sessions s
+        where s.inquiry_id = i.id and s.expired_at is null and s.revoked_at is null)`.execute(db);
+    return;
+  }
+  if (inquiryIds.length === 0) return;
+  await sql`update inquiries i set live_session_until = live.until
+    from (select q.id, (select max(s.expires_at) from inquiry_sessions s
+            where s.inquiry_id = q.id and s.expired_at is null and s.revoked_at is null) as until
+          from inquiries q where q.id in (${sql.join(inquiryIds)})) live
+    where i.id = live.id and i.live_session_until is distinct from live.until`.execute(db);
 }
 
 /** Every predicate of the plan except the branch equalities and the keyset position. */
@@ -86,7 +116,9 @@ function filters(plan: ListPlan, branch: { status: string | null; versionId: str
       parts.push(sql<SqlBool>`(i.status = 'expired' or (i.status in ('created', 'pending') and i.expires_at <= ${plan.expiredAsOf}))`);
     }
   }
-  if (plan.noLiveSessionAt) parts.push(sql<SqlBool>`not ${liveSession(plan.noLiveSessionAt, sql.ref('i.id'))}`);
+  if (plan.noLiveSessionAt) {
+    parts.push(sql<SqlBool>`(i.live_session_until is null or i.live_session_until <= ${plan.noLiveSessionAt})`);
+  }
   if (plan.noSuccessor) parts.push(sql<SqlBool>`not exists (select 1 from inquiries succ where succ.predecessor_id = i.id)`);
   if (plan.createdAfter) parts.push(sql<SqlBool>`i.created_at >= ${plan.createdAfter}`);
   if (plan.createdBefore) parts.push(sql<SqlBool>`i.created_at <= ${plan.createdBefore}`);
@@ -237,7 +269,8 @@ export async function countOpen(db: Executor, now: Date) {
     select
       count(*) filter (where i.expires_at > ${now} and i.expires_at <= ${new Date(now.getTime() + 86_400_000)})::int as expiring,
       count(*) filter (where i.version_number < t.latest_version_number)::int as outdated,
-      count(*) filter (where i.status = 'pending' and i.expires_at > ${now} and not ${liveSession(now, sql.ref('i.id'))})::int as stuck
+      count(*) filter (where i.status = 'pending' and i.expires_at > ${now}
+        and (i.live_session_until is null or i.live_session_until <= ${now}))::int as stuck
     from inquiries i join templates t on t.id = i.template_id
     where i.status in ('created', 'pending')`.execute(db);
   return result.rows[0] ?? { expiring: 0, outdated: 0, stuck: 0 };

@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/index.js';
 import type { DB } from '../db/schema.js';
+import { refreshLiveSessionUntil } from '../repositories/inquiries.js';
 import { buildCatalog, type Catalog } from './catalog.js';
 import { EVENT_SEQUENCE_SQL, insertEventsSql, insertInquiriesSql, insertSessionsSql, stagingSql, type WorldShape } from './inquiries-sql.js';
 import { withBulkLoad } from './indexes.js';
@@ -74,6 +75,8 @@ export async function seedWorld(database: Database, options: SeedOptions): Promi
     const load = async () => {
       await step('inquiries', () => sql.raw(insertInquiriesSql(now)).execute(trx));
       await step('sessions', () => sql.raw(insertSessionsSql(shape)).execute(trx));
+      // inquiries.live_session_until from the sessions just loaded, as every writer of sessions keeps it.
+      await step('live sessions', () => refreshLiveSessionUntil(trx, 'all'));
       await step('events', () => sql.raw(insertEventsSql(shape)).execute(trx));
       await sql.raw(EVENT_SEQUENCE_SQL).execute(trx);
     };

@@ -165,12 +165,9 @@ export async function listInquiries(deps: AppDeps, query: InquiryListQuery): Pro
     total = page.length;
     totalExact = true;
   } else {
-    // Counting rows without a live session probes sessions row by row: when the planner already expects more than
-    // the cap, its estimate is the answer.
-    const expected = plan.noLiveSessionAt ? await repo.estimateInquiries(db, plan) : null;
-    const counted = expected !== null && expected > TOTAL_EXACT_CAP ? null : await repo.countInquiriesUpTo(db, plan, TOTAL_EXACT_CAP);
+    const counted = await repo.countInquiriesUpTo(db, plan, TOTAL_EXACT_CAP);
     totalExact = counted !== null;
-    total = counted ?? Math.max(expected ?? (await repo.estimateInquiries(db, plan)), TOTAL_EXACT_CAP + 1);
+    total = counted ?? Math.max(await repo.estimateInquiries(db, plan), TOTAL_EXACT_CAP + 1);
   }
   return { items: page.map(toListItem), nextCursor, total, totalExact };
 }

@@ -5,7 +5,7 @@ import { engineFor } from '../../server/providers/index.js';
 import { verifyAuditChain } from '../../server/services/audit.js';
 import { STATUSES } from '../../shared/statuses.js';
 import { createTestDatabase, testEngines, type TestDatabase } from '../db.js';
-import { addInquiry, addTemplate, ago, ahead, callerFor, DAY, HOUR, MINUTE, NOW, staffPrincipal, type TemplateFixture } from './fixtures.js';
+import { addInquiry, addTemplate, ago, ahead, callerFor, DAY, HOUR, liveSessionUntilDrift, MINUTE, NOW, staffPrincipal, type TemplateFixture } from './fixtures.js';
 
 const reason = 'User closed the browser mid-flow (ticket 4411)';
 let keyCounter = 0;
@@ -327,5 +327,9 @@ describe.each(testEngines())('guarded actions on %s', (engine) => {
         (select count(*)::int from inquiry_events where inquiry_id = ${id} and kind <> 'created') as events`.execute(database.db);
       expect(traces.rows[0]).toEqual({ sessions: 0, links: 0, events: 0 });
     });
+  });
+
+  it('leaves live_session_until as the sessions say after every action above (the Stuck view reads it)', async () => {
+    expect(await liveSessionUntilDrift(database.db)).toEqual([]);
   });
 });

@@ -1,8 +1,9 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { createContextInner, type AppDeps, type StaffPrincipal } from '../../server/context.js';
 import type { Role } from '../../shared/permissions.js';
 import type { Database } from '../../server/db/index.js';
 import type { DB } from '../../server/db/schema.js';
+import { refreshLiveSessionUntil } from '../../server/repositories/inquiries.js';
 import { createLogger } from '../../server/logger.js';
 import { loadConfig } from '../../server/config.js';
 import { appRouter } from '../../server/routers/_app.js';
@@ -116,5 +117,21 @@ export async function addInquiry(db: Kysely<DB>, template: TemplateFixture, opti
       .values({ id: nextId('iqse'), inquiry_id: id, created_at: createdAt, expires_at: s.expires, expired_at: s.expired })
       .execute();
   }
+  // As every writer of sessions does: the inquiry's live_session_until follows its sessions.
+  await refreshLiveSessionUntil(db, [id]);
   return id;
+}
+
+/**
+ * Inquiries whose live_session_until (migrations/0007) disagrees with their sessions: the latest expiry among
+ * those neither expired nor revoked. Empty when every writer of sessions kept the column.
+ */
+export async function liveSessionUntilDrift(db: Kysely<DB>): Promise<{ id: string; stored: Date | null; actual: Date | null }[]> {
+  const result = await sql<{ id: string; stored: Date | null; actual: Date | null }>`
+    select id, stored, actual from (
+      select i.id, i.live_session_until as stored, (select max(s.expires_at) from inquiry_sessions s
+        where s.inquiry_id = i.id and s.expired_at is null and s.revoked_at is null) as actual
+      from inquiries i) x
+    where stored is distinct from actual order by id`.execute(db);
+  return result.rows;
 }

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../server/app.js';
 import { createLogger } from '../../server/logger.js';
 import { createTestDatabase, testEngines, type TestDatabase } from '../db.js';
-import { addInquiry, addTemplate, ago, ahead, callerFor, DAY, HOUR, MINUTE, NOW, testDeps, type InquiryOptions, type TemplateFixture } from './fixtures.js';
+import { addInquiry, addTemplate, ago, ahead, callerFor, DAY, HOUR, liveSessionUntilDrift, MINUTE, NOW, testDeps, type InquiryOptions, type TemplateFixture } from './fixtures.js';
 
 const reason = 'User closed the browser mid-flow (ticket 4411)';
 let keyCounter = 0;
@@ -423,5 +423,9 @@ describe.each(testEngines())('the local hosted flow on %s', (engine) => {
       expect((await fetch(`${base}/verify/assets/flow.css`)).headers.get('content-type')).toMatch(/^text\/css/);
       expect((await fetch(`${base}/verify/assets/router.ts`)).status).toBe(404);
     });
+  });
+
+  it('leaves every inquiry it issued sessions for with live_session_until as its sessions say (the Stuck view reads it)', async () => {
+    expect(await liveSessionUntilDrift(database.db)).toEqual([]);
   });
 });

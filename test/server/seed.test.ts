@@ -7,6 +7,7 @@ import { SeedRefusedError, isEmpty, resetWorld, seedWorld, type SeedSummary } fr
 import { listInquiries } from '../../server/services/inquiries.js';
 import { InquiryListInputSchema, type InquiryListInput } from '../../shared/inquiries.js';
 import { createTestDatabase, testEngines, type TestDatabase } from '../db.js';
+import { liveSessionUntilDrift } from './fixtures.js';
 
 const NOW = new Date('2026-06-15T12:00:00.000Z');
 const WORLD = { inquiries: 2000, seed: 7, now: NOW };
@@ -145,6 +146,16 @@ describe.each(testEngines())('the demo world on %s', (engine) => {
     expect(multi.some((m) => m.live > 0 && m.dead > 0)).toBe(true);
   });
 
+  it('sets live_session_until of every inquiry from its sessions, so the Stuck view finds what the sessions say', async () => {
+    expect(await liveSessionUntilDrift(database.db)).toEqual([]);
+    expect((await rows(sql<{ n: number }>`select count(*)::int as n from inquiries where live_session_until is not null`))[0]?.n).toBeGreaterThan(0);
+    // summary.stuck is counted from the sessions themselves; the view filters on the column.
+    const stuck = await list({ quickView: 'stuck', limit: 100 });
+    expect(stuck.totalExact).toBe(true);
+    expect(stuck.total).toBe(summary.stuck);
+    expect(summary.stuck ?? 0).toBeGreaterThan(0);
+  });
+
   it('tells each inquiry story in its timeline, in order, at the recorded times', async () => {
     const missing = await rows(sql<{ id: string }>`
       select i.id from inquiries i where
@@ -207,6 +218,7 @@ describe.each(testEngines())('the demo world on %s', (engine) => {
       const sessionsWithoutInquiry = await sql<{ n: number }>`
         select count(*)::int as n from inquiry_sessions s where not exists (select 1 from inquiries i where i.id = s.inquiry_id)`.execute(bulk.db);
       expect(sessionsWithoutInquiry.rows[0]?.n).toBe(0);
+      expect(await liveSessionUntilDrift(bulk.db)).toEqual([]);
       // The events' identity continues after the ids the bulk load gave.
       const next = await sql<{ id: number }>`insert into inquiry_events (inquiry_id, occurred_at, kind)
         select id, ${NOW}, 'note' from inquiries limit 1 returning id`.execute(bulk.db);

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
+import { raiseLiveSessionUntil, refreshLiveSessionUntil } from '../../repositories/inquiries.js';
 import type { InquiryProvider, IssuedBy, IssuedSession } from '../types.js';
 import { computeExpiresAt, DEFAULT_POLICY, type ExpirationPolicy } from './lifecycle.js';
 import { fingerprint, sha256Hex, type SessionTokens } from './tokens.js';
@@ -69,6 +70,7 @@ export function createLocalProvider(options: LocalProviderOptions): InquiryProvi
         ticket: issuedBy.ticket ?? null,
       })
       .execute();
+    await raiseLiveSessionUntil(trx, inquiryId, expires);
     await trx
       .insertInto('inquiry_events')
       .values({ inquiry_id: inquiryId, occurred_at: now, kind: 'session.issued', detail: JSON.stringify({ sessionId: session.id, by: issuedBy.type, expiresAt: expires.toISOString() }) })
@@ -192,7 +194,9 @@ export function createLocalProvider(options: LocalProviderOptions): InquiryProvi
         query = query.where('id', 'in', target.sessionIds);
       }
       const result = await (how === 'revoked' ? query.set({ revoked_at: now }) : query.set({ expired_at: now })).executeTakeFirst();
-      return Number(result.numUpdatedRows);
+      const expired = Number(result.numUpdatedRows);
+      if (expired > 0) await refreshLiveSessionUntil(trx, [target.inquiryId]);
+      return expired;
     },
 
     tokenLinkUrl(inquiryId, sessionToken) {
