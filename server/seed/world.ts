@@ -66,6 +66,8 @@ export async function seedWorld(database: Database, options: SeedOptions): Promi
     }
     // In-memory sorts (creation order, index builds); local to this transaction.
     await sql`set local work_mem = '256MB'`.execute(trx);
+    // The application's connections run with JIT off; the set-based load is the one place it pays (see stage()).
+    if (database.kind === 'postgres') await sql`set local jit = on`.execute(trx);
     const revisionIds = await step('catalog', () => insertCatalog(trx, catalog, now));
     // Check the deferred templates → latest version key now: ALTER TABLE (bulk load) refuses pending trigger events.
     await sql`set constraints all immediate`.execute(trx);

@@ -40,6 +40,18 @@ describe.each(testEngines())('migrations on %s', (engine) => {
   });
 });
 
+describe.runIf(Boolean(process.env.TEST_DATABASE_URL))('application connections (postgres)', () => {
+  it('run with JIT off: compiling a list query cost more than running it', async () => {
+    const database = await createTestDatabase('postgres');
+    try {
+      const jit = await sql<{ jit: string }>`select current_setting('jit') as jit`.execute(database.db);
+      expect(jit.rows[0]?.jit).toBe('off');
+    } finally {
+      await database.close();
+    }
+  });
+});
+
 describe.runIf(Boolean(process.env.TEST_DATABASE_URL))('migrations from two processes at once (postgres)', () => {
   it('both finish, and every migration is applied exactly once', async () => {
     const adminUrl = process.env.TEST_DATABASE_URL ?? '';
