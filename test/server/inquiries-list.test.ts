@@ -168,4 +168,40 @@ describe.each(testEngines())('inquiries.list on %s', (engine) => {
     expect(await countInquiriesUpTo(database.db, plan, 5)).toBeNull();
     expect(await estimateInquiries(database.db, plan)).toBeGreaterThan(0);
   });
+
+  // Last: it adds inquiries the tests above do not expect.
+  it.each([
+    ['createdAt', 'desc'],
+    ['createdAt', 'asc'],
+    ['expiresAt', 'asc'],
+    ['updatedAt', 'desc'],
+  ] as const)('pages the expired view by %s %s through expired and overdue open inquiries in order, and counts them', async (sort, order) => {
+    const kyb = await addTemplate(database.db, `Overdue ${sort} ${order}`, 1);
+    const extra = [
+      await addInquiry(database.db, kyb, { status: 'pending', createdAt: ago(2 * DAY), expiresAt: ago(HOUR), updatedAt: ago(3 * HOUR) }),
+      await addInquiry(database.db, kyb, { status: 'created', createdAt: ago(12 * DAY), expiresAt: ago(11 * DAY), updatedAt: ago(30 * MINUTE) }),
+      await addInquiry(database.db, kyb, { status: 'expired', createdAt: ago(3 * DAY), expiresAt: ago(2 * DAY), updatedAt: ago(2 * DAY) }),
+    ];
+    const rows = await database.db
+      .selectFrom('inquiries')
+      .select(['id', 'created_at', 'expires_at', 'updated_at'])
+      .where((eb) => eb.or([eb('status', '=', 'expired'), eb.and([eb('status', 'in', ['created', 'pending']), eb('expires_at', '<=', NOW)])]))
+      .execute();
+    expect(rows.map((r) => r.id)).toEqual(expect.arrayContaining([...extra, ids.overdue, ids.expired]));
+    const column = ({ createdAt: 'created_at', expiresAt: 'expires_at', updatedAt: 'updated_at' } as const)[sort];
+    const sign = order === 'asc' ? 1 : -1;
+    const expected = rows
+      .sort((a, b) => sign * (a[column].getTime() - b[column].getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)))
+      .map((r) => r.id);
+
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await caller.inquiries.list({ expiry: 'expired', sort, order, limit: 2, ...(cursor ? { cursor } : {}) });
+      seen.push(...page.items.map((i) => i.id));
+      if (cursor) expect(page).toMatchObject({ total: expected.length, totalExact: true });
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    expect(seen).toEqual(expected);
+  });
 });
