@@ -8,8 +8,9 @@
 -- live_session_until: the latest expires_at among the inquiry's sessions that are neither expired nor revoked;
 -- null when there is none. The inquiry has a live session at `now` exactly when live_session_until > now, so
 -- the clock passing an expiry changes nothing here. Every writer of inquiry_sessions keeps it true in the same
--- transaction (server/repositories/inquiries.ts: raiseLiveSessionUntil on insert, refreshLiveSessionUntil after
--- expiring or revoking; the expiry sweep and the seed set it themselves).
+-- transaction: the local engine raises it in the statement that inserts a session, refreshLiveSessionUntil
+-- (server/repositories/inquiries.ts) recomputes it after sessions are expired or revoked, and the expiry sweep
+-- and the seed set it themselves.
 alter table inquiries add column live_session_until timestamptz;
 
 update inquiries i

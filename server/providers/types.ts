@@ -30,6 +30,24 @@ export interface ResumeResult {
   inquiryExpiresAt: Date;
 }
 
+/**
+ * What the caller has read about an inquiry inside its transaction, after taking the inquiry's row lock and in
+ * a later statement (so it reflects every commit it waited for). Nothing can change these facts until the
+ * transaction ends — every writer of an inquiry and its sessions takes the same row lock — so the provider
+ * relies on them instead of locking and reading again.
+ */
+export interface LockedInquiry {
+  id: string;
+  status: string;
+  expiresAt: Date;
+  /** The after-resume interval of the template's policy in force; null when it has none (the default applies). */
+  afterResumeMinutes: number | null;
+  /** Sessions neither expired nor revoked and not past their expiry. */
+  liveSessionCount: number;
+  /** The newest live session nobody has used yet that no link owns: resume hands it out again. */
+  reusableSession: { id: string; createdAt: Date; expiresAt: Date } | null;
+}
+
 export interface NewInquiry {
   templateId: string;
   referenceId: string | null;
@@ -48,10 +66,16 @@ export interface OneTimeLink {
 
 export interface InquiryProvider {
   readonly name: 'local' | 'persona';
-  /** An expired inquiry becomes pending again, expiring after the policy's after-resume interval. */
-  reopen(trx: Transaction<DB>, inquiryId: string, now: Date): Promise<{ previousStatus: string; expiresAt: Date }>;
-  /** Only for `pending` or `expired` inquiries (the caller has checked and holds the row lock). */
-  resume(trx: Transaction<DB>, inquiryId: string, now: Date, issuedBy: IssuedBy): Promise<ResumeResult>;
+  /**
+   * An expired inquiry becomes pending again, expiring after the policy's after-resume interval; a pending one is
+   * only touched. The caller holds the row lock and passes what it read after taking it.
+   */
+  reopen(trx: Transaction<DB>, inquiry: LockedInquiry, now: Date): Promise<{ previousStatus: string; expiresAt: Date }>;
+  /**
+   * Reopens the inquiry and hands out its reusable session, or a new one within the session cap. Only for
+   * `pending` or `expired` inquiries (the caller has checked and holds the row lock).
+   */
+  resume(trx: Transaction<DB>, inquiry: LockedInquiry, now: Date, issuedBy: IssuedBy): Promise<ResumeResult>;
   /** A new inquiry on the template's latest published version, with expiry from the policy in force. */
   createInquiry(trx: Transaction<DB>, input: NewInquiry, now: Date): Promise<{ id: string; versionId: string; versionNumber: number; expiresAt: Date }>;
   expireInquiry(trx: Transaction<DB>, inquiryId: string, now: Date, why: string): Promise<void>;

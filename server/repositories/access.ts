@@ -1,5 +1,12 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB, AccessLinkRow } from '../db/schema.js';
+import type { Write } from './writes.js';
+
+/** A sliding window of one rate-limit bucket: its rows with occurred_at > since. */
+export interface RateWindow {
+  bucket: string;
+  since: Date;
+}
 
 interface ActionFactsRow {
   id: string;
@@ -15,73 +22,111 @@ interface ActionFactsRow {
   after_resume_minutes: number | null;
   one_time_link_minutes: number | null;
   live: number;
-  reusable: number;
+  reusable_id: string | null;
+  reusable_created_at: Date | null;
+  reusable_expires_at: Date | null;
   successor_id: string | null;
+  resume_count: number;
+  resume_oldest: Date | null;
+  staff_count: number;
+  staff_oldest: Date | null;
 }
 
-/** One statement: the inquiry, its policy, its sessions' counts and its successor. */
-async function actionFacts(db: Kysely<DB>, id: string, now: Date) {
+/**
+ * One statement: the inquiry, its policy, its sessions (the live count and the newest reusable one), its
+ * successor, and the two rate-limit windows the guards read (this inquiry's resumes, this person's budget).
+ */
+async function actionFacts(db: Kysely<DB>, id: string, now: Date, windows: { resume: RateWindow; staff: RateWindow }) {
   const result = await sql<ActionFactsRow>`
     select i.id, i.status, i.template_id, i.version_number, t.latest_version_number, i.expires_at, i.reference_id,
       i.customer_id, i.account_id, i.fields, p.after_resume_minutes, p.one_time_link_minutes,
       (select count(*)::int from inquiry_sessions s where s.inquiry_id = i.id
         and s.expired_at is null and s.revoked_at is null and s.expires_at > ${now}) as live,
-      (select count(*)::int from inquiry_sessions s where s.inquiry_id = i.id
-        and s.expired_at is null and s.revoked_at is null and s.expires_at > ${now} and s.started_at is null
-        and not exists (select 1 from access_links l where l.session_id = s.id)) as reusable,
-      (select succ.id from inquiries succ where succ.predecessor_id = i.id) as successor_id
+      u.id as reusable_id, u.created_at as reusable_created_at, u.expires_at as reusable_expires_at,
+      (select succ.id from inquiries succ where succ.predecessor_id = i.id) as successor_id,
+      rr.n as resume_count, rr.oldest as resume_oldest, rs.n as staff_count, rs.oldest as staff_oldest
     from inquiries i
     join templates t on t.id = i.template_id
     left join lateral (select after_resume_minutes, one_time_link_minutes from policy_revisions
       where template_id = i.template_id order by id desc limit 1) p on true
+    -- A live session nobody has used yet; a token link's session belongs to that link alone.
+    left join lateral (select s.id, s.created_at, s.expires_at from inquiry_sessions s where s.inquiry_id = i.id
+        and s.expired_at is null and s.revoked_at is null and s.expires_at > ${now} and s.started_at is null
+        and not exists (select 1 from access_links l where l.session_id = s.id)
+      order by s.created_at desc limit 1) u on true
+    cross join lateral (select count(*)::int as n, min(occurred_at) as oldest from rate_limit_events
+      where bucket = ${windows.resume.bucket} and occurred_at > ${windows.resume.since}) rr
+    cross join lateral (select count(*)::int as n, min(occurred_at) as oldest from rate_limit_events
+      where bucket = ${windows.staff.bucket} and occurred_at > ${windows.staff.since}) rs
     where i.id = ${id}`.execute(db);
   const row = result.rows[0];
   if (!row) return undefined;
-  const { live, reusable, successor_id, ...inquiry } = row;
-  return { ...inquiry, liveSessionCount: live, hasReusableSession: reusable > 0, successorId: successor_id };
+  const { live, reusable_id, reusable_created_at, reusable_expires_at, successor_id, resume_count, resume_oldest, staff_count, staff_oldest, ...inquiry } = row;
+  const reusableSession =
+    reusable_id !== null && reusable_created_at !== null && reusable_expires_at !== null ? { id: reusable_id, createdAt: reusable_created_at, expiresAt: reusable_expires_at } : null;
+  return {
+    ...inquiry,
+    liveSessionCount: live,
+    reusableSession,
+    successorId: successor_id,
+    rateWindows: { resume: { count: resume_count, oldest: resume_oldest }, staff: { count: staff_count, oldest: staff_oldest } },
+  };
 }
 
+export type ActionFacts = NonNullable<Awaited<ReturnType<typeof actionFacts>>>;
+
 /**
- * The inquiry and everything the guards need, with the inquiry row locked for the rest of the transaction.
- * The lock is taken by a statement of its own: under READ COMMITTED a statement that waited for the lock still
- * reads through the snapshot it started with, so facts read in the same statement (its successor, its
- * sessions) would miss what the transaction it waited for had just committed. The next statement sees it.
+ * Locks the inquiry row, then the named advisory lock (a staff member's budget), in that order and in one
+ * statement: the row is locked inside a materialized CTE before the outer select takes the advisory lock.
+ * Reads nothing else. Under READ COMMITTED a statement that waited for a lock still reads through the snapshot
+ * it started with, so facts read in the same statement (its successor, its sessions, the rate-limit rows)
+ * would miss what the transaction it waited for had just committed: read them with lockedActionFacts, in the
+ * next statement. Returns false when there is no such inquiry (and then nothing is locked).
  */
-export async function lockInquiryForAction(trx: Transaction<DB>, id: string, now: Date) {
-  const locked = await trx.selectFrom('inquiries').select('id').where('id', '=', id).forUpdate().executeTakeFirst();
-  if (!locked) return undefined;
-  return actionFacts(trx, id, now);
+export async function lockInquiryAndName(trx: Transaction<DB>, id: string, name: string): Promise<boolean> {
+  const result = await sql<{ id: string }>`
+    with locked as materialized (select id from inquiries where id = ${id} for update)
+    select id, pg_advisory_xact_lock(hashtextextended(${name}, 0))::text as name_locked from locked`.execute(trx);
+  return result.rows.length > 0;
+}
+
+/** The facts, read after lockInquiryAndName in the same transaction (a new statement, so a fresh snapshot). */
+export function lockedActionFacts(trx: Transaction<DB>, id: string, now: Date, windows: { resume: RateWindow; staff: RateWindow }) {
+  return actionFacts(trx, id, now, windows);
 }
 
 /** The same facts without a lock, for showing the guards' verdicts. */
-export function readInquiryForActions(db: Kysely<DB>, id: string, now: Date) {
-  return actionFacts(db, id, now);
+export function readInquiryForActions(db: Kysely<DB>, id: string, now: Date, windows: { resume: RateWindow; staff: RateWindow }) {
+  return actionFacts(db, id, now, windows);
 }
 
-/** Serialises everything keyed by `name` (a staff member's budget, one idempotency key) until commit. */
-export async function lockName(trx: Transaction<DB>, name: string) {
-  await sql`select pg_advisory_xact_lock(hashtextextended(${name}, 0))`.execute(trx);
+/**
+ * Claims an idempotency key by inserting its row, its result still empty (JSON null; `idempotencyResultWrite`
+ * fills it before the transaction commits). A second request with the same key waits in this INSERT until the
+ * first one's transaction ends: then it inserts (the first rolled back) or does nothing (it committed). True
+ * when this transaction now holds the key.
+ */
+export async function claimIdempotent(trx: Transaction<DB>, row: { scope: string; key: string; request_hash: string; created_at: Date }): Promise<boolean> {
+  const result = await sql<{ claimed: number }>`
+    insert into idempotency_keys (scope, key, request_hash, result, created_at)
+    values (${row.scope}, ${row.key}, ${row.request_hash}, 'null'::jsonb, ${row.created_at})
+    on conflict (scope, key) do nothing
+    returning 1 as claimed`.execute(trx);
+  return result.rows.length > 0;
 }
 
-/** Rows per bucket inside each bucket's window, and the oldest of them (when the window frees up). */
-export async function countRateEvents(db: Kysely<DB>, windows: { bucket: string; since: Date }[]) {
-  const result = await sql<{ bucket: string; n: number; oldest: Date }>`
-    select bucket, count(*)::int as n, min(occurred_at) as oldest from rate_limit_events
-    where ${sql.join(windows.map((w) => sql`(bucket = ${w.bucket} and occurred_at > ${w.since})`), sql` or `)}
-    group by bucket`.execute(db);
-  return new Map(result.rows.map((r) => [r.bucket, { count: r.n, oldest: r.oldest }]));
+/** A claimed key's result: a write for writeTogether. */
+export function idempotencyResultWrite(scope: string, key: string, result: unknown): Write {
+  return sql`update idempotency_keys set result = ${JSON.stringify(result)}::jsonb where scope = ${scope} and key = ${key}`;
 }
 
-export async function recordRateEvent(trx: Transaction<DB>, buckets: string[], at: Date) {
-  await trx.insertInto('rate_limit_events').values(buckets.map((bucket) => ({ bucket, occurred_at: at }))).execute();
+/** One rate-limit row per bucket at `at`: a write for writeTogether. */
+export function rateEventsWrite(buckets: readonly string[], at: Date): Write {
+  return sql`insert into rate_limit_events (bucket, occurred_at) values ${sql.join(buckets.map((bucket) => sql`(${bucket}, ${at})`))}`;
 }
 
 export function findIdempotent(trx: Transaction<DB>, scope: string, key: string) {
   return trx.selectFrom('idempotency_keys').select(['request_hash', 'result']).where('scope', '=', scope).where('key', '=', key).executeTakeFirst();
-}
-
-export async function saveIdempotent(trx: Transaction<DB>, row: { scope: string; key: string; request_hash: string; result: unknown; created_at: Date }) {
-  await trx.insertInto('idempotency_keys').values({ ...row, result: JSON.stringify(row.result) }).execute();
 }
 
 export async function insertLink(trx: Transaction<DB>, link: Omit<AccessLinkRow, 'first_used_at' | 'last_used_at' | 'use_count' | 'revoked_at' | 'revoked_by'>) {

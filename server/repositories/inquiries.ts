@@ -53,14 +53,10 @@ const MAX_BRANCHES = 48;
 /**
  * `inquiries.live_session_until` (migrations/0007): the latest `expires_at` among the inquiry's sessions that are
  * neither expired nor revoked, null when none; the inquiry has a live session at `t` exactly when it is > t.
- * Whatever inserts, expires or revokes sessions calls one of these two in the same transaction.
+ * Whatever inserts a session raises it in the same transaction (the local engine does it in the UPDATE that
+ * writes the session: providers/local/provider.ts, writeChanges); whatever expires or revokes sessions calls
+ * refreshLiveSessionUntil.
  */
-
-/** After inserting a session (neither expired nor revoked) that expires at `expiresAt`. */
-export async function raiseLiveSessionUntil(db: Executor, inquiryId: string, expiresAt: Date): Promise<void> {
-  await sql`update inquiries set live_session_until = greatest(live_session_until, ${expiresAt}::timestamptz)
-    where id = ${inquiryId}`.execute(db);
-}
 
 /**
  * Recomputes the column from the sessions, after sessions of these inquiries (or, with 'all', of any: a bulk load)

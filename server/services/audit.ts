@@ -6,6 +6,7 @@ import { AppError } from '../errors.js';
 import { canonicalEventBody, canonicalJson, type CanonicalEvent } from '../audit/canonical.js';
 import { findMetadataProblem, isStorableText, MAX_METADATA_BYTES } from '../audit/metadata.js';
 import * as repo from '../repositories/audit.js';
+import type { Write } from '../repositories/writes.js';
 
 export { verifyAuditChain, type AuditVerification, type VerifyOptions } from '../audit/verify.js';
 
@@ -145,9 +146,16 @@ export function prepareAuditEvent(input: AuditEventInput, now: () => Date = () =
  * `sessionToken`, `password`, `secret`, `cookie`, … at any depth) or holds a bearer credential.
  */
 export async function appendAuditEvent(trx: Transaction<DB>, input: AuditEventInput): Promise<void> {
+  await auditEventWrite(input).execute(trx);
+}
+
+/**
+ * appendAuditEvent as a write, for a service that runs its last writes as one statement (repositories/writes.ts):
+ * validated and encoded now (throws as appendAuditEvent does), staged when the caller runs it in its transaction.
+ */
+export function auditEventWrite(input: AuditEventInput): Write {
   const { event, body, metadataJson } = prepareAuditEvent(input);
-  await repo.insertPending(
-    trx,
+  return repo.pendingEventWrite(
     {
       occurredAt: event.occurredAt.toISOString(),
       actorType: event.actorType,

@@ -3,13 +3,14 @@ import type { Transaction } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import * as repo from '../repositories/access.js';
+import type { Write } from '../repositories/writes.js';
 import { canonicalJson } from '../audit/canonical.js';
 
 /**
  * Idempotency keys: the first request with a key does the work and records its result in the same
  * transaction; a retry or a double click with the same key (same person, same procedure) gets that result back
- * and creates nothing. Two requests with the same key wait for each other on an advisory lock, so the second
- * always sees the first's record. Reusing a key for different input is refused.
+ * and creates nothing. Two requests with the same key wait for each other on the key's row (claimed first of
+ * all, before any other lock), so the second always sees the first's record. Reusing a key for different input is refused.
  */
 export interface IdempotencyClaim {
   scope: string;
@@ -22,17 +23,25 @@ export function requestHash(input: Record<string, unknown>): string {
   return createHash('sha256').update(canonicalJson(rest)).digest('hex');
 }
 
-/** Takes the key's lock; returns the recorded result of an earlier request with the same key, if any. */
-export async function claim<T>(trx: Transaction<DB>, claimed: IdempotencyClaim): Promise<T | null> {
-  await repo.lockName(trx, `idempotency:${claimed.scope}:${claimed.key}`);
+/**
+ * Claims the key (see repo.claimIdempotent: a request with the same key waits for this transaction to end),
+ * or returns the recorded result of an earlier request with the same key. After a successful claim the caller
+ * must write its result with `recordWrite` before it commits, or throw.
+ */
+export async function claim<T>(trx: Transaction<DB>, claimed: IdempotencyClaim, now: Date): Promise<T | null> {
+  if (await repo.claimIdempotent(trx, { scope: claimed.scope, key: claimed.key, request_hash: claimed.requestHash, created_at: now })) return null;
+  // The earlier request committed (the claim waited for it): this statement's fresh snapshot sees its record.
   const existing = await repo.findIdempotent(trx, claimed.scope, claimed.key);
-  if (!existing) return null;
+  if (!existing || existing.result === null) {
+    throw new AppError('CONFLICT', 'idempotencyKey: the earlier request with this key left no result. Start the action again.');
+  }
   if (existing.request_hash !== claimed.requestHash) {
     throw new AppError('CONFLICT', 'idempotencyKey: was already used for a different request. Start the action again.');
   }
   return existing.result as T;
 }
 
-export async function record(trx: Transaction<DB>, claimed: IdempotencyClaim, result: unknown, now: Date): Promise<void> {
-  await repo.saveIdempotent(trx, { scope: claimed.scope, key: claimed.key, request_hash: claimed.requestHash, result, created_at: now });
+/** The claimed key's result, as a write to run with the action's last writes (repositories/writes.ts). */
+export function recordWrite(claimed: IdempotencyClaim, result: unknown): Write {
+  return repo.idempotencyResultWrite(claimed.scope, claimed.key, result);
 }

@@ -146,6 +146,18 @@ describe.each(testEngines())('guarded actions on %s', (engine) => {
       expect(mismatch.message).toContain('idempotencyKey');
     });
 
+    it('a refused request leaves its idempotency key unused: the same key then carries the corrected request', async () => {
+      clock = NOW;
+      const id = await fresh('expired');
+      const k = key();
+      expect((await errorOf(admin().inquiries.resume({ id, reason, idempotencyKey: k }))).code).toBe('PRECONDITION_FAILED');
+      const stored = await database.db.selectFrom('idempotency_keys').select('key').where('key', '=', k).execute();
+      expect(stored).toEqual([]);
+      const result = await admin().inquiries.resume({ id, reason, acknowledgeExpired: true, idempotencyKey: k });
+      expect(result.status).toBe('pending');
+      await expect(admin().inquiries.resume({ id, reason, acknowledgeExpired: true, idempotencyKey: k })).resolves.toEqual(result);
+    });
+
     it('never stores or audits the token itself: only its fingerprint and session id', async () => {
       clock = NOW;
       const id = await fresh('pending');

@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
-import { raiseLiveSessionUntil, refreshLiveSessionUntil } from '../../repositories/inquiries.js';
-import type { InquiryProvider, IssuedBy, IssuedSession } from '../types.js';
+import { refreshLiveSessionUntil } from '../../repositories/inquiries.js';
+import { writeTogether, type Write } from '../../repositories/writes.js';
+import type { InquiryProvider, IssuedBy, IssuedSession, LockedInquiry } from '../types.js';
 import { computeExpiresAt, DEFAULT_POLICY, type ExpirationPolicy } from './lifecycle.js';
 import { fingerprint, sha256Hex, type SessionTokens } from './tokens.js';
 
@@ -38,29 +39,94 @@ async function policyFor(trx: Transaction<DB>, templateId: string): Promise<{ id
   };
 }
 
+interface TimelineEvent {
+  kind: string;
+  detail: Record<string, unknown>;
+}
+
+interface PreparedSession {
+  issued: IssuedSession;
+  row: {
+    id: string;
+    inquiry_id: string;
+    created_at: Date;
+    expires_at: Date;
+    token_fingerprint: string;
+    issued_by_type: IssuedBy['type'];
+    issued_by_id: string | null;
+    issued_by_display: string | null;
+    reason: string | null;
+    ticket: string | null;
+  };
+  event: TimelineEvent;
+}
+
+/** How resuming changes a locked inquiry: expired becomes pending with a fresh expiry; pending is only touched. */
+function planReopen(inquiry: LockedInquiry, now: Date): { reopen: { expiresAt: Date } | 'touch'; expiresAt: Date; events: TimelineEvent[] } {
+  if (inquiry.status === 'pending') return { reopen: 'touch', expiresAt: inquiry.expiresAt, events: [] };
+  if (inquiry.status !== 'expired') {
+    throw new AppError('CONFLICT', `Only pending or expired inquiries can be resumed; this one is ${inquiry.status}.`);
+  }
+  const policy = { ...DEFAULT_POLICY, afterResumeMinutes: inquiry.afterResumeMinutes ?? DEFAULT_POLICY.afterResumeMinutes };
+  const expiresAt = computeExpiresAt(policy, 'resume', now);
+  return { reopen: { expiresAt }, expiresAt, events: [{ kind: 'resumed', detail: { from: 'expired', expiresAt: expiresAt.toISOString() } }] };
+}
+
+/**
+ * One statement for what an action changes about an inquiry: the inquiry row (reopened, or touched), a new
+ * session, and timeline events (inserted in the order given). The caller holds the inquiry's row lock.
+ */
+async function writeChanges(
+  trx: Transaction<DB>,
+  change: { inquiryId: string; now: Date; reopen: { expiresAt: Date } | 'touch' | null; session: PreparedSession['row'] | null; events: TimelineEvent[] },
+): Promise<void> {
+  const { inquiryId, now, reopen, session, events } = change;
+  const writes: Write[] = [];
+  // A new session raises inquiries.live_session_until (migration 0007) in the same UPDATE of the inquiry row:
+  // writes batched into one statement must never change the same row twice.
+  const raise = session ? sql`, live_session_until = greatest(live_session_until, ${session.expires_at}::timestamptz)` : sql``;
+  if (reopen === 'touch') {
+    writes.push(sql`update inquiries set updated_at = ${now}${raise} where id = ${inquiryId}`);
+  } else if (reopen) {
+    writes.push(sql`update inquiries set status = 'pending', expires_at = ${reopen.expiresAt}, expired_at = null, updated_at = ${now}${raise} where id = ${inquiryId}`);
+  } else if (session) {
+    writes.push(sql`update inquiries set live_session_until = greatest(live_session_until, ${session.expires_at}::timestamptz) where id = ${inquiryId}`);
+  }
+  if (session) {
+    writes.push(sql`insert into inquiry_sessions
+        (id, inquiry_id, created_at, expires_at, token_fingerprint, issued_by_type, issued_by_id, issued_by_display, reason, ticket)
+      values (${session.id}, ${session.inquiry_id}, ${session.created_at}, ${session.expires_at}, ${session.token_fingerprint},
+        ${session.issued_by_type}, ${session.issued_by_id}, ${session.issued_by_display}, ${session.reason}, ${session.ticket})`);
+  }
+  if (events.length > 0) {
+    const rows = events.map((e) => sql`(${inquiryId}, ${now}, ${e.kind}, ${JSON.stringify(e.detail)}::jsonb)`);
+    writes.push(sql`insert into inquiry_events (inquiry_id, occurred_at, kind, detail) values ${sql.join(rows)}`);
+  }
+  await writeTogether(trx, writes);
+}
+
 /** The local engine: Persona's inquiry semantics, implemented in this database. */
 export function createLocalProvider(options: LocalProviderOptions): InquiryProvider {
   const { tokens } = options;
 
-  async function issue(session: { id: string; inquiry_id: string; created_at: Date; expires_at: Date }, reused: boolean): Promise<IssuedSession> {
-    const sessionToken = await tokens.sign({ sessionId: session.id, inquiryId: session.inquiry_id, createdAt: session.created_at, expiresAt: session.expires_at });
+  function issue(session: { id: string; inquiry_id: string; created_at: Date; expires_at: Date }, reused: boolean): IssuedSession {
+    const sessionToken = tokens.sign({ sessionId: session.id, inquiryId: session.inquiry_id, createdAt: session.created_at, expiresAt: session.expires_at });
     return { sessionId: session.id, sessionToken, tokenFingerprint: fingerprint(sessionToken), expiresAt: session.expires_at, reused };
   }
 
-  async function insertSession(trx: Transaction<DB>, inquiryId: string, now: Date, expiresAt: Date, issuedBy: IssuedBy): Promise<IssuedSession> {
-    const live = await sql<{ n: number }>`select count(*)::int as n from inquiry_sessions
-      where inquiry_id = ${inquiryId} and expired_at is null and revoked_at is null and expires_at > ${now}`.execute(trx);
-    if ((live.rows[0]?.n ?? 0) >= options.sessionCap) {
+  /** A new session's row, its token and its timeline event, within the session cap; nothing written yet. */
+  function prepareSession(inquiryId: string, now: Date, expiresAt: Date, issuedBy: IssuedBy, liveSessionCount: number): PreparedSession {
+    if (liveSessionCount >= options.sessionCap) {
       throw new AppError('CONFLICT', `This inquiry already has ${options.sessionCap} live sessions, the most it may have. Expire some sessions first.`);
     }
     // Token iat/exp have second precision: keep the row equal to what the token says.
     const createdAt = new Date(Math.floor(now.getTime() / 1000) * 1000);
     const expires = new Date(Math.floor(expiresAt.getTime() / 1000) * 1000);
     const session = { id: newId('iqse'), inquiry_id: inquiryId, created_at: createdAt, expires_at: expires };
-    const issued = await issue(session, false);
-    await trx
-      .insertInto('inquiry_sessions')
-      .values({
+    const issued = issue(session, false);
+    return {
+      issued,
+      row: {
         ...session,
         token_fingerprint: issued.tokenFingerprint,
         issued_by_type: issuedBy.type,
@@ -68,54 +134,40 @@ export function createLocalProvider(options: LocalProviderOptions): InquiryProvi
         issued_by_display: issuedBy.display,
         reason: issuedBy.reason ?? null,
         ticket: issuedBy.ticket ?? null,
-      })
-      .execute();
-    await raiseLiveSessionUntil(trx, inquiryId, expires);
-    await trx
-      .insertInto('inquiry_events')
-      .values({ inquiry_id: inquiryId, occurred_at: now, kind: 'session.issued', detail: JSON.stringify({ sessionId: session.id, by: issuedBy.type, expiresAt: expires.toISOString() }) })
-      .execute();
-    return issued;
+      },
+      event: { kind: 'session.issued', detail: { sessionId: session.id, by: issuedBy.type, expiresAt: expires.toISOString() } },
+    };
+  }
+
+  async function insertSession(trx: Transaction<DB>, inquiryId: string, now: Date, expiresAt: Date, issuedBy: IssuedBy): Promise<IssuedSession> {
+    const live = await sql<{ n: number }>`select count(*)::int as n from inquiry_sessions
+      where inquiry_id = ${inquiryId} and expired_at is null and revoked_at is null and expires_at > ${now}`.execute(trx);
+    const prepared = prepareSession(inquiryId, now, expiresAt, issuedBy, live.rows[0]?.n ?? 0);
+    await writeChanges(trx, { inquiryId, now, reopen: null, session: prepared.row, events: [prepared.event] });
+    return prepared.issued;
   }
 
   return {
     name: 'local',
 
-    async reopen(trx, inquiryId, now) {
-      const inquiry = await trx.selectFrom('inquiries').select(['id', 'status', 'template_id', 'expires_at']).where('id', '=', inquiryId).forUpdate().executeTakeFirst();
-      if (!inquiry) throw new AppError('NOT_FOUND', `No inquiry ${inquiryId}.`);
-      if (inquiry.status !== 'pending' && inquiry.status !== 'expired') {
-        throw new AppError('CONFLICT', `Only pending or expired inquiries can be resumed; this one is ${inquiry.status}.`);
-      }
-      if (inquiry.status === 'pending') {
-        await trx.updateTable('inquiries').set({ updated_at: now }).where('id', '=', inquiryId).execute();
-        return { previousStatus: inquiry.status, expiresAt: inquiry.expires_at };
-      }
-      const { policy } = await policyFor(trx, inquiry.template_id);
-      const expiresAt = computeExpiresAt(policy, 'resume', now);
-      await trx.updateTable('inquiries').set({ status: 'pending', expires_at: expiresAt, expired_at: null, updated_at: now }).where('id', '=', inquiryId).execute();
-      await trx.insertInto('inquiry_events').values({ inquiry_id: inquiryId, occurred_at: now, kind: 'resumed', detail: JSON.stringify({ from: 'expired', expiresAt: expiresAt.toISOString() }) }).execute();
-      return { previousStatus: inquiry.status, expiresAt };
+    async reopen(trx, inquiry, now) {
+      const plan = planReopen(inquiry, now);
+      await writeChanges(trx, { inquiryId: inquiry.id, now, reopen: plan.reopen, session: null, events: plan.events });
+      return { previousStatus: inquiry.status, expiresAt: plan.expiresAt };
     },
 
-    async resume(trx, inquiryId, now, issuedBy) {
-      const { previousStatus, expiresAt } = await this.reopen(trx, inquiryId, now);
+    async resume(trx, inquiry, now, issuedBy) {
+      const plan = planReopen(inquiry, now);
       // Persona hands out a live session nobody has used yet before it creates another.
-      const unused = await trx
-        .selectFrom('inquiry_sessions')
-        .select(['id', 'inquiry_id', 'created_at', 'expires_at'])
-        .where('inquiry_id', '=', inquiryId)
-        .where('expired_at', 'is', null)
-        .where('revoked_at', 'is', null)
-        .where('started_at', 'is', null)
-        .where('expires_at', '>', now)
-        // A token link's session belongs to that link alone.
-        .where((eb) => eb.not(eb.exists(eb.selectFrom('access_links').select('id').whereRef('access_links.session_id', '=', 'inquiry_sessions.id'))))
-        .orderBy('created_at', 'desc')
-        .limit(1)
-        .executeTakeFirst();
-      const session = unused ? await issue(unused, true) : await insertSession(trx, inquiryId, now, expiresAt, issuedBy);
-      return { session, previousStatus, inquiryExpiresAt: expiresAt };
+      const reusable = inquiry.reusableSession;
+      if (reusable) {
+        const session = issue({ id: reusable.id, inquiry_id: inquiry.id, created_at: reusable.createdAt, expires_at: reusable.expiresAt }, true);
+        await writeChanges(trx, { inquiryId: inquiry.id, now, reopen: plan.reopen, session: null, events: plan.events });
+        return { session, previousStatus: inquiry.status, inquiryExpiresAt: plan.expiresAt };
+      }
+      const prepared = prepareSession(inquiry.id, now, plan.expiresAt, issuedBy, inquiry.liveSessionCount);
+      await writeChanges(trx, { inquiryId: inquiry.id, now, reopen: plan.reopen, session: prepared.row, events: [...plan.events, prepared.event] });
+      return { session: prepared.issued, previousStatus: inquiry.status, inquiryExpiresAt: plan.expiresAt };
     },
 
     async createInquiry(trx, input, now) {

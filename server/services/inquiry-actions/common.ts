@@ -4,11 +4,12 @@ import type { StaffPrincipal } from '../../auth/principal.js';
 import type { DB } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
 import * as repo from '../../repositories/access.js';
+import type { ActionFacts, RateWindow } from '../../repositories/access.js';
 import type { Acknowledgement, ActionName } from '../../../shared/actions.js';
 import { hasPermission } from '../../../shared/permissions.js';
 import type { AuditRequestContext } from '../audit.js';
 import { evaluateGuards, type GuardFacts, type GuardVerdicts } from './guards.js';
-import type { IssuedBy } from '../../providers/types.js';
+import type { IssuedBy, LockedInquiry } from '../../providers/types.js';
 import { DEFAULT_POLICY } from '../../providers/local/lifecycle.js';
 
 /** What an action needs to know about who asks and from where. */
@@ -24,20 +25,19 @@ export function issuedBy(ctx: ActionContext, reason: string | null, ticket: stri
   return { type: 'staff', id: ctx.staff.id, display: ctx.staff.email, reason, ticket };
 }
 
-type InquiryFacts = NonNullable<Awaited<ReturnType<typeof repo.readInquiryForActions>>>;
-
-/** Counters and facts, read inside the caller's transaction (or outside one, for actionsFor). */
-export async function guardFacts(db: Kysely<DB>, ctx: ActionContext, inquiry: InquiryFacts, now: Date): Promise<GuardFacts> {
+/** The two rate-limit windows the guards read: this inquiry's console resumes, and this person's budget. */
+function rateWindows(ctx: ActionContext, inquiryId: string, now: Date): { resume: RateWindow; staff: RateWindow } {
   const { guards } = ctx.config;
-  const resumeSince = new Date(now.getTime() - guards.resumeCooldownMinutes * 60_000);
-  const staffSince = new Date(now.getTime() - guards.staffBudgetMinutes * 60_000);
-  const counts = await repo.countRateEvents(db, [
-    { bucket: resumeBucket(inquiry.id), since: resumeSince },
-    { bucket: staffBucket(ctx.staff.id), since: staffSince },
-  ]);
-  const none = { count: 0, oldest: null };
-  const resumes = counts.get(resumeBucket(inquiry.id)) ?? none;
-  const staffActions = counts.get(staffBucket(ctx.staff.id)) ?? none;
+  return {
+    resume: { bucket: resumeBucket(inquiryId), since: new Date(now.getTime() - guards.resumeCooldownMinutes * 60_000) },
+    staff: { bucket: staffBucket(ctx.staff.id), since: new Date(now.getTime() - guards.staffBudgetMinutes * 60_000) },
+  };
+}
+
+/** The inquiry's facts and counters (read together by one statement) as the guards want them. */
+function guardFacts(ctx: ActionContext, inquiry: ActionFacts): GuardFacts {
+  const { guards } = ctx.config;
+  const { resume, staff } = inquiry.rateWindows;
   const freesAt = (oldest: Date | null, minutes: number) => (oldest ? new Date(oldest.getTime() + minutes * 60_000) : null);
   return {
     status: inquiry.status,
@@ -46,27 +46,49 @@ export async function guardFacts(db: Kysely<DB>, ctx: ActionContext, inquiry: In
     latestVersionNumber: inquiry.latest_version_number,
     successorId: inquiry.successorId,
     liveSessionCount: inquiry.liveSessionCount,
-    hasReusableSession: inquiry.hasReusableSession,
+    hasReusableSession: inquiry.reusableSession !== null,
     afterResumeMinutes: inquiry.after_resume_minutes ?? DEFAULT_POLICY.afterResumeMinutes,
-    resumesInWindow: resumes.count,
-    resumeWindowFreesAt: freesAt(resumes.oldest, guards.resumeCooldownMinutes),
-    staffActionsInWindow: staffActions.count,
-    staffWindowFreesAt: freesAt(staffActions.oldest, guards.staffBudgetMinutes),
+    resumesInWindow: resume.count,
+    resumeWindowFreesAt: freesAt(resume.oldest, guards.resumeCooldownMinutes),
+    staffActionsInWindow: staff.count,
+    staffWindowFreesAt: freesAt(staff.oldest, guards.staffBudgetMinutes),
     permissions: { act: hasPermission(ctx.staff.role, 'inquiry:act'), tokenLink: hasPermission(ctx.staff.role, 'link:token') },
   };
+}
+
+/** Facts and verdicts without locking anything, for showing them (actionsFor). */
+export async function readAndCheck(db: Kysely<DB>, ctx: ActionContext, inquiryId: string, now: Date) {
+  const inquiry = await repo.readInquiryForActions(db, inquiryId, now, rateWindows(ctx, inquiryId, now));
+  if (!inquiry) throw new AppError('NOT_FOUND', `No inquiry ${inquiryId}.`);
+  const facts = guardFacts(ctx, inquiry);
+  return { inquiry, facts, verdicts: evaluateGuards(facts, ctx.config.guards, now) };
 }
 
 /**
  * Locks the inquiry (and this person's action budget) and re-evaluates the guards inside the transaction.
  * Lock order, the same in every action: idempotency key → inquiry row → staff budget; the audit chain head is
- * taken last of all, at COMMIT, by the deferred trigger that chains the staged audit event.
+ * taken last of all, at COMMIT, by the deferred trigger that chains the staged audit event. The two locks are
+ * taken by one statement and everything the guards read by the next one, so the reads see whatever the
+ * transactions they waited for committed.
  */
 export async function lockAndCheck(trx: Transaction<DB>, ctx: ActionContext, inquiryId: string, now: Date) {
-  const inquiry = await repo.lockInquiryForAction(trx, inquiryId, now);
+  const found = await repo.lockInquiryAndName(trx, inquiryId, staffBucket(ctx.staff.id));
+  const inquiry = found ? await repo.lockedActionFacts(trx, inquiryId, now, rateWindows(ctx, inquiryId, now)) : undefined;
   if (!inquiry) throw new AppError('NOT_FOUND', `No inquiry ${inquiryId}.`);
-  await repo.lockName(trx, staffBucket(ctx.staff.id));
-  const facts = await guardFacts(trx, ctx, inquiry, now);
+  const facts = guardFacts(ctx, inquiry);
   return { inquiry, facts, verdicts: evaluateGuards(facts, ctx.config.guards, now) };
+}
+
+/** What the provider may rely on about an inquiry this transaction has locked and read (see LockedInquiry). */
+export function lockedInquiry(inquiry: ActionFacts): LockedInquiry {
+  return {
+    id: inquiry.id,
+    status: inquiry.status,
+    expiresAt: inquiry.expires_at,
+    afterResumeMinutes: inquiry.after_resume_minutes,
+    liveSessionCount: inquiry.liveSessionCount,
+    reusableSession: inquiry.reusableSession,
+  };
 }
 
 /** Turns a refusing verdict into the right error: 429 for rate limits, 412 for a missing acknowledgement, 409 otherwise. */

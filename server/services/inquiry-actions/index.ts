@@ -1,25 +1,22 @@
 import type { z } from 'zod';
 import { AppError } from '../../errors.js';
-import * as repo from '../../repositories/access.js';
 import { staffActor } from '../../auth/principal.js';
 import { providerFor } from '../../providers/index.js';
 import type { InquiryProvider } from '../../providers/types.js';
 import type { ActionsForOutput, RecreateInputSchema, ResumeInput, ResumeOutput } from '../../../shared/actions.js';
-import { appendAuditEvent } from '../audit.js';
-import { claim, record, requestHash } from '../idempotency.js';
-import { evaluateGuards } from './guards.js';
-import { assertAllowed, guardFacts, issuedBy, lockAndCheck, resumeBucket, staffBucket, type ActionContext } from './common.js';
+import { rateEventsWrite } from '../../repositories/access.js';
+import { writeTogether } from '../../repositories/writes.js';
+import { auditEventWrite } from '../audit.js';
+import { claim, recordWrite, requestHash } from '../idempotency.js';
+import { assertAllowed, issuedBy, lockAndCheck, lockedInquiry, readAndCheck, resumeBucket, staffBucket, type ActionContext } from './common.js';
 
 export type { ActionContext } from './common.js';
 export { createOneTimeLink, createTokenLink, revokeLink, expireSessions, staticLink } from './links.js';
 
 /** For each action: may this person take it now, and if not, why. The UI shows exactly this. */
 export async function actionsFor(ctx: ActionContext, inquiryId: string): Promise<ActionsForOutput> {
-  const now = ctx.now();
-  const inquiry = await repo.readInquiryForActions(ctx.database.db, inquiryId, now);
-  if (!inquiry) throw new AppError('NOT_FOUND', `No inquiry ${inquiryId}.`);
-  const facts = await guardFacts(ctx.database.db, ctx, inquiry, now);
-  const { retryAfterSeconds: _retry, ...verdicts } = evaluateGuards(facts, ctx.config.guards, now);
+  const { facts, verdicts: all } = await readAndCheck(ctx.database.db, ctx, inquiryId, ctx.now());
+  const { retryAfterSeconds: _retry, ...verdicts } = all;
   const { guards } = ctx.config;
   return {
     ...verdicts,
@@ -47,7 +44,7 @@ export async function resume(ctx: ActionContext, input: ResumeInput): Promise<Re
   const now = ctx.now();
   const idem = { scope: `${ctx.staff.id}:inquiries.resume`, key: input.idempotencyKey, requestHash: requestHash(input) };
   return ctx.database.db.transaction().execute(async (trx) => {
-    const replay = await claim<StoredResume>(trx, idem);
+    const replay = await claim<StoredResume>(trx, idem, now);
     if (replay) {
       const session = await provider.tokenFor(trx, replay.sessionId);
       if (!session) throw new AppError('CONFLICT', 'The session of this request no longer exists. Start the action again.');
@@ -56,8 +53,7 @@ export async function resume(ctx: ActionContext, input: ResumeInput): Promise<Re
 
     const { inquiry, verdicts } = await lockAndCheck(trx, ctx, input.id, now);
     assertAllowed(verdicts, 'resume', input);
-    const result = await provider.resume(trx, inquiry.id, now, issuedBy(ctx, input.reason));
-    await repo.recordRateEvent(trx, [resumeBucket(inquiry.id), staffBucket(ctx.staff.id)], now);
+    const result = await provider.resume(trx, lockedInquiry(inquiry), now, issuedBy(ctx, input.reason));
 
     const output: ResumeOutput = {
       sessionId: result.session.sessionId,
@@ -69,27 +65,31 @@ export async function resume(ctx: ActionContext, input: ResumeInput): Promise<Re
       reusedSession: result.session.reused,
     };
     const { sessionToken: _secret, tokenFingerprint: _fp, ...storable } = output;
-    await record(trx, idem, { ...storable, expiresAt: output.expiresAt.toISOString() }, now);
-    // Staged here, chained at COMMIT: the action and its event commit together or not at all.
-    await appendAuditEvent(trx, {
-      actor: staffActor(ctx.staff),
-      action: 'inquiry.resumed',
-      target: { type: 'inquiry', id: inquiry.id },
-      reason: input.reason,
-      metadata: {
-        sessionId: output.sessionId,
-        tokenFingerprint: output.tokenFingerprint,
-        sessionExpiresAt: output.expiresAt.toISOString(),
-        reusedSession: output.reusedSession,
-        previousStatus: result.previousStatus,
-        versionNumber: inquiry.version_number,
-        latestVersionNumber: inquiry.latest_version_number,
-        acknowledgedExpired: input.acknowledgeExpired === true,
-        acknowledgedOutdated: input.acknowledgeOutdated === true,
-      },
-      request: ctx.request,
-      occurredAt: now,
-    });
+    // The last writes, in one statement: the idempotency record, the rate-limit rows and the audit event (staged
+    // here, chained at COMMIT: the action and its event commit together or not at all).
+    await writeTogether(trx, [
+      recordWrite(idem, { ...storable, expiresAt: output.expiresAt.toISOString() }),
+      rateEventsWrite([resumeBucket(inquiry.id), staffBucket(ctx.staff.id)], now),
+      auditEventWrite({
+        actor: staffActor(ctx.staff),
+        action: 'inquiry.resumed',
+        target: { type: 'inquiry', id: inquiry.id },
+        reason: input.reason,
+        metadata: {
+          sessionId: output.sessionId,
+          tokenFingerprint: output.tokenFingerprint,
+          sessionExpiresAt: output.expiresAt.toISOString(),
+          reusedSession: output.reusedSession,
+          previousStatus: result.previousStatus,
+          versionNumber: inquiry.version_number,
+          latestVersionNumber: inquiry.latest_version_number,
+          acknowledgedExpired: input.acknowledgeExpired === true,
+          acknowledgedOutdated: input.acknowledgeOutdated === true,
+        },
+        request: ctx.request,
+        occurredAt: now,
+      }),
+    ]);
     return output;
   });
 }
@@ -124,7 +124,7 @@ export async function recreate(ctx: ActionContext, input: RecreateInput): Promis
   const now = ctx.now();
   const idem = { scope: `${ctx.staff.id}:inquiries.recreate`, key: input.idempotencyKey, requestHash: requestHash(input) };
   return ctx.database.db.transaction().execute(async (trx) => {
-    const replay = await claim<Omit<RecreateOutput, 'expiresAt'> & { expiresAt: string }>(trx, idem);
+    const replay = await claim<Omit<RecreateOutput, 'expiresAt'> & { expiresAt: string }>(trx, idem, now);
     if (replay) return { ...replay, expiresAt: new Date(replay.expiresAt) };
 
     const { inquiry, verdicts } = await lockAndCheck(trx, ctx, input.id, now);
@@ -155,16 +155,18 @@ export async function recreate(ctx: ActionContext, input: RecreateInput): Promis
     await trx.insertInto('inquiry_events').values({ inquiry_id: inquiry.id, occurred_at: now, kind: 'recreated', detail: JSON.stringify({ successorId: created.id }) }).execute();
 
     const output = { newInquiryId: created.id, versionNumber: created.versionNumber, expiresAt: created.expiresAt };
-    await record(trx, idem, { ...output, expiresAt: output.expiresAt.toISOString() }, now);
-    await appendAuditEvent(trx, {
-      actor: staffActor(ctx.staff),
-      action: 'inquiry.recreated',
-      target: { type: 'inquiry', id: inquiry.id },
-      reason: input.reason,
-      metadata: { newInquiryId: created.id, fromVersion: inquiry.version_number, toVersion: created.versionNumber, previousStatus: inquiry.status },
-      request: ctx.request,
-      occurredAt: now,
-    });
+    await writeTogether(trx, [
+      recordWrite(idem, { ...output, expiresAt: output.expiresAt.toISOString() }),
+      auditEventWrite({
+        actor: staffActor(ctx.staff),
+        action: 'inquiry.recreated',
+        target: { type: 'inquiry', id: inquiry.id },
+        reason: input.reason,
+        metadata: { newInquiryId: created.id, fromVersion: inquiry.version_number, toVersion: created.versionNumber, previousStatus: inquiry.status },
+        request: ctx.request,
+        occurredAt: now,
+      }),
+    ]);
     return output;
   });
 }

@@ -16,9 +16,10 @@ import type {
   StaticLinkInputSchema,
 } from '../../../shared/actions.js';
 import { permissionScope } from '../../../shared/permissions.js';
-import { appendAuditEvent } from '../audit.js';
-import { claim, record, requestHash } from '../idempotency.js';
-import { assertAllowed, issuedBy, lockAndCheck, staffBucket, type ActionContext } from './common.js';
+import { writeTogether } from '../../repositories/writes.js';
+import { appendAuditEvent, auditEventWrite } from '../audit.js';
+import { claim, recordWrite, requestHash } from '../idempotency.js';
+import { assertAllowed, issuedBy, lockAndCheck, lockedInquiry, staffBucket, type ActionContext } from './common.js';
 
 type StoredLink = { linkId: string; kind: 'one_time' | 'token'; sessionId: string | null; expiresAt: string };
 
@@ -38,7 +39,7 @@ export async function createOneTimeLink(ctx: ActionContext, input: z.infer<typeo
   const now = ctx.now();
   const idem = { scope: `${ctx.staff.id}:links.createOneTime`, key: input.idempotencyKey, requestHash: requestHash(input) };
   return ctx.database.db.transaction().execute(async (trx) => {
-    const replay = await claim<StoredLink>(trx, idem);
+    const replay = await claim<StoredLink>(trx, idem, now);
     if (replay) return replayLink(ctx, trx, replay);
 
     const { inquiry, verdicts } = await lockAndCheck(trx, ctx, input.inquiryId, now);
@@ -60,17 +61,19 @@ export async function createOneTimeLink(ctx: ActionContext, input: z.infer<typeo
       reason: input.reason,
       ticket: null,
     });
-    await repo.recordRateEvent(trx, [staffBucket(ctx.staff.id)], now);
-    await record(trx, idem, { linkId, kind: 'one_time', sessionId: null, expiresAt: link.expiresAt.toISOString() } satisfies StoredLink, now);
-    await appendAuditEvent(trx, {
-      actor: staffActor(ctx.staff),
-      action: 'link.created',
-      target: { type: 'inquiry', id: inquiry.id },
-      reason: input.reason,
-      metadata: { linkId, kind: 'one_time', linkExpiresAt: link.expiresAt.toISOString() },
-      request: ctx.request,
-      occurredAt: now,
-    });
+    await writeTogether(trx, [
+      recordWrite(idem, { linkId, kind: 'one_time', sessionId: null, expiresAt: link.expiresAt.toISOString() } satisfies StoredLink),
+      repo.rateEventsWrite([staffBucket(ctx.staff.id)], now),
+      auditEventWrite({
+        actor: staffActor(ctx.staff),
+        action: 'link.created',
+        target: { type: 'inquiry', id: inquiry.id },
+        reason: input.reason,
+        metadata: { linkId, kind: 'one_time', linkExpiresAt: link.expiresAt.toISOString() },
+        request: ctx.request,
+        occurredAt: now,
+      }),
+    ]);
     return { linkId, url: link.url, expiresAt: link.expiresAt };
   });
 }
@@ -86,7 +89,7 @@ export async function createTokenLink(ctx: ActionContext, input: z.infer<typeof 
   const now = ctx.now();
   const idem = { scope: `${ctx.staff.id}:links.createWithToken`, key: input.idempotencyKey, requestHash: requestHash(input) };
   return ctx.database.db.transaction().execute(async (trx) => {
-    const replay = await claim<StoredLink>(trx, idem);
+    const replay = await claim<StoredLink>(trx, idem, now);
     if (replay) return replayLink(ctx, trx, replay);
 
     const { inquiry, verdicts } = await lockAndCheck(trx, ctx, input.inquiryId, now);
@@ -94,7 +97,7 @@ export async function createTokenLink(ctx: ActionContext, input: z.infer<typeof 
     if (input.expiresInMinutes > verdicts.tokenLink.maxMinutes) {
       throw new AppError('BAD_REQUEST', `expiresInMinutes: at most ${verdicts.tokenLink.maxMinutes} for this inquiry now (policy cap and inquiry expiry).`);
     }
-    const reopened = await provider.reopen(trx, inquiry.id, now);
+    const reopened = await provider.reopen(trx, lockedInquiry(inquiry), now);
     const expiresAt = new Date(Math.min(now.getTime() + input.expiresInMinutes * 60_000, reopened.expiresAt.getTime()));
     const session = await provider.createSession(trx, inquiry.id, now, expiresAt, issuedBy(ctx, input.reason, input.ticket));
     const linkId = newId('lnk');
@@ -113,26 +116,28 @@ export async function createTokenLink(ctx: ActionContext, input: z.infer<typeof 
       reason: input.reason,
       ticket: input.ticket,
     });
-    await repo.recordRateEvent(trx, [staffBucket(ctx.staff.id)], now);
-    await record(trx, idem, { linkId, kind: 'token', sessionId: session.sessionId, expiresAt: session.expiresAt.toISOString() } satisfies StoredLink, now);
-    await appendAuditEvent(trx, {
-      actor: staffActor(ctx.staff),
-      action: 'link.created',
-      target: { type: 'inquiry', id: inquiry.id },
-      reason: input.reason,
-      ticket: input.ticket,
-      metadata: {
-        linkId,
-        kind: 'token',
-        sessionId: session.sessionId,
-        tokenFingerprint: session.tokenFingerprint,
-        linkExpiresAt: session.expiresAt.toISOString(),
-        previousStatus: reopened.previousStatus,
-        acknowledgedRisk: true,
-      },
-      request: ctx.request,
-      occurredAt: now,
-    });
+    await writeTogether(trx, [
+      recordWrite(idem, { linkId, kind: 'token', sessionId: session.sessionId, expiresAt: session.expiresAt.toISOString() } satisfies StoredLink),
+      repo.rateEventsWrite([staffBucket(ctx.staff.id)], now),
+      auditEventWrite({
+        actor: staffActor(ctx.staff),
+        action: 'link.created',
+        target: { type: 'inquiry', id: inquiry.id },
+        reason: input.reason,
+        ticket: input.ticket,
+        metadata: {
+          linkId,
+          kind: 'token',
+          sessionId: session.sessionId,
+          tokenFingerprint: session.tokenFingerprint,
+          linkExpiresAt: session.expiresAt.toISOString(),
+          previousStatus: reopened.previousStatus,
+          acknowledgedRisk: true,
+        },
+        request: ctx.request,
+        occurredAt: now,
+      }),
+    ]);
     return { linkId, url: provider.tokenLinkUrl(inquiry.id, session.sessionToken), expiresAt: session.expiresAt };
   });
 }
