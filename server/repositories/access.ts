@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB, AccessLinkRow } from '../db/schema.js';
+import { prepared } from '../db/prepared.js';
 import type { Write } from './writes.js';
 
 /** A sliding window of one rate-limit bucket: its rows with occurred_at > since. */
@@ -37,7 +38,7 @@ interface ActionFactsRow {
  * successor, and the two rate-limit windows the guards read (this inquiry's resumes, this person's budget).
  */
 async function actionFacts(db: Kysely<DB>, id: string, now: Date, windows: { resume: RateWindow; staff: RateWindow }) {
-  const result = await sql<ActionFactsRow>`
+  const result = await prepared(sql<ActionFactsRow>`
     select i.id, i.status, i.template_id, i.version_number, t.latest_version_number, i.expires_at, i.reference_id,
       i.customer_id, i.account_id, i.fields, p.after_resume_minutes, p.one_time_link_minutes,
       (select count(*)::int from inquiry_sessions s where s.inquiry_id = i.id
@@ -58,7 +59,7 @@ async function actionFacts(db: Kysely<DB>, id: string, now: Date, windows: { res
       where bucket = ${windows.resume.bucket} and occurred_at > ${windows.resume.since}) rr
     cross join lateral (select count(*)::int as n, min(occurred_at) as oldest from rate_limit_events
       where bucket = ${windows.staff.bucket} and occurred_at > ${windows.staff.since}) rs
-    where i.id = ${id}`.execute(db);
+    where i.id = ${id}`).execute(db);
   const row = result.rows[0];
   if (!row) return undefined;
   const { live, reusable_id, reusable_created_at, reusable_expires_at, successor_id, resume_count, resume_oldest, staff_count, staff_oldest, ...inquiry } = row;
@@ -84,9 +85,9 @@ export type ActionFacts = NonNullable<Awaited<ReturnType<typeof actionFacts>>>;
  * next statement. Returns false when there is no such inquiry (and then nothing is locked).
  */
 export async function lockInquiryAndName(trx: Transaction<DB>, id: string, name: string): Promise<boolean> {
-  const result = await sql<{ id: string }>`
+  const result = await prepared(sql<{ id: string }>`
     with locked as materialized (select id from inquiries where id = ${id} for update)
-    select id, pg_advisory_xact_lock(hashtextextended(${name}, 0))::text as name_locked from locked`.execute(trx);
+    select id, pg_advisory_xact_lock(hashtextextended(${name}, 0))::text as name_locked from locked`).execute(trx);
   return result.rows.length > 0;
 }
 
@@ -107,11 +108,11 @@ export function readInquiryForActions(db: Kysely<DB>, id: string, now: Date, win
  * when this transaction now holds the key.
  */
 export async function claimIdempotent(trx: Transaction<DB>, row: { scope: string; key: string; request_hash: string; created_at: Date }): Promise<boolean> {
-  const result = await sql<{ claimed: number }>`
+  const result = await prepared(sql<{ claimed: number }>`
     insert into idempotency_keys (scope, key, request_hash, result, created_at)
     values (${row.scope}, ${row.key}, ${row.request_hash}, 'null'::jsonb, ${row.created_at})
     on conflict (scope, key) do nothing
-    returning 1 as claimed`.execute(trx);
+    returning 1 as claimed`).execute(trx);
   return result.rows.length > 0;
 }
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
 import type { DB } from '../../db/schema.js';
+import { prepared } from '../../db/prepared.js';
 import { AppError } from '../../errors.js';
 import { refreshLiveSessionUntil } from '../../repositories/inquiries.js';
 import { writeTogether, type Write } from '../../repositories/writes.js';
@@ -140,11 +141,11 @@ export function createLocalProvider(options: LocalProviderOptions): InquiryProvi
   }
 
   async function insertSession(trx: Transaction<DB>, inquiryId: string, now: Date, expiresAt: Date, issuedBy: IssuedBy): Promise<IssuedSession> {
-    const live = await sql<{ n: number }>`select count(*)::int as n from inquiry_sessions
-      where inquiry_id = ${inquiryId} and expired_at is null and revoked_at is null and expires_at > ${now}`.execute(trx);
-    const prepared = prepareSession(inquiryId, now, expiresAt, issuedBy, live.rows[0]?.n ?? 0);
-    await writeChanges(trx, { inquiryId, now, reopen: null, session: prepared.row, events: [prepared.event] });
-    return prepared.issued;
+    const live = await prepared(sql<{ n: number }>`select count(*)::int as n from inquiry_sessions
+      where inquiry_id = ${inquiryId} and expired_at is null and revoked_at is null and expires_at > ${now}`).execute(trx);
+    const created = prepareSession(inquiryId, now, expiresAt, issuedBy, live.rows[0]?.n ?? 0);
+    await writeChanges(trx, { inquiryId, now, reopen: null, session: created.row, events: [created.event] });
+    return created.issued;
   }
 
   return {
@@ -165,9 +166,9 @@ export function createLocalProvider(options: LocalProviderOptions): InquiryProvi
         await writeChanges(trx, { inquiryId: inquiry.id, now, reopen: plan.reopen, session: null, events: plan.events });
         return { session, previousStatus: inquiry.status, inquiryExpiresAt: plan.expiresAt };
       }
-      const prepared = prepareSession(inquiry.id, now, plan.expiresAt, issuedBy, inquiry.liveSessionCount);
-      await writeChanges(trx, { inquiryId: inquiry.id, now, reopen: plan.reopen, session: prepared.row, events: [...plan.events, prepared.event] });
-      return { session: prepared.issued, previousStatus: inquiry.status, inquiryExpiresAt: plan.expiresAt };
+      const created = prepareSession(inquiry.id, now, plan.expiresAt, issuedBy, inquiry.liveSessionCount);
+      await writeChanges(trx, { inquiryId: inquiry.id, now, reopen: plan.reopen, session: created.row, events: [...plan.events, created.event] });
+      return { session: created.issued, previousStatus: inquiry.status, inquiryExpiresAt: plan.expiresAt };
     },
 
     async createInquiry(trx, input, now) {
