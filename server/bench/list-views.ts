@@ -105,7 +105,7 @@ export function listViews(facts: WorldFacts): ListView[] {
  * those statements are what the bench replays and explains. Whatever the service does next week, the bench
  * measures exactly that, with the same plan built by planList and the same repository queries.
  */
-async function statementsOfRequest(deps: AppDeps, query: InquiryListQuery): Promise<CompiledQuery[]> {
+export async function statementsOfRequest(deps: AppDeps, query: InquiryListQuery): Promise<{ statements: CompiledQuery[]; output: InquiryListOutput }> {
   const { db } = deps.database;
   const captured: CompiledQuery[] = [];
   const spy: KyselyPlugin = {
@@ -115,8 +115,8 @@ async function statementsOfRequest(deps: AppDeps, query: InquiryListQuery): Prom
     },
     transformResult: (args) => Promise.resolve(args.result),
   };
-  await listInquiriesService({ ...deps, database: { ...deps.database, db: db.withPlugin(spy) } }, query);
-  return captured;
+  const output = await listInquiriesService({ ...deps, database: { ...deps.database, db: db.withPlugin(spy) } }, query);
+  return { statements: captured, output };
 }
 
 async function replay(db: Kysely<DB>, statements: readonly CompiledQuery[]): Promise<void> {
@@ -124,7 +124,7 @@ async function replay(db: Kysely<DB>, statements: readonly CompiledQuery[]): Pro
 }
 
 /** The page statement: the first that reads inquiries (the catalog query comes before it, the count after). */
-const isPageOrCount = (q: CompiledQuery) => /\binquiries\s+i\b/.test(q.sql) && !/^\s*explain/i.test(q.sql);
+export const isPageOrCount = (q: CompiledQuery) => /\binquiries\s+i\b/.test(q.sql) && !/^\s*explain/i.test(q.sql);
 
 export interface PlanReport {
   /** Index scans (and any sequential scan) of the page query, e.g. "inquiries_status_created_idx (Index Scan Backward)". */
@@ -204,7 +204,7 @@ async function measureView(options: ListBenchOptions, view: ListView): Promise<V
     if (!answer.nextCursor) throw new Error(`${view.name}: the list ends at page ${page}`);
     input = { ...view.input, cursor: answer.nextCursor };
   }
-  const statements = await statementsOfRequest(deps, InquiryListInputSchema.parse(input));
+  const { statements } = await statementsOfRequest(deps, InquiryListInputSchema.parse(input));
   const page = statements.find(isPageOrCount);
 
   // Alternate HTTP and SQL so that both see the same machine load. The timed HTTP request ends when the whole

@@ -8,6 +8,7 @@ import { createApp } from '../app.js';
 import { runActionsBench } from '../bench/actions.js';
 import { runAuditBench } from '../bench/audit.js';
 import { BenchHttpClient } from '../bench/http-client.js';
+import { matrixRows, runListMatrix, summarize } from '../bench/list-matrix.js';
 import { listRows, listViews, runListBench, worldFacts, type ViewResult } from '../bench/list-views.js';
 import { allPass, markdownTable, printTable, rowFromResult, type BenchRow } from '../bench/report.js';
 import { loadConfig } from '../config.js';
@@ -25,11 +26,12 @@ import { ensureDemoStaff } from '../services/staff.js';
  * as the demo viewer; other sections bring their own scratch databases.
  */
 
-const USAGE = `Usage: DATABASE_URL=postgres://… npm run bench -- [--rows N] [--requests N] [--sections list,audit,actions] [--views V] [--json FILE] [--markdown FILE]
+const USAGE = `Usage: DATABASE_URL=postgres://… npm run bench -- [--rows N] [--requests N] [--sections list,matrix,audit,actions] [--views V] [--json FILE] [--markdown FILE]
 
   --rows N        inquiries the list section needs (default 1,000,000); a database with fewer is reset and seeded
   --requests N    timed requests per list view, over HTTP and as SQL each (default 200)
-  --sections S    which sections to run, comma-separated (default: all)
+  --sections S    which sections to run, comma-separated (default: all); matrix runs every filter × sort of
+                  inquiries.list through the service on the list section's world (server/bench/list-matrix.ts)
   --views V       only the list views whose names contain one of these comma-separated words
   --json FILE     write every measurement, plan and the machine's details as JSON
   --markdown FILE write the tables and plans as Markdown (between bench markers, if FILE already has them)`;
@@ -38,8 +40,8 @@ const RSS_TARGET_MB = 300;
 const MARK_START = '<!-- bench:start -->';
 const MARK_END = '<!-- bench:end -->';
 
-type Section = 'list' | 'audit' | 'actions';
-const SECTIONS: readonly Section[] = ['list', 'audit', 'actions'];
+type Section = 'list' | 'matrix' | 'audit' | 'actions';
+const SECTIONS: readonly Section[] = ['list', 'matrix', 'audit', 'actions'];
 
 function parse() {
   const { values } = parseArgs({
@@ -213,6 +215,21 @@ if (args.sections.includes('list')) {
     });
   } finally {
     clearInterval(sampler);
+    await database.close();
+  }
+}
+
+// Every filter × sort × direction of inquiries.list, first and fifth page, on the world the list section measured.
+if (args.sections.includes('matrix')) {
+  const database = await openDatabase({ databaseUrl, poolSize: 2 });
+  try {
+    await migrate(database);
+    const facts = await worldFacts(database.db);
+    log(`inquiries.list filter × sort matrix, world clock ${facts.now.toISOString()}`);
+    const results = await runListMatrix({ deps: { database, config, log: createLogger('silent'), now: () => facts.now }, facts });
+    rows.push(...matrixRows(results));
+    report.matrix = { summary: summarize(results), results };
+  } finally {
     await database.close();
   }
 }

@@ -169,6 +169,66 @@ describe.each(testEngines())('inquiries.list on %s', (engine) => {
     expect(await estimateInquiries(database.db, plan)).toBeGreaterThan(0);
   });
 
+  // The (status, version) branches sorted by expiry or update (migration 0008's indexes), against a brute-force
+  // filter and ordering of every row.
+  const combinations: [string, (templateId: string) => InquiryListInput, (r: BruteRow, templateId: string) => boolean][] = [
+    ['template × status expired', (t) => ({ templateId: t, status: ['expired'] }), (r, t) => r.template_id === t && r.status === 'expired'],
+    ['template × status pending + created', (t) => ({ templateId: t, status: ['pending', 'created'] }), (r, t) => r.template_id === t && isOpen(r)],
+    ['template × expiry expired', (t) => ({ templateId: t, expiry: 'expired' }), (r, t) => r.template_id === t && isExpired(r)],
+    ['template × expiry within 24 h', (t) => ({ templateId: t, expiry: 'within_24h' }), (r, t) => r.template_id === t && isOpen(r) && r.expires_at > NOW && r.expires_at.getTime() <= NOW.getTime() + DAY],
+    ['template × quick view stuck', (t) => ({ templateId: t, quickView: 'stuck' }), (r, t) => r.template_id === t && isStuck(r)],
+    ['template × quick view expired, resumable', (t) => ({ templateId: t, quickView: 'expired_resumable' }), (r, t) => r.template_id === t && r.status === 'expired' && !r.has_successor],
+    ['version outdated × expiry expired', () => ({ versionState: 'outdated', expiry: 'expired' }), (r) => r.outdated && isExpired(r)],
+    ['version outdated × expiry live', () => ({ versionState: 'outdated', expiry: 'live' }), (r) => r.outdated && isOpen(r) && r.expires_at > NOW],
+    ['quick view outdated', () => ({ quickView: 'outdated' }), (r) => r.outdated && (isOpen(r) || r.status === 'expired')],
+  ];
+  it.each(combinations.flatMap(([name, input, keep]) =>
+    (['createdAt', 'expiresAt', 'updatedAt'] as const).flatMap((sort) => (['asc', 'desc'] as const).map((order) => [name, sort, order, input, keep] as const)),
+  ))('%s by %s %s pages through exactly the matching rows in order', async (_name, sort, order, input, keep) => {
+    const all = await bruteRows();
+    const column = ({ createdAt: 'created_at', expiresAt: 'expires_at', updatedAt: 'updated_at' } as const)[sort];
+    const sign = order === 'asc' ? 1 : -1;
+    const expected = all
+      .filter((r) => keep(r, kycId))
+      .sort((a, b) => sign * (a[column].getTime() - b[column].getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)))
+      .map((r) => r.id);
+    expect(expected.length).toBeGreaterThan(0);
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await caller.inquiries.list({ ...input(kycId), sort, order, limit: 1, ...(cursor ? { cursor } : {}) });
+      seen.push(...page.items.map((i) => i.id));
+      cursor = page.nextCursor ?? undefined;
+      pages++;
+    } while (cursor && pages < 20);
+    expect(seen).toEqual(expected);
+  });
+
+  interface BruteRow {
+    id: string;
+    status: string;
+    template_id: string;
+    outdated: boolean;
+    has_successor: boolean;
+    created_at: Date;
+    expires_at: Date;
+    updated_at: Date;
+    live_session_until: Date | null;
+  }
+  const isOpen = (r: BruteRow) => r.status === 'created' || r.status === 'pending';
+  const isExpired = (r: BruteRow) => r.status === 'expired' || (isOpen(r) && r.expires_at <= NOW);
+  const isStuck = (r: BruteRow) => r.status === 'pending' && r.expires_at > NOW && (r.live_session_until === null || r.live_session_until <= NOW);
+  async function bruteRows(): Promise<BruteRow[]> {
+    const rows = await database.db
+      .selectFrom('inquiries as i')
+      .innerJoin('templates as t', 't.id', 'i.template_id')
+      .select(['i.id', 'i.status', 'i.template_id', 'i.created_at', 'i.expires_at', 'i.updated_at', 'i.live_session_until', 'i.version_number', 't.latest_version_number'])
+      .select((eb) => eb.exists(eb.selectFrom('inquiries as s').select('s.id').whereRef('s.predecessor_id', '=', 'i.id')).as('has_successor'))
+      .execute();
+    return rows.map((r) => ({ ...r, outdated: r.version_number < r.latest_version_number, has_successor: Boolean(r.has_successor) }));
+  }
+
   // Last: it adds inquiries the tests above do not expect.
   it.each([
     ['createdAt', 'desc'],
