@@ -90,6 +90,8 @@ export interface PlanFindings {
 function bounded(node: PlanNode): boolean {
   if (node['Node Type'] === 'Limit') return true;
   if (['Append', 'Merge Append', 'Subquery Scan', 'Result'].includes(node['Node Type'])) return (node.Plans ?? []).every(bounded);
+  // One LIMITed walk per row of a VALUES list (the branches that share one plan).
+  if (node['Node Type'] === 'Nested Loop') return (node.Plans ?? []).every((child) => child['Node Type'] === 'Values Scan' || bounded(child));
   return false;
 }
 

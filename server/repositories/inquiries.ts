@@ -49,6 +49,8 @@ export interface ListRow {
  * after `limit` rows, merged by the outer ORDER BY. Past this many branches the larger set becomes a filter.
  */
 const MAX_BRANCHES = 48;
+/** From this many branches on, branches of the same shape share one plan (a LATERAL walk over their values). */
+const LATERAL_FROM_BRANCHES = 8;
 
 /**
  * `inquiries.live_session_until` (migrations/0007): the latest `expires_at` among the inquiry's sessions that are
@@ -81,12 +83,21 @@ export async function refreshLiveSessionUntil(db: Executor, inquiryIds: readonly
     where i.id = live.id and i.live_session_until is distinct from live.until`.execute(db);
 }
 
-/** Every predicate of the plan except the branch equalities and the keyset position. */
-function filters(plan: ListPlan, branch: { status: string | null; versionId: string | null }) {
+interface Branch {
+  status: string | null;
+  versionId: string | null;
+}
+
+/**
+ * Every predicate of the plan except the keyset position. With `bound`, the branch's equalities compare with the
+ * columns of the lateral VALUES row `b` instead of its own values (see `listInquiries`): `branch` then stands for
+ * every branch of its shape.
+ */
+function filters(plan: ListPlan, branch: Branch, bound = false) {
   const parts: ReturnType<typeof sql<SqlBool>>[] = [];
-  if (branch.status !== null) parts.push(sql<SqlBool>`i.status = ${branch.status}`);
+  if (branch.status !== null) parts.push(bound ? sql<SqlBool>`i.status = b.status` : sql<SqlBool>`i.status = ${branch.status}`);
   else if (plan.statuses) parts.push(sql<SqlBool>`i.status in (${sql.join(plan.statuses)})`);
-  if (branch.versionId !== null) parts.push(sql<SqlBool>`i.version_id = ${branch.versionId}`);
+  if (branch.versionId !== null) parts.push(bound ? sql<SqlBool>`i.version_id = b.version_id` : sql<SqlBool>`i.version_id = ${branch.versionId}`);
   else if (plan.versionIds) parts.push(sql<SqlBool>`i.version_id in (${sql.join(plan.versionIds)})`);
   if (plan.customerId) parts.push(sql<SqlBool>`i.customer_id = ${plan.customerId}`);
   if (plan.search) {
@@ -121,6 +132,32 @@ function filters(plan: ListPlan, branch: { status: string | null; versionId: str
   return parts;
 }
 
+/**
+ * Whether one plan, made without knowing which (status, version) pair it runs for, is right for every pair: when
+ * the walk's only conditions besides the pair are ranges of the sort column (the keyset, a creation range sorted by
+ * creation, an expiry window sorted by expiry) or the overdue read (fenced, in expiry order). A range of another
+ * column or a filter (live sessions, customer) leaves a choice between walking the sort order and collecting the
+ * range, which depends on the pair: a generic plan chose to collect 6,000 rows per pair for the latest versions.
+ */
+function sharesOnePlan(plan: ListPlan): boolean {
+  const expiryRange = plan.expiresAfter !== null || plan.expiresAtOrBefore !== null;
+  const createdRange = plan.createdAfter !== null || plan.createdBefore !== null;
+  return (
+    (!expiryRange || plan.sort === 'expires_at') &&
+    (!createdRange || plan.sort === 'created_at') &&
+    plan.noLiveSessionAt === null &&
+    plan.customerId === null &&
+    !plan.noSuccessor &&
+    plan.search === null
+  );
+}
+
+/** What `filters` and `listInquiries` do differently by status (the expired filter keeps one half per status). */
+function shapeOf(plan: ListPlan, status: string | null): string {
+  if (!plan.expiredAsOf || status === null) return 'any';
+  return status === 'expired' ? 'expired' : isOpen(status) ? 'open' : 'other';
+}
+
 function isOpen(status: string | null): boolean {
   return status === 'created' || status === 'pending';
 }
@@ -129,7 +166,7 @@ function where(parts: ReturnType<typeof sql<SqlBool>>[]) {
   return parts.length === 0 ? sql`` : sql`where ${sql.join(parts, sql` and `)}`;
 }
 
-function branches(plan: ListPlan): { status: string | null; versionId: string | null }[] {
+function branches(plan: ListPlan): Branch[] {
   // A search hits a handful of rows through its own indexes; branching would only multiply work.
   if (plan.search) return [{ status: null, versionId: null }];
   let statuses: (string | null)[] = plan.statuses ? [...plan.statuses] : [null];
@@ -158,21 +195,51 @@ export async function listInquiries(db: Executor, plan: ListPlan): Promise<ListR
   // Deferred join: each branch reads only (id, sort value), so the composite index that matches its equalities
   // answers it as an index-only scan. Selecting whole rows there made the planner prefer walking the plain sort
   // index and filtering — fine if a version's rows were spread evenly over time, 600 ms when they are all old.
-  const parts = branches(plan).map((branch) => {
-    const conditions = filters(plan, branch);
-    if (keyset) conditions.push(keyset);
+  const walk = (branch: Branch, bound: boolean) => {
+    const conditions = filters(plan, branch, bound);
     if (plan.expiredAsOf && isOpen(branch.status)) {
       // Open but overdue: only the few rows the expiry sweep has not reached yet (none, right after a sweep). Read
       // them all in expiry order, as the sweep takes them, from (status, expires_at), and sort them. Left to itself
       // the planner walks the sort order and filters every open inquiry (~93,000 at 1M): it takes most open rows
-      // for overdue, since most expires_at values of the table are past.
+      // for overdue, since most expires_at values of the table are past. The keyset position is applied after the
+      // fence, so that it cannot offer the planner a range of the sort index to walk instead.
+      const position = plan.after
+        ? plan.order === 'asc'
+          ? sql`where (sort_value, id) > (${plan.after.value}, ${plan.after.id})`
+          : sql`where (sort_value, id) < (${plan.after.value}, ${plan.after.id})`
+        : sql``;
       return sql`(select id, sort_value from (select i.id, ${col} as sort_value from inquiries i ${where(conditions)}
-          order by i.expires_at offset 0) overdue
+          order by i.expires_at offset 0) overdue ${position}
         order by sort_value ${dir}, id ${dir} limit ${take})`;
     }
+    if (keyset) conditions.push(keyset);
     return sql`(select i.id, ${col} as sort_value from inquiries i ${where(conditions)}
       order by ${col} ${dir}, i.id ${dir} limit ${take})`;
-  });
+  };
+  const all = branches(plan);
+  let parts: ReturnType<typeof sql>[];
+  if (all.length < LATERAL_FROM_BRANCHES || !sharesOnePlan(plan)) {
+    parts = all.map((branch) => walk(branch, false));
+  } else {
+    // Many branches (the Outdated quick view: 3 statuses × ~15 versions): planning each walk on its own cost ~0.1 ms
+    // per branch (every index of inquiries is weighed for each), 4–5 ms in all, more than running them. Branches
+    // whose SQL differs only in their (status, version) values are one walk instead, planned once and run for each
+    // row of a VALUES list of those values: the same index range per pair, the same LIMIT, the same rows. Only when
+    // that one plan is bound to be the (status, version, sort) walk for every pair (see sharesOnePlan).
+    const groups = new Map<string, Branch[]>();
+    for (const branch of all) {
+      const key = `${shapeOf(plan, branch.status)}|${branch.status === null}|${branch.versionId === null}`;
+      groups.set(key, [...(groups.get(key) ?? []), branch]);
+    }
+    parts = [...groups.values()].map((group) => {
+      const first = group[0] as Branch;
+      if (group.length === 1) return walk(first, false);
+      const columns = [...(first.status !== null ? ['status'] : []), ...(first.versionId !== null ? ['version_id'] : [])];
+      const rows = group.map((b) => sql`(${sql.join([...(b.status !== null ? [b.status] : []), ...(b.versionId !== null ? [b.versionId] : [])])})`);
+      return sql`(select w.id, w.sort_value from (values ${sql.join(rows)}) b(${sql.join(columns.map((c) => sql.id(c)))})
+        cross join lateral ${walk(first, true)} w)`;
+    });
+  }
   const result = await sql<ListRow>`
     select i.id, i.status, i.reference_id, i.template_id, i.version_id, i.version_number, i.customer_id,
       i.created_at, i.updated_at, i.expires_at, t.name as template_name, t.latest_version_number,

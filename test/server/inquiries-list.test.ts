@@ -185,11 +185,22 @@ describe.each(testEngines())('inquiries.list on %s', (engine) => {
   it.each(combinations.flatMap(([name, input, keep]) =>
     (['createdAt', 'expiresAt', 'updatedAt'] as const).flatMap((sort) => (['asc', 'desc'] as const).map((order) => [name, sort, order, input, keep] as const)),
   ))('%s by %s %s pages through exactly the matching rows in order', async (_name, sort, order, input, keep) => {
+    await expectPagesLikeBruteForce(input(kycId), sort, order, (r) => keep(r, kycId), 1);
+  });
+
+  /** Pages `limit` rows at a time through the list and compares with a brute-force filter and ordering of every row. */
+  async function expectPagesLikeBruteForce(
+    input: InquiryListInput,
+    sort: 'createdAt' | 'expiresAt' | 'updatedAt',
+    order: 'asc' | 'desc',
+    keep: (r: BruteRow) => boolean,
+    limit: number,
+  ): Promise<void> {
     const all = await bruteRows();
     const column = ({ createdAt: 'created_at', expiresAt: 'expires_at', updatedAt: 'updated_at' } as const)[sort];
     const sign = order === 'asc' ? 1 : -1;
     const expected = all
-      .filter((r) => keep(r, kycId))
+      .filter(keep)
       .sort((a, b) => sign * (a[column].getTime() - b[column].getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)))
       .map((r) => r.id);
     expect(expected.length).toBeGreaterThan(0);
@@ -197,13 +208,13 @@ describe.each(testEngines())('inquiries.list on %s', (engine) => {
     let cursor: string | undefined;
     let pages = 0;
     do {
-      const page = await caller.inquiries.list({ ...input(kycId), sort, order, limit: 1, ...(cursor ? { cursor } : {}) });
+      const page = await caller.inquiries.list({ ...input, sort, order, limit, ...(cursor ? { cursor } : {}) });
       seen.push(...page.items.map((i) => i.id));
       cursor = page.nextCursor ?? undefined;
       pages++;
-    } while (cursor && pages < 20);
+    } while (cursor && pages < 100);
     expect(seen).toEqual(expected);
-  });
+  }
 
   interface BruteRow {
     id: string;
@@ -263,5 +274,35 @@ describe.each(testEngines())('inquiries.list on %s', (engine) => {
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
     expect(seen).toEqual(expected);
+  });
+  // Last, after the expired-view tests: it adds a template with many versions. From 8 (status, version) branches on,
+  // the branches that differ only in their values share one plan (a LATERAL walk over a VALUES list).
+  it('many (status, version) branches sharing one plan page through exactly the matching rows, for every sort', async () => {
+    const many = await addTemplate(database.db, 'Many versions', 6);
+    const statuses = ['created', 'pending', 'expired', 'approved'] as const;
+    let n = 0;
+    for (let version = 1; version <= 6; version++) {
+      for (const status of statuses) {
+        n++;
+        const createdAt = ago((n % 7) * DAY + n * HOUR);
+        // Open ones alternate between live and overdue (not swept yet); a few share a timestamp, so ids break ties.
+        const expiresAt = status === 'expired' || (status !== 'approved' && n % 2 === 0) ? ago((n % 5) * HOUR + MINUTE) : ahead((n % 9) * HOUR + MINUTE);
+        await addInquiry(database.db, many, { status, version, createdAt, expiresAt, updatedAt: ago((n % 4) * DAY) });
+      }
+    }
+    const all = await bruteRows();
+    const manyIds = new Set(all.filter((r) => r.template_id === many.id).map((r) => r.id));
+    const cases: [InquiryListInput, (r: BruteRow) => boolean][] = [
+      [{ templateId: many.id, status: [...statuses] }, (r) => manyIds.has(r.id)],
+      [{ templateId: many.id, expiry: 'expired' }, (r) => manyIds.has(r.id) && isExpired(r)],
+      [{ versionState: 'outdated', expiry: 'expired' }, (r) => r.outdated && isExpired(r)],
+      [{ quickView: 'outdated' }, (r) => r.outdated && (isOpen(r) || r.status === 'expired')],
+      [{ versionState: 'outdated', expiry: 'live' }, (r) => r.outdated && isOpen(r) && r.expires_at > NOW],
+    ];
+    for (const [input, keep] of cases) {
+      for (const sort of ['createdAt', 'expiresAt', 'updatedAt'] as const) {
+        for (const order of ['asc', 'desc'] as const) await expectPagesLikeBruteForce(input, sort, order, keep, 3);
+      }
+    }
   });
 });
