@@ -1,5 +1,6 @@
 import { sql, type Insertable, type Kysely } from 'kysely';
 import type { DB, StaffSessionsTable } from '../db/schema.js';
+import { prepared } from '../db/prepared.js';
 
 type Executor = Kysely<DB>;
 
@@ -17,26 +18,31 @@ export function insert(db: Executor, values: Insertable<StaffSessionsTable>) {
   return db.insertInto('staff_sessions').values(values).returningAll().executeTakeFirstOrThrow();
 }
 
-/** The session behind a cookie (by the cookie's hash) with its staff member, if it has not been ended. */
-export function findOpenByTokenHash(db: Executor, tokenHash: string) {
-  return db
-    .selectFrom('staff_sessions as ss')
-    .innerJoin('staff as s', 's.id', 'ss.staff_id')
-    .select([
-      'ss.id as session_id',
-      'ss.created_at',
-      'ss.last_seen_at',
-      'ss.expires_at',
-      's.id as staff_id',
-      's.email',
-      's.display_name',
-      's.role',
-      's.disabled_at',
-      's.must_change_password',
-    ])
-    .where('ss.token_hash', '=', tokenHash)
-    .where('ss.ended_at', 'is', null)
-    .executeTakeFirst();
+interface OpenSessionRow {
+  session_id: string;
+  created_at: Date;
+  last_seen_at: Date;
+  expires_at: Date;
+  staff_id: string;
+  email: string;
+  display_name: string;
+  role: string;
+  disabled_at: Date | null;
+  must_change_password: boolean;
+}
+
+/**
+ * The session behind a cookie (by the cookie's hash) with its staff member, if it has not been ended. Runs on
+ * every signed-in request, so it is a prepared statement (parsed and planned once per connection).
+ */
+export async function findOpenByTokenHash(db: Executor, tokenHash: string): Promise<OpenSessionRow | undefined> {
+  const result = await prepared(sql<OpenSessionRow>`
+    select ss.id as session_id, ss.created_at, ss.last_seen_at, ss.expires_at, s.id as staff_id, s.email,
+           s.display_name, s.role, s.disabled_at, s.must_change_password
+      from staff_sessions ss
+      join staff s on s.id = ss.staff_id
+     where ss.token_hash = ${tokenHash} and ss.ended_at is null`).execute(db);
+  return result.rows[0];
 }
 
 /** Moves last_seen_at forward unless another request already did (or the session ended meanwhile). */
