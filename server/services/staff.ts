@@ -52,6 +52,27 @@ async function lockAdminsAndTarget(trx: Transaction<DB>, id: string): Promise<{ 
   return { target: await lockTarget(trx, id), enabledAdminIds };
 }
 
+/** The audit event of a change an admin made to a member of staff, inside the change's transaction. */
+function auditStaffChange(
+  trx: Transaction<DB>,
+  ctx: ActorContext,
+  now: Date,
+  action: string,
+  staffId: string,
+  reason: string | null | undefined,
+  metadata?: Record<string, unknown>,
+): Promise<void> {
+  return appendAuditEvent(trx, {
+    actor: staffActor(ctx.staff),
+    action,
+    target: { type: 'staff', id: staffId },
+    reason: reason ?? null,
+    ...(metadata ? { metadata } : {}),
+    request: auditRequestContext(ctx),
+    occurredAt: now,
+  });
+}
+
 /** The console must keep at least one enabled admin, or nobody could manage staff again. */
 function assertAnotherAdminRemains(target: StaffRow, enabledAdminIds: string[], what: string): void {
   if (target.role !== 'admin' || target.disabled_at) return;
@@ -79,15 +100,7 @@ export async function createStaff(
       updated_at: now,
     });
     if (!created) throw new AppError('CONFLICT', `A staff account with the email ${input.email} already exists.`);
-    await appendAuditEvent(trx, {
-      actor: staffActor(ctx.staff),
-      action: 'staff.created',
-      target: { type: 'staff', id: created.id },
-      reason: input.reason ?? null,
-      metadata: { email: created.email, role: created.role, oneTimePasswordIssued: oneTimePassword !== null },
-      request: auditRequestContext(ctx),
-      occurredAt: now,
-    });
+    await auditStaffChange(trx, ctx, now, 'staff.created', created.id, input.reason, { email: created.email, role: created.role, oneTimePasswordIssued: oneTimePassword !== null });
     return created;
   });
   return { staff: toListItem(row, 0), oneTimePassword };
@@ -101,15 +114,7 @@ export async function changeRole(ctx: ActorContext, input: { id: string; role: R
     if (input.role !== 'admin') assertAnotherAdminRemains(target, enabledAdminIds, 'demote');
     const updated = await staffRepo.update(trx, target.id, { role: input.role, updated_at: now });
     const ended = await sessions.endAllForStaff(trx, target.id, 'role_changed', now);
-    await appendAuditEvent(trx, {
-      actor: staffActor(ctx.staff),
-      action: 'staff.role_changed',
-      target: { type: 'staff', id: target.id },
-      reason: input.reason ?? null,
-      metadata: { from: target.role, to: input.role, endedSessionCount: ended.length },
-      request: auditRequestContext(ctx),
-      occurredAt: now,
-    });
+    await auditStaffChange(trx, ctx, now, 'staff.role_changed', target.id, input.reason, { from: target.role, to: input.role, endedSessionCount: ended.length });
     return toListItem(updated, 0);
   });
 }
@@ -123,15 +128,7 @@ export async function disableStaff(ctx: ActorContext, input: { id: string; reaso
     assertAnotherAdminRemains(target, enabledAdminIds, 'disable');
     const updated = await staffRepo.update(trx, target.id, { disabled_at: now, updated_at: now });
     const ended = await sessions.endAllForStaff(trx, target.id, 'disabled', now);
-    await appendAuditEvent(trx, {
-      actor: staffActor(ctx.staff),
-      action: 'staff.disabled',
-      target: { type: 'staff', id: target.id },
-      reason: input.reason ?? null,
-      metadata: { endedSessionCount: ended.length },
-      request: auditRequestContext(ctx),
-      occurredAt: now,
-    });
+    await auditStaffChange(trx, ctx, now, 'staff.disabled', target.id, input.reason, { endedSessionCount: ended.length });
     return toListItem(updated, 0);
   });
 }
@@ -142,14 +139,7 @@ export async function enableStaff(ctx: ActorContext, input: { id: string; reason
     const target = await lockTarget(trx, input.id);
     if (!target.disabled_at) return toListItem(target, 0);
     const updated = await staffRepo.update(trx, target.id, { disabled_at: null, updated_at: now });
-    await appendAuditEvent(trx, {
-      actor: staffActor(ctx.staff),
-      action: 'staff.enabled',
-      target: { type: 'staff', id: target.id },
-      reason: input.reason ?? null,
-      request: auditRequestContext(ctx),
-      occurredAt: now,
-    });
+    await auditStaffChange(trx, ctx, now, 'staff.enabled', target.id, input.reason);
     return toListItem(updated, 0);
   });
 }
@@ -164,15 +154,7 @@ export async function resetPassword(ctx: ActorContext, input: { id: string; reas
     const target = await lockTarget(trx, input.id);
     await staffRepo.update(trx, target.id, { password_hash: passwordHash, must_change_password: true, password_changed_at: now, updated_at: now });
     const ended = await sessions.endAllForStaff(trx, target.id, 'password_reset', now);
-    await appendAuditEvent(trx, {
-      actor: staffActor(ctx.staff),
-      action: 'staff.password_reset',
-      target: { type: 'staff', id: target.id },
-      reason: input.reason ?? null,
-      metadata: { endedSessionCount: ended.length },
-      request: auditRequestContext(ctx),
-      occurredAt: now,
-    });
+    await auditStaffChange(trx, ctx, now, 'staff.password_reset', target.id, input.reason, { endedSessionCount: ended.length });
   });
   return { oneTimePassword };
 }
@@ -206,15 +188,7 @@ export async function endSessions(ctx: ActorContext, input: { id: string; reason
   return ctx.database.db.transaction().execute(async (trx) => {
     const target = await lockTarget(trx, input.id);
     const ended = await sessions.endAllForStaff(trx, target.id, 'ended_by_admin', now);
-    await appendAuditEvent(trx, {
-      actor: staffActor(ctx.staff),
-      action: 'staff.sessions_ended',
-      target: { type: 'staff', id: target.id },
-      reason: input.reason ?? null,
-      metadata: { sessionIds: ended },
-      request: auditRequestContext(ctx),
-      occurredAt: now,
-    });
+    await auditStaffChange(trx, ctx, now, 'staff.sessions_ended', target.id, input.reason, { sessionIds: ended });
     return { ended: ended.length };
   });
 }
@@ -235,15 +209,7 @@ export async function endSession(
     const live = session && !session.ended_at && session.expires_at > now && now.getTime() - session.last_seen_at.getTime() < SESSION_IDLE_MS;
     if (!session || !live) throw new AppError('NOT_FOUND', `${target.email} has no live session ${input.sessionId}; it may have ended already.`);
     await sessions.end(trx, session.id, 'ended_by_admin', now);
-    await appendAuditEvent(trx, {
-      actor: staffActor(ctx.staff),
-      action: 'staff.session_ended',
-      target: { type: 'staff', id: target.id },
-      reason: input.reason ?? null,
-      metadata: { sessionId: session.id },
-      request: auditRequestContext(ctx),
-      occurredAt: now,
-    });
+    await auditStaffChange(trx, ctx, now, 'staff.session_ended', target.id, input.reason, { sessionId: session.id });
     return { sessionId: session.id, endedAt: now, current: session.id === ctx.staff.sessionId };
   });
 }
