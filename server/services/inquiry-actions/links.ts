@@ -18,7 +18,7 @@ import type {
 import { permissionScope } from '../../../shared/permissions.js';
 import { writeTogether } from '../../repositories/writes.js';
 import { appendAuditEvent, auditEventWrite } from '../audit.js';
-import { claim, recordWrite, requestHash } from '../idempotency.js';
+import { claim, recordWrite, requestHash, type IdempotencyClaim } from '../idempotency.js';
 import { assertAllowed, issuedBy, lockAndCheck, lockedInquiry, staffBucket, type ActionContext } from './common.js';
 
 type StoredLink = { linkId: string; kind: 'one_time' | 'token'; sessionId: string | null; expiresAt: string };
@@ -31,6 +31,57 @@ async function replayLink(ctx: ActionContext, trx: Transaction<DB>, stored: Stor
   const link = await trx.selectFrom('access_links').select('inquiry_id').where('id', '=', stored.linkId).executeTakeFirst();
   if (!session || !link) throw new AppError('CONFLICT', 'The link of this request no longer exists. Start the action again.');
   return { linkId: stored.linkId, url: provider.tokenLinkUrl(link.inquiry_id, session.sessionToken), expiresAt: new Date(stored.expiresAt) };
+}
+
+/** A link an action is issuing: what its row, its idempotency record and its audit event say about it. */
+interface IssuedLink {
+  id: string;
+  inquiryId: string;
+  kind: StoredLink['kind'];
+  codeHash: string | null;
+  session: { sessionId: string; tokenFingerprint: string } | null;
+  expiresAt: Date;
+  reason: string;
+  ticket: string | null;
+  /** Audit metadata beyond the link's id, kind and expiry. */
+  metadata?: Record<string, unknown>;
+}
+
+/**
+ * The writes every link-issuing action ends with, inside its transaction: the link row, then in one statement
+ * the idempotency record, the staff budget's rate event and the `link.created` audit event.
+ */
+async function recordIssuedLink(ctx: ActionContext, trx: Transaction<DB>, idem: IdempotencyClaim, now: Date, link: IssuedLink): Promise<void> {
+  await repo.insertLink(trx, {
+    id: link.id,
+    inquiry_id: link.inquiryId,
+    kind: link.kind,
+    code_hash: link.codeHash,
+    session_id: link.session?.sessionId ?? null,
+    token_fingerprint: link.session?.tokenFingerprint ?? null,
+    created_at: now,
+    expires_at: link.expiresAt,
+    issued_by_type: 'staff',
+    issued_by_id: ctx.staff.id,
+    issued_by_display: ctx.staff.email,
+    reason: link.reason,
+    ticket: link.ticket,
+  });
+  const expiresAt = link.expiresAt.toISOString();
+  await writeTogether(trx, [
+    recordWrite(idem, { linkId: link.id, kind: link.kind, sessionId: link.session?.sessionId ?? null, expiresAt } satisfies StoredLink),
+    repo.rateEventsWrite([staffBucket(ctx.staff.id)], now),
+    auditEventWrite({
+      actor: staffActor(ctx.staff),
+      action: 'link.created',
+      target: { type: 'inquiry', id: link.inquiryId },
+      reason: link.reason,
+      ticket: link.ticket,
+      metadata: { linkId: link.id, kind: link.kind, ...link.metadata, linkExpiresAt: expiresAt },
+      request: ctx.request,
+      occurredAt: now,
+    }),
+  ]);
 }
 
 /** Persona's recommended way to hand access to an end user: a single-use code, valid for the policy's lifetime. */
@@ -46,34 +97,16 @@ export async function createOneTimeLink(ctx: ActionContext, input: z.infer<typeo
     assertAllowed(verdicts, 'oneTimeLink', {});
     const linkId = newId('lnk');
     const link = await provider.createOneTimeLink(trx, inquiry.id, linkId, now, inquiry.one_time_link_minutes ?? 60);
-    await repo.insertLink(trx, {
+    await recordIssuedLink(ctx, trx, idem, now, {
       id: linkId,
-      inquiry_id: inquiry.id,
+      inquiryId: inquiry.id,
       kind: 'one_time',
-      code_hash: link.codeHash,
-      session_id: null,
-      token_fingerprint: null,
-      created_at: now,
-      expires_at: link.expiresAt,
-      issued_by_type: 'staff',
-      issued_by_id: ctx.staff.id,
-      issued_by_display: ctx.staff.email,
+      codeHash: link.codeHash,
+      session: null,
+      expiresAt: link.expiresAt,
       reason: input.reason,
       ticket: null,
     });
-    await writeTogether(trx, [
-      recordWrite(idem, { linkId, kind: 'one_time', sessionId: null, expiresAt: link.expiresAt.toISOString() } satisfies StoredLink),
-      repo.rateEventsWrite([staffBucket(ctx.staff.id)], now),
-      auditEventWrite({
-        actor: staffActor(ctx.staff),
-        action: 'link.created',
-        target: { type: 'inquiry', id: inquiry.id },
-        reason: input.reason,
-        metadata: { linkId, kind: 'one_time', linkExpiresAt: link.expiresAt.toISOString() },
-        request: ctx.request,
-        occurredAt: now,
-      }),
-    ]);
     return { linkId, url: link.url, expiresAt: link.expiresAt };
   });
 }
@@ -101,43 +134,17 @@ export async function createTokenLink(ctx: ActionContext, input: z.infer<typeof 
     const expiresAt = new Date(Math.min(now.getTime() + input.expiresInMinutes * 60_000, reopened.expiresAt.getTime()));
     const session = await provider.createSession(trx, inquiry.id, now, expiresAt, issuedBy(ctx, input.reason, input.ticket));
     const linkId = newId('lnk');
-    await repo.insertLink(trx, {
+    await recordIssuedLink(ctx, trx, idem, now, {
       id: linkId,
-      inquiry_id: inquiry.id,
+      inquiryId: inquiry.id,
       kind: 'token',
-      code_hash: null,
-      session_id: session.sessionId,
-      token_fingerprint: session.tokenFingerprint,
-      created_at: now,
-      expires_at: session.expiresAt,
-      issued_by_type: 'staff',
-      issued_by_id: ctx.staff.id,
-      issued_by_display: ctx.staff.email,
+      codeHash: null,
+      session,
+      expiresAt: session.expiresAt,
       reason: input.reason,
       ticket: input.ticket,
+      metadata: { sessionId: session.sessionId, tokenFingerprint: session.tokenFingerprint, previousStatus: reopened.previousStatus, acknowledgedRisk: true },
     });
-    await writeTogether(trx, [
-      recordWrite(idem, { linkId, kind: 'token', sessionId: session.sessionId, expiresAt: session.expiresAt.toISOString() } satisfies StoredLink),
-      repo.rateEventsWrite([staffBucket(ctx.staff.id)], now),
-      auditEventWrite({
-        actor: staffActor(ctx.staff),
-        action: 'link.created',
-        target: { type: 'inquiry', id: inquiry.id },
-        reason: input.reason,
-        ticket: input.ticket,
-        metadata: {
-          linkId,
-          kind: 'token',
-          sessionId: session.sessionId,
-          tokenFingerprint: session.tokenFingerprint,
-          linkExpiresAt: session.expiresAt.toISOString(),
-          previousStatus: reopened.previousStatus,
-          acknowledgedRisk: true,
-        },
-        request: ctx.request,
-        occurredAt: now,
-      }),
-    ]);
     return { linkId, url: provider.tokenLinkUrl(inquiry.id, session.sessionToken), expiresAt: session.expiresAt };
   });
 }
