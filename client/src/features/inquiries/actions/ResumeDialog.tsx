@@ -1,15 +1,14 @@
 import Button from '@mui/material/Button';
 import Typography from '@mui/material/Typography';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
-import type { ActionVerdict, Acknowledgement } from '../../../../../shared/actions.js';
+import type { ActionVerdict } from '../../../../../shared/actions.js';
 import { reasonProblem, ReasonField } from '../../../components/ReasonField';
 import { useTRPC, type RouterOutputs } from '../../../lib/trpc';
 import { AcknowledgementChecklist, acknowledgedInput, useAcknowledgementTexts, type Acknowledged } from './acknowledgements';
 import { ActionDialog } from './ActionDialog';
 import { RetryAfter } from './RetryAfter';
-import { actionErrorDetails } from './errors';
-import { SECRET_MUTATION_OPTIONS, useForgetMutation, useRefreshInquiry, useSingleFlight } from './hooks';
+import { SECRET_MUTATION_OPTIONS, useForgetMutation, useRefreshInquiry, useServerRequiredAcknowledgements, useSingleFlight } from './hooks';
 import { useIdempotencyKey } from './idempotency';
 import { ResumeResult } from './results';
 
@@ -29,27 +28,19 @@ export interface ResumeDialogProps {
 /** Resume the inquiry and show its session token once, for the customer's app to load into the SDK. */
 export function ResumeDialog({ inquiry, verdict, onRecreateInstead, onClose }: ResumeDialogProps) {
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
   const refresh = useRefreshInquiry();
   const idempotencyKey = useIdempotencyKey();
   const [reason, setReason] = useState('');
   const [reasonTouched, setReasonTouched] = useState(false);
   const [acknowledged, setAcknowledged] = useState<Acknowledged>({});
-  // The server may ask for more than the verdict we rendered from (the inquiry expired meanwhile).
-  const [alsoRequired, setAlsoRequired] = useState<Acknowledgement[]>([]);
+  const { alsoRequired, onError } = useServerRequiredAcknowledgements(inquiry.id);
   const singleFlight = useSingleFlight();
 
   const mutation = useMutation(
     trpc.inquiries.resume.mutationOptions({
       ...SECRET_MUTATION_OPTIONS,
       onSuccess: () => void refresh(inquiry.id),
-      onError: (error) => {
-        const missing = actionErrorDetails(error).missingAcknowledgements ?? [];
-        if (missing.length > 0) {
-          setAlsoRequired((current) => [...new Set([...current, ...missing])]);
-          void queryClient.invalidateQueries(trpc.inquiries.actionsFor.queryFilter({ id: inquiry.id }));
-        }
-      },
+      onError,
     }),
   );
   const forget = useForgetMutation(mutation, trpc.inquiries.resume.mutationKey());

@@ -1,7 +1,7 @@
 import Alert from '@mui/material/Alert';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
 import { TicketSchema, TOKEN_LINK_MIN_MINUTES, type Acknowledgement, type ActionsForOutput } from '../../../../../shared/actions.js';
 import { reasonProblem, ReasonField } from '../../../components/ReasonField';
@@ -10,8 +10,7 @@ import { useTRPC, type RouterOutputs } from '../../../lib/trpc';
 import { AcknowledgementChecklist, acknowledgedInput, useAcknowledgementTexts, type Acknowledged } from './acknowledgements';
 import { ActionDialog } from './ActionDialog';
 import { RetryAfter } from './RetryAfter';
-import { actionErrorDetails } from './errors';
-import { SECRET_MUTATION_OPTIONS, useForgetMutation, useRefreshInquiry, useSingleFlight } from './hooks';
+import { SECRET_MUTATION_OPTIONS, useForgetMutation, useRefreshInquiry, useServerRequiredAcknowledgements, useSingleFlight } from './hooks';
 import { useIdempotencyKey } from './idempotency';
 import { TokenLinkResult } from './results';
 
@@ -39,7 +38,6 @@ export function minutesProblem(text: string, maxMinutes: number): string | null 
  */
 export function TokenLinkDialog({ inquiry, verdict, onClose }: { inquiry: Inquiry; verdict: TokenLinkVerdict; onClose: () => void }) {
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
   const refresh = useRefreshInquiry();
   const idempotencyKey = useIdempotencyKey();
   const singleFlight = useSingleFlight();
@@ -48,19 +46,13 @@ export function TokenLinkDialog({ inquiry, verdict, onClose }: { inquiry: Inquir
   const [minutes, setMinutes] = useState(String(Math.min(DEFAULT_TOKEN_LINK_MINUTES, verdict.maxMinutes)));
   const [touched, setTouched] = useState<Record<'reason' | 'ticket', boolean>>({ reason: false, ticket: false });
   const [acknowledged, setAcknowledged] = useState<Acknowledged>({});
-  const [alsoRequired, setAlsoRequired] = useState<Acknowledgement[]>([]);
+  const { alsoRequired, onError } = useServerRequiredAcknowledgements(inquiry.id);
 
   const mutation = useMutation(
     trpc.links.createWithToken.mutationOptions({
       ...SECRET_MUTATION_OPTIONS,
       onSuccess: () => void refresh(inquiry.id),
-      onError: (error) => {
-        const missing = actionErrorDetails(error).missingAcknowledgements ?? [];
-        if (missing.length > 0) {
-          setAlsoRequired((current) => [...new Set([...current, ...missing])]);
-          void queryClient.invalidateQueries(trpc.inquiries.actionsFor.queryFilter({ id: inquiry.id }));
-        }
-      },
+      onError,
     }),
   );
   const forget = useForgetMutation(mutation, trpc.links.createWithToken.mutationKey());

@@ -1,6 +1,8 @@
 import { useQuery, useQueryClient, type MutationKey } from '@tanstack/react-query';
-import { useCallback, useEffect, useRef } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { Acknowledgement } from '../../../../../shared/actions.js';
 import { useTRPC } from '../../../lib/trpc';
+import { actionErrorDetails } from './errors';
 
 /** What this person may do to the inquiry now, and why not: the Actions panel shows exactly this. */
 export function useActionsFor(inquiryId: string) {
@@ -62,4 +64,26 @@ export function useSingleFlight() {
       inFlight.current = false;
     });
   }, []);
+}
+
+/**
+ * Acknowledgements the server asked for beyond the verdict the dialog was rendered from (the inquiry expired
+ * meanwhile, say). Pass `onError` to the mutation: a refusal naming missing acknowledgements adds them to the
+ * list and refetches the verdicts.
+ */
+export function useServerRequiredAcknowledgements(inquiryId: string) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [alsoRequired, setAlsoRequired] = useState<Acknowledgement[]>([]);
+  const onError = useCallback(
+    (error: unknown) => {
+      const missing = actionErrorDetails(error).missingAcknowledgements ?? [];
+      if (missing.length > 0) {
+        setAlsoRequired((current) => [...new Set([...current, ...missing])]);
+        void queryClient.invalidateQueries(trpc.inquiries.actionsFor.queryFilter({ id: inquiryId }));
+      }
+    },
+    [inquiryId, queryClient, trpc],
+  );
+  return { alsoRequired, onError };
 }
