@@ -41,6 +41,19 @@ export function matrixFilters(facts: WorldFacts): MatrixFilter[] {
   const expiry = EXPIRY_FILTERS.map((e) => ({ name: `expiry ${e}`, input: { expiry: e } }));
   const quick = QUICK_VIEWS.map((q) => ({ name: `quick ${q}`, input: { quickView: q } }));
   const template = { templateId: facts.templateId };
+  const ago = (days: number) => new Date(facts.now.getTime() - days * day);
+  const createdRange = { createdAfter: ago(30), createdBefore: ago(20) };
+  // Walked day by day up to MAX_CREATED_DAY_BUCKETS days (one bound missing: from the first or to the last
+  // inquiry), wider ranges by the sort column from the range's lower bound.
+  const createdRanges: MatrixFilter[] = [
+    { name: 'created 30..20 d ago', input: createdRange },
+    { name: 'created since 7 d ago', input: { createdAfter: ago(7) } },
+    { name: 'created since 150 d ago', input: { createdAfter: ago(150) } },
+    { name: 'created until 150 d ago', input: { createdBefore: ago(150) } },
+    { name: 'created 30..20 d ago × status pending', input: { ...createdRange, status: ['pending'] } },
+    { name: 'created 30..20 d ago × status expired+approved', input: { ...createdRange, status: ['expired', 'approved'] } },
+    { name: 'created 30..20 d ago × template', input: { ...createdRange, ...template } },
+  ];
   const filters: MatrixFilter[] = [
     { name: 'none', input: {} },
     ...STATUSES.map((s) => ({ name: `status ${s}`, input: { status: [s] } })),
@@ -50,7 +63,7 @@ export function matrixFilters(facts: WorldFacts): MatrixFilter[] {
     { name: 'version outdated', input: { versionState: 'outdated' } },
     ...expiry,
     ...quick,
-    { name: 'created 30..20 d ago', input: { createdAfter: new Date(facts.now.getTime() - 30 * day), createdBefore: new Date(facts.now.getTime() - 20 * day) } },
+    ...createdRanges,
     ...(facts.customerId ? [{ name: 'customer', input: { customerId: facts.customerId } }] : []),
     { name: 'search id', input: { search: facts.inquiryId } },
     { name: 'search reference', input: { search: facts.referenceId } },

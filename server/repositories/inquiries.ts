@@ -51,6 +51,16 @@ export interface ListRow {
 const MAX_BRANCHES = 48;
 /** From this many branches on, branches of the same shape share one plan (a LATERAL walk over their values). */
 const LATERAL_FROM_BRANCHES = 8;
+/** A creation range spanning at most this many UTC days is walked day by day (migrations/0009). */
+export const MAX_CREATED_DAY_BUCKETS = 120;
+/**
+ * An expiry window spanning at most this many UTC hours (expiring within 1 h) is walked hour by hour (migrations/0009).
+ * Wider windows hold enough of the open inquiries that the sort-order walk of each (status, version) meets them
+ * soon; hour buckets would read a template or version filter from the entries and pass over other templates' rows.
+ */
+export const MAX_EXPIRY_HOUR_BUCKETS = 6;
+const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
 
 /**
  * `inquiries.live_session_until` (migrations/0007): the latest `expires_at` among the inquiry's sessions that are
@@ -86,6 +96,78 @@ export async function refreshLiveSessionUntil(db: Executor, inquiryIds: readonly
 interface Branch {
   status: string | null;
   versionId: string | null;
+  /** The UTC creation day ('2026-11-26') or expiry hour ('2026-11-26 14:00:00') this walk is confined to. */
+  bucket: string | null;
+}
+
+/**
+ * A range of one column listed in the order of another is not one btree range: walking the sort column and
+ * filtering the range skips everything outside it (150–275 ms for a creation range 30 to 20 days old sorted by
+ * expiry, at 1M rows), and collecting the range and sorting it grows with the range. Bucketed by UTC creation day
+ * (or, for a short expiry window, UTC expiry hour), every bucket is an ordered range of a migrations/0009 index: the
+ * list becomes one keyset walk per bucket, each stopping after `limit` rows, like the (status, version) branches.
+ * The range's own bounds stay as filters; they only remove rows in the buckets at its two ends.
+ */
+interface Buckets {
+  kind: 'created_day' | 'expires_hour';
+  values: string[];
+}
+
+/** Rows a bucket's walk may filter without visiting the heap: the columns the 0009 indexes carry. */
+function bucketable(plan: ListPlan): boolean {
+  return plan.search === null && plan.customerId === null && !plan.noSuccessor && plan.expiredAsOf === null;
+}
+
+function utcDays(from: Date, to: Date): string[] {
+  const days: string[] = [];
+  for (let t = Math.floor(from.getTime() / DAY_MS) * DAY_MS; t <= to.getTime(); t += DAY_MS) days.push(new Date(t).toISOString().slice(0, 10));
+  return days;
+}
+
+function utcHours(from: Date, to: Date): string[] {
+  const hours: string[] = [];
+  for (let t = Math.floor(from.getTime() / HOUR_MS) * HOUR_MS; t <= to.getTime(); t += HOUR_MS) hours.push(`${new Date(t).toISOString().slice(0, 13).replace('T', ' ')}:00:00`);
+  return hours;
+}
+
+/** The first and last creation time in the table: two index endpoint lookups. */
+async function createdSpan(db: Executor): Promise<{ first: Date | null; last: Date | null }> {
+  const result = await sql<{ first: Date | null; last: Date | null }>`select min(created_at) as first, max(created_at) as last from inquiries`.execute(db);
+  return result.rows[0] ?? { first: null, last: null };
+}
+
+/** Whether (and how) this list is walked bucket by bucket; null for the plain (status, version) walks. */
+async function bucketsOf(db: Executor, plan: ListPlan): Promise<Buckets | null> {
+  if (!bucketable(plan)) return null;
+  if (plan.sort !== 'created_at' && (plan.createdAfter || plan.createdBefore) && plan.expiresAfter === null && plan.noLiveSessionAt === null) {
+    let { createdAfter: from, createdBefore: to } = plan;
+    if (!from || !to) {
+      const span = await createdSpan(db);
+      from ??= span.first;
+      to ??= span.last;
+      if (!from || !to) return null; // no inquiries at all
+    }
+    if (to < from) return null;
+    const days = utcDays(from, to);
+    return days.length <= MAX_CREATED_DAY_BUCKETS ? { kind: 'created_day', values: days } : null;
+  }
+  if (plan.sort !== 'expires_at' && plan.expiresAfter && plan.expiresAtOrBefore && plan.expiresAtOrBefore > plan.expiresAfter) {
+    // The expiry windows apply to open inquiries only (the service narrows the statuses to created/pending).
+    if (!plan.statuses || !plan.statuses.every(isOpen)) return null;
+    const hours = utcHours(plan.expiresAfter, plan.expiresAtOrBefore);
+    return hours.length <= MAX_EXPIRY_HOUR_BUCKETS ? { kind: 'expires_hour', values: hours } : null;
+  }
+  return null;
+}
+
+function bucketCondition(kind: Buckets['kind'], value: ReturnType<typeof sql>) {
+  return kind === 'created_day'
+    ? sql<SqlBool>`((i.created_at at time zone 'UTC')::date) = ${value}`
+    : sql<SqlBool>`date_trunc('hour', i.expires_at at time zone 'UTC') = ${value}`;
+}
+
+function bucketValue(kind: Buckets['kind'], value: string) {
+  return kind === 'created_day' ? sql`${value}::date` : sql`${value}::timestamp`;
 }
 
 /**
@@ -93,8 +175,14 @@ interface Branch {
  * columns of the lateral VALUES row `b` instead of its own values (see `listInquiries`): `branch` then stands for
  * every branch of its shape.
  */
-function filters(plan: ListPlan, branch: Branch, bound = false) {
+function filters(plan: ListPlan, branch: Branch, bound = false, bucketKind: Buckets['kind'] | null = null) {
   const parts: ReturnType<typeof sql<SqlBool>>[] = [];
+  if (branch.bucket !== null && bucketKind) {
+    parts.push(bucketCondition(bucketKind, bound ? sql`b.bucket` : bucketValue(bucketKind, branch.bucket)));
+    // The open-status bucket indexes are partial: with the status bound from a VALUES row the planner cannot
+    // prove their predicate unless it is stated, and would not consider them.
+    if (bound && isOpen(branch.status)) parts.push(sql<SqlBool>`i.status in ('created', 'pending')`);
+  }
   if (branch.status !== null) parts.push(bound ? sql<SqlBool>`i.status = b.status` : sql<SqlBool>`i.status = ${branch.status}`);
   else if (plan.statuses) parts.push(sql<SqlBool>`i.status in (${sql.join(plan.statuses)})`);
   if (branch.versionId !== null) parts.push(bound ? sql<SqlBool>`i.version_id = b.version_id` : sql<SqlBool>`i.version_id = ${branch.versionId}`);
@@ -110,8 +198,22 @@ function filters(plan: ListPlan, branch: Branch, bound = false) {
     }
     parts.push(sql<SqlBool>`(${sql.join(alternatives, sql` or `)})`);
   }
-  if (plan.expiresAfter) parts.push(sql<SqlBool>`i.expires_at > ${plan.expiresAfter}`);
-  if (plan.expiresAtOrBefore) parts.push(sql<SqlBool>`i.expires_at <= ${plan.expiresAtOrBefore}`);
+  const window: ReturnType<typeof sql<SqlBool>>[] = [];
+  if (plan.expiresAfter) window.push(sql<SqlBool>`i.expires_at > ${plan.expiresAfter}`);
+  if (plan.expiresAtOrBefore) window.push(sql<SqlBool>`i.expires_at <= ${plan.expiresAtOrBefore}`);
+  if (bound && branch.bucket === null && walksWideWindow(plan)) {
+    // One plan for every (status, version) pair, made without their values. Estimated from the whole table's
+    // expiry histogram (mostly past), a wide window looked like a handful of rows per pair, and the planner chose
+    // to collect each pair's window from (status, version, expires_at) and sort it: ~1,000 rows per pair, 6–7 ms
+    // for the Outdated versions × live. Stated as `(…) is true` (the same rows: expires_at is never null) the
+    // window is no index range, only a filter of the pair's walk in the sort order, which holds mostly live
+    // inquiries and reaches a page after a few dozen entries; the open-status predicate, stated, lets the planner
+    // prove the partial (status, version, created_at) index applies.
+    parts.push(sql<SqlBool>`(${sql.join(window, sql` and `)}) is true`);
+    parts.push(sql<SqlBool>`i.status in ('created', 'pending')`);
+  } else {
+    parts.push(...window);
+  }
   if (plan.expiredAsOf) {
     // Within a status branch the status is known: keep only the half of the condition that applies, so the
     // open branches walk (status, expires_at) over the few overdue rows instead of filtering every open one.
@@ -135,15 +237,18 @@ function filters(plan: ListPlan, branch: Branch, bound = false) {
 /**
  * Whether one plan, made without knowing which (status, version) pair it runs for, is right for every pair: when
  * the walk's only conditions besides the pair are ranges of the sort column (the keyset, a creation range sorted by
- * creation, an expiry window sorted by expiry) or the overdue read (fenced, in expiry order). A range of another
- * column or a filter (live sessions, customer) leaves a choice between walking the sort order and collecting the
- * range, which depends on the pair: a generic plan chose to collect 6,000 rows per pair for the latest versions.
+ * creation, an expiry window sorted by expiry), the overdue read (fenced, in expiry order), or a bucket (each an
+ * ordered range of its own index). A range of another column or a filter (live sessions, customer) leaves a choice
+ * between walking the sort order and collecting the range, which depends on the pair: a generic plan chose to
+ * collect 6,000 rows per pair for the latest versions.
  */
-function sharesOnePlan(plan: ListPlan): boolean {
+function sharesOnePlan(plan: ListPlan, buckets: Buckets | null): boolean {
+  // Each bucket's walk is an ordered range of its own index; the range's bounds only trim the end buckets.
+  if (buckets) return true;
   const expiryRange = plan.expiresAfter !== null || plan.expiresAtOrBefore !== null;
   const createdRange = plan.createdAfter !== null || plan.createdBefore !== null;
   return (
-    (!expiryRange || plan.sort === 'expires_at') &&
+    (!expiryRange || plan.sort === 'expires_at' || walksWideWindow(plan)) &&
     (!createdRange || plan.sort === 'created_at') &&
     plan.noLiveSessionAt === null &&
     plan.customerId === null &&
@@ -158,6 +263,16 @@ function shapeOf(plan: ListPlan, status: string | null): string {
   return status === 'expired' ? 'expired' : isOpen(status) ? 'open' : 'other';
 }
 
+/**
+ * An expiry window, listed in another order, wide enough (live, or 7 days and more) that most open inquiries are in
+ * it: each (status, version) pair is best walked in the sort order, filtering the window.
+ */
+function walksWideWindow(plan: ListPlan): boolean {
+  if (plan.expiresAfter === null || plan.sort === 'expires_at' || plan.expiredAsOf !== null) return false;
+  if (!plan.statuses?.every(isOpen)) return false;
+  return plan.expiresAtOrBefore === null || plan.expiresAtOrBefore.getTime() - plan.expiresAfter.getTime() >= 7 * DAY_MS;
+}
+
 function isOpen(status: string | null): boolean {
   return status === 'created' || status === 'pending';
 }
@@ -166,9 +281,17 @@ function where(parts: ReturnType<typeof sql<SqlBool>>[]) {
   return parts.length === 0 ? sql`` : sql`where ${sql.join(parts, sql` and `)}`;
 }
 
-function branches(plan: ListPlan): Branch[] {
+function branches(plan: ListPlan, buckets: Buckets | null): Branch[] {
   // A search hits a handful of rows through its own indexes; branching would only multiply work.
-  if (plan.search) return [{ status: null, versionId: null }];
+  if (plan.search) return [{ status: null, versionId: null, bucket: null }];
+  if (buckets?.kind === 'created_day') {
+    // Open statuses only: by (status, day), on their own small indexes. Otherwise by day, reading the status and
+    // version filters from the index entries (0009 includes them).
+    const statuses = plan.statuses?.every(isOpen) ? plan.statuses : [null];
+    return statuses.flatMap((status) => buckets.values.map((bucket) => ({ status, versionId: null, bucket })));
+  }
+  // By expiry hour within each open status; the version filter is read from the index entries.
+  if (buckets?.kind === 'expires_hour') return (plan.statuses ?? []).flatMap((status) => buckets.values.map((bucket) => ({ status, versionId: null, bucket })));
   let statuses: (string | null)[] = plan.statuses ? [...plan.statuses] : [null];
   let versions: (string | null)[] = plan.versionIds ? [...plan.versionIds] : [null];
   if (statuses.length * versions.length > MAX_BRANCHES) {
@@ -179,7 +302,7 @@ function branches(plan: ListPlan): Branch[] {
       versions = [null];
     }
   }
-  return statuses.flatMap((status) => versions.map((versionId) => ({ status, versionId })));
+  return statuses.flatMap((status) => versions.map((versionId) => ({ status, versionId, bucket: null })));
 }
 
 export async function listInquiries(db: Executor, plan: ListPlan): Promise<ListRow[]> {
@@ -195,8 +318,13 @@ export async function listInquiries(db: Executor, plan: ListPlan): Promise<ListR
   // Deferred join: each branch reads only (id, sort value), so the composite index that matches its equalities
   // answers it as an index-only scan. Selecting whole rows there made the planner prefer walking the plain sort
   // index and filtering — fine if a version's rows were spread evenly over time, 600 ms when they are all old.
+  const buckets = await bucketsOf(db, plan);
   const walk = (branch: Branch, bound: boolean) => {
-    const conditions = filters(plan, branch, bound);
+    const conditions = filters(plan, branch, bound, buckets?.kind ?? null);
+    // No inquiry expires or changes before it is created (CHECK constraints of migrations/0009): a creation range
+    // bounds an expiry- or update-ordered walk from below, so it starts where the range can begin instead of
+    // filtering everything older.
+    if (plan.createdAfter && plan.sort !== 'created_at') conditions.push(sql<SqlBool>`${col} >= ${plan.createdAfter}`);
     if (plan.expiredAsOf && isOpen(branch.status)) {
       // Open but overdue: only the few rows the expiry sweep has not reached yet (none, right after a sweep). Read
       // them all in expiry order, as the sweep takes them, from (status, expires_at), and sort them. Left to itself
@@ -216,9 +344,11 @@ export async function listInquiries(db: Executor, plan: ListPlan): Promise<ListR
     return sql`(select i.id, ${col} as sort_value from inquiries i ${where(conditions)}
       order by ${col} ${dir}, i.id ${dir} limit ${take})`;
   };
-  const all = branches(plan);
+  const all = branches(plan, buckets);
   let parts: ReturnType<typeof sql>[];
-  if (all.length < LATERAL_FROM_BRANCHES || !sharesOnePlan(plan)) {
+  // Bucketed walks always share one plan: planned with a bucket's own value, the planner estimated a handful of
+  // rows in an expiry hour × window and collected and sorted thousands.
+  if ((all.length < LATERAL_FROM_BRANCHES && !buckets) || !sharesOnePlan(plan, buckets)) {
     parts = all.map((branch) => walk(branch, false));
   } else {
     // Many branches (the Outdated quick view: 3 statuses × ~15 versions): planning each walk on its own cost ~0.1 ms
@@ -228,14 +358,25 @@ export async function listInquiries(db: Executor, plan: ListPlan): Promise<ListR
     // that one plan is bound to be the (status, version, sort) walk for every pair (see sharesOnePlan).
     const groups = new Map<string, Branch[]>();
     for (const branch of all) {
-      const key = `${shapeOf(plan, branch.status)}|${branch.status === null}|${branch.versionId === null}`;
+      const key = `${shapeOf(plan, branch.status)}|${branch.status === null}|${branch.versionId === null}|${branch.bucket === null}`;
       groups.set(key, [...(groups.get(key) ?? []), branch]);
     }
     parts = [...groups.values()].map((group) => {
       const first = group[0] as Branch;
       if (group.length === 1) return walk(first, false);
-      const columns = [...(first.status !== null ? ['status'] : []), ...(first.versionId !== null ? ['version_id'] : [])];
-      const rows = group.map((b) => sql`(${sql.join([...(b.status !== null ? [b.status] : []), ...(b.versionId !== null ? [b.versionId] : [])])})`);
+      const columns = [
+        ...(first.status !== null ? ['status'] : []),
+        ...(first.versionId !== null ? ['version_id'] : []),
+        ...(first.bucket !== null ? ['bucket'] : []),
+      ];
+      const rows = group.map(
+        (b) =>
+          sql`(${sql.join([
+            ...(b.status !== null ? [sql`${b.status}`] : []),
+            ...(b.versionId !== null ? [sql`${b.versionId}`] : []),
+            ...(b.bucket !== null && buckets ? [bucketValue(buckets.kind, b.bucket)] : []),
+          ])})`,
+      );
       return sql`(select w.id, w.sort_value from (values ${sql.join(rows)}) b(${sql.join(columns.map((c) => sql.id(c)))})
         cross join lateral ${walk(first, true)} w)`;
     });
@@ -263,7 +404,7 @@ export async function countInquiriesUpTo(db: Executor, plan: ListPlan, cap: numb
   // The expired filter is an OR across statuses (expired, or open and overdue): as one condition it makes the scan
   // filter every open row before it reaches the expired ones. Counted status by status, each part is an index range.
   const statuses = plan.expiredAsOf && plan.statuses && !plan.search ? plan.statuses : [null];
-  const parts = statuses.map((status) => sql`select 1 from inquiries i ${where(filters(plan, { status, versionId: null }))}`);
+  const parts = statuses.map((status) => sql`select 1 from inquiries i ${where(filters(plan, { status, versionId: null, bucket: null }))}`);
   const result = await sql<{ n: number }>`
     select count(*)::int as n from (${sql.join(parts, sql` union all `)} limit ${cap + 1}) capped`.execute(db);
   const n = result.rows[0]?.n ?? 0;
@@ -272,7 +413,7 @@ export async function countInquiriesUpTo(db: Executor, plan: ListPlan, cap: numb
 
 /** The planner's row estimate for the filter: instant, approximate, and labelled as such by the caller. */
 export async function estimateInquiries(db: Executor, plan: ListPlan): Promise<number> {
-  const conditions = filters(plan, { status: null, versionId: null });
+  const conditions = filters(plan, { status: null, versionId: null, bucket: null });
   const result = await sql<{ 'QUERY PLAN': unknown }>`explain (format json) select 1 from inquiries i ${where(conditions)}`.execute(db);
   const raw = result.rows[0]?.['QUERY PLAN'];
   const parsed = (typeof raw === 'string' ? JSON.parse(raw) : raw) as [{ Plan: { 'Plan Rows': number } }];

@@ -287,7 +287,9 @@ describe.each(testEngines())('inquiries.list on %s', (engine) => {
         const createdAt = ago((n % 7) * DAY + n * HOUR);
         // Open ones alternate between live and overdue (not swept yet); a few share a timestamp, so ids break ties.
         const expiresAt = status === 'expired' || (status !== 'approved' && n % 2 === 0) ? ago((n % 5) * HOUR + MINUTE) : ahead((n % 9) * HOUR + MINUTE);
-        await addInquiry(database.db, many, { status, version, createdAt, expiresAt, updatedAt: ago((n % 4) * DAY) });
+        // Never updated before it was created (a CHECK constraint since migrations/0009).
+        const updatedAt = new Date(Math.max(createdAt.getTime(), ago((n % 4) * DAY).getTime()));
+        await addInquiry(database.db, many, { status, version, createdAt, expiresAt, updatedAt });
       }
     }
     const all = await bruteRows();
