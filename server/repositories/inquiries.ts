@@ -175,7 +175,7 @@ function bucketValue(kind: Buckets['kind'], value: string) {
  * columns of the lateral VALUES row `b` instead of its own values (see `listInquiries`): `branch` then stands for
  * every branch of its shape.
  */
-function filters(plan: ListPlan, branch: Branch, bound = false, bucketKind: Buckets['kind'] | null = null) {
+function filters(plan: ListPlan, branch: Branch, bound = false, bucketKind: Buckets['kind'] | null = null, windowApart = false) {
   const parts: ReturnType<typeof sql<SqlBool>>[] = [];
   if (branch.bucket !== null && bucketKind) {
     parts.push(bucketCondition(bucketKind, bound ? sql`b.bucket` : bucketValue(bucketKind, branch.bucket)));
@@ -198,21 +198,13 @@ function filters(plan: ListPlan, branch: Branch, bound = false, bucketKind: Buck
     }
     parts.push(sql<SqlBool>`(${sql.join(alternatives, sql` or `)})`);
   }
-  const window: ReturnType<typeof sql<SqlBool>>[] = [];
-  if (plan.expiresAfter) window.push(sql<SqlBool>`i.expires_at > ${plan.expiresAfter}`);
-  if (plan.expiresAtOrBefore) window.push(sql<SqlBool>`i.expires_at <= ${plan.expiresAtOrBefore}`);
-  if (bound && branch.bucket === null && walksWideWindow(plan)) {
-    // One plan for every (status, version) pair, made without their values. Estimated from the whole table's
-    // expiry histogram (mostly past), a wide window looked like a handful of rows per pair, and the planner chose
-    // to collect each pair's window from (status, version, expires_at) and sort it: ~1,000 rows per pair, 6–7 ms
-    // for the Outdated versions × live. Stated as `(…) is true` (the same rows: expires_at is never null) the
-    // window is no index range, only a filter of the pair's walk in the sort order, which holds mostly live
-    // inquiries and reaches a page after a few dozen entries; the open-status predicate, stated, lets the planner
-    // prove the partial (status, version, created_at) index applies.
-    parts.push(sql<SqlBool>`(${sql.join(window, sql` and `)}) is true`);
+  if (windowApart) {
+    // Applied by the walk, outside its fence (see `listInquiries`). The open-status predicate, stated, lets the
+    // planner prove that the partial (status, version, created_at) index applies to a status bound from VALUES.
     parts.push(sql<SqlBool>`i.status in ('created', 'pending')`);
   } else {
-    parts.push(...window);
+    if (plan.expiresAfter) parts.push(sql<SqlBool>`i.expires_at > ${plan.expiresAfter}`);
+    if (plan.expiresAtOrBefore) parts.push(sql<SqlBool>`i.expires_at <= ${plan.expiresAtOrBefore}`);
   }
   if (plan.expiredAsOf) {
     // Within a status branch the status is known: keep only the half of the condition that applies, so the
@@ -248,7 +240,7 @@ function sharesOnePlan(plan: ListPlan, buckets: Buckets | null): boolean {
   const expiryRange = plan.expiresAfter !== null || plan.expiresAtOrBefore !== null;
   const createdRange = plan.createdAfter !== null || plan.createdBefore !== null;
   return (
-    (!expiryRange || plan.sort === 'expires_at' || walksWideWindow(plan)) &&
+    (!expiryRange || plan.sort === 'expires_at' || walksWindow(plan)) &&
     (!createdRange || plan.sort === 'created_at') &&
     plan.noLiveSessionAt === null &&
     plan.customerId === null &&
@@ -264,13 +256,12 @@ function shapeOf(plan: ListPlan, status: string | null): string {
 }
 
 /**
- * An expiry window, listed in another order, wide enough (live, or 7 days and more) that most open inquiries are in
- * it: each (status, version) pair is best walked in the sort order, filtering the window.
+ * An expiry window of open inquiries listed in another order, not walked hour by hour: each (status, version) pair
+ * is walked in the sort order under one shared plan, the window filtering what the walk streams (`listInquiries`).
  */
-function walksWideWindow(plan: ListPlan): boolean {
+function walksWindow(plan: ListPlan): boolean {
   if (plan.expiresAfter === null || plan.sort === 'expires_at' || plan.expiredAsOf !== null) return false;
-  if (!plan.statuses?.every(isOpen)) return false;
-  return plan.expiresAtOrBefore === null || plan.expiresAtOrBefore.getTime() - plan.expiresAfter.getTime() >= 7 * DAY_MS;
+  return plan.statuses?.every(isOpen) ?? false;
 }
 
 function isOpen(status: string | null): boolean {
@@ -320,7 +311,8 @@ export async function listInquiries(db: Executor, plan: ListPlan): Promise<ListR
   // index and filtering — fine if a version's rows were spread evenly over time, 600 ms when they are all old.
   const buckets = await bucketsOf(db, plan);
   const walk = (branch: Branch, bound: boolean) => {
-    const conditions = filters(plan, branch, bound, buckets?.kind ?? null);
+    const windowApart = bound && branch.bucket === null && walksWindow(plan);
+    const conditions = filters(plan, branch, bound, buckets?.kind ?? null, windowApart);
     // No inquiry expires or changes before it is created (CHECK constraints of migrations/0009): a creation range
     // bounds an expiry- or update-ordered walk from below, so it starts where the range can begin instead of
     // filtering everything older.
@@ -341,6 +333,21 @@ export async function listInquiries(db: Executor, plan: ListPlan): Promise<ListR
         order by sort_value ${dir}, id ${dir} limit ${take})`;
     }
     if (keyset) conditions.push(keyset);
+    if (windowApart) {
+      // An expiry window in another order, under the plan every (status, version) pair shares. Made without the
+      // pair's values, from the whole table's expiry histogram (six months, mostly past), the window looked like a
+      // handful of rows per pair, and the planner collected each pair's window from (status, version, expires_at)
+      // and sorted it: ~1,000 rows per pair, 6–7 ms for the Outdated versions × live (a wrapped `(…) is true` got
+      // the same plan for the 24 h window). Fenced (OFFSET 0), the inner query is only the pair's walk in the sort
+      // order, and the window filters what it streams until the page is full.
+      const window = [
+        ...(plan.expiresAfter ? [sql<SqlBool>`ordered.expires_at > ${plan.expiresAfter}`] : []),
+        ...(plan.expiresAtOrBefore ? [sql<SqlBool>`ordered.expires_at <= ${plan.expiresAtOrBefore}`] : []),
+      ];
+      return sql`(select id, sort_value from (select i.id, ${col} as sort_value, i.expires_at from inquiries i ${where(conditions)}
+          order by ${col} ${dir}, i.id ${dir} offset 0) ordered ${where(window)}
+        order by sort_value ${dir}, id ${dir} limit ${take})`;
+    }
     return sql`(select i.id, ${col} as sort_value from inquiries i ${where(conditions)}
       order by ${col} ${dir}, i.id ${dir} limit ${take})`;
   };
