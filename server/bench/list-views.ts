@@ -59,6 +59,7 @@ export async function worldFacts(db: Kysely<DB>): Promise<WorldFacts> {
 
 export function listViews(facts: WorldFacts): ListView[] {
   const day = 86_400_000;
+  const createdRange = { createdAfter: new Date(facts.now.getTime() - 30 * day), createdBefore: new Date(facts.now.getTime() - 20 * day) };
   const views: ListView[] = [
     { name: 'default (newest first)', input: {} },
     { name: 'status: pending', input: { status: ['pending'] } },
@@ -77,9 +78,12 @@ export function listViews(facts: WorldFacts): ListView[] {
     { name: 'quick view: expiring in 24 h', input: { quickView: 'expiring_24h' } },
     { name: 'quick view: outdated', input: { quickView: 'outdated' } },
     { name: 'quick view: expired, resumable', input: { quickView: 'expired_resumable' } },
+    { name: 'created 30 to 20 days ago', input: createdRange },
+    // Another column's order: one walk per creation day (migrations/0009).
+    { name: 'created 30 to 20 days ago, by expiry', input: { ...createdRange, sort: 'expiresAt', order: 'asc' } },
     {
-      name: 'created 30 to 20 days ago',
-      input: { createdAfter: new Date(facts.now.getTime() - 30 * day), createdBefore: new Date(facts.now.getTime() - 20 * day) },
+      name: 'created in the last 7 days, open, by update',
+      input: { createdAfter: new Date(facts.now.getTime() - 7 * day), status: ['created', 'pending'], sort: 'updatedAt', order: 'desc' },
     },
   ];
   if (facts.customerId) views.push({ name: 'customer (B2B2C)', input: { customerId: facts.customerId } });
