@@ -135,3 +135,27 @@ export async function liveSessionUntilDrift(db: Kysely<DB>): Promise<{ id: strin
     where stored is distinct from actual order by id`.execute(db);
   return result.rows;
 }
+
+type SortField = 'createdAt' | 'expiresAt' | 'updatedAt';
+type Sortable = { id: string; created_at: Date; expires_at: Date; updated_at: Date };
+
+/** The ids of `rows` in the list's order: by the sort column, ties broken by id. */
+export function expectedOrder(rows: readonly Sortable[], sort: SortField, order: 'asc' | 'desc'): string[] {
+  const column = ({ createdAt: 'created_at', expiresAt: 'expires_at', updatedAt: 'updated_at' } as const)[sort];
+  const sign = order === 'asc' ? 1 : -1;
+  return [...rows].sort((a, b) => sign * (a[column].getTime() - b[column].getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))).map((r) => r.id);
+}
+
+/** Follows nextCursor through `inquiries.list`, `limit` rows a page, and returns every id seen, in order. */
+export async function pageThrough(caller: ReturnType<typeof callerFor>, input: Parameters<ReturnType<typeof callerFor>['inquiries']['list']>[0], limit: number): Promise<string[]> {
+  const seen: string[] = [];
+  let cursor: string | undefined;
+  let pages = 0;
+  do {
+    const page = await caller.inquiries.list({ ...input, limit, ...(cursor ? { cursor } : {}) });
+    seen.push(...page.items.map((i) => i.id));
+    cursor = page.nextCursor ?? undefined;
+    pages++;
+  } while (cursor && pages < 200);
+  return seen;
+}

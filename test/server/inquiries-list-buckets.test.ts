@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_CREATED_DAY_BUCKETS } from '../../server/repositories/inquiries.js';
 import type { InquiryListInput } from '../../shared/inquiries.js';
 import { createTestDatabase, testEngines, type TestDatabase } from '../db.js';
-import { addInquiry, addTemplate, ago, ahead, callerFor, DAY, HOUR, MINUTE, NOW, type TemplateFixture } from './fixtures.js';
+import { addInquiry, addTemplate, ago, ahead, callerFor, DAY, expectedOrder, HOUR, MINUTE, NOW, pageThrough, type TemplateFixture } from './fixtures.js';
 
 /**
  * A creation range listed by expiry or update time is walked one UTC creation day at a time, and an expiry window
@@ -77,22 +77,9 @@ describe.each(testEngines())('inquiries.list walked by creation day or expiry ho
   async function expectPagesInOrder(input: InquiryListInput, keep: (r: Row) => boolean, limit = 4) {
     for (const sort of ['createdAt', 'expiresAt', 'updatedAt'] as const) {
       for (const order of ['asc', 'desc'] as const) {
-        const column = ({ createdAt: 'created_at', expiresAt: 'expires_at', updatedAt: 'updated_at' } as const)[sort];
-        const sign = order === 'asc' ? 1 : -1;
-        const expected = rows
-          .filter(keep)
-          .sort((a, b) => sign * (a[column].getTime() - b[column].getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)))
-          .map((r) => r.id);
+        const expected = expectedOrder(rows.filter(keep), sort, order);
         expect(expected.length, `${JSON.stringify(input)} matches something`).toBeGreaterThan(limit);
-        const seen: string[] = [];
-        let cursor: string | undefined;
-        let pages = 0;
-        do {
-          const page = await caller.inquiries.list({ ...input, sort, order, limit, ...(cursor ? { cursor } : {}) });
-          seen.push(...page.items.map((i) => i.id));
-          cursor = page.nextCursor ?? undefined;
-          pages++;
-        } while (cursor && pages < 200);
+        const seen = await pageThrough(caller, { ...input, sort, order }, limit);
         expect(seen, `${JSON.stringify(input)} by ${sort} ${order}`).toEqual(expected);
       }
     }

@@ -5,7 +5,7 @@ import { listVersions } from '../../server/repositories/templates.js';
 import { planList } from '../../server/services/inquiries.js';
 import { InquiryListInputSchema, type InquiryListInput } from '../../shared/inquiries.js';
 import { createTestDatabase, testEngines, type TestDatabase } from '../db.js';
-import { addInquiry, addTemplate, ago, ahead, callerFor, DAY, HOUR, MINUTE, NOW } from './fixtures.js';
+import { addInquiry, addTemplate, ago, ahead, callerFor, DAY, expectedOrder, HOUR, MINUTE, NOW, pageThrough } from './fixtures.js';
 
 describe.each(testEngines())('inquiries.list on %s', (engine) => {
   let database: TestDatabase;
@@ -196,23 +196,9 @@ describe.each(testEngines())('inquiries.list on %s', (engine) => {
     keep: (r: BruteRow) => boolean,
     limit: number,
   ): Promise<void> {
-    const all = await bruteRows();
-    const column = ({ createdAt: 'created_at', expiresAt: 'expires_at', updatedAt: 'updated_at' } as const)[sort];
-    const sign = order === 'asc' ? 1 : -1;
-    const expected = all
-      .filter(keep)
-      .sort((a, b) => sign * (a[column].getTime() - b[column].getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)))
-      .map((r) => r.id);
+    const expected = expectedOrder((await bruteRows()).filter(keep), sort, order);
     expect(expected.length).toBeGreaterThan(0);
-    const seen: string[] = [];
-    let cursor: string | undefined;
-    let pages = 0;
-    do {
-      const page = await caller.inquiries.list({ ...input, sort, order, limit, ...(cursor ? { cursor } : {}) });
-      seen.push(...page.items.map((i) => i.id));
-      cursor = page.nextCursor ?? undefined;
-      pages++;
-    } while (cursor && pages < 100);
+    const seen = await pageThrough(caller, { ...input, sort, order }, limit);
     expect(seen).toEqual(expected);
   }
 
