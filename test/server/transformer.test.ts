@@ -70,7 +70,7 @@ describe('the tRPC transformer (superjson on the wire, a direct walk for plain d
       for (let i = 0; i < 12; i++) {
         await addInquiry(database.db, template, {
           status: i % 3 === 0 ? 'pending' : i % 3 === 1 ? 'expired' : 'approved',
-          createdAt: ago((i + 1) * HOUR),
+          createdAt: ago((i + 5) * HOUR), // before its expiry (a CHECK constraint since migrations/0009)
           expiresAt: ahead((i - 4) * HOUR),
           version: 1 + (i % 3),
           liveSessions: i % 2,
