@@ -118,15 +118,21 @@ function bucketable(plan: ListPlan): boolean {
   return plan.search === null && plan.customerId === null && !plan.noSuccessor && plan.expiredAsOf === null;
 }
 
-function utcDays(from: Date, to: Date): string[] {
+/** The UTC days from `from` to `to` ('2026-11-26'), or null when there are more than `max` (not listed). */
+function utcDays(from: Date, to: Date, max: number): string[] | null {
+  const first = Math.floor(from.getTime() / DAY_MS) * DAY_MS;
+  if ((to.getTime() - first) / DAY_MS >= max) return null;
   const days: string[] = [];
-  for (let t = Math.floor(from.getTime() / DAY_MS) * DAY_MS; t <= to.getTime(); t += DAY_MS) days.push(new Date(t).toISOString().slice(0, 10));
+  for (let t = first; t <= to.getTime(); t += DAY_MS) days.push(new Date(t).toISOString().slice(0, 10));
   return days;
 }
 
-function utcHours(from: Date, to: Date): string[] {
+/** The UTC hours from `from` to `to` ('2026-11-26 14:00:00'), or null when there are more than `max`. */
+function utcHours(from: Date, to: Date, max: number): string[] | null {
+  const first = Math.floor(from.getTime() / HOUR_MS) * HOUR_MS;
+  if ((to.getTime() - first) / HOUR_MS >= max) return null;
   const hours: string[] = [];
-  for (let t = Math.floor(from.getTime() / HOUR_MS) * HOUR_MS; t <= to.getTime(); t += HOUR_MS) hours.push(`${new Date(t).toISOString().slice(0, 13).replace('T', ' ')}:00:00`);
+  for (let t = first; t <= to.getTime(); t += HOUR_MS) hours.push(`${new Date(t).toISOString().slice(0, 13).replace('T', ' ')}:00:00`);
   return hours;
 }
 
@@ -148,14 +154,15 @@ async function bucketsOf(db: Executor, plan: ListPlan): Promise<Buckets | null> 
       if (!from || !to) return null; // no inquiries at all
     }
     if (to < from) return null;
-    const days = utcDays(from, to);
-    return days.length <= MAX_CREATED_DAY_BUCKETS ? { kind: 'created_day', values: days } : null;
+    // A range of years is not listed day by day only to be refused.
+    const days = utcDays(from, to, MAX_CREATED_DAY_BUCKETS);
+    return days ? { kind: 'created_day', values: days } : null;
   }
   if (plan.sort !== 'expires_at' && plan.expiresAfter && plan.expiresAtOrBefore && plan.expiresAtOrBefore > plan.expiresAfter) {
     // The expiry windows apply to open inquiries only (the service narrows the statuses to created/pending).
     if (!plan.statuses || !plan.statuses.every(isOpen)) return null;
-    const hours = utcHours(plan.expiresAfter, plan.expiresAtOrBefore);
-    return hours.length <= MAX_EXPIRY_HOUR_BUCKETS ? { kind: 'expires_hour', values: hours } : null;
+    const hours = utcHours(plan.expiresAfter, plan.expiresAtOrBefore, MAX_EXPIRY_HOUR_BUCKETS);
+    return hours ? { kind: 'expires_hour', values: hours } : null;
   }
   return null;
 }
