@@ -16,6 +16,11 @@ import { ownOnlyPermissionsOf, permissionsOf, RoleSchema, type Role } from '../.
 /** A session ends 12 h after sign-in whatever happens, and after 30 min without a request. */
 export const SESSION_ABSOLUTE_MS = 12 * 60 * 60_000;
 export const SESSION_IDLE_MS = 30 * 60_000;
+
+/** Whether a session can still sign requests in at `now`: not ended, not past its expiry, not idle too long. */
+export function isSessionLive(session: { ended_at: Date | null; expires_at: Date; last_seen_at: Date }, now: Date): boolean {
+  return !session.ended_at && session.expires_at > now && now.getTime() - session.last_seen_at.getTime() < SESSION_IDLE_MS;
+}
 /** last_seen_at is written at most this often per session: a write per request would be wasted. */
 const TOUCH_INTERVAL_MS = 60_000;
 /** Ended sessions stay listed for admins this long. */

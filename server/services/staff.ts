@@ -7,7 +7,7 @@ import { newId } from '../auth/tokens.js';
 import * as sessions from '../repositories/auth-sessions.js';
 import * as staffRepo from '../repositories/staff.js';
 import { appendAuditEvent, auditRequestContext, type AuditActor } from './audit.js';
-import { SESSION_IDLE_MS, toSignedInStaff, type RequestDeps } from './auth.js';
+import { isSessionLive, SESSION_IDLE_MS, toSignedInStaff, type RequestDeps } from './auth.js';
 import type { StaffListItem, StaffSession } from '../../shared/auth.js';
 import type { Role } from '../../shared/permissions.js';
 
@@ -177,7 +177,7 @@ export async function listSessions(ctx: ActorContext, input: { id: string }): Pr
       userAgent: r.user_agent,
       endedAt: r.ended_at,
       endReason: r.end_reason,
-      active: !r.ended_at && r.expires_at > now && now.getTime() - r.last_seen_at.getTime() < SESSION_IDLE_MS,
+      active: isSessionLive(r, now),
       current: r.id === ctx.staff.sessionId,
     })),
   };
@@ -206,8 +206,7 @@ export async function endSession(
   return ctx.database.db.transaction().execute(async (trx) => {
     const target = await lockTarget(trx, input.id);
     const session = await sessions.findForStaffForUpdate(trx, target.id, input.sessionId);
-    const live = session && !session.ended_at && session.expires_at > now && now.getTime() - session.last_seen_at.getTime() < SESSION_IDLE_MS;
-    if (!session || !live) throw new AppError('NOT_FOUND', `${target.email} has no live session ${input.sessionId}; it may have ended already.`);
+    if (!session || !isSessionLive(session, now)) throw new AppError('NOT_FOUND', `${target.email} has no live session ${input.sessionId}; it may have ended already.`);
     await sessions.end(trx, session.id, 'ended_by_admin', now);
     await auditStaffChange(trx, ctx, now, 'staff.session_ended', target.id, input.reason, { sessionId: session.id });
     return { sessionId: session.id, endedAt: now, current: session.id === ctx.staff.sessionId };

@@ -83,16 +83,14 @@ async function writeChanges(
 ): Promise<void> {
   const { inquiryId, now, reopen, session, events } = change;
   const writes: Write[] = [];
-  // A new session raises inquiries.live_session_until (migration 0007) in the same UPDATE of the inquiry row:
-  // writes batched into one statement must never change the same row twice.
-  const raise = session ? sql`, live_session_until = greatest(live_session_until, ${session.expires_at}::timestamptz)` : sql``;
-  if (reopen === 'touch') {
-    writes.push(sql`update inquiries set updated_at = ${now}${raise} where id = ${inquiryId}`);
-  } else if (reopen) {
-    writes.push(sql`update inquiries set status = 'pending', expires_at = ${reopen.expiresAt}, expired_at = null, updated_at = ${now}${raise} where id = ${inquiryId}`);
-  } else if (session) {
-    writes.push(sql`update inquiries set live_session_until = greatest(live_session_until, ${session.expires_at}::timestamptz) where id = ${inquiryId}`);
-  }
+  const sets = [
+    ...(reopen && reopen !== 'touch' ? [sql`status = 'pending'`, sql`expires_at = ${reopen.expiresAt}`, sql`expired_at = null`] : []),
+    ...(reopen ? [sql`updated_at = ${now}`] : []),
+    // A new session raises inquiries.live_session_until (migration 0007) in the same UPDATE of the inquiry row:
+    // writes batched into one statement must never change the same row twice.
+    ...(session ? [sql`live_session_until = greatest(live_session_until, ${session.expires_at}::timestamptz)`] : []),
+  ];
+  if (sets.length > 0) writes.push(sql`update inquiries set ${sql.join(sets)} where id = ${inquiryId}`);
   if (session) {
     writes.push(sql`insert into inquiry_sessions
         (id, inquiry_id, created_at, expires_at, token_fingerprint, issued_by_type, issued_by_id, issued_by_display, reason, ticket)

@@ -1,5 +1,4 @@
 import Alert from '@mui/material/Alert';
-import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
 import Chip from '@mui/material/Chip';
 import Dialog from '@mui/material/Dialog';
@@ -15,6 +14,7 @@ import TableRow from '@mui/material/TableRow';
 import Typography from '@mui/material/Typography';
 import { useId } from 'react';
 import { RelativeTime } from '../../components/RelativeTime';
+import { VisuallyHidden } from '../../components/VisuallyHidden';
 import { ErrorState } from '../../components/states';
 import { ReasonTooltip } from '../auth/PermissionTooltip';
 import { useStaffSessions, type StaffMember, type StaffSession } from './hooks';
@@ -44,7 +44,6 @@ export function deviceOf(userAgent: string | null): string {
   return [browser, os].filter(Boolean).join(', ') || userAgent.slice(0, 40);
 }
 
-const VISUALLY_HIDDEN = { position: 'absolute', width: 1, height: 1, overflow: 'hidden', clip: 'rect(0 0 0 0)' } as const;
 
 export interface SessionsDialogProps {
   person: StaffMember;
@@ -77,9 +76,7 @@ export function SessionsDialog({ person, onEndAll, onEnd, onClose }: SessionsDia
             <TableCell>Address</TableCell>
             <TableCell>State</TableCell>
             <TableCell align="right">
-              <Box component="span" sx={VISUALLY_HIDDEN}>
-                Actions
-              </Box>
+              <VisuallyHidden>Actions</VisuallyHidden>
             </TableCell>
           </TableRow>
         </TableHead>

@@ -18,6 +18,25 @@ async function openActions(email: string) {
   return within(row).getByRole('button', { name: `Actions for ${email}` });
 }
 
+const now = Date.now();
+/** A live password session of the person shown, as `staff.sessions` lists it. */
+function session(overrides: Partial<StaffSession>): StaffSession {
+  return {
+    id: 'stses_1',
+    method: 'password',
+    createdAt: new Date(now - 3_600_000),
+    lastSeenAt: new Date(now - 60_000),
+    expiresAt: new Date(now + 3_600_000),
+    ip: '10.0.0.7',
+    userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0.0.0 Safari/537.36',
+    endedAt: null,
+    endReason: null,
+    active: true,
+    current: false,
+    ...overrides,
+  };
+}
+
 describe('Staff page', () => {
   it('lists staff with role, status and last sign-in', async () => {
     api({ 'staff.list': () => ({ items: [ADMIN, SAM, staffMember({ id: 'stf_Off', email: 'old@example.test', disabledAt: new Date(), lastLoginAt: null })] }) });
@@ -113,24 +132,9 @@ describe('Staff page', () => {
 
   it('shows a person’s sessions and ends them after confirming', async () => {
     let live = true;
-    const now = Date.now();
     const fake = api({
       'staff.sessions': () => ({
-        items: [
-          {
-            id: 'stses_1',
-            method: 'password',
-            createdAt: new Date(now - 3_600_000),
-            lastSeenAt: new Date(now - 60_000),
-            expiresAt: new Date(now + 3_600_000),
-            ip: '10.0.0.7',
-            userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0.0.0 Safari/537.36',
-            endedAt: live ? null : new Date(),
-            endReason: live ? null : 'ended_by_admin',
-            active: live,
-            current: false,
-          },
-        ],
+        items: [session(live ? {} : { endedAt: new Date(), endReason: 'ended_by_admin', active: false })],
       }),
       'staff.endSessions': () => {
         live = false;
@@ -153,23 +157,6 @@ describe('Staff page', () => {
   });
 
   describe('ending one session', () => {
-    const now = Date.now();
-    function session(overrides: Partial<StaffSession>): StaffSession {
-      return {
-        id: 'stses_1',
-        method: 'password',
-        createdAt: new Date(now - 3_600_000),
-        lastSeenAt: new Date(now - 60_000),
-        expiresAt: new Date(now + 3_600_000),
-        ip: '10.0.0.7',
-        userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0.0.0 Safari/537.36',
-        endedAt: null,
-        endReason: null,
-        active: true,
-        current: false,
-        ...overrides,
-      };
-    }
 
     async function sessionRow(dialog: HTMLElement, ip: string) {
       const row = (await within(dialog).findByRole('cell', { name: ip })).closest('tr');

@@ -1,5 +1,4 @@
 import MoreVertIcon from '@mui/icons-material/MoreVert';
-import Box from '@mui/material/Box';
 import Chip from '@mui/material/Chip';
 import IconButton from '@mui/material/IconButton';
 import ListItemText from '@mui/material/ListItemText';
@@ -16,6 +15,7 @@ import Typography from '@mui/material/Typography';
 import { useState } from 'react';
 import { ROLE_LABELS } from '../../../../shared/permissions.js';
 import { RelativeTime } from '../../components/RelativeTime';
+import { VisuallyHidden } from '../../components/VisuallyHidden';
 import type { StaffMember } from './hooks';
 
 export type StaffAction = 'role' | 'reset' | 'sessions' | 'disable' | 'enable';
@@ -79,9 +79,7 @@ export function StaffTable({ items, selfId, localPasswords, onAction }: StaffTab
             <TableCell>Last sign-in</TableCell>
             <TableCell align="right">Live sessions</TableCell>
             <TableCell align="right">
-              <Box component="span" sx={{ position: 'absolute', width: 1, height: 1, overflow: 'hidden', clip: 'rect(0 0 0 0)' }}>
-                Actions
-              </Box>
+              <VisuallyHidden>Actions</VisuallyHidden>
             </TableCell>
           </TableRow>
         </TableHead>
