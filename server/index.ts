@@ -5,7 +5,7 @@ import { loadConfig } from './config.js';
 import { openDatabase } from './db/index.js';
 import { migrate } from './db/migrate.js';
 import { createLogger } from './logger.js';
-import { engineFor } from './providers/index.js';
+import { createDeps } from './providers/index.js';
 import { startSweeper } from './providers/local/sweeper-loop.js';
 import { isEmpty, seedWorld } from './seed/world.js';
 
@@ -25,9 +25,9 @@ if (seedDemo) {
 // ADMIN_EMAIL's account, and the demo staff for a new demo database; one-time passwords are printed below, once.
 const staffNotice = await bootstrapStaff(database.db, config, { demo: seedDemo });
 
-const deps = { database, config, log, now: () => new Date() };
-// Fail at start-up, not at the first resume, when the provider cannot be built (e.g. INQUIRY_PROVIDER=persona).
-await engineFor(deps);
+// Fails at start-up, not at the first resume, when the provider cannot be built (e.g. INQUIRY_PROVIDER=persona).
+const deps = createDeps({ database, config, log, now: () => new Date() });
+await deps.provider.ready();
 const stopSweeper = config.inquiryProvider === 'local' ? startSweeper(deps) : () => undefined;
 const app = createApp(deps);
 const server = createServer(app);

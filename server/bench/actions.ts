@@ -12,6 +12,7 @@ import { createLogger } from '../logger.js';
 import { appRouter } from '../routers/_app.js';
 import { createCallerFactory } from '../trpc.js';
 import type { BenchResult } from './audit.js';
+import { createDeps } from '../providers/index.js';
 
 /**
  * Resume throughput on PostgreSQL: `agents` support agents resume distinct pending inquiries concurrently for
@@ -63,7 +64,7 @@ export async function runActionsBench(databaseUrl: string, options: ActionsBench
 
     // Limits high enough that the bench measures the work, not the rate limiter refusing it.
     const config = loadConfig({ NODE_ENV: 'production', LOG_LEVEL: 'silent', STAFF_ACTION_BUDGET: '100000', RESUME_COOLDOWN_MAX: '1000' });
-    const deps = { database, config, log: createLogger('silent'), now: () => new Date() };
+    const deps = createDeps({ database, config, log: createLogger('silent'), now: () => new Date() });
     const createCaller = createCallerFactory(appRouter);
     const callers = Array.from({ length: agents }, (_, i) =>
       createCaller(

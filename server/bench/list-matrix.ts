@@ -3,13 +3,14 @@ import os from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CompiledQuery, type Kysely } from 'kysely';
-import type { AppDeps } from '../context.js';
 import type { DB } from '../db/schema.js';
+import type { AppDeps } from '../deps.js';
 import { listInquiries as listInquiriesService } from '../services/inquiries.js';
 import { EXPIRY_FILTERS, InquiryListInputSchema, QUICK_VIEWS, SORT_FIELDS, type InquiryListInput } from '../../shared/inquiries.js';
 import { STATUSES } from '../../shared/statuses.js';
 import { isPageOrCount, statementsOfRequest, worldFacts, type WorldFacts } from './list-views.js';
 import { type BenchRow } from './report.js';
+import { createDeps } from '../providers/index.js';
 
 /**
  * The inquiry list's filter × sort matrix: every filter the console offers (alone, and the pairs that multiply
@@ -20,7 +21,8 @@ import { type BenchRow } from './report.js';
  * on inquiries, a Bitmap Heap Scan on inquiries visiting more than ROWS_LIMIT rows (an exact-match search ORs two
  * indexes into a bitmap of a handful of rows: that is an index lookup), or a Sort over more than ROWS_LIMIT rows
  * that are not already bounded by per-branch LIMITs. Index walks that skip many entries (Rows Removed by Filter)
- * are noted, not flagged: an index-only walk filtering 10,000 entries takes about a millisecond.
+ * are noted, not flagged: an index-only walk filtering entries is cheap (docs/performance.md, "Why the list is
+ * shaped this way").
  *
  *   DATABASE_URL=postgres://…/inqdesk_bench npx tsx server/bench/list-matrix.ts [--runs 5] [--depth 5] [--only word,word] [--json FILE] [--all]
  */
@@ -313,7 +315,7 @@ async function main(): Promise<void> {
   const database = await openDatabase({ databaseUrl: config.databaseUrl, poolSize: 2 });
   try {
     const facts = await worldFacts(database.db);
-    const deps: AppDeps = { database, config, log: createLogger('silent'), now: () => facts.now };
+    const deps: AppDeps = createDeps({ database, config, log: createLogger('silent'), now: () => facts.now });
     const log = (text: string): void => void process.stdout.write(`${text}\n`);
     log(`inquiries.list matrix at world clock ${facts.now.toISOString()}, load ${os.loadavg()[0]?.toFixed(1)}`);
     const results = await runListMatrix({

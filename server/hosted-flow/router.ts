@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import express, { type Request, type Response, type Router } from 'express';
-import { requestLog, type AppDeps } from '../context.js';
-import { engineFor } from '../providers/index.js';
-import { loadTokenSecret } from '../providers/local/tokens.js';
+import { requestLog } from '../context.js';
+import type { AppDeps } from '../deps.js';
 import { FormTokens } from './form-token.js';
 import { containerIdOf, INQUIRY_ID, Params, parseOrigin, referenceIdOf, SessionCookies, setPageHeaders, TEMPLATE_ID } from './http.js';
 import { confirmPage, noticePage, noticeStatus, submitPage, thankYouPage, type Notice, type PageContext, type WidgetContext } from './pages.js';
@@ -37,9 +36,11 @@ export function createHostedFlowRouter(deps: AppDeps): Router {
   const flowOf = (): Promise<Flow> => {
     if (!flow) {
       const building = (async () => {
-        const { provider, tokens } = await engineFor(deps);
-        const secret = await loadTokenSecret(deps.database.db, deps.config.sessionTokenSecret);
-        return { engine: { db: deps.database.db, provider, tokens }, forms: new FormTokens(secret) };
+        const keys = deps.provider.hostedFlow;
+        if (!keys) throw new Error(`the ${deps.provider.name} provider hosts its own flow: this server has none to serve`);
+        // Resolved here, before any transaction of the flow: the token secret may have to be read from the database.
+        await deps.provider.ready();
+        return { engine: { db: deps.database.db, provider: deps.provider, keys }, forms: new FormTokens(await keys.formSecret()) };
       })();
       building.catch(() => {
         if (flow === building) flow = null;

@@ -1,10 +1,11 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { AppError } from '../errors.js';
-import { canTransition, computeExpiresAt } from '../providers/local/lifecycle.js';
-import { sha256Hex, type SessionTokens } from '../providers/local/tokens.js';
-import type { InquiryProvider, IssuedBy } from '../providers/types.js';
-import * as repo from './repository.js';
+import { sha256Hex } from '../crypto.js';
+import type { HostedFlowKeys, InquiryProvider, IssuedBy } from '../providers/types.js';
+import * as store from '../repositories/inquiry-store/index.js';
+import * as templates from '../repositories/templates.js';
+import { canTransition, computeExpiresAt, policyInForce } from '../../shared/lifecycle.js';
 
 /**
  * The local engine's end-user side: what happens when someone opens a link to the hosted flow and steps
@@ -17,7 +18,7 @@ export const ONE_TIME_LINK_GRACE_MS = 5 * 60_000;
 export interface FlowEngine {
   db: Kysely<DB>;
   provider: InquiryProvider;
-  tokens: SessionTokens;
+  keys: HostedFlowKeys;
 }
 
 export type Denial =
@@ -62,7 +63,7 @@ async function inTransaction(db: Kysely<DB>, work: (trx: Transaction<DB>) => Pro
 }
 
 /** Why this inquiry cannot be worked on now, if it cannot. An overdue inquiry counts as expired before the sweeper gets to it. */
-function blockedBy(inquiry: repo.FlowInquiryRow, now: Date): Denial | null {
+function blockedBy(inquiry: store.FlowInquiryRow, now: Date): Denial | null {
   switch (inquiry.status) {
     case 'created':
     case 'pending':
@@ -80,7 +81,7 @@ function blockedBy(inquiry: repo.FlowInquiryRow, now: Date): Denial | null {
   }
 }
 
-const view = (row: repo.FlowInquiryRow, patch: Partial<FlowInquiry> = {}): FlowInquiry => ({
+const view = (row: store.FlowInquiryRow, patch: Partial<FlowInquiry> = {}): FlowInquiry => ({
   id: row.id,
   status: row.status,
   fields: row.fields,
@@ -89,11 +90,10 @@ const view = (row: repo.FlowInquiryRow, patch: Partial<FlowInquiry> = {}): FlowI
 });
 
 /** created → pending: started now, expiring after the policy's after-start interval. */
-async function start(trx: Transaction<DB>, inquiry: repo.FlowInquiryRow, now: Date): Promise<Date> {
+async function start(trx: Transaction<DB>, inquiry: store.FlowInquiryRow, now: Date): Promise<Date> {
   if (!canTransition(inquiry.status, 'pending')) throw new Error(`cannot start an inquiry in status ${inquiry.status}`);
-  const expiresAt = computeExpiresAt(await repo.policyFor(trx, inquiry.template_id), 'start', now);
-  await repo.markStarted(trx, inquiry.id, now, expiresAt);
-  await repo.addEvent(trx, inquiry.id, now, 'started', { expiresAt: expiresAt.toISOString() });
+  const expiresAt = computeExpiresAt(policyInForce(await templates.currentPolicy(trx, inquiry.template_id)), 'start', now);
+  await store.inquiryStarted(trx, inquiry.id, now, expiresAt);
   return expiresAt;
 }
 
@@ -104,16 +104,15 @@ async function newSession(trx: Transaction<DB>, engine: FlowEngine, inquiryId: s
 
 /** Marks a session used; its first use is a timeline event (Persona's inquiry-session.started). */
 async function useSession(trx: Transaction<DB>, inquiryId: string, session: { id: string; firstUse: boolean }, now: Date): Promise<void> {
-  await repo.touchSession(trx, session.id, now, session.firstUse);
-  if (session.firstUse) await repo.addEvent(trx, inquiryId, now, 'session.started', { sessionId: session.id });
+  await store.sessionUsed(trx, { inquiryId, sessionId: session.id, firstUse: session.firstUse }, now);
 }
 
 /** A live session of this inquiry by id: not revoked, not expired, and not behind a revoked link. */
 async function liveSession(trx: Transaction<DB>, sessionId: string, inquiryId: string, now: Date) {
-  const row = await repo.findSession(trx, sessionId);
+  const row = await store.findSession(trx, sessionId);
   if (!row || row.inquiry_id !== inquiryId) return null;
   // A revoked token link says so, rather than looking like an ordinary expired session.
-  if (await repo.hasRevokedLink(trx, row.id)) return 'link_revoked' as const;
+  if (await store.hasRevokedLink(trx, row.id)) return 'link_revoked' as const;
   if (row.revoked_at !== null || row.expired_at !== null || row.expires_at <= now) return null;
   return row;
 }
@@ -121,7 +120,7 @@ async function liveSession(trx: Transaction<DB>, sessionId: string, inquiryId: s
 /** A token is valid when its signature and expiry check out AND its session row is still live for this inquiry. */
 async function sessionFromToken(trx: Transaction<DB>, engine: FlowEngine, inquiryId: string, token: string | null, now: Date) {
   if (!token) return null;
-  const claims = await engine.tokens.verify(token, now);
+  const claims = await engine.keys.verifySessionToken(token, now);
   if (!claims || claims.inquiryId !== inquiryId) return null;
   const row = await liveSession(trx, claims.sessionId, inquiryId, now);
   if (row === 'link_revoked') return row;
@@ -135,7 +134,7 @@ async function sessionFromToken(trx: Transaction<DB>, engine: FlowEngine, inquir
  */
 export function openInquiry(engine: FlowEngine, inquiryId: string, token: string | null, now: Date, options: { countLinkUse: boolean }): Promise<FlowResult> {
   return inTransaction(engine.db, async (trx) => {
-    const inquiry = await repo.lockInquiry(trx, inquiryId);
+    const inquiry = await store.lockInquiry(trx, inquiryId);
     if (!inquiry) return deny('not_found');
     const blocked = blockedBy(inquiry, now);
     if (blocked) return deny(blocked);
@@ -149,7 +148,7 @@ export function openInquiry(engine: FlowEngine, inquiryId: string, token: string
     if (session === 'link_revoked') return deny('link_revoked');
     if (!session) return deny('session_expired');
     await useSession(trx, inquiry.id, session, now);
-    if (options.countLinkUse) await repo.countTokenLinkUse(trx, session.id, now);
+    if (options.countLinkUse) await store.tokenLinkUsed(trx, session.id, now);
     return { ok: true, inquiry: view(inquiry), session, started: false };
   });
 }
@@ -160,12 +159,12 @@ export function openInquiry(engine: FlowEngine, inquiryId: string, token: string
  */
 export async function redeemOneTimeCode(engine: FlowEngine, code: string, now: Date): Promise<FlowResult> {
   if (!/^[A-Za-z0-9_-]{16,128}$/.test(code)) return deny('not_found');
-  const found = await repo.findOneTimeLink(engine.db, sha256Hex(code));
+  const found = await store.findOneTimeLink(engine.db, sha256Hex(code));
   if (!found) return deny('not_found');
   return inTransaction(engine.db, async (trx) => {
     // Lock order as everywhere: the inquiry, then its link.
-    const inquiry = await repo.lockInquiry(trx, found.inquiry_id);
-    const link = await repo.lockOneTimeLink(trx, found.id);
+    const inquiry = await store.lockInquiry(trx, found.inquiry_id);
+    const link = await store.lockOneTimeLink(trx, found.id);
     if (!inquiry || !link) return deny('not_found');
     if (link.revoked_at) return deny('link_revoked');
     if (link.expires_at <= now) return deny('link_expired');
@@ -183,7 +182,7 @@ export async function redeemOneTimeCode(engine: FlowEngine, code: string, now: D
       reusable && reissued
         ? { id: reusable.id, token: reissued.sessionToken, expiresAt: reusable.expires_at, firstUse: reusable.started_at === null }
         : await newSession(trx, engine, inquiry.id, now, expiresAt);
-    await repo.recordOneTimeLinkUse(trx, link.id, session.id, now);
+    await store.oneTimeLinkUsed(trx, link.id, session.id, now);
     await useSession(trx, inquiry.id, session, now);
     return { ok: true, inquiry: view(inquiry, started ? { status: 'pending', expiresAt } : {}), session, started };
   });
@@ -197,7 +196,7 @@ export interface StaticLinkInput {
 
 /** A static link (`inquiry-template-id` + `reference-id`): a new just-in-time inquiry each time, started at once. */
 export async function openStaticLink(engine: FlowEngine, input: StaticLinkInput, now: Date): Promise<FlowResult> {
-  const template = await repo.findTemplate(engine.db, input.templateId);
+  const template = await templates.latestVersion(engine.db, input.templateId);
   if (!template?.latest_version_id) return deny('template_not_found');
   return inTransaction(
     engine.db,
@@ -207,7 +206,7 @@ export async function openStaticLink(engine: FlowEngine, input: StaticLinkInput,
         { templateId: template.id, referenceId: input.referenceId, customerId: null, accountId: null, fields: input.fields, predecessorId: null, kind: 'just_in_time' },
         now,
       );
-      const inquiry = await repo.lockInquiry(trx, created.id);
+      const inquiry = await store.lockInquiry(trx, created.id);
       if (!inquiry) throw new Error('the inquiry just created is missing');
       const expiresAt = await start(trx, inquiry, now);
       const session = await newSession(trx, engine, inquiry.id, now, expiresAt);
@@ -230,7 +229,7 @@ export function takeStep(
   now: Date,
 ): Promise<FlowResult> {
   return inTransaction(engine.db, async (trx) => {
-    const inquiry = await repo.lockInquiry(trx, input.inquiryId);
+    const inquiry = await store.lockInquiry(trx, input.inquiryId);
     if (!inquiry) return deny('not_found');
     const blocked = blockedBy(inquiry, now);
     if (blocked) return deny(blocked);
@@ -242,8 +241,7 @@ export function takeStep(
     if (step === 'confirm') return { ok: true, inquiry: view(inquiry), session, started: false };
 
     if (!canTransition(inquiry.status, 'completed')) return deny('unavailable');
-    await repo.markCompleted(trx, inquiry.id, now);
-    await repo.addEvent(trx, inquiry.id, now, 'completed', { sessionId: session.id });
+    await store.inquiryCompleted(trx, inquiry.id, now, session.id);
     return { ok: true, inquiry: view(inquiry, { status: 'completed' }), session, started: false };
   });
 }

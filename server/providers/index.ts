@@ -1,32 +1,26 @@
-import type { AppDeps } from '../context.js';
+import type { Config } from '../config.js';
 import type { Database } from '../db/index.js';
+import type { AppDeps } from '../deps.js';
 import { createLocalProvider } from './local/provider.js';
-import { loadTokenSecret, SessionTokens } from './local/tokens.js';
+import { loadTokenSecret } from './local/tokens.js';
 import type { InquiryProvider } from './types.js';
 
-const providers = new WeakMap<Database, Promise<{ provider: InquiryProvider; tokens: SessionTokens }>>();
-
 /**
- * The configured provider for this database, built once (the token secret may have to be read from the
- * database first). Only the local engine exists so far: INQUIRY_PROVIDER=persona is refused at start-up.
+ * The configured provider for this database. Only the local engine exists so far: INQUIRY_PROVIDER=persona is
+ * refused here, at start-up. The local engine's token secret is resolved on first use (it may live in the database).
  */
-export function engineFor(deps: Pick<AppDeps, 'database' | 'config'>): Promise<{ provider: InquiryProvider; tokens: SessionTokens }> {
-  let engine = providers.get(deps.database);
-  if (!engine) {
-    engine = (async () => {
-      if (deps.config.inquiryProvider !== 'local') {
-        throw new Error('INQUIRY_PROVIDER=persona is not implemented yet: only the local engine is available.');
-      }
-      const tokens = new SessionTokens(await loadTokenSecret(deps.database.db, deps.config.sessionTokenSecret));
-      const provider = createLocalProvider({ tokens, hostedFlowUrl: deps.config.hostedFlowUrl, sessionCap: deps.config.guards.sessionCap });
-      return { provider, tokens };
-    })();
-    engine.catch(() => providers.delete(deps.database));
-    providers.set(deps.database, engine);
+export function createProvider(database: Database, config: Config): InquiryProvider {
+  if (config.inquiryProvider !== 'local') {
+    throw new Error('INQUIRY_PROVIDER=persona is not implemented yet: only the local engine is available.');
   }
-  return engine;
+  return createLocalProvider({
+    secret: () => loadTokenSecret(database.db, config.sessionTokenSecret),
+    hostedFlowUrl: config.hostedFlowUrl,
+    sessionCap: config.guards.sessionCap,
+  });
 }
 
-export async function providerFor(deps: Pick<AppDeps, 'database' | 'config'>): Promise<InquiryProvider> {
-  return (await engineFor(deps)).provider;
+/** The app's dependencies: the given ones and the provider configured for them. */
+export function createDeps(base: Omit<AppDeps, 'provider'>): AppDeps {
+  return { ...base, provider: createProvider(base.database, base.config) };
 }

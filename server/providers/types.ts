@@ -67,6 +67,12 @@ export interface OneTimeLink {
 export interface InquiryProvider {
   readonly name: 'local' | 'persona';
   /**
+   * Resolves what the provider needs before it can act (the local engine's token secret, which may have to be read
+   * from the database). Call it before opening the transaction an action runs in: on the embedded database a read
+   * outside that transaction would wait for it forever. Cheap once resolved; a failure is retried on the next call.
+   */
+  ready(): Promise<void>;
+  /**
    * An expired inquiry becomes pending again, expiring after the policy's after-resume interval; a pending one is
    * only touched. The caller holds the row lock and passes what it read after taking it.
    */
@@ -91,4 +97,14 @@ export interface InquiryProvider {
   /** Builds the hosted-flow URL with the session token appended (the seed's "appending a session token to a link"). */
   tokenLinkUrl(inquiryId: string, sessionToken: string): string;
   staticLinkUrl(templateId: string, referenceId: string): string;
+  /** The keys of the hosted flow this server serves at /verify and /widget; null when the vendor hosts the flow. */
+  readonly hostedFlow: HostedFlowKeys | null;
+}
+
+/** What the local hosted flow needs from its provider: checking the session tokens the provider issues. */
+export interface HostedFlowKeys {
+  /** The session id and inquiry id of a valid, unexpired token; null for anything else. Needs `ready()` first. */
+  verifySessionToken(token: string, now: Date): Promise<{ sessionId: string; inquiryId: string } | null>;
+  /** The secret the flow's form tokens are derived from. */
+  formSecret(): Promise<string>;
 }

@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { DB, AccessLinkRow } from '../db/schema.js';
+import type { DB } from '../db/schema.js';
+import { liveSessionCount, sessionLiveAt } from './inquiry-store/live-sessions.js';
 import { prepared } from '../db/prepared.js';
 import type { Write } from './writes.js';
 
@@ -41,8 +42,7 @@ async function actionFacts(db: Kysely<DB>, id: string, now: Date, windows: { res
   const result = await prepared(sql<ActionFactsRow>`
     select i.id, i.status, i.template_id, i.version_number, t.latest_version_number, i.expires_at, i.reference_id,
       i.customer_id, i.account_id, i.fields, p.after_resume_minutes, p.one_time_link_minutes,
-      (select count(*)::int from inquiry_sessions s where s.inquiry_id = i.id
-        and s.expired_at is null and s.revoked_at is null and s.expires_at > ${now}) as live,
+      ${liveSessionCount('i', now)} as live,
       u.id as reusable_id, u.created_at as reusable_created_at, u.expires_at as reusable_expires_at,
       (select succ.id from inquiries succ where succ.predecessor_id = i.id) as successor_id,
       rr.n as resume_count, rr.oldest as resume_oldest, rs.n as staff_count, rs.oldest as staff_oldest
@@ -52,7 +52,7 @@ async function actionFacts(db: Kysely<DB>, id: string, now: Date, windows: { res
       where template_id = i.template_id order by id desc limit 1) p on true
     -- A live session nobody has used yet; a token link's session belongs to that link alone.
     left join lateral (select s.id, s.created_at, s.expires_at from inquiry_sessions s where s.inquiry_id = i.id
-        and s.expired_at is null and s.revoked_at is null and s.expires_at > ${now} and s.started_at is null
+        and ${sessionLiveAt('s', now)} and s.started_at is null
         and not exists (select 1 from access_links l where l.session_id = s.id)
       order by s.created_at desc limit 1) u on true
     cross join lateral (select count(*)::int as n, min(occurred_at) as oldest from rate_limit_events
@@ -128,34 +128,6 @@ export function rateEventsWrite(buckets: readonly string[], at: Date): Write {
 
 export function findIdempotent(trx: Transaction<DB>, scope: string, key: string) {
   return trx.selectFrom('idempotency_keys').select(['request_hash', 'result']).where('scope', '=', scope).where('key', '=', key).executeTakeFirst();
-}
-
-export async function insertLink(trx: Transaction<DB>, link: Omit<AccessLinkRow, 'first_used_at' | 'last_used_at' | 'use_count' | 'revoked_at' | 'revoked_by'>) {
-  await trx.insertInto('access_links').values(link).execute();
-}
-
-export function lockLink(trx: Transaction<DB>, id: string) {
-  return trx.selectFrom('access_links').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
-}
-
-export async function markLinkRevoked(trx: Transaction<DB>, id: string, now: Date, by: string) {
-  await trx.updateTable('access_links').set({ revoked_at: now, revoked_by: by }).where('id', '=', id).execute();
-}
-
-export function listLinks(db: Kysely<DB>, inquiryId: string) {
-  return db.selectFrom('access_links').selectAll().where('inquiry_id', '=', inquiryId).orderBy('created_at', 'desc').limit(100).execute();
-}
-
-export function listLiveSessionIds(trx: Transaction<DB>, inquiryId: string, now: Date, issuedById: string | null) {
-  let q = trx
-    .selectFrom('inquiry_sessions')
-    .select('id')
-    .where('inquiry_id', '=', inquiryId)
-    .where('expired_at', 'is', null)
-    .where('revoked_at', 'is', null)
-    .where('expires_at', '>', now);
-  if (issuedById !== null) q = q.where('issued_by_id', '=', issuedById);
-  return q.execute();
 }
 
 /** Housekeeping for the sweeper: rate-limit rows and idempotency records older than any window that reads them. */

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Executor } from './inquiries.js';
+import type { Executor } from './executor.js';
 
 export function listTemplates(db: Executor) {
   return db.selectFrom('templates').selectAll().orderBy('name').execute();
@@ -36,4 +36,9 @@ export function currentPolicies(db: Executor) {
 
 export function currentPolicy(db: Executor, templateId: string) {
   return db.selectFrom('policy_revisions').selectAll().where('template_id', '=', templateId).orderBy('id', 'desc').limit(1).executeTakeFirst();
+}
+
+/** The template's latest published version, for a new inquiry (none when nothing is published yet). */
+export function latestVersion(db: Executor, templateId: string) {
+  return db.selectFrom('templates').select(['id', 'latest_version_id', 'latest_version_number']).where('id', '=', templateId).executeTakeFirst();
 }

@@ -5,6 +5,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
 import { createApp } from '../app.js';
+import { ensureDemoStaff } from '../auth/bootstrap.js';
 import { runActionsBench } from '../bench/actions.js';
 import { runAuditBench } from '../bench/audit.js';
 import { BenchHttpClient } from '../bench/http-client.js';
@@ -16,7 +17,7 @@ import { openDatabase } from '../db/index.js';
 import { migrate } from '../db/migrate.js';
 import { createLogger } from '../logger.js';
 import { UsageError, parseCount, runSeed } from '../seed/cli.js';
-import { ensureDemoStaff } from '../services/staff.js';
+import { createDeps } from '../providers/index.js';
 
 /**
  * `npm run bench -- [--rows N] [--requests N] [--sections list,audit,actions] [--json FILE] [--markdown FILE]`
@@ -185,7 +186,7 @@ if (args.sections.includes('list')) {
     const password = config.demoPassword ?? 'bench-demo-password';
     await ensureDemoStaff(db, password, facts.now);
 
-    const deps = { database, config, log: createLogger('silent'), now: () => facts.now };
+    const deps = createDeps({ database, config, log: createLogger('silent'), now: () => facts.now });
     const app = createApp(deps, { serveClient: false });
     const server = createServer(app);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -226,7 +227,7 @@ if (args.sections.includes('matrix')) {
     await migrate(database);
     const facts = await worldFacts(database.db);
     log(`inquiries.list filter × sort matrix, world clock ${facts.now.toISOString()}`);
-    const results = await runListMatrix({ deps: { database, config, log: createLogger('silent'), now: () => facts.now }, facts });
+    const results = await runListMatrix({ deps: createDeps({ database, config, log: createLogger('silent'), now: () => facts.now }), facts });
     rows.push(...matrixRows(results));
     report.matrix = { summary: summarize(results), results };
   } finally {

@@ -1,10 +1,11 @@
-import { createHash } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import type { DB } from '../db/schema.js';
+import type { AppDeps } from '../deps.js';
 import { AppError } from '../errors.js';
 import * as repo from '../repositories/access.js';
 import type { Write } from '../repositories/writes.js';
 import { canonicalJson } from '../audit/canonical.js';
+import { sha256Hex } from '../crypto.js';
 
 /**
  * Idempotency keys: the first request with a key does the work and records its result in the same
@@ -20,7 +21,7 @@ export interface IdempotencyClaim {
 
 export function requestHash(input: Record<string, unknown>): string {
   const { idempotencyKey: _ignored, ...rest } = input;
-  return createHash('sha256').update(canonicalJson(rest)).digest('hex');
+  return sha256Hex(canonicalJson(rest));
 }
 
 /**
@@ -44,4 +45,28 @@ export async function claim<T>(trx: Transaction<DB>, claimed: IdempotencyClaim, 
 /** The claimed key's result, as a write to run with the action's last writes (repositories/writes.ts). */
 export function recordWrite(claimed: IdempotencyClaim, result: unknown): Write {
   return repo.idempotencyResultWrite(claimed.scope, claimed.key, result);
+}
+
+/**
+ * The frame every idempotent action shares: the provider made ready, the clock read once, one transaction, the key claimed before
+ * anything else is locked. A request whose key was already used gets the recorded result back through `replay`
+ * (and creates nothing); otherwise `act` runs, and must write its result with `recordWrite(idem, …)` among its
+ * last writes, or throw (which rolls the claim back with everything else).
+ */
+export async function idempotentAction<Stored, Output>(
+  deps: Pick<AppDeps, 'database' | 'now' | 'provider'>,
+  request: { scope: string; input: { idempotencyKey: string } & Record<string, unknown> },
+  steps: {
+    replay: (trx: Transaction<DB>, stored: Stored, now: Date) => Promise<Output> | Output;
+    act: (trx: Transaction<DB>, now: Date, idem: IdempotencyClaim) => Promise<Output>;
+  },
+): Promise<Output> {
+  // Before the transaction: on the embedded database the provider could not read its secret inside it.
+  await deps.provider.ready();
+  const now = deps.now();
+  const idem: IdempotencyClaim = { scope: request.scope, key: request.input.idempotencyKey, requestHash: requestHash(request.input) };
+  return deps.database.db.transaction().execute(async (trx) => {
+    const stored = await claim<Stored>(trx, idem, now);
+    return stored ? steps.replay(trx, stored, now) : steps.act(trx, now, idem);
+  });
 }

@@ -1,4 +1,4 @@
-import type { AppDeps } from '../context.js';
+import type { AppDeps } from '../deps.js';
 import * as repo from '../repositories/templates.js';
 import type { TemplateListOutput } from '../../shared/templates.js';
 

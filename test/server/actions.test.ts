@@ -1,11 +1,10 @@
 import { TRPCError } from '@trpc/server';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { engineFor } from '../../server/providers/index.js';
 import { verifyAuditChain } from '../../server/services/audit.js';
 import { STATUSES } from '../../shared/statuses.js';
 import { createTestDatabase, testEngines, type TestDatabase } from '../db.js';
-import { addInquiry, addTemplate, ago, ahead, callerFor, DAY, HOUR, liveSessionUntilDrift, MINUTE, NOW, staffPrincipal, type TemplateFixture } from './fixtures.js';
+import { addInquiry, addTemplate, ago, ahead, callerFor, DAY, HOUR, liveSessionUntilDrift, MINUTE, NOW, staffPrincipal, testDeps, type TemplateFixture } from './fixtures.js';
 
 const reason = 'User closed the browser mid-flow (ticket 4411)';
 let keyCounter = 0;
@@ -104,9 +103,11 @@ describe.each(testEngines())('guarded actions on %s', (engine) => {
       const row = await database.db.selectFrom('inquiries').select(['status', 'expires_at', 'expired_at']).where('id', '=', id).executeTakeFirstOrThrow();
       expect(row).toEqual({ status: 'pending', expires_at: new Date(NOW.getTime() + DAY), expired_at: null });
 
-      const { tokens } = await engineFor({ database, config: (await import('./fixtures.js')).testDeps(database).config });
-      expect(await tokens.verify(result.sessionToken, NOW)).toEqual({ sessionId: result.sessionId, inquiryId: id });
-      expect(await tokens.verify(result.sessionToken, ahead(2 * DAY))).toBeNull();
+      const { provider } = testDeps(database);
+      await provider.ready();
+      const keys = provider.hostedFlow;
+      expect(await keys?.verifySessionToken(result.sessionToken, NOW)).toEqual({ sessionId: result.sessionId, inquiryId: id });
+      expect(await keys?.verifySessionToken(result.sessionToken, ahead(2 * DAY))).toBeNull();
     });
 
     it('an outdated inquiry warns and needs acknowledgeOutdated', async () => {

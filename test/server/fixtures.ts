@@ -3,9 +3,10 @@ import { createContextInner, type AppDeps, type StaffPrincipal } from '../../ser
 import type { Role } from '../../shared/permissions.js';
 import type { Database } from '../../server/db/index.js';
 import type { DB } from '../../server/db/schema.js';
-import { refreshLiveSessionUntil } from '../../server/repositories/inquiries.js';
+import { refreshLiveSessionUntil } from '../../server/repositories/inquiry-store/index.js';
 import { createLogger } from '../../server/logger.js';
 import { loadConfig } from '../../server/config.js';
+import { createDeps } from '../../server/providers/index.js';
 import { appRouter } from '../../server/routers/_app.js';
 import { createCallerFactory } from '../../server/trpc.js';
 
@@ -16,13 +17,13 @@ export const DAY = 24 * HOUR;
 export const ago = (ms: number) => new Date(NOW.getTime() - ms);
 export const ahead = (ms: number) => new Date(NOW.getTime() + ms);
 
-export function testDeps(database: Database, now: () => Date = () => NOW): AppDeps {
-  return {
+export function testDeps(database: Database, now: () => Date = () => NOW, env: Record<string, string> = {}): AppDeps {
+  return createDeps({
     database,
-    config: loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent' }),
+    config: loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...env }),
     log: createLogger('silent'),
     now,
-  };
+  });
 }
 
 const createCaller = createCallerFactory(appRouter);

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_CREATED_DAY_BUCKETS } from '../../server/repositories/inquiries.js';
+import { MAX_CREATED_DAY_BUCKETS } from '../../server/repositories/inquiry-list.js';
 import type { InquiryListInput } from '../../shared/inquiries.js';
 import { createTestDatabase, testEngines, type TestDatabase } from '../db.js';
 import { addInquiry, addTemplate, ago, ahead, callerFor, DAY, expectedOrder, HOUR, MINUTE, NOW, pageThrough, type TemplateFixture } from './fixtures.js';
@@ -8,7 +8,7 @@ import { addInquiry, addTemplate, ago, ahead, callerFor, DAY, expectedOrder, HOU
 /**
  * A creation range listed by expiry or update time is walked one UTC creation day at a time, and an expiry window
  * of a few hours listed by creation or update time one UTC expiry hour at a time (migrations/0009,
- * server/repositories/inquiries.ts). Whatever the path, the pages must hold exactly the matching rows in order:
+ * server/repositories/inquiry-list.ts). Whatever the path, the pages must hold exactly the matching rows in order:
  * here each is checked against the same rows filtered and sorted in memory.
  */
 describe.each(testEngines())('inquiries.list walked by creation day or expiry hour on %s', (engine) => {

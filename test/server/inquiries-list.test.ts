@@ -1,6 +1,6 @@
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { countInquiriesUpTo, estimateInquiries } from '../../server/repositories/inquiries.js';
+import { countInquiriesUpTo, estimateInquiries } from '../../server/repositories/inquiry-list.js';
 import { listVersions } from '../../server/repositories/templates.js';
 import { planList } from '../../server/services/inquiries.js';
 import { InquiryListInputSchema, type InquiryListInput } from '../../shared/inquiries.js';

@@ -1,13 +1,11 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../server/config.js';
-import { createLogger } from '../../server/logger.js';
 import { UsageError, parseSeedArgs, runSeed } from '../../server/seed/cli.js';
 import { SeedRefusedError, isEmpty, resetWorld, seedWorld, type SeedSummary } from '../../server/seed/world.js';
 import { listInquiries } from '../../server/services/inquiries.js';
 import { InquiryListInputSchema, type InquiryListInput } from '../../shared/inquiries.js';
 import { createTestDatabase, testEngines, type TestDatabase } from '../db.js';
-import { liveSessionUntilDrift } from './fixtures.js';
+import { liveSessionUntilDrift, testDeps } from './fixtures.js';
 
 const NOW = new Date('2026-06-15T12:00:00.000Z');
 const WORLD = { inquiries: 2000, seed: 7, now: NOW };
@@ -31,7 +29,7 @@ describe('npm run seed arguments', () => {
 describe.each(testEngines())('the demo world on %s', (engine) => {
   let database: TestDatabase;
   let summary: SeedSummary;
-  const deps = () => ({ database, config: loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent' }), log: createLogger('silent'), now: () => NOW });
+  const deps = () => testDeps(database);
   const list = (input: InquiryListInput) => listInquiries(deps(), InquiryListInputSchema.parse({ limit: 100, ...input }));
   const rows = async <T>(query: ReturnType<typeof sql<T>>) => (await query.execute(database.db)).rows;
 

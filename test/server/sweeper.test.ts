@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { computeExpiresAt, canTransition, DEFAULT_POLICY } from '../../server/providers/local/lifecycle.js';
+import { computeExpiresAt, canTransition, DEFAULT_POLICY } from '../../shared/lifecycle.js';
 import { sweepExpired } from '../../server/providers/local/sweeper.js';
 import { openDatabase } from '../../server/db/index.js';
 import { createTestDatabase, testEngines, type TestDatabase } from '../db.js';

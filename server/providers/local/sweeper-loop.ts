@@ -1,4 +1,4 @@
-import type { AppDeps } from '../../context.js';
+import type { AppDeps } from '../../deps.js';
 import { pruneGuardState } from '../../repositories/access.js';
 import { sweepExpired } from './sweeper.js';
 

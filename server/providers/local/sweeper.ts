@@ -1,5 +1,5 @@
-import { sql } from 'kysely';
-import { refreshLiveSessionUntil, type Executor } from '../../repositories/inquiries.js';
+import type { Executor } from '../../repositories/executor.js';
+import * as store from '../../repositories/inquiry-store/index.js';
 
 // Shared by every instance on one database: only the holder of this lock sweeps.
 const SWEEP_LOCK_KEY = 7_421_902;
@@ -21,37 +21,10 @@ export async function sweepExpired(db: Executor, now: Date): Promise<SweepResult
   const total: SweepResult = { ran: false, inquiriesExpired: 0, sessionsExpired: 0 };
   for (;;) {
     const batch = await db.transaction().execute(async (trx) => {
-      const lock = await sql<{ locked: boolean }>`select pg_try_advisory_xact_lock(${SWEEP_LOCK_KEY}) as locked`.execute(trx);
-      if (!lock.rows[0]?.locked) return null;
-      const inquiries = await sql<{ n: number }>`
-        with due as (
-          select id from inquiries
-          where status in ('created', 'pending') and expires_at <= ${now}
-          order by expires_at limit ${BATCH} for update skip locked
-        ), expired as (
-          -- The statement expires every live session of these inquiries (below): none is left.
-          update inquiries i set status = 'expired', expired_at = i.expires_at, updated_at = ${now}, live_session_until = null
-          from due where i.id = due.id
-          returning i.id, i.expires_at
-        ), events as (
-          insert into inquiry_events (inquiry_id, occurred_at, kind, detail)
-          select id, expires_at, 'expired', '{"by":"expiry sweep"}'::jsonb from expired
-        ), sessions as (
-          update inquiry_sessions s set expired_at = least(s.expires_at, expired.expires_at)
-          from expired where s.inquiry_id = expired.id and s.expired_at is null and s.revoked_at is null
-        )
-        select count(*)::int as n from expired`.execute(trx);
-      const sessions = await sql<{ n: number; inquiry_ids: string[] }>`
-        with due as (
-          select id from inquiry_sessions
-          where expired_at is null and revoked_at is null and expires_at <= ${now}
-          limit ${BATCH} for update skip locked
-        ), expired as (
-          update inquiry_sessions s set expired_at = s.expires_at from due where s.id = due.id returning s.id, s.inquiry_id
-        )
-        select count(*)::int as n, coalesce(array_agg(distinct inquiry_id), '{}') as inquiry_ids from expired`.execute(trx);
-      await refreshLiveSessionUntil(trx, sessions.rows[0]?.inquiry_ids ?? []);
-      return { inquiries: inquiries.rows[0]?.n ?? 0, sessions: sessions.rows[0]?.n ?? 0 };
+      if (!(await store.tryJobLock(trx, SWEEP_LOCK_KEY))) return null;
+      const inquiries = await store.expireOverdueInquiries(trx, now, BATCH);
+      const sessions = await store.expireDueSessions(trx, now, BATCH);
+      return { inquiries, sessions };
     });
     if (!batch) return total;
     total.ran = true;

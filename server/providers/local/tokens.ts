@@ -1,7 +1,7 @@
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { errors, jwtVerify } from 'jose';
-import { sql, type Kysely } from 'kysely';
-import type { DB } from '../../db/schema.js';
+import type { Executor } from '../../repositories/executor.js';
+import { storedSecret } from '../../repositories/secrets.js';
 
 /**
  * Session tokens are HS256 JWTs (as Persona's are): `sid` names the session, `sub` the inquiry, `iat` and `exp`
@@ -74,25 +74,11 @@ export class SessionTokens {
   }
 }
 
-/** A short, stable, non-reversible name for a token: what the audit log and the access report show. */
-export function fingerprint(secretValue: string): string {
-  return createHash('sha256').update(secretValue).digest('hex').slice(0, 12);
-}
-
-export function sha256Hex(value: string): string {
-  return createHash('sha256').update(value).digest('hex');
-}
-
 /**
  * The signing secret: SESSION_TOKEN_SECRET when set (required for real multi-instance deployments), otherwise
  * generated once and kept in the database so that every instance and every restart agrees on it.
  */
-export async function loadTokenSecret(db: Kysely<DB>, configured: string | undefined): Promise<string> {
+export async function loadTokenSecret(db: Executor, configured: string | undefined): Promise<string> {
   if (configured) return configured;
-  const generated = randomBytes(48).toString('base64url');
-  await sql`insert into app_secrets (name, value) values ('session_token_secret', ${generated}) on conflict (name) do nothing`.execute(db);
-  const row = await sql<{ value: string }>`select value from app_secrets where name = 'session_token_secret'`.execute(db);
-  const value = row.rows[0]?.value;
-  if (!value) throw new Error('could not load the session token secret');
-  return value;
+  return storedSecret(db, 'session_token_secret', randomBytes(48).toString('base64url'));
 }

@@ -1,5 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
-import type { AppDeps } from '../../context.js';
+import type { AppDeps } from '../../deps.js';
 import type { StaffPrincipal } from '../../auth/principal.js';
 import type { DB } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
@@ -10,7 +10,7 @@ import { hasPermission } from '../../../shared/permissions.js';
 import type { AuditRequestContext } from '../audit.js';
 import { evaluateGuards, type GuardFacts, type GuardVerdicts } from './guards.js';
 import type { IssuedBy, LockedInquiry } from '../../providers/types.js';
-import { DEFAULT_POLICY } from '../../providers/local/lifecycle.js';
+import { DEFAULT_POLICY } from '../../../shared/lifecycle.js';
 
 /** What an action needs to know about who asks and from where. */
 export interface ActionContext extends AppDeps {

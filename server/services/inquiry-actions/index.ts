@@ -1,13 +1,13 @@
 import type { z } from 'zod';
 import { AppError } from '../../errors.js';
 import { staffActor } from '../../auth/principal.js';
-import { providerFor } from '../../providers/index.js';
 import type { InquiryProvider } from '../../providers/types.js';
 import type { ActionsForOutput, RecreateInputSchema, ResumeInput, ResumeOutput } from '../../../shared/actions.js';
 import { rateEventsWrite } from '../../repositories/access.js';
+import * as store from '../../repositories/inquiry-store/index.js';
 import { writeTogether } from '../../repositories/writes.js';
 import { auditEventWrite } from '../audit.js';
-import { claim, recordWrite, requestHash } from '../idempotency.js';
+import { idempotentAction, recordWrite } from '../idempotency.js';
 import { assertAllowed, issuedBy, lockAndCheck, lockedInquiry, readAndCheck, resumeBucket, staffBucket, type ActionContext } from './common.js';
 
 export type { ActionContext } from './common.js';
@@ -39,58 +39,56 @@ type StoredResume = Omit<ResumeOutput, 'sessionToken' | 'tokenFingerprint' | 'ex
  * Resume and hand the agent a session token for the customer's app (the seed's embedded-SDK scenario).
  * The token is returned once and never stored or logged; the audit event carries its fingerprint.
  */
-export async function resume(ctx: ActionContext, input: ResumeInput): Promise<ResumeOutput> {
-  const provider = await providerFor(ctx);
-  const now = ctx.now();
-  const idem = { scope: `${ctx.staff.id}:inquiries.resume`, key: input.idempotencyKey, requestHash: requestHash(input) };
-  return ctx.database.db.transaction().execute(async (trx) => {
-    const replay = await claim<StoredResume>(trx, idem, now);
-    if (replay) {
-      const session = await provider.tokenFor(trx, replay.sessionId);
+export function resume(ctx: ActionContext, input: ResumeInput): Promise<ResumeOutput> {
+  const { provider } = ctx;
+  return idempotentAction<StoredResume, ResumeOutput>(ctx, { scope: `${ctx.staff.id}:inquiries.resume`, input }, {
+    async replay(trx, stored) {
+      const session = await provider.tokenFor(trx, stored.sessionId);
       if (!session) throw new AppError('CONFLICT', 'The session of this request no longer exists. Start the action again.');
-      return { ...replay, expiresAt: new Date(replay.expiresAt), sessionToken: session.sessionToken, tokenFingerprint: session.tokenFingerprint };
-    }
+      return { ...stored, expiresAt: new Date(stored.expiresAt), sessionToken: session.sessionToken, tokenFingerprint: session.tokenFingerprint };
+    },
+    act: async (trx, now, idem) => {
+      const { inquiry, verdicts } = await lockAndCheck(trx, ctx, input.id, now);
+      assertAllowed(verdicts, 'resume', input);
+      const result = await provider.resume(trx, lockedInquiry(inquiry), now, issuedBy(ctx, input.reason));
 
-    const { inquiry, verdicts } = await lockAndCheck(trx, ctx, input.id, now);
-    assertAllowed(verdicts, 'resume', input);
-    const result = await provider.resume(trx, lockedInquiry(inquiry), now, issuedBy(ctx, input.reason));
-
-    const output: ResumeOutput = {
-      sessionId: result.session.sessionId,
-      sessionToken: result.session.sessionToken,
-      tokenFingerprint: result.session.tokenFingerprint,
-      expiresAt: result.session.expiresAt,
-      inquiryId: inquiry.id,
-      status: 'pending',
-      reusedSession: result.session.reused,
-    };
-    const { sessionToken: _secret, tokenFingerprint: _fp, ...storable } = output;
-    // The last writes, in one statement: the idempotency record, the rate-limit rows and the audit event (staged
-    // here, chained at COMMIT: the action and its event commit together or not at all).
-    await writeTogether(trx, [
-      recordWrite(idem, { ...storable, expiresAt: output.expiresAt.toISOString() }),
-      rateEventsWrite([resumeBucket(inquiry.id), staffBucket(ctx.staff.id)], now),
-      auditEventWrite({
-        actor: staffActor(ctx.staff),
-        action: 'inquiry.resumed',
-        target: { type: 'inquiry', id: inquiry.id },
-        reason: input.reason,
-        metadata: {
-          sessionId: output.sessionId,
-          tokenFingerprint: output.tokenFingerprint,
-          sessionExpiresAt: output.expiresAt.toISOString(),
-          reusedSession: output.reusedSession,
-          previousStatus: result.previousStatus,
-          versionNumber: inquiry.version_number,
-          latestVersionNumber: inquiry.latest_version_number,
-          acknowledgedExpired: input.acknowledgeExpired === true,
-          acknowledgedOutdated: input.acknowledgeOutdated === true,
-        },
-        request: ctx.request,
-        occurredAt: now,
-      }),
-    ]);
-    return output;
+      const output: ResumeOutput = {
+        sessionId: result.session.sessionId,
+        sessionToken: result.session.sessionToken,
+        tokenFingerprint: result.session.tokenFingerprint,
+        expiresAt: result.session.expiresAt,
+        inquiryId: inquiry.id,
+        status: 'pending',
+        reusedSession: result.session.reused,
+      };
+      const { sessionToken: _secret, tokenFingerprint: _fp, ...storable } = output;
+      // The last writes, in one statement: the idempotency record, the rate-limit rows and the audit event (staged
+      // here, chained at COMMIT: the action and its event commit together or not at all).
+      await writeTogether(trx, [
+        recordWrite(idem, { ...storable, expiresAt: output.expiresAt.toISOString() }),
+        rateEventsWrite([resumeBucket(inquiry.id), staffBucket(ctx.staff.id)], now),
+        auditEventWrite({
+          actor: staffActor(ctx.staff),
+          action: 'inquiry.resumed',
+          target: { type: 'inquiry', id: inquiry.id },
+          reason: input.reason,
+          metadata: {
+            sessionId: output.sessionId,
+            tokenFingerprint: output.tokenFingerprint,
+            sessionExpiresAt: output.expiresAt.toISOString(),
+            reusedSession: output.reusedSession,
+            previousStatus: result.previousStatus,
+            versionNumber: inquiry.version_number,
+            latestVersionNumber: inquiry.latest_version_number,
+            acknowledgedExpired: input.acknowledgeExpired === true,
+            acknowledgedOutdated: input.acknowledgeOutdated === true,
+          },
+          request: ctx.request,
+          occurredAt: now,
+        }),
+      ]);
+      return output;
+    },
   });
 }
 
@@ -119,54 +117,51 @@ interface RecreateOutput {
  * the inquiry row lock makes them queue; the first creates the successor, the rest find it and are refused
  * (and the unique predecessor_id constraint backs this up).
  */
-export async function recreate(ctx: ActionContext, input: RecreateInput): Promise<RecreateOutput> {
-  const provider = await providerFor(ctx);
-  const now = ctx.now();
-  const idem = { scope: `${ctx.staff.id}:inquiries.recreate`, key: input.idempotencyKey, requestHash: requestHash(input) };
-  return ctx.database.db.transaction().execute(async (trx) => {
-    const replay = await claim<Omit<RecreateOutput, 'expiresAt'> & { expiresAt: string }>(trx, idem, now);
-    if (replay) return { ...replay, expiresAt: new Date(replay.expiresAt) };
+export function recreate(ctx: ActionContext, input: RecreateInput): Promise<RecreateOutput> {
+  const { provider } = ctx;
+  return idempotentAction<Omit<RecreateOutput, 'expiresAt'> & { expiresAt: string }, RecreateOutput>(ctx, { scope: `${ctx.staff.id}:inquiries.recreate`, input }, {
+    replay: (_trx, stored) => ({ ...stored, expiresAt: new Date(stored.expiresAt) }),
+    act: async (trx, now, idem) => {
+      const { inquiry, verdicts } = await lockAndCheck(trx, ctx, input.id, now);
+      if (inquiry.successorId) {
+        throw new AppError('CONFLICT', `Already recreated as ${inquiry.successorId}.`, { successorId: inquiry.successorId });
+      }
+      assertAllowed(verdicts, 'recreate', {});
+      const created = await createSuccessor(
+        provider,
+        trx,
+        {
+          templateId: inquiry.template_id,
+          referenceId: inquiry.reference_id,
+          customerId: inquiry.customer_id,
+          accountId: inquiry.account_id,
+          fields: inquiry.fields,
+          predecessorId: inquiry.id,
+          kind: 'dedicated',
+        },
+        now,
+      );
+      if (inquiry.status === 'created' || inquiry.status === 'pending') {
+        await provider.expireInquiry(trx, inquiry.id, now, `recreated as ${created.id}`);
+      } else {
+        await provider.expireSessions(trx, { inquiryId: inquiry.id }, now, 'expired');
+      }
+      await store.inquiryRecreated(trx, inquiry.id, created.id, now);
 
-    const { inquiry, verdicts } = await lockAndCheck(trx, ctx, input.id, now);
-    if (inquiry.successorId) {
-      throw new AppError('CONFLICT', `Already recreated as ${inquiry.successorId}.`, { successorId: inquiry.successorId });
-    }
-    assertAllowed(verdicts, 'recreate', {});
-    const created = await createSuccessor(
-      provider,
-      trx,
-      {
-        templateId: inquiry.template_id,
-        referenceId: inquiry.reference_id,
-        customerId: inquiry.customer_id,
-        accountId: inquiry.account_id,
-        fields: inquiry.fields,
-        predecessorId: inquiry.id,
-        kind: 'dedicated',
-      },
-      now,
-    );
-    if (inquiry.status === 'created' || inquiry.status === 'pending') {
-      await provider.expireInquiry(trx, inquiry.id, now, `recreated as ${created.id}`);
-    } else {
-      await provider.expireSessions(trx, { inquiryId: inquiry.id }, now, 'expired');
-    }
-    await trx.updateTable('access_links').set({ revoked_at: now, revoked_by: 'recreate' }).where('inquiry_id', '=', inquiry.id).where('revoked_at', 'is', null).execute();
-    await trx.insertInto('inquiry_events').values({ inquiry_id: inquiry.id, occurred_at: now, kind: 'recreated', detail: JSON.stringify({ successorId: created.id }) }).execute();
-
-    const output = { newInquiryId: created.id, versionNumber: created.versionNumber, expiresAt: created.expiresAt };
-    await writeTogether(trx, [
-      recordWrite(idem, { ...output, expiresAt: output.expiresAt.toISOString() }),
-      auditEventWrite({
-        actor: staffActor(ctx.staff),
-        action: 'inquiry.recreated',
-        target: { type: 'inquiry', id: inquiry.id },
-        reason: input.reason,
-        metadata: { newInquiryId: created.id, fromVersion: inquiry.version_number, toVersion: created.versionNumber, previousStatus: inquiry.status },
-        request: ctx.request,
-        occurredAt: now,
-      }),
-    ]);
-    return output;
+      const output = { newInquiryId: created.id, versionNumber: created.versionNumber, expiresAt: created.expiresAt };
+      await writeTogether(trx, [
+        recordWrite(idem, { ...output, expiresAt: output.expiresAt.toISOString() }),
+        auditEventWrite({
+          actor: staffActor(ctx.staff),
+          action: 'inquiry.recreated',
+          target: { type: 'inquiry', id: inquiry.id },
+          reason: input.reason,
+          metadata: { newInquiryId: created.id, fromVersion: inquiry.version_number, toVersion: created.versionNumber, previousStatus: inquiry.status },
+          request: ctx.request,
+          occurredAt: now,
+        }),
+      ]);
+      return output;
+    },
   });
 }

@@ -3,10 +3,11 @@ import type { Transaction } from 'kysely';
 import type { z } from 'zod';
 import type { DB } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
-import * as repo from '../../repositories/access.js';
+import { newId } from '../../crypto.js';
+import { rateEventsWrite } from '../../repositories/access.js';
+import * as store from '../../repositories/inquiry-store/index.js';
+import * as templates from '../../repositories/templates.js';
 import { staffActor } from '../../auth/principal.js';
-import { providerFor } from '../../providers/index.js';
-import { newId } from '../../providers/local/provider.js';
 import type {
   CreateOneTimeLinkInputSchema,
   CreateTokenLinkInputSchema,
@@ -18,17 +19,17 @@ import type {
 import { permissionScope } from '../../../shared/permissions.js';
 import { writeTogether } from '../../repositories/writes.js';
 import { appendAuditEvent, auditEventWrite } from '../audit.js';
-import { claim, recordWrite, requestHash, type IdempotencyClaim } from '../idempotency.js';
+import { idempotentAction, recordWrite, type IdempotencyClaim } from '../idempotency.js';
 import { assertAllowed, issuedBy, lockAndCheck, lockedInquiry, staffBucket, type ActionContext } from './common.js';
 
 type StoredLink = { linkId: string; kind: 'one_time' | 'token'; sessionId: string | null; expiresAt: string };
 
 /** Rebuilds a link's URL for a replayed request: codes and tokens are derived, never stored. */
 async function replayLink(ctx: ActionContext, trx: Transaction<DB>, stored: StoredLink): Promise<LinkOutput> {
-  const provider = await providerFor(ctx);
+  const { provider } = ctx;
   if (stored.kind === 'one_time') return { linkId: stored.linkId, url: provider.oneTimeLinkUrl(stored.linkId), expiresAt: new Date(stored.expiresAt) };
   const session = stored.sessionId ? await provider.tokenFor(trx, stored.sessionId) : null;
-  const link = await trx.selectFrom('access_links').select('inquiry_id').where('id', '=', stored.linkId).executeTakeFirst();
+  const link = await store.findLinkInquiry(trx, stored.linkId);
   if (!session || !link) throw new AppError('CONFLICT', 'The link of this request no longer exists. Start the action again.');
   return { linkId: stored.linkId, url: provider.tokenLinkUrl(link.inquiry_id, session.sessionToken), expiresAt: new Date(stored.expiresAt) };
 }
@@ -52,7 +53,7 @@ interface IssuedLink {
  * the idempotency record, the staff budget's rate event and the `link.created` audit event.
  */
 async function recordIssuedLink(ctx: ActionContext, trx: Transaction<DB>, idem: IdempotencyClaim, now: Date, link: IssuedLink): Promise<void> {
-  await repo.insertLink(trx, {
+  await store.linkIssued(trx, {
     id: link.id,
     inquiry_id: link.inquiryId,
     kind: link.kind,
@@ -70,7 +71,7 @@ async function recordIssuedLink(ctx: ActionContext, trx: Transaction<DB>, idem: 
   const expiresAt = link.expiresAt.toISOString();
   await writeTogether(trx, [
     recordWrite(idem, { linkId: link.id, kind: link.kind, sessionId: link.session?.sessionId ?? null, expiresAt } satisfies StoredLink),
-    repo.rateEventsWrite([staffBucket(ctx.staff.id)], now),
+    rateEventsWrite([staffBucket(ctx.staff.id)], now),
     auditEventWrite({
       actor: staffActor(ctx.staff),
       action: 'link.created',
@@ -85,29 +86,27 @@ async function recordIssuedLink(ctx: ActionContext, trx: Transaction<DB>, idem: 
 }
 
 /** Persona's recommended way to hand access to an end user: a single-use code, valid for the policy's lifetime. */
-export async function createOneTimeLink(ctx: ActionContext, input: z.infer<typeof CreateOneTimeLinkInputSchema>): Promise<LinkOutput> {
-  const provider = await providerFor(ctx);
-  const now = ctx.now();
-  const idem = { scope: `${ctx.staff.id}:links.createOneTime`, key: input.idempotencyKey, requestHash: requestHash(input) };
-  return ctx.database.db.transaction().execute(async (trx) => {
-    const replay = await claim<StoredLink>(trx, idem, now);
-    if (replay) return replayLink(ctx, trx, replay);
-
-    const { inquiry, verdicts } = await lockAndCheck(trx, ctx, input.inquiryId, now);
-    assertAllowed(verdicts, 'oneTimeLink', {});
-    const linkId = newId('lnk');
-    const link = await provider.createOneTimeLink(trx, inquiry.id, linkId, now, inquiry.one_time_link_minutes ?? 60);
-    await recordIssuedLink(ctx, trx, idem, now, {
-      id: linkId,
-      inquiryId: inquiry.id,
-      kind: 'one_time',
-      codeHash: link.codeHash,
-      session: null,
-      expiresAt: link.expiresAt,
-      reason: input.reason,
-      ticket: null,
-    });
-    return { linkId, url: link.url, expiresAt: link.expiresAt };
+export function createOneTimeLink(ctx: ActionContext, input: z.infer<typeof CreateOneTimeLinkInputSchema>): Promise<LinkOutput> {
+  const { provider } = ctx;
+  return idempotentAction<StoredLink, LinkOutput>(ctx, { scope: `${ctx.staff.id}:links.createOneTime`, input }, {
+    replay: (trx, stored) => replayLink(ctx, trx, stored),
+    act: async (trx, now, idem) => {
+      const { inquiry, verdicts } = await lockAndCheck(trx, ctx, input.inquiryId, now);
+      assertAllowed(verdicts, 'oneTimeLink', {});
+      const linkId = newId('lnk');
+      const link = await provider.createOneTimeLink(trx, inquiry.id, linkId, now, inquiry.one_time_link_minutes ?? 60);
+      await recordIssuedLink(ctx, trx, idem, now, {
+        id: linkId,
+        inquiryId: inquiry.id,
+        kind: 'one_time',
+        codeHash: link.codeHash,
+        session: null,
+        expiresAt: link.expiresAt,
+        reason: input.reason,
+        ticket: null,
+      });
+      return { linkId, url: link.url, expiresAt: link.expiresAt };
+    },
   });
 }
 
@@ -117,35 +116,33 @@ export async function createOneTimeLink(ctx: ActionContext, input: z.infer<typeo
  * the risk and a lifetime no longer than min(policy cap, inquiry expiry); its own session expires with it, and
  * revoking the link expires that session.
  */
-export async function createTokenLink(ctx: ActionContext, input: z.infer<typeof CreateTokenLinkInputSchema>): Promise<LinkOutput> {
-  const provider = await providerFor(ctx);
-  const now = ctx.now();
-  const idem = { scope: `${ctx.staff.id}:links.createWithToken`, key: input.idempotencyKey, requestHash: requestHash(input) };
-  return ctx.database.db.transaction().execute(async (trx) => {
-    const replay = await claim<StoredLink>(trx, idem, now);
-    if (replay) return replayLink(ctx, trx, replay);
-
-    const { inquiry, verdicts } = await lockAndCheck(trx, ctx, input.inquiryId, now);
-    assertAllowed(verdicts, 'tokenLink', input);
-    if (input.expiresInMinutes > verdicts.tokenLink.maxMinutes) {
-      throw new AppError('BAD_REQUEST', `expiresInMinutes: at most ${verdicts.tokenLink.maxMinutes} for this inquiry now (policy cap and inquiry expiry).`);
-    }
-    const reopened = await provider.reopen(trx, lockedInquiry(inquiry), now);
-    const expiresAt = new Date(Math.min(now.getTime() + input.expiresInMinutes * 60_000, reopened.expiresAt.getTime()));
-    const session = await provider.createSession(trx, inquiry.id, now, expiresAt, issuedBy(ctx, input.reason, input.ticket));
-    const linkId = newId('lnk');
-    await recordIssuedLink(ctx, trx, idem, now, {
-      id: linkId,
-      inquiryId: inquiry.id,
-      kind: 'token',
-      codeHash: null,
-      session,
-      expiresAt: session.expiresAt,
-      reason: input.reason,
-      ticket: input.ticket,
-      metadata: { sessionId: session.sessionId, tokenFingerprint: session.tokenFingerprint, previousStatus: reopened.previousStatus, acknowledgedRisk: true },
-    });
-    return { linkId, url: provider.tokenLinkUrl(inquiry.id, session.sessionToken), expiresAt: session.expiresAt };
+export function createTokenLink(ctx: ActionContext, input: z.infer<typeof CreateTokenLinkInputSchema>): Promise<LinkOutput> {
+  const { provider } = ctx;
+  return idempotentAction<StoredLink, LinkOutput>(ctx, { scope: `${ctx.staff.id}:links.createWithToken`, input }, {
+    replay: (trx, stored) => replayLink(ctx, trx, stored),
+    act: async (trx, now, idem) => {
+      const { inquiry, verdicts } = await lockAndCheck(trx, ctx, input.inquiryId, now);
+      assertAllowed(verdicts, 'tokenLink', input);
+      if (input.expiresInMinutes > verdicts.tokenLink.maxMinutes) {
+        throw new AppError('BAD_REQUEST', `expiresInMinutes: at most ${verdicts.tokenLink.maxMinutes} for this inquiry now (policy cap and inquiry expiry).`);
+      }
+      const reopened = await provider.reopen(trx, lockedInquiry(inquiry), now);
+      const expiresAt = new Date(Math.min(now.getTime() + input.expiresInMinutes * 60_000, reopened.expiresAt.getTime()));
+      const session = await provider.createSession(trx, inquiry.id, now, expiresAt, issuedBy(ctx, input.reason, input.ticket));
+      const linkId = newId('lnk');
+      await recordIssuedLink(ctx, trx, idem, now, {
+        id: linkId,
+        inquiryId: inquiry.id,
+        kind: 'token',
+        codeHash: null,
+        session,
+        expiresAt: session.expiresAt,
+        reason: input.reason,
+        ticket: input.ticket,
+        metadata: { sessionId: session.sessionId, tokenFingerprint: session.tokenFingerprint, previousStatus: reopened.previousStatus, acknowledgedRisk: true },
+      });
+      return { linkId, url: provider.tokenLinkUrl(inquiry.id, session.sessionToken), expiresAt: session.expiresAt };
+    },
   });
 }
 
@@ -157,16 +154,15 @@ function assertMayRevoke(ctx: ActionContext, issuedById: string | null, what: st
 }
 
 export async function revokeLink(ctx: ActionContext, input: z.infer<typeof RevokeLinkInputSchema>) {
-  const provider = await providerFor(ctx);
+  const { provider } = ctx;
   const now = ctx.now();
   return ctx.database.db.transaction().execute(async (trx) => {
-    const link = await repo.lockLink(trx, input.linkId);
+    const link = await store.lockLink(trx, input.linkId);
     if (!link) throw new AppError('NOT_FOUND', `No link ${input.linkId}.`);
     assertMayRevoke(ctx, link.issued_by_id, 'links');
     if (link.revoked_at) throw new AppError('CONFLICT', 'This link is already revoked.');
-    await repo.markLinkRevoked(trx, link.id, now, ctx.staff.id);
     const sessionExpired = link.session_id ? (await provider.expireSessions(trx, { inquiryId: link.inquiry_id, sessionIds: [link.session_id] }, now, 'revoked')) > 0 : false;
-    await trx.insertInto('inquiry_events').values({ inquiry_id: link.inquiry_id, occurred_at: now, kind: 'link.revoked', detail: JSON.stringify({ linkId: link.id, kind: link.kind }) }).execute();
+    await store.linkRevoked(trx, link, now, ctx.staff.id);
     await appendAuditEvent(trx, {
       actor: staffActor(ctx.staff),
       action: 'link.revoked',
@@ -182,13 +178,13 @@ export async function revokeLink(ctx: ActionContext, input: z.infer<typeof Revok
 
 /** Expires live sessions of an inquiry (one, or all that this person may expire). */
 export async function expireSessions(ctx: ActionContext, input: z.infer<typeof ExpireSessionsInputSchema>) {
-  const provider = await providerFor(ctx);
+  const { provider } = ctx;
   const now = ctx.now();
   return ctx.database.db.transaction().execute(async (trx) => {
-    const inquiry = await trx.selectFrom('inquiries').select('id').where('id', '=', input.inquiryId).forUpdate().executeTakeFirst();
+    const inquiry = await store.lockInquiry(trx, input.inquiryId);
     if (!inquiry) throw new AppError('NOT_FOUND', `No inquiry ${input.inquiryId}.`);
     const ownOnly = permissionScope(ctx.staff.role, 'access:revoke') === 'own';
-    let ids = (await repo.listLiveSessionIds(trx, inquiry.id, now, ownOnly ? ctx.staff.id : null)).map((s) => s.id);
+    let ids = await store.liveSessionIds(trx, inquiry.id, now, ownOnly ? ctx.staff.id : null);
     if (input.sessionId) {
       if (!ids.includes(input.sessionId)) {
         throw new AppError(ownOnly ? 'FORBIDDEN' : 'CONFLICT', ownOnly ? 'You can only expire live sessions you issued yourself.' : 'That session is not live.');
@@ -197,8 +193,7 @@ export async function expireSessions(ctx: ActionContext, input: z.infer<typeof E
     }
     if (ids.length === 0) throw new AppError('CONFLICT', ownOnly ? 'There are no live sessions you issued on this inquiry.' : 'There are no live sessions to expire.');
     const expired = await provider.expireSessions(trx, { inquiryId: inquiry.id, sessionIds: ids }, now, 'revoked');
-    await trx.updateTable('access_links').set({ revoked_at: now, revoked_by: ctx.staff.id }).where('session_id', 'in', ids).where('revoked_at', 'is', null).execute();
-    await trx.insertInto('inquiry_events').values({ inquiry_id: inquiry.id, occurred_at: now, kind: 'sessions.expired', detail: JSON.stringify({ count: expired }) }).execute();
+    await store.sessionsExpiredByStaff(trx, inquiry.id, ids, expired, now, ctx.staff.id);
     await appendAuditEvent(trx, {
       actor: staffActor(ctx.staff),
       action: 'session.expired',
@@ -216,11 +211,10 @@ export async function expireSessions(ctx: ActionContext, input: z.infer<typeof E
  * The seed's option 1 for emailed links: a static link with an opaque reference id. No token, nothing stored:
  * opening it creates a just-in-time inquiry, and every inquiry it creates shares the reference id.
  */
-export async function staticLink(ctx: Pick<ActionContext, 'database' | 'config'>, input: z.infer<typeof StaticLinkInputSchema>) {
-  const template = await ctx.database.db.selectFrom('templates').select(['id', 'latest_version_id']).where('id', '=', input.templateId).executeTakeFirst();
+export async function staticLink(ctx: Pick<ActionContext, 'database' | 'provider'>, input: z.infer<typeof StaticLinkInputSchema>) {
+  const template = await templates.latestVersion(ctx.database.db, input.templateId);
   if (!template) throw new AppError('NOT_FOUND', `No template ${input.templateId}.`);
   if (!template.latest_version_id) throw new AppError('CONFLICT', 'This template has no published version yet.');
   const referenceId = input.referenceId ?? `ref_${randomBytes(12).toString('base64url').replace(/[^A-Za-z0-9]/g, 'x')}`;
-  const provider = await providerFor(ctx);
-  return { url: provider.staticLinkUrl(template.id, referenceId), referenceId };
+  return { url: ctx.provider.staticLinkUrl(template.id, referenceId), referenceId };
 }

@@ -1,8 +1,8 @@
-import { isKnownStatus, type Status } from '../../../shared/statuses.js';
+import { isKnownStatus, type Status } from './statuses.js';
 
 /**
- * The local engine's rules (DESIGN §2), mirroring Persona's inquiry lifecycle. Pure functions: the services
- * apply them inside their transactions.
+ * The inquiry lifecycle and expiry rules (DESIGN §2), mirroring Persona's. Pure functions: the services, the
+ * local engine and the hosted flow apply them inside their transactions; the client may show them.
  */
 const TRANSITIONS: Record<Status, readonly Status[]> = {
   created: ['pending', 'expired'],
@@ -45,4 +45,17 @@ export function computeExpiresAt(policy: ExpirationPolicy, trigger: ExpiryTrigge
         ? (policy.afterStartMinutes ?? policy.afterCreateMinutes)
         : policy.afterResumeMinutes;
   return new Date(at.getTime() + minutes * 60_000);
+}
+
+/** A template's policy revision as stored, or none: the policy in force (the defaults when it has none). */
+export function policyInForce(
+  revision: { after_create_minutes: number; after_start_minutes: number | null; after_resume_minutes: number; one_time_link_minutes: number } | undefined,
+): ExpirationPolicy {
+  if (!revision) return DEFAULT_POLICY;
+  return {
+    afterCreateMinutes: revision.after_create_minutes,
+    afterStartMinutes: revision.after_start_minutes,
+    afterResumeMinutes: revision.after_resume_minutes,
+    oneTimeLinkMinutes: revision.one_time_link_minutes,
+  };
 }

@@ -1,0 +1,36 @@
+import type { StaffPrincipal } from './auth/principal.js';
+import type { Config } from './config.js';
+import type { Database } from './db/index.js';
+import type { Logger } from './logger.js';
+import type { InquiryProvider } from './providers/types.js';
+
+/**
+ * The app's dependencies and the request context, as types only: a leaf module that services, routers and the
+ * hosted flow import without pulling in how a context is built (server/context.ts) or the services it calls.
+ */
+
+/** What every procedure, route and job may use. Built once by `createDeps` (server/providers/index.ts). */
+export interface AppDeps {
+  database: Database;
+  config: Config;
+  log: Logger;
+  /** Injectable clock so tests can move time; everything time-dependent reads it. */
+  now: () => Date;
+  /** Every vendor-side effect goes through it (DESIGN §3); a test swaps it by building deps with another. */
+  provider: InquiryProvider;
+}
+
+/** Where a request came from: what the audit log records beside an event. */
+export interface RequestFacts {
+  requestId: string;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+/** The dependencies of one request, before (or without) knowing who is signed in. */
+export type RequestDeps = AppDeps & RequestFacts;
+
+export interface Context extends RequestDeps {
+  /** The signed-in member of staff, or null (anonymous). Procedures get it checked by server/trpc.ts. */
+  staff: StaffPrincipal | null;
+}
