@@ -3,31 +3,17 @@ import type { Request, Response } from 'express';
 import type {} from 'pino-http';
 import { cookieSettings, readCookie } from './auth/cookies.js';
 import type { StaffPrincipal } from './auth/principal.js';
-import type { Config } from './config.js';
-import type { Database } from './db/index.js';
+import type { AppDeps, Context, RequestFacts } from './deps.js';
 import type { Logger } from './logger.js';
-import { resolveSession } from './services/auth.js';
+import { resolveStaffSession } from './services/auth/staff-sessions.js';
 
-/** What every procedure may use. Tests build it directly with createContextInner. */
-export interface AppDeps {
-  database: Database;
-  config: Config;
-  log: Logger;
-  /** Injectable clock so tests can move time; everything time-dependent reads it. */
-  now: () => Date;
-}
+/**
+ * How a request's context is built. The types live in server/deps.ts (a leaf that server modules import); they
+ * are re-exported here for tests, which build contexts with createContextInner.
+ */
+export type { AppDeps, Context, StaffPrincipal };
 
-export interface Context extends AppDeps {
-  requestId: string;
-  ip: string | null;
-  userAgent: string | null;
-  /** The signed-in member of staff, or null (anonymous). Procedures get it checked by server/trpc.ts. */
-  staff: StaffPrincipal | null;
-}
-
-export type { StaffPrincipal };
-
-export function createContextInner(deps: AppDeps, request: Partial<Pick<Context, 'requestId' | 'ip' | 'userAgent' | 'staff'>> = {}): Context {
+export function createContextInner(deps: AppDeps, request: Partial<RequestFacts & Pick<Context, 'staff'>> = {}): Context {
   return {
     ...deps,
     requestId: request.requestId ?? 'internal',
@@ -43,7 +29,7 @@ export function requestLog(req: Request, fallback: Logger): Logger {
 }
 
 /** Request facts shared by tRPC and the /auth routes. */
-export function requestInfo(req: Request): Pick<Context, 'requestId' | 'ip' | 'userAgent'> {
+export function requestInfo(req: Request): RequestFacts {
   const id: unknown = req.id;
   return {
     requestId: typeof id === 'string' || typeof id === 'number' ? String(id) : 'unknown',
@@ -56,8 +42,8 @@ export function createContextFactory(deps: AppDeps) {
   const cookies = cookieSettings(deps.config.publicUrl);
   return async ({ req }: { req: Request; res: Response }): Promise<Context> => {
     const scoped = { ...deps, log: requestLog(req, deps.log) };
-    const secret = readCookie(req, cookies.session);
-    const staff = secret ? await resolveSession(scoped, secret) : null;
+    const secret = readCookie(req, cookies.staffSession);
+    const staff = secret ? await resolveStaffSession(scoped, secret) : null;
     return createContextInner(scoped, { ...requestInfo(req), staff });
   };
 }

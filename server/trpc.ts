@@ -2,7 +2,7 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import { transformer } from './transformer.js';
 import { ZodError } from 'zod';
 import { AppError } from './errors.js';
-import type { Context } from './context.js';
+import type { Context } from './deps.js';
 import { hasPermission, type Permission } from '../shared/permissions.js';
 
 /** Turns zod issues into sentences that name the field, e.g. "limit: must be at most 100". */

@@ -42,10 +42,22 @@ import { hash } from 'node:crypto';
 export const GENESIS_HASH = '0'.repeat(64);
 export const CANONICAL_VERSION = 1;
 
+export const AUDIT_ACTOR_TYPES = ['staff', 'partner', 'system'] as const;
+export type AuditActorType = (typeof AUDIT_ACTOR_TYPES)[number];
+
+/** Who did it, as an event records it (actorType, actorId, actorDisplay below). */
+export interface AuditActor {
+  type: AuditActorType;
+  /** Staff id, partner API key id, or the job's name for `system`. */
+  id: string | null;
+  /** The name people recognise (staff email or name, customer name), as it was at the time. */
+  display: string | null;
+}
+
 /** The event as the chain sees it: exactly the columns covered by the hash, in their application types. */
 export interface CanonicalEvent {
   occurredAt: Date;
-  actorType: 'staff' | 'partner' | 'system';
+  actorType: AuditActorType;
   actorId: string | null;
   actorDisplay: string | null;
   action: string;
@@ -100,7 +112,8 @@ export function canonicalEventBody(event: CanonicalEvent): string {
   const metadata = sortedCopy(event.metadata);
   if (metadata === AWKWARD) return writtenOutBody(event);
   // The fast path: one native JSON.stringify over an object whose keys were inserted in sorted order (it writes
-  // them in insertion order). Verification spends most of its time here, and this is ~2x the written-out form.
+  // them in insertion order). Verification spends most of its time here, and this is faster than the written-out
+  // form (docs/performance.md, "Why the list is shaped this way").
   return JSON.stringify({
     action: event.action,
     actorDisplay: event.actorDisplay,

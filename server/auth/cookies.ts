@@ -3,14 +3,15 @@ import type { CookieOptions, Request, Response } from 'express';
 export interface CookieSettings {
   /** PUBLIC_URL is https: cookies get Secure and the `__Host-` prefix (no Domain, Path=/, Secure enforced by browsers). */
   secure: boolean;
-  session: string;
+  /** The staff session cookie (the console's sign-in). */
+  staffSession: string;
   oidcFlow: string;
 }
 
 export function cookieSettings(publicUrl: string): CookieSettings {
   const secure = new URL(publicUrl).protocol === 'https:';
   const prefix = secure ? '__Host-' : '';
-  return { secure, session: `${prefix}idesk_session`, oidcFlow: `${prefix}idesk_oidc` };
+  return { secure, staffSession: `${prefix}idesk_session`, oidcFlow: `${prefix}idesk_oidc` };
 }
 
 /** The first value of each cookie in a Cookie header. Values this server sets are URL-safe and need no decoding. */
@@ -41,12 +42,12 @@ function baseOptions(settings: CookieSettings): CookieOptions {
  * travel with a request another site starts. (The SSO callback arrives cross-site, but it only needs the
  * Lax flow cookie below; it sets the session cookie itself.)
  */
-export function setSessionCookie(res: Response, settings: CookieSettings, value: string, maxAgeMs: number): void {
-  res.cookie(settings.session, value, { ...baseOptions(settings), sameSite: 'strict', maxAge: maxAgeMs });
+export function setStaffSessionCookie(res: Response, settings: CookieSettings, value: string, maxAgeMs: number): void {
+  res.cookie(settings.staffSession, value, { ...baseOptions(settings), sameSite: 'strict', maxAge: maxAgeMs });
 }
 
-export function clearSessionCookie(res: Response, settings: CookieSettings): void {
-  res.clearCookie(settings.session, { ...baseOptions(settings), sameSite: 'strict' });
+export function clearStaffSessionCookie(res: Response, settings: CookieSettings): void {
+  res.clearCookie(settings.staffSession, { ...baseOptions(settings), sameSite: 'strict' });
 }
 
 /** Lax: the identity provider's redirect back to /auth/oidc/callback is a cross-site top-level GET. */

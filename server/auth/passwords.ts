@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { hash, verify, type Algorithm, type Options } from '@node-rs/argon2';
 
 /**
- * argon2id with OWASP's baseline (19 MiB, 2 passes, 1 lane): about 80 ms per hash on this project's machines.
+ * argon2id with OWASP's baseline (19 MiB, 2 passes, 1 lane); its cost per hash is in docs/performance.md ("Why the
+ * list is shaped this way").
  * `Algorithm` is an ambient const enum, which isolatedModules cannot read: 2 is Argon2id.
  */
 const ARGON2ID = 2 as Algorithm;

@@ -1,5 +1,5 @@
 import type { Role } from '../../shared/permissions.js';
-import type { AuditActor } from '../services/audit.js';
+import type { AuditActor } from '../audit/canonical.js';
 
 /** The signed-in member of staff, as procedures see it (ctx.staff). */
 export interface StaffPrincipal {

@@ -1,10 +1,12 @@
 import express, { type Request, type Router } from 'express';
-import { requestInfo, requestLog, type AppDeps } from '../context.js';
+import { requestInfo, requestLog } from '../context.js';
+import type { AppDeps, RequestDeps } from '../deps.js';
 import { AppError } from '../errors.js';
-import { SESSION_ABSOLUTE_MS, signInWithPassword, signOut, type RequestDeps } from '../services/auth.js';
-import { beginOidcSignIn, completeOidcSignIn, OIDC_FLOW_MS, safeReturnTo } from '../services/auth-sso.js';
+import { signInWithPassword } from '../services/auth/sign-in.js';
+import { beginOidcSignIn, completeOidcSignIn, OIDC_FLOW_MS, safeReturnTo } from '../services/auth/sso.js';
+import { signOut, STAFF_SESSION_ABSOLUTE_MS } from '../services/auth/staff-sessions.js';
 import { LoginInputSchema, SIGN_IN_PATH, type SsoErrorCode } from '../../shared/auth.js';
-import { clearOidcFlowCookie, clearSessionCookie, cookieSettings, readCookie, setOidcFlowCookie, setSessionCookie } from './cookies.js';
+import { clearOidcFlowCookie, clearStaffSessionCookie, cookieSettings, readCookie, setOidcFlowCookie, setStaffSessionCookie } from './cookies.js';
 import { createOidcClient, OIDC_CALLBACK_PATH } from './oidc.js';
 
 /**
@@ -29,7 +31,7 @@ export function authRoutes(deps: AppDeps): Router {
     if (!parsed.success) throw new AppError('BAD_REQUEST', 'Send {"email": "…", "password": "…"} as JSON.');
     try {
       const session = await signInWithPassword(contextOf(req), parsed.data);
-      setSessionCookie(res, cookies, session.sessionSecret, SESSION_ABSOLUTE_MS);
+      setStaffSessionCookie(res, cookies, session.sessionSecret, STAFF_SESSION_ABSOLUTE_MS);
       res.json({ staff: session.staff });
     } catch (err) {
       if (err instanceof AppError && err.code === 'TOO_MANY_REQUESTS') {
@@ -41,9 +43,9 @@ export function authRoutes(deps: AppDeps): Router {
   });
 
   router.post('/logout', async (req, res) => {
-    const secret = readCookie(req, cookies.session);
+    const secret = readCookie(req, cookies.staffSession);
     if (secret) await signOut(contextOf(req), secret);
-    clearSessionCookie(res, cookies);
+    clearStaffSessionCookie(res, cookies);
     res.status(204).end();
   });
 
@@ -76,7 +78,7 @@ export function authRoutes(deps: AppDeps): Router {
     const ctx = contextOf(req);
     try {
       const { session, returnTo } = await completeOidcSignIn(ctx, oidc, flowSecret, callbackUrl);
-      setSessionCookie(res, cookies, session.sessionSecret, SESSION_ABSOLUTE_MS);
+      setStaffSessionCookie(res, cookies, session.sessionSecret, STAFF_SESSION_ABSOLUTE_MS);
       res.redirect(returnTo);
     } catch (err) {
       const code = err instanceof AppError && typeof err.details?.ssoError === 'string' ? (err.details.ssoError as SsoErrorCode) : 'sso_failed';

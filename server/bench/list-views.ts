@@ -1,6 +1,6 @@
 import { CompiledQuery, sql, type Kysely, type KyselyPlugin } from 'kysely';
-import type { AppDeps } from '../context.js';
 import type { DB } from '../db/schema.js';
+import type { AppDeps } from '../deps.js';
 import { listInquiries as listInquiriesService } from '../services/inquiries.js';
 import { InquiryListInputSchema, type InquiryListInput, type InquiryListOutput, type InquiryListQuery } from '../../shared/inquiries.js';
 import { BenchHttpClient } from './http-client.js';
@@ -193,7 +193,8 @@ export interface ListBenchOptions {
   /**
    * Requests per view sent once before any view is measured (default 20), so the first views are not measured
    * while V8 is still compiling the server's hot paths and the heap is still growing: without it the first
-   * three views measured ~1 ms more overhead than the same request measured later in the run.
+   * views measured more overhead than the same request measured later in the run (docs/performance.md, "Why the
+   * list is shaped this way").
    */
   processWarmup?: number;
   explain?: boolean;

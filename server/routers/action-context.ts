@@ -1,4 +1,5 @@
-import type { Context, StaffPrincipal } from '../context.js';
+import type { StaffPrincipal } from '../auth/principal.js';
+import type { Context } from '../deps.js';
 import { auditRequestContext } from '../services/audit.js';
 import type { ActionContext } from '../services/inquiry-actions/index.js';
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ChangePasswordInputSchema, MeSchema, OIDC_START_PATH, SignInOptionsSchema } from '../../shared/auth.js';
-import * as auth from '../services/auth.js';
+import { changeOwnPassword } from '../services/auth/change-password.js';
+import { describeMe } from '../services/auth/staff-sessions.js';
 import { authedProcedure, publicProcedure, router } from '../trpc.js';
 
 /** Sign-in state for the console. Signing in and out are plain HTTP (POST /auth/login, /auth/logout). */
@@ -9,7 +10,7 @@ export const authRouter = router({
   me: publicProcedure
     .meta({ allowedBeforePasswordChange: true })
     .output(MeSchema)
-    .query(({ ctx }) => auth.describeMe(ctx.staff)),
+    .query(({ ctx }) => describeMe(ctx.staff)),
 
   /** What the sign-in page offers. */
   signInOptions: publicProcedure.output(SignInOptionsSchema).query(({ ctx }) => ({
@@ -22,7 +23,7 @@ export const authRouter = router({
     .input(ChangePasswordInputSchema)
     .output(z.object({ ok: z.literal(true) }))
     .mutation(async ({ ctx, input }) => {
-      await auth.changeOwnPassword(ctx, ctx.staff, input);
+      await changeOwnPassword(ctx, ctx.staff, input);
       return { ok: true as const };
     }),
 });

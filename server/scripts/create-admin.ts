@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
+import { ensureAdmin, recoverAdmin } from '../auth/bootstrap.js';
 import { loadConfig } from '../config.js';
 import { openDatabase } from '../db/index.js';
 import { migrate } from '../db/migrate.js';
 import { AppError } from '../errors.js';
-import { ensureAdmin, recoverAdmin } from '../services/staff.js';
 import { EmailSchema } from '../../shared/auth.js';
 
 /**

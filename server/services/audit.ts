@@ -1,9 +1,9 @@
 import type { Transaction } from 'kysely';
 import { z } from 'zod';
-import type { Context } from '../context.js';
 import type { DB } from '../db/schema.js';
+import type { RequestFacts } from '../deps.js';
 import { AppError } from '../errors.js';
-import { canonicalEventBody, canonicalJson, type CanonicalEvent } from '../audit/canonical.js';
+import { AUDIT_ACTOR_TYPES, canonicalEventBody, canonicalJson, type AuditActor, type CanonicalEvent } from '../audit/canonical.js';
 import { findMetadataProblem, isStorableText, MAX_METADATA_BYTES } from '../audit/metadata.js';
 import * as repo from '../repositories/audit.js';
 import type { Write } from '../repositories/writes.js';
@@ -11,16 +11,6 @@ import type { Write } from '../repositories/writes.js';
 export { verifyAuditChain, type AuditVerification, type VerifyOptions } from '../audit/verify.js';
 
 export const AUDIT_ACTION_PATTERN = /^[a-z_]+(\.[a-z_]+)+$/;
-export const AUDIT_ACTOR_TYPES = ['staff', 'partner', 'system'] as const;
-export type AuditActorType = (typeof AUDIT_ACTOR_TYPES)[number];
-
-export interface AuditActor {
-  type: AuditActorType;
-  /** Staff id, partner API key id, or the job's name for `system`. */
-  id: string | null;
-  /** The name people recognise (staff email or name, customer name), as it was at the time. */
-  display: string | null;
-}
 
 /** Where the request came from; createContext fills these for every request. */
 export interface AuditRequestContext {
@@ -175,7 +165,7 @@ export function auditEventWrite(input: AuditEventInput): Write {
   );
 }
 
-/** The request part of an event, from a procedure's context. */
-export function auditRequestContext(ctx: Pick<Context, 'ip' | 'userAgent' | 'requestId'>): AuditRequestContext {
-  return { ip: ctx.ip, userAgent: ctx.userAgent, requestId: ctx.requestId };
+/** The request part of an event, from where the request came from (a context or a route's request facts). */
+export function auditRequestContext(request: RequestFacts): AuditRequestContext {
+  return { ip: request.ip, userAgent: request.userAgent, requestId: request.requestId };
 }

@@ -5,10 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { createApp } from '../../server/app.js';
-import { loadConfig } from '../../server/config.js';
+import { DEMO_STAFF, ensureDemoStaff } from '../../server/auth/bootstrap.js';
 import type { AppDeps } from '../../server/context.js';
 import { seedWorld } from '../../server/seed/world.js';
-import { DEMO_STAFF, ensureDemoStaff } from '../../server/services/staff.js';
 import type { Role } from '../../shared/permissions.js';
 import { createTestDatabase, type TestDatabase } from '../db.js';
 import { testDeps } from '../server/fixtures.js';
@@ -37,7 +36,7 @@ export interface RunningConsole {
 /** The password of the demo staff (admin@demo.test … viewer@demo.test) that startConsole creates. */
 export const DEMO_PASSWORD = 'demo password for browser journeys';
 
-/** The demo account for a role: `viewer@demo.test`, … (server/services/staff.ts DEMO_STAFF). */
+/** The demo account for a role: `viewer@demo.test`, … (server/auth/bootstrap.ts DEMO_STAFF). */
 export function demoStaff(role: Role): { email: string; displayName: string; password: string } {
   const found = DEMO_STAFF.find((s) => s.role === role);
   if (!found) throw new Error(`no demo staff member with the role ${role}`);
@@ -57,7 +56,7 @@ export async function startConsole(options: { inquiries?: number; now?: () => Da
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://localhost:${(server.address() as AddressInfo).port}`;
-  const deps: AppDeps = { ...testDeps(database, now), config: loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', PUBLIC_URL: url }) };
+  const deps: AppDeps = testDeps(database, now, { PUBLIC_URL: url });
   server.on('request', createApp(deps));
   return {
     url,

@@ -4,14 +4,15 @@ import type { Kysely } from 'kysely';
 import { createApp } from '../../server/app.js';
 import { hashPassword } from '../../server/auth/passwords.js';
 import type { StaffPrincipal } from '../../server/auth/principal.js';
-import { newId } from '../../server/auth/tokens.js';
 import { loadConfig } from '../../server/config.js';
 import { createContextInner, type AppDeps, type Context } from '../../server/context.js';
+import { newId } from '../../server/crypto.js';
 import type { Database } from '../../server/db/index.js';
 import type { DB } from '../../server/db/schema.js';
 import { createLogger, type Logger } from '../../server/logger.js';
 import { CSRF_HEADER, CSRF_HEADER_VALUE } from '../../shared/auth.js';
 import type { Role } from '../../shared/permissions.js';
+import { createDeps } from '../../server/providers/index.js';
 
 /**
  * Signing in, for tests. Procedure tests pass a principal straight into the context (no session needed):
@@ -32,12 +33,12 @@ export function contextAs(deps: AppDeps, role: Role | null, request: Partial<Pic
 /** Deps with a settable clock and extra environment (PUBLIC_URL, OIDC_…, LOCAL_PASSWORDS…). */
 export function authTestDeps(database: Database, env: Record<string, string> = {}, options: { start?: Date; log?: Logger } = {}) {
   let now = (options.start ?? new Date('2026-06-15T12:00:00.000Z')).getTime();
-  const deps: AppDeps = {
+  const deps: AppDeps = createDeps({
     database,
     config: loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...env }),
     log: options.log ?? createLogger('silent'),
     now: () => new Date(now),
-  };
+  });
   return {
     deps,
     advance: (ms: number) => {

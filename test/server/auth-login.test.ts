@@ -1,7 +1,7 @@
 import type * as Argon2 from '@node-rs/argon2';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ACCOUNT_THROTTLE, IP_THROTTLE } from '../../server/auth/throttle.js';
-import { SESSION_ABSOLUTE_MS, SESSION_IDLE_MS } from '../../server/services/auth.js';
+import { STAFF_SESSION_ABSOLUTE_MS, STAFF_SESSION_IDLE_MS } from '../../server/services/auth/staff-sessions.js';
 import { createTestDatabase, testEngines, type TestDatabase } from '../db.js';
 import {
   auditEvents,
@@ -214,24 +214,24 @@ describe.each(testEngines())('password sign-in over HTTP on %s', (engine) => {
   it('ends a session after 30 idle minutes, and keeps an active one alive', async () => {
     const person = await createStaffAccount(database.db);
     const cookie = await signIn(app, person.email, person.password);
-    app.advance(SESSION_IDLE_MS - MINUTE);
+    app.advance(STAFF_SESSION_IDLE_MS - MINUTE);
     expect((await whoAmI(app, cookie)).me?.staff.email).toBe(person.email);
-    app.advance(SESSION_IDLE_MS - MINUTE);
+    app.advance(STAFF_SESSION_IDLE_MS - MINUTE);
     expect((await whoAmI(app, cookie)).me?.staff.email).toBe(person.email);
-    app.advance(SESSION_IDLE_MS);
+    app.advance(STAFF_SESSION_IDLE_MS);
     expect((await whoAmI(app, cookie)).me).toBeNull();
     const session = await database.db.selectFrom('staff_sessions').select(['end_reason']).where('staff_id', '=', person.id).executeTakeFirstOrThrow();
     expect(session.end_reason).toBe('idle');
     // Ended is ended: coming back does not revive it.
-    app.advance(-SESSION_IDLE_MS);
+    app.advance(-STAFF_SESSION_IDLE_MS);
     expect((await whoAmI(app, cookie)).me).toBeNull();
-    app.advance(SESSION_IDLE_MS);
+    app.advance(STAFF_SESSION_IDLE_MS);
   });
 
   it('ends a session 12 hours after sign-in however active it is', async () => {
     const person = await createStaffAccount(database.db);
     const cookie = await signIn(app, person.email, person.password);
-    for (let elapsed = 0; elapsed + 20 * MINUTE < SESSION_ABSOLUTE_MS; elapsed += 20 * MINUTE) {
+    for (let elapsed = 0; elapsed + 20 * MINUTE < STAFF_SESSION_ABSOLUTE_MS; elapsed += 20 * MINUTE) {
       app.advance(20 * MINUTE);
       expect((await whoAmI(app, cookie)).me, `after ${elapsed / MINUTE + 20} min`).not.toBeNull();
     }

@@ -4,7 +4,7 @@ import { claimValues, mapRole } from '../../server/auth/oidc.js';
 import { generateOneTimePassword, hashPassword, verifyPassword } from '../../server/auth/passwords.js';
 import { ACCOUNT_THROTTLE, accountKey, lockDurationMs } from '../../server/auth/throttle.js';
 import { loadConfig, parseRoleMap } from '../../server/config.js';
-import { safeReturnTo } from '../../server/services/auth-sso.js';
+import { safeReturnTo } from '../../server/services/auth/sso.js';
 
 describe('sign-in building blocks', () => {
   it('parses OIDC_ROLE_MAP in order and refuses unknown roles', () => {

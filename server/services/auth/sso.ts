@@ -1,15 +1,17 @@
-import { mapRole, type OidcClient, type OidcIdentity } from '../auth/oidc.js';
-import { staffActor } from '../auth/principal.js';
-import { newId, randomSecret, sha256Hex } from '../auth/tokens.js';
-import type { OidcRoleMapping } from '../config.js';
-import type { StaffRow } from '../db/schema.js';
-import { AppError } from '../errors.js';
-import * as oidcFlows from '../repositories/auth-oidc.js';
-import * as sessions from '../repositories/auth-sessions.js';
-import * as staffRepo from '../repositories/staff.js';
-import { appendAuditEvent, auditRequestContext, type AuditActor } from './audit.js';
-import { openSession, type NewSession, type RequestDeps } from './auth.js';
-import { SSO_ERROR_MESSAGES, type SsoErrorCode } from '../../shared/auth.js';
+import { mapRole, type OidcClient, type OidcIdentity } from '../../auth/oidc.js';
+import { staffActor } from '../../auth/principal.js';
+import type { AuditActor } from '../../audit/canonical.js';
+import type { OidcRoleMapping } from '../../config.js';
+import { newId, randomSecret, sha256Hex } from '../../crypto.js';
+import type { StaffRow } from '../../db/schema.js';
+import type { RequestDeps } from '../../deps.js';
+import { AppError } from '../../errors.js';
+import * as oidcFlows from '../../repositories/auth-oidc.js';
+import * as staffSessions from '../../repositories/staff-sessions.js';
+import * as staffRepo from '../../repositories/staff.js';
+import { appendAuditEvent, auditRequestContext } from '../audit.js';
+import { openStaffSession, type NewStaffSession } from './staff-sessions.js';
+import { SSO_ERROR_MESSAGES, type SsoErrorCode } from '../../../shared/auth.js';
 
 /** Single sign-on (OpenID Connect): the flow's bookkeeping and what a verified identity may do here. */
 
@@ -19,7 +21,7 @@ import { SSO_ERROR_MESSAGES, type SsoErrorCode } from '../../shared/auth.js';
  * truth, and a changed role ends the person's other sessions. No mapped role, an unverified email, a disabled
  * account or an account already bound to another subject is refused (and audited as a failed sign-in).
  */
-export async function signInWithOidc(ctx: RequestDeps, identity: OidcIdentity, roleMap: readonly OidcRoleMapping[]): Promise<NewSession> {
+export async function signInWithOidc(ctx: RequestDeps, identity: OidcIdentity, roleMap: readonly OidcRoleMapping[]): Promise<NewStaffSession> {
   const now = ctx.now();
   const request = auditRequestContext(ctx);
   const outcome = await ctx.database.db.transaction().execute(async (trx) => {
@@ -72,7 +74,7 @@ export async function signInWithOidc(ctx: RequestDeps, identity: OidcIdentity, r
         staff = await staffRepo.update(trx, staff.id, { role, oidc_subject: identity.subject, updated_at: now });
       }
       if (from !== role) {
-        const ended = await sessions.endAllForStaff(trx, staff.id, 'role_changed', now);
+        const ended = await staffSessions.endAllForStaff(trx, staff.id, 'role_changed', now);
         events.push({
           actor: SSO_ACTOR,
           action: 'staff.role_changed',
@@ -83,7 +85,7 @@ export async function signInWithOidc(ctx: RequestDeps, identity: OidcIdentity, r
         });
       }
     }
-    const opened = await openSession(trx, ctx, staff, 'oidc');
+    const opened = await openStaffSession(trx, ctx, staff, 'oidc');
     events.push({
       actor: staffActor(staff),
       action: 'auth.login',
@@ -141,7 +143,7 @@ export async function completeOidcSignIn(
   oidc: OidcClient,
   flowSecret: string | null,
   callbackUrl: URL,
-): Promise<{ session: NewSession; returnTo: string }> {
+): Promise<{ session: NewStaffSession; returnTo: string }> {
   const roleMap = ctx.config.auth.oidc?.roleMap;
   if (!roleMap) throw new AppError('PRECONDITION_FAILED', SSO_ERROR_MESSAGES.sso_disabled, { ssoError: 'sso_disabled' });
   const flow = flowSecret ? await oidcFlows.takeFlow(ctx.database.db, sha256Hex(flowSecret)) : undefined;

@@ -2,6 +2,8 @@ import { sql, type Insertable, type Kysely } from 'kysely';
 import type { DB, StaffSessionsTable } from '../db/schema.js';
 import { prepared } from '../db/prepared.js';
 
+/** staff_sessions: the console's sign-in sessions of staff (an inquiry's sessions live with the provider). */
+
 type Executor = Kysely<DB>;
 
 export type EndReason =
@@ -18,7 +20,7 @@ export function insert(db: Executor, values: Insertable<StaffSessionsTable>) {
   return db.insertInto('staff_sessions').values(values).returningAll().executeTakeFirstOrThrow();
 }
 
-interface OpenSessionRow {
+interface OpenStaffSessionRow {
   session_id: string;
   created_at: Date;
   last_seen_at: Date;
@@ -35,8 +37,8 @@ interface OpenSessionRow {
  * The session behind a cookie (by the cookie's hash) with its staff member, if it has not been ended. Runs on
  * every signed-in request, so it is a prepared statement (parsed and planned once per connection).
  */
-export async function findOpenByTokenHash(db: Executor, tokenHash: string): Promise<OpenSessionRow | undefined> {
-  const result = await prepared(sql<OpenSessionRow>`
+export async function findOpenByTokenHash(db: Executor, tokenHash: string): Promise<OpenStaffSessionRow | undefined> {
+  const result = await prepared(sql<OpenStaffSessionRow>`
     select ss.id as session_id, ss.created_at, ss.last_seen_at, ss.expires_at, s.id as staff_id, s.email,
            s.display_name, s.role, s.disabled_at, s.must_change_password
       from staff_sessions ss
