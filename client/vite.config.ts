@@ -10,6 +10,8 @@ const proxied = ['/trpc', '/auth', '/api', '/healthz', '/verify', '/widget'];
 export default defineConfig({
   root,
   plugins: [react()],
+  // The repo's shared/ folder (client/tsconfig.json "paths" says the same for TypeScript).
+  resolve: { alias: { '@shared': fileURLToPath(new URL('../shared', import.meta.url)) } },
   build: {
     outDir: '../dist/client',
     emptyOutDir: true,

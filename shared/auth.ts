@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ReasonSchema } from './actions.js';
 import { PermissionSchema, RoleSchema } from './permissions.js';
 
 /**
@@ -78,7 +79,8 @@ export const ChangePasswordInputSchema = z
 // Staff management (admin).
 
 export const StaffIdSchema = z.string().regex(/^stf_[A-Za-z0-9]+$/, 'must be a staff id (stf_…)');
-const ReasonSchema = z.string().trim().max(500).optional();
+// Every change to staff (create, role, disable, enable, password reset, ending sessions) carries the admin's reason,
+// recorded in its audit event: the same rule as the guarded inquiry actions (shared/actions.ts).
 
 export const StaffListItemSchema = SignedInStaffSchema.extend({
   disabledAt: z.date().nullable(),

@@ -1,7 +1,7 @@
 import type { QueryClient } from '@tanstack/react-query';
 import { QueryClientProvider } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
-import { NotificationsProvider } from './lib/notifications';
+import { NotificationsProvider } from './components/notifications';
 import { TRPCProvider, type createApiClient } from './lib/trpc';
 import { AppThemeProvider } from './theme/AppThemeProvider';
 

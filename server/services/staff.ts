@@ -1,19 +1,21 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { Transaction } from 'kysely';
+import { newId } from '../crypto.js';
 import type { DB, StaffRow } from '../db/schema.js';
+import type { RequestDeps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { generateOneTimePassword, hashPassword } from '../auth/passwords.js';
-import { staffActor, SYSTEM_ACTOR, type StaffPrincipal } from '../auth/principal.js';
-import { newId } from '../auth/tokens.js';
-import * as sessions from '../repositories/auth-sessions.js';
+import { staffActor, type StaffPrincipal } from '../auth/principal.js';
+import * as staffSessions from '../repositories/staff-sessions.js';
 import * as staffRepo from '../repositories/staff.js';
-import { appendAuditEvent, auditRequestContext, type AuditActor } from './audit.js';
-import { isSessionLive, SESSION_IDLE_MS, toSignedInStaff, type RequestDeps } from './auth.js';
+import { appendAuditEvent, auditRequestContext } from './audit.js';
+import { isStaffSessionLive, STAFF_SESSION_IDLE_MS, toSignedInStaff } from './auth/staff-sessions.js';
 import type { StaffListItem, StaffSession } from '../../shared/auth.js';
 import type { Role } from '../../shared/permissions.js';
 
 /**
- * Staff accounts (admin only; the router checks 'staff:manage'). Every change and its audit event commit in one
- * transaction; changes that alter what a person may do (role, disabled, password) end their sessions at once.
+ * Staff accounts (admin only; the router checks 'staff:manage'). Every change and its audit event, which records the
+ * admin's reason, commit in one transaction; changes that alter what a person may do (role, disabled, password)
+ * end their sessions at once.
  * One-time passwords are returned to the admin who asked, once, and are never logged or audited.
  */
 
@@ -33,7 +35,7 @@ function toListItem(row: StaffRow, activeSessionCount: number): StaffListItem {
 
 export async function listStaff(ctx: RequestDeps): Promise<{ items: StaffListItem[] }> {
   const now = ctx.now();
-  const rows = await staffRepo.list(ctx.database.db, now, new Date(now.getTime() - SESSION_IDLE_MS));
+  const rows = await staffRepo.list(ctx.database.db, now, new Date(now.getTime() - STAFF_SESSION_IDLE_MS));
   return { items: rows.map((r) => toListItem(r, r.active_session_count ?? 0)) };
 }
 
@@ -59,14 +61,14 @@ function auditStaffChange(
   now: Date,
   action: string,
   staffId: string,
-  reason: string | null | undefined,
+  reason: string,
   metadata?: Record<string, unknown>,
 ): Promise<void> {
   return appendAuditEvent(trx, {
     actor: staffActor(ctx.staff),
     action,
     target: { type: 'staff', id: staffId },
-    reason: reason ?? null,
+    reason,
     ...(metadata ? { metadata } : {}),
     request: auditRequestContext(ctx),
     occurredAt: now,
@@ -83,7 +85,7 @@ function assertAnotherAdminRemains(target: StaffRow, enabledAdminIds: string[], 
 
 export async function createStaff(
   ctx: ActorContext,
-  input: { email: string; displayName: string; role: Role; reason?: string | undefined },
+  input: { email: string; displayName: string; role: Role; reason: string },
 ): Promise<{ staff: StaffListItem; oneTimePassword: string | null }> {
   const oneTimePassword = ctx.config.auth.localPasswords ? generateOneTimePassword() : null;
   const passwordHash = oneTimePassword ? await hashPassword(oneTimePassword) : null;
@@ -106,20 +108,20 @@ export async function createStaff(
   return { staff: toListItem(row, 0), oneTimePassword };
 }
 
-export async function changeRole(ctx: ActorContext, input: { id: string; role: Role; reason?: string | undefined }): Promise<StaffListItem> {
+export async function changeRole(ctx: ActorContext, input: { id: string; role: Role; reason: string }): Promise<StaffListItem> {
   const now = ctx.now();
   return ctx.database.db.transaction().execute(async (trx) => {
     const { target, enabledAdminIds } = await lockAdminsAndTarget(trx, input.id);
     if (target.role === input.role) return toListItem(target, 0);
     if (input.role !== 'admin') assertAnotherAdminRemains(target, enabledAdminIds, 'demote');
     const updated = await staffRepo.update(trx, target.id, { role: input.role, updated_at: now });
-    const ended = await sessions.endAllForStaff(trx, target.id, 'role_changed', now);
+    const ended = await staffSessions.endAllForStaff(trx, target.id, 'role_changed', now);
     await auditStaffChange(trx, ctx, now, 'staff.role_changed', target.id, input.reason, { from: target.role, to: input.role, endedSessionCount: ended.length });
     return toListItem(updated, 0);
   });
 }
 
-export async function disableStaff(ctx: ActorContext, input: { id: string; reason?: string | undefined }): Promise<StaffListItem> {
+export async function disableStaff(ctx: ActorContext, input: { id: string; reason: string }): Promise<StaffListItem> {
   if (input.id === ctx.staff.id) throw new AppError('BAD_REQUEST', 'You cannot disable your own account.');
   const now = ctx.now();
   return ctx.database.db.transaction().execute(async (trx) => {
@@ -127,13 +129,13 @@ export async function disableStaff(ctx: ActorContext, input: { id: string; reaso
     if (target.disabled_at) return toListItem(target, 0);
     assertAnotherAdminRemains(target, enabledAdminIds, 'disable');
     const updated = await staffRepo.update(trx, target.id, { disabled_at: now, updated_at: now });
-    const ended = await sessions.endAllForStaff(trx, target.id, 'disabled', now);
+    const ended = await staffSessions.endAllForStaff(trx, target.id, 'disabled', now);
     await auditStaffChange(trx, ctx, now, 'staff.disabled', target.id, input.reason, { endedSessionCount: ended.length });
     return toListItem(updated, 0);
   });
 }
 
-export async function enableStaff(ctx: ActorContext, input: { id: string; reason?: string | undefined }): Promise<StaffListItem> {
+export async function enableStaff(ctx: ActorContext, input: { id: string; reason: string }): Promise<StaffListItem> {
   const now = ctx.now();
   return ctx.database.db.transaction().execute(async (trx) => {
     const target = await lockTarget(trx, input.id);
@@ -145,7 +147,7 @@ export async function enableStaff(ctx: ActorContext, input: { id: string; reason
 }
 
 /** A new one-time password; the person must choose their own at next sign-in. Ends their sessions. */
-export async function resetPassword(ctx: ActorContext, input: { id: string; reason?: string | undefined }): Promise<{ oneTimePassword: string }> {
+export async function resetPassword(ctx: ActorContext, input: { id: string; reason: string }): Promise<{ oneTimePassword: string }> {
   if (!ctx.config.auth.localPasswords) throw new AppError('PRECONDITION_FAILED', 'Passwords are turned off (LOCAL_PASSWORDS=off); staff sign in with SSO.');
   const oneTimePassword = generateOneTimePassword();
   const passwordHash = await hashPassword(oneTimePassword);
@@ -153,7 +155,7 @@ export async function resetPassword(ctx: ActorContext, input: { id: string; reas
   await ctx.database.db.transaction().execute(async (trx) => {
     const target = await lockTarget(trx, input.id);
     await staffRepo.update(trx, target.id, { password_hash: passwordHash, must_change_password: true, password_changed_at: now, updated_at: now });
-    const ended = await sessions.endAllForStaff(trx, target.id, 'password_reset', now);
+    const ended = await staffSessions.endAllForStaff(trx, target.id, 'password_reset', now);
     await auditStaffChange(trx, ctx, now, 'staff.password_reset', target.id, input.reason, { endedSessionCount: ended.length });
   });
   return { oneTimePassword };
@@ -165,7 +167,7 @@ export async function listSessions(ctx: ActorContext, input: { id: string }): Pr
   const target = await staffRepo.findById(ctx.database.db, input.id);
   if (!target) throw new AppError('NOT_FOUND', `No staff member ${input.id}.`);
   const now = ctx.now();
-  const rows = await sessions.listForStaff(ctx.database.db, target.id, SESSION_LIST_LIMIT);
+  const rows = await staffSessions.listForStaff(ctx.database.db, target.id, SESSION_LIST_LIMIT);
   return {
     items: rows.map((r) => ({
       id: r.id,
@@ -177,17 +179,17 @@ export async function listSessions(ctx: ActorContext, input: { id: string }): Pr
       userAgent: r.user_agent,
       endedAt: r.ended_at,
       endReason: r.end_reason,
-      active: isSessionLive(r, now),
+      active: isStaffSessionLive(r, now),
       current: r.id === ctx.staff.sessionId,
     })),
   };
 }
 
-export async function endSessions(ctx: ActorContext, input: { id: string; reason?: string | undefined }): Promise<{ ended: number }> {
+export async function endSessions(ctx: ActorContext, input: { id: string; reason: string }): Promise<{ ended: number }> {
   const now = ctx.now();
   return ctx.database.db.transaction().execute(async (trx) => {
     const target = await lockTarget(trx, input.id);
-    const ended = await sessions.endAllForStaff(trx, target.id, 'ended_by_admin', now);
+    const ended = await staffSessions.endAllForStaff(trx, target.id, 'ended_by_admin', now);
     await auditStaffChange(trx, ctx, now, 'staff.sessions_ended', target.id, input.reason, { sessionIds: ended });
     return { ended: ended.length };
   });
@@ -200,129 +202,15 @@ export async function endSessions(ctx: ActorContext, input: { id: string; reason
  */
 export async function endSession(
   ctx: ActorContext,
-  input: { id: string; sessionId: string; reason?: string | undefined },
+  input: { id: string; sessionId: string; reason: string },
 ): Promise<{ sessionId: string; endedAt: Date; current: boolean }> {
   const now = ctx.now();
   return ctx.database.db.transaction().execute(async (trx) => {
     const target = await lockTarget(trx, input.id);
-    const session = await sessions.findForStaffForUpdate(trx, target.id, input.sessionId);
-    if (!session || !isSessionLive(session, now)) throw new AppError('NOT_FOUND', `${target.email} has no live session ${input.sessionId}; it may have ended already.`);
-    await sessions.end(trx, session.id, 'ended_by_admin', now);
+    const session = await staffSessions.findForStaffForUpdate(trx, target.id, input.sessionId);
+    if (!session || !isStaffSessionLive(session, now)) throw new AppError('NOT_FOUND', `${target.email} has no live session ${input.sessionId}; it may have ended already.`);
+    await staffSessions.end(trx, session.id, 'ended_by_admin', now);
     await auditStaffChange(trx, ctx, now, 'staff.session_ended', target.id, input.reason, { sessionId: session.id });
     return { sessionId: session.id, endedAt: now, current: session.id === ctx.staff.sessionId };
   });
-}
-
-// Bootstrap: demo staff and the first admin. These run outside any request, as the system.
-
-export const DEMO_STAFF: readonly { email: string; displayName: string; role: Role }[] = [
-  { email: 'admin@demo.test', displayName: 'Ada Admin', role: 'admin' },
-  { email: 'support@demo.test', displayName: 'Sam Support', role: 'support' },
-  { email: 'compliance@demo.test', displayName: 'Cleo Compliance', role: 'compliance' },
-  { email: 'manager@demo.test', displayName: 'Max Manager', role: 'manager' },
-  { email: 'viewer@demo.test', displayName: 'Vic Viewer', role: 'viewer' },
-];
-
-async function createBySystem(
-  db: Kysely<DB>,
-  account: { email: string; displayName: string; role: Role; passwordHash: string | null; mustChangePassword: boolean },
-  via: string,
-  now: Date,
-  actor: AuditActor = SYSTEM_ACTOR,
-): Promise<StaffRow | undefined> {
-  return db.transaction().execute(async (trx) => {
-    const created = await staffRepo.insertIfAbsent(trx, {
-      id: newId('stf'),
-      email: account.email.toLowerCase(),
-      display_name: account.displayName,
-      role: account.role,
-      password_hash: account.passwordHash,
-      must_change_password: account.mustChangePassword,
-      created_at: now,
-      updated_at: now,
-    });
-    if (created) {
-      await appendAuditEvent(trx, {
-        actor,
-        action: 'staff.created',
-        target: { type: 'staff', id: created.id },
-        metadata: { email: created.email, role: created.role, via },
-        occurredAt: now,
-      });
-    }
-    return created;
-  });
-}
-
-/**
- * Creates the five demo accounts (admin@demo.test … viewer@demo.test) that do not exist yet, all with
- * `password`. Idempotent. Returns the emails it created. Call it only for a demo database.
- */
-export async function ensureDemoStaff(db: Kysely<DB>, password: string, now: Date = new Date()): Promise<string[]> {
-  const passwordHash = await hashPassword(password);
-  const created: string[] = [];
-  for (const demo of DEMO_STAFF) {
-    const row = await createBySystem(db, { ...demo, passwordHash, mustChangePassword: false }, 'demo_seed', now);
-    if (row) created.push(row.email);
-  }
-  return created;
-}
-
-/**
- * Ensures an admin account for `email` exists (ADMIN_EMAIL at start-up, `npm run staff:create-admin`). Never
- * changes an existing account. With no password given, a one-time password is generated and returned once,
- * and must be changed at first sign-in.
- */
-export async function ensureAdmin(
-  db: Kysely<DB>,
-  input: { email: string; displayName?: string | undefined; password?: string | undefined; via: string },
-  now: Date = new Date(),
-): Promise<{ created: boolean; staffId: string; oneTimePassword: string | null }> {
-  const existing = await staffRepo.findByEmail(db, input.email);
-  if (existing) return { created: false, staffId: existing.id, oneTimePassword: null };
-  const oneTimePassword = input.password ? null : generateOneTimePassword();
-  const passwordHash = await hashPassword(input.password ?? oneTimePassword ?? '');
-  const row = await createBySystem(
-    db,
-    { email: input.email, displayName: input.displayName ?? input.email, role: 'admin', passwordHash, mustChangePassword: oneTimePassword !== null },
-    input.via,
-    now,
-  );
-  if (!row) {
-    const raced = await staffRepo.findByEmail(db, input.email);
-    return { created: false, staffId: raced?.id ?? '', oneTimePassword: null };
-  }
-  return { created: true, staffId: row.id, oneTimePassword };
-}
-
-/**
- * Recovery from the command line (`npm run staff:create-admin -- --email … --reset`): the account becomes an
- * enabled admin with a new one-time password, and its sessions end. Audited as the system.
- */
-export async function recoverAdmin(db: Kysely<DB>, email: string, now: Date = new Date()): Promise<{ staffId: string; oneTimePassword: string }> {
-  const oneTimePassword = generateOneTimePassword();
-  const passwordHash = await hashPassword(oneTimePassword);
-  const staffId = await db.transaction().execute(async (trx) => {
-    const found = await staffRepo.findByEmail(trx, email);
-    if (!found) throw new AppError('NOT_FOUND', `No staff account with the email ${email}.`);
-    const target = await lockTarget(trx, found.id);
-    await staffRepo.update(trx, target.id, {
-      role: 'admin',
-      disabled_at: null,
-      password_hash: passwordHash,
-      must_change_password: true,
-      password_changed_at: now,
-      updated_at: now,
-    });
-    const ended = await sessions.endAllForStaff(trx, target.id, 'password_reset', now);
-    await appendAuditEvent(trx, {
-      actor: { type: 'system', id: 'cli', display: 'staff:create-admin' },
-      action: 'staff.password_reset',
-      target: { type: 'staff', id: target.id },
-      metadata: { via: 'cli', roleBefore: target.role, wasDisabled: target.disabled_at !== null, endedSessionCount: ended.length },
-      occurredAt: now,
-    });
-    return target.id;
-  });
-  return { staffId, oneTimePassword };
 }

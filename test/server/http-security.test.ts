@@ -24,7 +24,7 @@ describe('request safety', () => {
   const origin = () => new URL(app.baseUrl).origin;
   const post = (path: string, headers: Record<string, string>, body: string) => fetch(`${app.baseUrl}${path}`, { method: 'POST', headers, body });
   const loginBody = () => JSON.stringify({ email: admin.email, password: admin.password });
-  const createBody = JSON.stringify({ json: { email: 'csrf-victim@staff.test', displayName: 'Victim', role: 'admin' } });
+  const createBody = JSON.stringify({ json: { email: 'csrf-victim@staff.test', displayName: 'Victim', role: 'admin', reason: 'CSRF test account' } });
 
   it('refuses a cross-site HTML form post (no custom header, foreign Origin)', async () => {
     const response = await post(

@@ -1,13 +1,12 @@
 import { Writable } from 'node:stream';
 import { getTRPCErrorFromUnknown } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bootstrapStaff } from '../../server/auth/bootstrap.js';
+import { bootstrapStaff, DEMO_STAFF, ensureAdmin, ensureDemoStaff } from '../../server/auth/bootstrap.js';
 import { createContextInner } from '../../server/context.js';
 import { createLogger } from '../../server/logger.js';
 import { verifyAuditChain } from '../../server/services/audit.js';
-import { SESSION_IDLE_MS } from '../../server/services/auth.js';
 import { appRouter } from '../../server/routers/_app.js';
-import { DEMO_STAFF, ensureAdmin, ensureDemoStaff } from '../../server/services/staff.js';
+import { STAFF_SESSION_IDLE_MS } from '../../server/services/auth/staff-sessions.js';
 import { createCallerFactory } from '../../server/trpc.js';
 import { createTestDatabase, testEngines, type TestDatabase } from '../db.js';
 import {
@@ -86,7 +85,7 @@ describe.each(testEngines())('staff management on %s', (engine) => {
 
     // The same email in any case is taken; the refused action leaves no audit event.
     const before = (await auditEvents(database.db)).length;
-    expect(await codeOf(adminCaller().staff.create({ email: 'NEW.PERSON@staff.test', displayName: 'Again', role: 'viewer' }))).toBe('CONFLICT');
+    expect(await codeOf(adminCaller().staff.create({ email: 'NEW.PERSON@staff.test', displayName: 'Again', role: 'viewer', reason: 'joined the team' }))).toBe('CONFLICT');
     expect(await auditEvents(database.db)).toHaveLength(before);
   });
 
@@ -98,6 +97,7 @@ describe.each(testEngines())('staff management on %s', (engine) => {
     expect(updated.role).toBe('compliance');
     expect((await whoAmI(app, cookie)).me).toBeNull();
     const [event] = await auditEvents(database.db, { action: 'staff.role_changed', targetId: person.id });
+    expect(event).toMatchObject({ actor_id: admin.id, reason: 'moved team' });
     expect(event?.metadata).toEqual({ from: 'viewer', to: 'compliance', endedSessionCount: 1 });
     // Signing in again gives the new role.
     expect((await whoAmI(app, await signIn(app, person.email, person.password))).me?.staff.role).toBe('compliance');
@@ -112,10 +112,11 @@ describe.each(testEngines())('staff management on %s', (engine) => {
     expect(refused.status).toBe(401);
     expect(await refused.json()).toEqual({ errors: [{ title: 'Email or password is incorrect.' }] });
 
-    await adminCaller().staff.enable({ id: person.id });
+    await adminCaller().staff.enable({ id: person.id, reason: 'came back' });
     expect((await login(app, person.email, person.password)).status).toBe(200);
-    const actions = (await auditEvents(database.db, { targetId: person.id })).map((e) => e.action);
-    expect(actions).toEqual(['auth.login', 'staff.disabled', 'auth.login_failed', 'staff.enabled', 'auth.login']);
+    const events = await auditEvents(database.db, { targetId: person.id });
+    expect(events.map((e) => e.action)).toEqual(['auth.login', 'staff.disabled', 'auth.login_failed', 'staff.enabled', 'auth.login']);
+    expect(events.filter((e) => e.action.startsWith('staff.')).map((e) => e.reason)).toEqual(['left the company', 'came back']);
   });
 
   it('resets a password: a new one-time value, the old password stops working, sessions end', async () => {
@@ -150,6 +151,7 @@ describe.each(testEngines())('staff management on %s', (engine) => {
       [false, 'ended_by_admin'],
     ]);
     const [event] = await auditEvents(database.db, { action: 'staff.sessions_ended', targetId: person.id });
+    expect(event).toMatchObject({ actor_id: admin.id, reason: 'lost laptop' });
     expect(event?.metadata).toEqual({ sessionIds: after.items.map((s) => s.id).sort() });
   });
 
@@ -178,7 +180,7 @@ describe.each(testEngines())('staff management on %s', (engine) => {
     expect([await statusWith(laptop), await statusWith(phone)]).toEqual([200, 200]);
     const { items } = await adminCaller().staff.sessions({ id: person.id });
     // The list carries each session's public id (never the cookie or its hash); that is what identifies one.
-    expect(items.every((s) => /^stses_[0-9a-f]+$/.test(s.id) && !laptop.includes(s.id) && !phone.includes(s.id))).toBe(true);
+    expect(items.every((s) => /^stses_[A-HJ-NP-Za-km-z2-9]{24}$/.test(s.id) && !laptop.includes(s.id) && !phone.includes(s.id))).toBe(true);
     const laptopRow = items.find((s) => s.userAgent === 'Laptop Browser/1.0');
     if (!laptopRow) throw new Error('no laptop session listed');
     expect(laptopRow.active).toBe(true);
@@ -202,12 +204,12 @@ describe.each(testEngines())('staff management on %s', (engine) => {
     // Ending it again, or ending it as someone else's, is NOT_FOUND and writes nothing.
     const other = await createStaffAccount(database.db);
     const before = (await auditEvents(database.db)).length;
-    expect(await codeOf(adminCaller().staff.endSession({ id: person.id, sessionId: laptopRow.id }))).toBe('NOT_FOUND');
+    expect(await codeOf(adminCaller().staff.endSession({ id: person.id, sessionId: laptopRow.id, reason: 'lost laptop' }))).toBe('NOT_FOUND');
     const live = after.items.find((s) => s.active);
     if (!live) throw new Error('the phone session should be live');
-    expect(await codeOf(adminCaller().staff.endSession({ id: other.id, sessionId: live.id }))).toBe('NOT_FOUND');
-    expect(await codeOf(adminCaller().staff.endSession({ id: person.id, sessionId: 'stses_0000000000000000deadbeef' }))).toBe('NOT_FOUND');
-    expect(await codeOf(adminCaller().staff.endSession({ id: 'stf_doesnotexist', sessionId: live.id }))).toBe('NOT_FOUND');
+    expect(await codeOf(adminCaller().staff.endSession({ id: other.id, sessionId: live.id, reason: 'lost laptop' }))).toBe('NOT_FOUND');
+    expect(await codeOf(adminCaller().staff.endSession({ id: person.id, sessionId: 'stses_0000000000000000deadbeef', reason: 'lost laptop' }))).toBe('NOT_FOUND');
+    expect(await codeOf(adminCaller().staff.endSession({ id: 'stf_doesnotexist', sessionId: live.id, reason: 'lost laptop' }))).toBe('NOT_FOUND');
     expect(await auditEvents(database.db)).toHaveLength(before);
     expect((await adminCaller().staff.sessions({ id: person.id })).items.filter((s) => s.active)).toHaveLength(1);
   });
@@ -216,20 +218,20 @@ describe.each(testEngines())('staff management on %s', (engine) => {
     const person = await createStaffAccount(database.db);
     const cookie = await signIn(app, person.email, person.password);
     const [session] = (await adminCaller().staff.sessions({ id: person.id })).items;
-    expect(await codeOf(adminCaller().staff.endSession({ id: person.id, sessionId: "stses_x' or 1=1" }))).toBe('BAD_REQUEST');
+    expect(await codeOf(adminCaller().staff.endSession({ id: person.id, sessionId: "stses_x' or 1=1", reason: 'lost laptop' }))).toBe('BAD_REQUEST');
     // The cookie value is not a session id and is never accepted as one.
-    expect(await codeOf(adminCaller().staff.endSession({ id: person.id, sessionId: cookie.split('=')[1] ?? '' }))).toBe('BAD_REQUEST');
-    expect(await codeOf(adminCaller().staff.endSession({ id: person.id } as never))).toBe('BAD_REQUEST');
+    expect(await codeOf(adminCaller().staff.endSession({ id: person.id, sessionId: cookie.split('=')[1] ?? '', reason: 'lost laptop' }))).toBe('BAD_REQUEST');
+    expect(await codeOf(adminCaller().staff.endSession({ id: person.id, reason: 'lost laptop' } as never))).toBe('BAD_REQUEST');
 
     // A support agent may not end anyone's session, not even their own this way.
-    const refused = await endSessionOverHttp(cookie, { id: person.id, sessionId: session?.id });
+    const refused = await endSessionOverHttp(cookie, { id: person.id, sessionId: session?.id, reason: 'my own session' });
     expect(refused.status).toBe(403);
     expect(await statusWith(cookie)).toBe(200);
     expect(await auditEvents(database.db, { action: 'staff.session_ended', targetId: person.id })).toEqual([]);
 
     // A session that idled out is no longer live: nothing to end.
-    app.advance(SESSION_IDLE_MS + 1);
-    expect(await codeOf(adminCaller().staff.endSession({ id: person.id, sessionId: session?.id ?? 'stses_missing' }))).toBe('NOT_FOUND');
+    app.advance(STAFF_SESSION_IDLE_MS + 1);
+    expect(await codeOf(adminCaller().staff.endSession({ id: person.id, sessionId: session?.id ?? 'stses_missing', reason: 'idle anyway' }))).toBe('NOT_FOUND');
     expect(await auditEvents(database.db, { action: 'staff.session_ended', targetId: person.id })).toEqual([]);
   });
 
@@ -251,16 +253,41 @@ describe.each(testEngines())('staff management on %s', (engine) => {
   });
 
   it('keeps at least one enabled admin, and an admin cannot disable themselves', async () => {
-    expect(await codeOf(adminCaller().staff.disable({ id: admin.id }))).toBe('BAD_REQUEST');
+    expect(await codeOf(adminCaller().staff.disable({ id: admin.id, reason: 'leaving now' }))).toBe('BAD_REQUEST');
     const admins = await database.db.selectFrom('staff').select('id').where('role', '=', 'admin').where('disabled_at', 'is', null).execute();
     expect(admins.map((a) => a.id)).toEqual([admin.id]);
-    expect(await codeOf(adminCaller().staff.changeRole({ id: admin.id, role: 'viewer' }))).toBe('CONFLICT');
+    expect(await codeOf(adminCaller().staff.changeRole({ id: admin.id, role: 'viewer', reason: 'stepping down' }))).toBe('CONFLICT');
     const second = await createStaffAccount(database.db, { role: 'admin' });
-    expect(await codeOf(adminCaller().staff.changeRole({ id: second.id, role: 'manager' }))).toBe('OK');
+    expect(await codeOf(adminCaller().staff.changeRole({ id: second.id, role: 'manager', reason: 'stepping down' }))).toBe('OK');
+  });
+
+  it('refuses every staff change without a reason of 5 to 500 characters, and changes nothing', async () => {
+    const person = await createStaffAccount(database.db, { role: 'viewer' });
+    const cookie = await signIn(app, person.email, person.password);
+    const [session] = (await adminCaller().staff.sessions({ id: person.id })).items;
+    const before = (await auditEvents(database.db)).length;
+    const caller = adminCaller();
+    // Missing, blank, only spaces (trimmed), too short, too long.
+    for (const reason of [undefined, '', '     ', 'why', 'x'.repeat(501)]) {
+      const given = reason === undefined ? {} : { reason };
+      const codes = await Promise.all([
+        codeOf(caller.staff.create({ email: 'no.reason@staff.test', displayName: 'No Reason', role: 'viewer', ...given } as never)),
+        codeOf(caller.staff.changeRole({ id: person.id, role: 'admin', ...given } as never)),
+        codeOf(caller.staff.disable({ id: person.id, ...given } as never)),
+        codeOf(caller.staff.enable({ id: person.id, ...given } as never)),
+        codeOf(caller.staff.resetPassword({ id: person.id, ...given } as never)),
+        codeOf(caller.staff.endSessions({ id: person.id, ...given } as never)),
+        codeOf(caller.staff.endSession({ id: person.id, sessionId: session?.id ?? 'stses_missing', ...given } as never)),
+      ]);
+      expect(codes, `reason ${JSON.stringify(reason)}`).toEqual(Array(7).fill('BAD_REQUEST'));
+    }
+    expect(await auditEvents(database.db)).toHaveLength(before);
+    expect((await whoAmI(app, cookie)).me?.staff.role).toBe('viewer');
+    expect(await database.db.selectFrom('staff').select('id').where('email', '=', 'no.reason@staff.test').executeTakeFirst()).toBeUndefined();
   });
 
   it('answers NOT_FOUND for an unknown id and rejects malformed ids', async () => {
-    expect(await codeOf(adminCaller().staff.disable({ id: 'stf_doesnotexist' }))).toBe('NOT_FOUND');
+    expect(await codeOf(adminCaller().staff.disable({ id: 'stf_doesnotexist', reason: 'left the company' }))).toBe('NOT_FOUND');
     expect(await codeOf(adminCaller().staff.sessions({ id: "stf_x' or 1=1" }))).toBe('BAD_REQUEST');
   });
 

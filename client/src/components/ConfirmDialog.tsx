@@ -1,87 +1,84 @@
-import Alert from '@mui/material/Alert';
 import Button, { type ButtonProps } from '@mui/material/Button';
-import Dialog from '@mui/material/Dialog';
-import DialogActions from '@mui/material/DialogActions';
-import DialogContent from '@mui/material/DialogContent';
-import DialogTitle from '@mui/material/DialogTitle';
-import Stack from '@mui/material/Stack';
-import { useState, type FormEvent, type ReactNode } from 'react';
-import { errorMessageOf } from '../lib/trpc';
+import { useRef, useState, type ReactNode } from 'react';
+import { DialogFrame } from './DialogFrame';
 import { reasonProblem, ReasonField } from './ReasonField';
 
 export interface ConfirmDialogProps {
-  open: boolean;
   title: string;
-  /** What will happen, in a sentence or two. */
-  children?: ReactNode;
+  /** What will happen, in full: the consequences are the point of asking. */
+  children: ReactNode;
   confirmLabel: string;
+  /** 'error' for what takes something away (revoke, disable, end sessions). */
   confirmColor?: ButtonProps['color'];
-  /** Ask for a reason (recorded in the audit log); on by default. */
-  requireReason?: boolean;
-  pending?: boolean;
-  /** The server's refusal, shown as it wrote it. */
-  error?: unknown;
-  onConfirm: (reason: string) => void;
+  /** Fields between the description and the reason (a role picker); one of them takes the focus. */
+  fields?: ReactNode;
+  /** False while the extra fields are not ready. */
+  canConfirm?: boolean;
+  /**
+   * Called with the reason, trimmed. Resolves when done (the caller then closes the dialog or opens the next
+   * one); a rejection's message is shown and the dialog stays open for another try.
+   */
+  onConfirm: (reason: string) => Promise<unknown>;
   onClose: () => void;
 }
 
 /**
- * Confirm a consequential action, with a reason when the audit log needs one. Enter confirms once the form is
- * valid, Escape cancels; nothing can be confirmed twice while the first request is on its way.
+ * Asks before a consequential change, with the reason the audit log records. Enter confirms once the form is
+ * valid, Escape cancels; nothing can be confirmed twice while the first request is on its way. Rendered only
+ * while open (the caller mounts it), so every opening starts blank.
  */
-export function ConfirmDialog(props: ConfirmDialogProps) {
-  const { open, pending = false, onClose } = props;
-  return (
-    <Dialog
-      open={open}
-      onClose={() => {
-        if (!pending) onClose();
-      }}
-      fullWidth
-      maxWidth="sm"
-    >
-      {/* Its own component: the dialog unmounts it when closed, so every opening starts blank. */}
-      <ConfirmForm {...props} />
-    </Dialog>
-  );
-}
-
-function ConfirmForm({ title, children, confirmLabel, confirmColor = 'primary', requireReason = true, pending = false, error, onConfirm, onClose }: ConfirmDialogProps) {
+export function ConfirmDialog({ title, children, confirmLabel, confirmColor = 'primary', fields, canConfirm = true, onConfirm, onClose }: ConfirmDialogProps) {
   const [reason, setReason] = useState('');
   const [attempted, setAttempted] = useState(false);
-  const valid = !requireReason || reasonProblem(reason) === null;
+  const [pending, setPending] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  // A second Enter can arrive before React re-renders the button as disabled.
+  const inFlight = useRef(false);
+  const ready = canConfirm && reasonProblem(reason) === null;
 
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
+  const submit = async () => {
     setAttempted(true);
-    if (!valid || pending) return;
-    onConfirm(reason.trim());
+    if (!ready || inFlight.current) return;
+    inFlight.current = true;
+    setPending(true);
+    setError(null);
+    try {
+      await onConfirm(reason.trim());
+    } catch (err) {
+      setError(err);
+    } finally {
+      inFlight.current = false;
+      setPending(false);
+    }
   };
 
   return (
-    <form onSubmit={submit} noValidate>
-      <DialogTitle>{title}</DialogTitle>
-      <DialogContent>
-        <Stack spacing={2} sx={{ pt: 1 }}>
-          {children}
-          {requireReason ? (
-            <ReasonField value={reason} onChange={setReason} showProblem={attempted} onBlur={() => setAttempted((a) => a || reason.length > 0)} autoFocus />
-          ) : null}
-          {error ? (
-            <Alert severity="error" role="alert">
-              {errorMessageOf(error)}
-            </Alert>
-          ) : null}
-        </Stack>
-      </DialogContent>
-      <DialogActions>
-        <Button onClick={onClose} disabled={pending}>
-          Cancel
-        </Button>
-        <Button type="submit" variant="contained" color={confirmColor} disabled={!valid || pending} loading={pending}>
-          {confirmLabel}
-        </Button>
-      </DialogActions>
-    </form>
+    <DialogFrame
+      title={title}
+      busy={pending}
+      error={error}
+      onSubmit={() => void submit()}
+      onClose={onClose}
+      actions={
+        <>
+          <Button onClick={onClose} disabled={pending}>
+            Cancel
+          </Button>
+          <Button type="submit" variant="contained" color={confirmColor} disabled={!ready} loading={pending}>
+            {confirmLabel}
+          </Button>
+        </>
+      }
+    >
+      {children}
+      {fields}
+      <ReasonField
+        value={reason}
+        onChange={setReason}
+        showProblem={attempted}
+        onBlur={() => setAttempted((a) => a || reason.length > 0)}
+        autoFocus={fields === undefined}
+      />
+    </DialogFrame>
   );
 }

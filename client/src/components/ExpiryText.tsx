@@ -1,6 +1,6 @@
 import Tooltip from '@mui/material/Tooltip';
 import Typography, { type TypographyProps } from '@mui/material/Typography';
-import { isOpenStatus } from '../../../shared/statuses.js';
+import { isOpenStatus } from '@shared/statuses.js';
 import { formatAbsolute, formatExpiry } from '../lib/time';
 import { useNow } from '../lib/useNow';
 

@@ -1,6 +1,6 @@
 import Chip, { type ChipProps } from '@mui/material/Chip';
 import Tooltip from '@mui/material/Tooltip';
-import { isKnownStatus, statusLabel, type Status } from '../../../shared/statuses.js';
+import { isKnownStatus, statusLabel, type Status } from '@shared/statuses.js';
 
 type ChipColor = NonNullable<ChipProps['color']>;
 

@@ -1,93 +1,83 @@
 import Alert, { type AlertColor } from '@mui/material/Alert';
 import Snackbar from '@mui/material/Snackbar';
-import { useEffect, useId, useSyncExternalStore, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useState, type ReactNode } from 'react';
+
+export interface Notification {
+  message: string;
+  /** success (default) after an action went through; error when it did not. */
+  severity?: AlertColor;
+}
+
+export type Notify = (notification: Notification | string) => void;
+
+const NotifyContext = createContext<Notify | null>(null);
+
+interface Queued extends Required<Notification> {
+  key: number;
+}
+
+let nextKey = 0;
 
 /**
- * Notifications after an action ("Recreated as inq_… on v5"). A small store outside React, so a notification
- * survives the navigation that often follows it (as long as a host stays mounted), and any page can raise one
- * without a provider. Render <NotificationHost /> where notifications should appear; if several are mounted,
- * only the first one shows them, so the app shell can take the job over from the pages without duplicates.
+ * One snackbar for the whole console, above the router: a notification survives the navigation that often
+ * follows it ("Recreated as inq_… on v5" on the new inquiry's page). Notifications queue and show one at a
+ * time, so two quick actions do not hide each other's confirmation. Errors stay until dismissed; the rest go
+ * after a few seconds.
  */
-export interface Notification {
-  message: ReactNode;
-  severity?: AlertColor;
-  /** Milliseconds on screen; errors stay until dismissed. */
-  autoHideMs?: number | null;
-}
+export function NotificationsProvider({ children }: { children: ReactNode }) {
+  const [queue, setQueue] = useState<Queued[]>([]);
+  const [open, setOpen] = useState(true);
+  const current = queue[0];
 
-interface Shown extends Notification {
-  id: number;
-}
+  const notify = useCallback<Notify>((notification) => {
+    const n = typeof notification === 'string' ? { message: notification } : notification;
+    setQueue((q) => [...q, { message: n.message, severity: n.severity ?? 'success', key: ++nextKey }]);
+    setOpen(true);
+  }, []);
 
-let current: Shown | null = null;
-let nextId = 1;
-const listeners = new Set<() => void>();
-const hosts: string[] = [];
+  const close = useCallback((_event?: unknown, reason?: string) => {
+    if (reason === 'clickaway') return;
+    setOpen(false);
+  }, []);
 
-function emit() {
-  for (const listener of listeners) listener();
-}
-
-export function notify(notification: Notification): void {
-  current = { ...notification, id: nextId++ };
-  emit();
-}
-
-function dismiss(id: number) {
-  if (current?.id !== id) return;
-  current = null;
-  emit();
-}
-
-function subscribe(listener: () => void) {
-  listeners.add(listener);
-  return () => listeners.delete(listener);
-}
-
-const snapshot = () => current;
-const primaryHost = () => hosts[0] ?? null;
-
-/** The function to raise a notification (stable; the same as `notify`). */
-export function useNotify(): typeof notify {
-  return notify;
-}
-
-export function NotificationHost() {
-  const hostId = useId();
-  useEffect(() => {
-    hosts.push(hostId);
-    emit();
-    return () => {
-      hosts.splice(hosts.indexOf(hostId), 1);
-      // Nobody left to show it: drop it rather than surprise the next page with a stale message.
-      if (hosts.length === 0) current = null;
-      emit();
-    };
-  }, [hostId]);
-  const shown = useSyncExternalStore(subscribe, snapshot, snapshot);
-  const isPrimary = useSyncExternalStore(subscribe, primaryHost, primaryHost) === hostId;
-  if (!isPrimary || !shown) return null;
-  const severity = shown.severity ?? 'success';
-  const autoHide = shown.autoHideMs === undefined ? (severity === 'error' ? null : 6000) : shown.autoHideMs;
   return (
-    <Snackbar
-      key={shown.id}
-      open
-      autoHideDuration={autoHide}
-      onClose={(_event, reason) => {
-        if (reason !== 'clickaway') dismiss(shown.id);
-      }}
-      anchorOrigin={{ vertical: 'bottom', horizontal: 'center' }}
-    >
-      <Alert
-        severity={severity}
-        role={severity === 'error' || severity === 'warning' ? 'alert' : 'status'}
-        variant="filled"
-        onClose={() => dismiss(shown.id)}
-        sx={{ width: '100%' }}
-      >
-        {shown.message}
-      </Alert>
-    </Snackbar>
+    <NotifyContext.Provider value={notify}>
+      {children}
+      {current ? (
+        <Snackbar
+          key={current.key}
+          open={open}
+          onClose={close}
+          autoHideDuration={current.severity === 'error' ? null : 6000}
+          anchorOrigin={{ vertical: 'bottom', horizontal: 'center' }}
+          slotProps={{
+            transition: {
+              onExited: () => {
+                setQueue((q) => q.slice(1));
+                setOpen(true);
+              },
+            },
+          }}
+        >
+          <Alert
+            severity={current.severity}
+            // Only what went wrong interrupts a screen reader; a confirmation waits its turn.
+            role={current.severity === 'error' || current.severity === 'warning' ? 'alert' : 'status'}
+            variant="filled"
+            onClose={close}
+            sx={{ width: '100%' }}
+          >
+            {current.message}
+          </Alert>
+        </Snackbar>
+      ) : null}
+    </NotifyContext.Provider>
   );
+}
+
+/** `notify('Role changed')` or `notify({ message, severity: 'error' })`. */
+export function useNotify(): Notify {
+  const notify = useContext(NotifyContext);
+  if (!notify) throw new Error('useNotify needs <NotificationsProvider> (AppProviders sets it up)');
+  return notify;
 }

@@ -4,7 +4,7 @@ import HistoryEduOutlinedIcon from '@mui/icons-material/HistoryEduOutlined';
 import SettingsOutlinedIcon from '@mui/icons-material/SettingsOutlined';
 import ViewQuiltOutlinedIcon from '@mui/icons-material/ViewQuiltOutlined';
 import type SvgIcon from '@mui/material/SvgIcon';
-import type { Permission } from '../../../shared/permissions.js';
+import type { Permission } from '@shared/permissions.js';
 
 export interface NavItem {
   label: string;

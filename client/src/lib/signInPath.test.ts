@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SIGN_IN_PATH } from '../../../shared/auth.js';
+import { SIGN_IN_PATH } from '@shared/auth.js';
 import { safeReturnTo, SIGN_IN_PATH as CLIENT_SIGN_IN_PATH, signInPath } from './signInPath';
 
 describe('returnTo', () => {

@@ -1,4 +1,4 @@
-import type * as SharedAuth from '../../../shared/auth.js';
+import type * as SharedAuth from '@shared/auth.js';
 
 // Copied rather than imported, like the CSRF header in lib/trpc.ts: shared/auth.ts carries zod, which the first
 // page load should not download. The literal type fails the build if the server's path ever changes.

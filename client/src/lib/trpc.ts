@@ -5,7 +5,7 @@ import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import superjson from 'superjson';
 // Type-only: the router's types describe the API; none of the server's code reaches the bundle.
 import type { AppRouter } from '../../../server/routers/_app.js';
-import type * as SharedAuth from '../../../shared/auth.js';
+import type * as SharedAuth from '@shared/auth.js';
 
 export type { AppRouter };
 export type RouterInputs = inferRouterInputs<AppRouter>;

@@ -1,4 +1,4 @@
-import { ownOnlyPermissionsOf, permissionsOf, ROLE_LABELS, type Role } from '../../../shared/permissions.js';
+import { ownOnlyPermissionsOf, permissionsOf, ROLE_LABELS, type Role } from '@shared/permissions.js';
 import type { RouterOutputs } from '../lib/trpc';
 
 type ListItem = RouterOutputs['inquiries']['list']['items'][number];

@@ -1,6 +1,6 @@
 import Tooltip from '@mui/material/Tooltip';
 import type { ReactElement } from 'react';
-import type { Permission } from '../../../../shared/permissions.js';
+import type { Permission } from '@shared/permissions.js';
 import { usePermissions, type DenialOptions } from './usePermissions';
 
 /**

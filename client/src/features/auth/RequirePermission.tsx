@@ -3,7 +3,7 @@ import Button from '@mui/material/Button';
 import Paper from '@mui/material/Paper';
 import type { ReactNode } from 'react';
 import { Link as RouterLink } from 'react-router';
-import type { Permission } from '../../../../shared/permissions.js';
+import type { Permission } from '@shared/permissions.js';
 import { EmptyState } from '../../components/states';
 import { HOME_PATH } from '../../lib/signInPath';
 import { usePermissions } from './usePermissions';

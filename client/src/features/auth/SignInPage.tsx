@@ -8,7 +8,7 @@ import TextField from '@mui/material/TextField';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Navigate, useLocation, useNavigate, useSearchParams } from 'react-router';
-import { SSO_ERROR_CODES, SSO_ERROR_MESSAGES, type SsoErrorCode } from '../../../../shared/auth.js';
+import { SSO_ERROR_CODES, SSO_ERROR_MESSAGES, type SsoErrorCode } from '@shared/auth.js';
 import { ErrorState } from '../../components/states';
 import { HOME_PATH, safeReturnTo } from '../../lib/signInPath';
 import { useTRPC } from '../../lib/trpc';

@@ -1,6 +1,6 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
-import { SSO_ERROR_MESSAGES } from '../../../../shared/auth.js';
+import { SSO_ERROR_MESSAGES } from '@shared/auth.js';
 import { FakeApiError, installFakeApi } from '../../test/fakeApi';
 import { signedInAs, template } from '../../test/fixtures';
 import { renderApp } from '../../test/renderApp';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PERMISSIONS, ROLE_LABELS as SHARED_ROLE_LABELS } from '../../../../shared/permissions.js';
+import { PERMISSIONS, ROLE_LABELS as SHARED_ROLE_LABELS } from '@shared/permissions.js';
 import { PERMISSION_ACTIONS, ROLE_LABELS } from './roles';
 
 describe('role labels', () => {

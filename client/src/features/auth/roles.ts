@@ -1,5 +1,5 @@
-import type * as SharedPermissions from '../../../../shared/permissions.js';
-import type { Permission } from '../../../../shared/permissions.js';
+import type * as SharedPermissions from '@shared/permissions.js';
+import type { Permission } from '@shared/permissions.js';
 
 // Copied rather than imported: shared/permissions.ts carries zod, which the first page load (the shell and its
 // user menu) should not download. The types keep the keys in step; roles.test.ts checks the words.

@@ -1,5 +1,5 @@
 import { useMemo } from 'react';
-import type { Permission, Role } from '../../../../shared/permissions.js';
+import type { Permission, Role } from '@shared/permissions.js';
 import { PERMISSION_ACTIONS, ROLE_LABELS } from './roles';
 import { useMe, type Me } from './useMe';
 

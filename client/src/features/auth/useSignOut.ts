@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { useNavigate } from 'react-router';
-import { useNotify } from '../../lib/notifications';
+import { useNotify } from '../../components/notifications';
 import { SIGN_IN_PATH } from '../../lib/signInPath';
 import { errorMessageOf } from '../../lib/trpc';
 import { signOut } from './api';

@@ -10,10 +10,9 @@ import Stack from '@mui/material/Stack';
 import Typography from '@mui/material/Typography';
 import { useEffect } from 'react';
 import { Link as RouterLink, useLocation, useParams } from 'react-router';
-import { INQUIRY_ID_PATTERN } from '../../../../shared/inquiries.js';
+import { INQUIRY_ID_PATTERN } from '@shared/inquiries.js';
 import { CopyButton } from '../../components/CopyButton';
 import { ExpiryText } from '../../components/ExpiryText';
-import { NotificationHost } from '../../components/notifications';
 import { RelativeTime } from '../../components/RelativeTime';
 import { EmptyState, ErrorState } from '../../components/states';
 import { StatusChip } from '../../components/StatusChip';
@@ -181,7 +180,6 @@ export default function InquiryDetailPage() {
         <BackLink />
       </Box>
       {body}
-      <NotificationHost />
     </Stack>
   );
 }

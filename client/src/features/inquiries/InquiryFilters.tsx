@@ -13,11 +13,12 @@ import TextField from '@mui/material/TextField';
 import ToggleButton from '@mui/material/ToggleButton';
 import ToggleButtonGroup from '@mui/material/ToggleButtonGroup';
 import Tooltip from '@mui/material/Tooltip';
-import { EXPIRY_FILTERS, QUICK_VIEWS, VERSION_STATES, type ExpiryFilter, type QuickView, type VersionState } from '../../../../shared/inquiries.js';
-import { STATUSES, statusLabel, type Status } from '../../../../shared/statuses.js';
+import { EXPIRY_FILTERS, QUICK_VIEWS, VERSION_STATES, type ExpiryFilter, type QuickView, type VersionState } from '@shared/inquiries.js';
+import { STATUSES, statusLabel, type Status } from '@shared/statuses.js';
 import type { RouterOutputs } from '../../lib/trpc';
 import type { ListStateUpdate } from './hooks';
-import { EXPIRY_LABELS, QUICK_VIEW_HINTS, QUICK_VIEW_LABELS, VERSION_STATE_LABELS, clearFilters, hasFilters, type ListState } from './listParams';
+import { EXPIRY_LABELS, VERSION_STATE_LABELS, clearFilters, hasFilters, type ListState } from './listParams';
+import { QUICK_VIEW_TEXT } from './quickViews';
 import { SearchBox } from './SearchBox';
 
 type Template = RouterOutputs['templates']['list']['items'][number];
@@ -42,9 +43,9 @@ export function QuickViewButtons({ value, onChange }: { value: QuickView | null;
       sx={{ flexWrap: 'wrap' }}
     >
       {QUICK_VIEWS.map((view) => (
-        <Tooltip key={view} title={QUICK_VIEW_HINTS[view]} describeChild>
+        <Tooltip key={view} title={QUICK_VIEW_TEXT[view].hint} describeChild>
           <ToggleButton value={view} sx={{ textTransform: 'none', px: 1.5 }}>
-            {QUICK_VIEW_LABELS[view]}
+            {QUICK_VIEW_TEXT[view].label}
           </ToggleButton>
         </Tooltip>
       ))}

@@ -3,7 +3,7 @@ import Typography from '@mui/material/Typography';
 import { DataGrid, type GridColDef, type GridPaginationModel, type GridSortModel } from '@mui/x-data-grid';
 import { useMemo } from 'react';
 import { Link as RouterLink, useLocation } from 'react-router';
-import type { SortField } from '../../../../shared/inquiries.js';
+import type { SortField } from '@shared/inquiries.js';
 import { ExpiryText } from '../../components/ExpiryText';
 import { RelativeTime } from '../../components/RelativeTime';
 import { StatusChip } from '../../components/StatusChip';

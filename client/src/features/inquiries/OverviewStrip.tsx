@@ -5,19 +5,24 @@ import Stack from '@mui/material/Stack';
 import Tooltip from '@mui/material/Tooltip';
 import Typography from '@mui/material/Typography';
 import { Link as RouterLink } from 'react-router';
-import type { QuickView } from '../../../../shared/inquiries.js';
-import { STATUSES, statusLabel } from '../../../../shared/statuses.js';
+import type { QuickView } from '@shared/inquiries.js';
+import { STATUSES, statusLabel } from '@shared/statuses.js';
 import type { RouterOutputs } from '../../lib/trpc';
 import { useOverview } from './hooks';
 import { PARAM } from './listParams';
+import { QUICK_VIEW_TEXT } from './quickViews';
 
 type Overview = RouterOutputs['inquiries']['overview'];
 
 const number = new Intl.NumberFormat();
 
-function Stat({ label, value, hint, to, tone }: { label: string; value: string; hint: string; to?: string; tone?: 'warning' | 'error' | undefined }) {
+/** An open-inquiry figure that leads to its quick view, named and explained as the view is. */
+function Stat({ view, count, tone }: { view: QuickView; count: number; /** The figure's colour while it is not zero. */ tone: 'warning' | 'error' }) {
+  const { label, hint } = QUICK_VIEW_TEXT[view];
+  const value = number.format(count);
+  const color = count > 0 ? `${tone}.main` : 'text.primary';
   const figure = (
-    <Typography variant="h2" component="p" sx={{ fontVariantNumeric: 'tabular-nums', color: tone ? `${tone}.main` : 'text.primary' }}>
+    <Typography variant="h2" component="p" sx={{ fontVariantNumeric: 'tabular-nums', color }}>
       {value}
     </Typography>
   );
@@ -27,20 +32,12 @@ function Stat({ label, value, hint, to, tone }: { label: string; value: string; 
         <Typography variant="caption" color="text.secondary" sx={{ textTransform: 'uppercase', letterSpacing: 0.4 }}>
           {label}
         </Typography>
-        {to ? (
-          <Link component={RouterLink} to={to} underline="hover" color="inherit" aria-label={`${label}: ${value} — show them`}>
-            {figure}
-          </Link>
-        ) : (
-          figure
-        )}
+        <Link component={RouterLink} to={`/inquiries?${PARAM.view}=${view}`} underline="hover" color="inherit" aria-label={`${label}: ${value} — show them`}>
+          {figure}
+        </Link>
       </Stack>
     </Tooltip>
   );
-}
-
-function viewLink(view: QuickView) {
-  return `/inquiries?${PARAM.view}=${view}`;
 }
 
 function StatusCounts({ overview }: { overview: Overview }) {
@@ -90,27 +87,9 @@ export function OverviewStrip() {
       ) : (
         <Stack direction={{ xs: 'column', lg: 'row' }} spacing={{ xs: 2, lg: 4 }} sx={{ alignItems: { lg: 'center' } }}>
           <Stack direction="row" spacing={4} useFlexGap sx={{ flexWrap: 'wrap', flexShrink: 0 }}>
-            <Stat
-              label="Stuck"
-              value={number.format(overview.data.stuck)}
-              hint="Pending, not expired, no live session: the end user cannot get back in alone"
-              to={viewLink('stuck')}
-              tone={overview.data.stuck > 0 ? 'error' : undefined}
-            />
-            <Stat
-              label="Expiring in 24 h"
-              value={number.format(overview.data.expiringWithin24h)}
-              hint="Open inquiries whose time runs out within a day"
-              to={viewLink('expiring_24h')}
-              tone={overview.data.expiringWithin24h > 0 ? 'warning' : undefined}
-            />
-            <Stat
-              label="Open on outdated versions"
-              value={number.format(overview.data.openOnOutdatedVersion)}
-              hint="Created or pending inquiries pinned to an older template version"
-              to={viewLink('outdated')}
-              tone={overview.data.openOnOutdatedVersion > 0 ? 'warning' : undefined}
-            />
+            <Stat view="stuck" count={overview.data.stuck} tone="error" />
+            <Stat view="expiring_24h" count={overview.data.expiringWithin24h} tone="warning" />
+            <Stat view="outdated" count={overview.data.openOnOutdatedVersion} tone="warning" />
           </Stack>
           <StatusCounts overview={overview.data} />
         </Stack>

@@ -8,9 +8,10 @@ import {
   type QuickView,
   type SortField,
   type VersionState,
-} from '../../../../shared/inquiries.js';
-import { STATUSES, statusLabel, type Status } from '../../../../shared/statuses.js';
+} from '@shared/inquiries.js';
+import { STATUSES, statusLabel, type Status } from '@shared/statuses.js';
 import { endOfLocalDay, formatDay, startOfLocalDay } from '../../lib/time';
+import { QUICK_VIEW_TEXT } from './quickViews';
 
 /**
  * The inquiry list's whole state lives in the URL, so a view can be bookmarked, shared and walked with
@@ -54,20 +55,6 @@ export interface ListState {
   /** Keyset cursors of the pages before this one: empty on page 1, one per "Next" since. */
   cursors: string[];
 }
-
-export const QUICK_VIEW_LABELS: Record<QuickView, string> = {
-  stuck: 'Stuck',
-  expiring_24h: 'Expiring in 24 h',
-  outdated: 'Outdated version',
-  expired_resumable: 'Expired – still resumable',
-};
-
-export const QUICK_VIEW_HINTS: Record<QuickView, string> = {
-  stuck: 'Started, not expired, and no live session: the end user cannot get back in alone',
-  expiring_24h: 'Open inquiries whose time runs out within 24 hours',
-  outdated: 'Open or expired inquiries pinned to an older template version',
-  expired_resumable: 'Expired and not replaced by a successor: resuming hands access back',
-};
 
 export const EXPIRY_LABELS: Record<ExpiryFilter, string> = {
   expired: 'Expired',
@@ -158,7 +145,7 @@ export function hasFilters(state: ListState): boolean {
 /** The active filters in words, for the empty state: "status is Pending or Expired", "template Onboarding". */
 export function describeFilters(state: ListState, templateName: (id: string) => string | null): string[] {
   const parts: string[] = [];
-  if (state.quickView) parts.push(`view “${QUICK_VIEW_LABELS[state.quickView]}”`);
+  if (state.quickView) parts.push(`view “${QUICK_VIEW_TEXT[state.quickView].label}”`);
   if (state.search) parts.push(`search “${state.search}”`);
   if (state.statuses.length > 0) parts.push(`status ${state.statuses.map(statusLabel).join(' or ')}`);
   if (state.templateId) parts.push(`template ${templateName(state.templateId) ?? state.templateId}`);

@@ -1,9 +1,9 @@
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 import { useState } from 'react';
-import { EmailSchema } from '../../../../shared/auth.js';
-import type { Role } from '../../../../shared/permissions.js';
-import { ConfirmDialog } from './ConfirmDialog';
+import { EmailSchema } from '@shared/auth.js';
+import type { Role } from '@shared/permissions.js';
+import { ConfirmDialog } from '../../components/ConfirmDialog';
 import type { useStaffMutations } from './hooks';
 import { RoleSelect } from './RoleSelect';
 
@@ -33,7 +33,7 @@ export function CreateStaffDialog({ localPasswords, create, onCreated, onClose }
       canConfirm={ready}
       onClose={onClose}
       onConfirm={async (reason) => {
-        const result = await create.mutateAsync({ email: email.trim(), displayName: displayName.trim(), role, ...(reason ? { reason } : {}) });
+        const result = await create.mutateAsync({ email: email.trim(), displayName: displayName.trim(), role, reason });
         onCreated(result);
       }}
       fields={

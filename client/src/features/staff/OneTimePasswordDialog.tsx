@@ -1,14 +1,11 @@
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
-import Dialog from '@mui/material/Dialog';
-import DialogActions from '@mui/material/DialogActions';
-import DialogContent from '@mui/material/DialogContent';
-import DialogTitle from '@mui/material/DialogTitle';
 import Stack from '@mui/material/Stack';
 import Typography from '@mui/material/Typography';
 import { useId } from 'react';
 import { CopyButton } from '../../components/CopyButton';
+import { DialogFrame } from '../../components/DialogFrame';
 import { MONOSPACE } from '../../theme/theme';
 
 export interface OneTimePasswordDialogProps {
@@ -23,39 +20,33 @@ export interface OneTimePasswordDialogProps {
  * A click outside does not close it, so it cannot be lost by accident.
  */
 export function OneTimePasswordDialog({ title, person, password, onClose }: OneTimePasswordDialogProps) {
-  const titleId = useId();
   const valueId = useId();
   return (
-    <Dialog open aria-labelledby={titleId} fullWidth maxWidth="sm" onClose={(_event, reason) => (reason === 'backdropClick' ? undefined : onClose())}>
-      <DialogTitle id={titleId}>{title}</DialogTitle>
-      <DialogContent>
-        <Stack spacing={2}>
-          <Alert severity="warning">
-            This one-time password is shown only now. Copy it and hand it to {person.displayName} through a channel you trust; nobody can
-            show it again. They must choose their own password when they first sign in.
-          </Alert>
-          <Box>
-            <Typography id={valueId} variant="body2" color="text.secondary" gutterBottom>
-              One-time password for {person.email}
-            </Typography>
-            <Stack direction="row" spacing={1} sx={{ alignItems: 'center', p: 1.5, border: 1, borderColor: 'divider', borderRadius: 1, bgcolor: 'action.hover' }}>
-              <Typography
-                component="output"
-                aria-labelledby={valueId}
-                sx={{ fontFamily: MONOSPACE, fontSize: 16, flexGrow: 1, overflowWrap: 'anywhere', userSelect: 'all' }}
-              >
-                {password}
-              </Typography>
-              <CopyButton value={password} label="one-time password" size="medium" />
-            </Stack>
-          </Box>
-        </Stack>
-      </DialogContent>
-      <DialogActions>
+    <DialogFrame
+      title={title}
+      keepOnBackdropClick
+      onClose={onClose}
+      actions={
         <Button variant="contained" onClick={onClose}>
           I have copied it
         </Button>
-      </DialogActions>
-    </Dialog>
+      }
+    >
+      <Alert severity="warning">
+        This one-time password is shown only now. Copy it and hand it to {person.displayName} through a channel you trust; nobody can show it
+        again. They must choose their own password when they first sign in.
+      </Alert>
+      <Box>
+        <Typography id={valueId} variant="body2" color="text.secondary" gutterBottom>
+          One-time password for {person.email}
+        </Typography>
+        <Stack direction="row" spacing={1} sx={{ alignItems: 'center', p: 1.5, border: 1, borderColor: 'divider', borderRadius: 1, bgcolor: 'action.hover' }}>
+          <Typography component="output" aria-labelledby={valueId} sx={{ fontFamily: MONOSPACE, fontSize: 16, flexGrow: 1, overflowWrap: 'anywhere', userSelect: 'all' }}>
+            {password}
+          </Typography>
+          <CopyButton value={password} label="one-time password" size="medium" />
+        </Stack>
+      </Box>
+    </DialogFrame>
   );
 }

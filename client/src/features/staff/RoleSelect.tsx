@@ -5,7 +5,7 @@ import ListItemText from '@mui/material/ListItemText';
 import MenuItem from '@mui/material/MenuItem';
 import Select from '@mui/material/Select';
 import { useId } from 'react';
-import { ROLE_LABELS, ROLES, type Role } from '../../../../shared/permissions.js';
+import { ROLE_LABELS, ROLES, type Role } from '@shared/permissions.js';
 
 /** What each role is for (DESIGN §1 and §5), so an admin picks knowingly. */
 export const ROLE_DESCRIPTIONS: Readonly<Record<Role, string>> = {
@@ -16,7 +16,7 @@ export const ROLE_DESCRIPTIONS: Readonly<Record<Role, string>> = {
   admin: 'Everything, including staff accounts and partner API keys.',
 };
 
-export function RoleSelect({ value, onChange, label = 'Role' }: { value: Role; onChange: (role: Role) => void; label?: string }) {
+export function RoleSelect({ value, onChange, label = 'Role', autoFocus = false }: { value: Role; onChange: (role: Role) => void; label?: string; autoFocus?: boolean }) {
   const labelId = useId();
   const helpId = useId();
   return (
@@ -29,6 +29,7 @@ export function RoleSelect({ value, onChange, label = 'Role' }: { value: Role; o
         onChange={(event) => onChange(event.target.value)}
         renderValue={(role) => ROLE_LABELS[role]}
         aria-describedby={helpId}
+        autoFocus={autoFocus}
       >
         {ROLES.map((role) => (
           <MenuItem key={role} value={role}>

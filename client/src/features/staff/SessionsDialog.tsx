@@ -1,10 +1,6 @@
 import Alert from '@mui/material/Alert';
 import Button from '@mui/material/Button';
 import Chip from '@mui/material/Chip';
-import Dialog from '@mui/material/Dialog';
-import DialogActions from '@mui/material/DialogActions';
-import DialogContent from '@mui/material/DialogContent';
-import DialogTitle from '@mui/material/DialogTitle';
 import Skeleton from '@mui/material/Skeleton';
 import Table from '@mui/material/Table';
 import TableBody from '@mui/material/TableBody';
@@ -12,7 +8,7 @@ import TableCell from '@mui/material/TableCell';
 import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 import Typography from '@mui/material/Typography';
-import { useId } from 'react';
+import { DialogFrame } from '../../components/DialogFrame';
 import { RelativeTime } from '../../components/RelativeTime';
 import { VisuallyHidden } from '../../components/VisuallyHidden';
 import { ErrorState } from '../../components/states';
@@ -56,7 +52,6 @@ export interface SessionsDialogProps {
 
 /** A person's console sessions, newest first: where and when they signed in, and whether each is still live. */
 export function SessionsDialog({ person, onEndAll, onEnd, onClose }: SessionsDialogProps) {
-  const titleId = useId();
   const sessions = useStaffSessions(person.id);
   const activeCount = sessions.data?.items.filter((s) => s.active).length ?? 0;
 
@@ -109,22 +104,21 @@ export function SessionsDialog({ person, onEndAll, onEnd, onClose }: SessionsDia
     );
 
   return (
-    <Dialog open onClose={onClose} aria-labelledby={titleId} fullWidth maxWidth="md">
-      <DialogTitle id={titleId}>Sessions of {person.displayName}</DialogTitle>
-      <DialogContent>
-        {sessions.data && activeCount === 0 ? (
-          <Alert severity="info" sx={{ mb: 2 }}>
-            No live session: {person.displayName} is not signed in anywhere.
-          </Alert>
-        ) : null}
-        {body}
-      </DialogContent>
-      <DialogActions>
-        <Button onClick={onClose}>Close</Button>
-        <Button color="error" variant="contained" onClick={onEndAll} disabled={activeCount === 0}>
-          End all sessions
-        </Button>
-      </DialogActions>
-    </Dialog>
+    <DialogFrame
+      title={`Sessions of ${person.displayName}`}
+      maxWidth="md"
+      onClose={onClose}
+      actions={
+        <>
+          <Button onClick={onClose}>Close</Button>
+          <Button color="error" variant="contained" onClick={onEndAll} disabled={activeCount === 0}>
+            End all sessions
+          </Button>
+        </>
+      }
+    >
+      {sessions.data && activeCount === 0 ? <Alert severity="info">No live session: {person.displayName} is not signed in anywhere.</Alert> : null}
+      {body}
+    </DialogFrame>
   );
 }

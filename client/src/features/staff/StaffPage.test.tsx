@@ -62,6 +62,8 @@ describe('Staff page', () => {
     await user.type(dialog.getByRole('textbox', { name: 'Name' }), 'Nia New');
     await user.click(dialog.getByRole('combobox', { name: 'Role' }));
     await user.click(await screen.findByRole('option', { name: /^Support agent/ }));
+    // Creating an account grants access: like every staff change, it needs a reason.
+    expect(dialog.getByRole('button', { name: 'Create account' }).hasAttribute('disabled')).toBe(true);
     await user.type(dialog.getByRole('textbox', { name: /Reason/ }), 'Joins the support team');
     await user.click(dialog.getByRole('button', { name: 'Create account' }));
 
@@ -91,6 +93,8 @@ describe('Staff page', () => {
     expect(dialog.getByRole('button', { name: 'Change role' }).hasAttribute('disabled')).toBe(true);
     await user.click(dialog.getByRole('combobox', { name: 'New role' }));
     await user.click(await screen.findByRole('option', { name: /^Compliance/ }));
+    expect(dialog.getByRole('button', { name: 'Change role' }).hasAttribute('disabled')).toBe(true);
+    await user.type(dialog.getByRole('textbox', { name: /Reason/ }), 'Moves to the compliance team');
     await user.click(dialog.getByRole('button', { name: 'Change role' }));
     expect((await dialog.findByRole('alert')).textContent).toBe('Cannot demote the last enabled admin. Make someone else an admin first.');
 
@@ -98,8 +102,8 @@ describe('Staff page', () => {
     await user.click(dialog.getByRole('button', { name: 'Change role' }));
     expect(await screen.findByText('Sam Support is now Compliance; their sessions were ended.')).toBeTruthy();
     expect(fake.inputsOf('staff.changeRole')).toEqual([
-      { id: 'stf_Support1', role: 'compliance' },
-      { id: 'stf_Support1', role: 'compliance' },
+      { id: 'stf_Support1', role: 'compliance', reason: 'Moves to the compliance team' },
+      { id: 'stf_Support1', role: 'compliance', reason: 'Moves to the compliance team' },
     ]);
   });
 
@@ -114,9 +118,18 @@ describe('Staff page', () => {
     await user.click(await screen.findByRole('menuitem', { name: 'Disable…' }));
     const dialog = within(await screen.findByRole('dialog', { name: 'Disable Sam Support?' }));
     expect(fake.inputsOf('staff.disable')).toEqual([]);
-    await user.click(dialog.getByRole('button', { name: 'Disable account' }));
+    // The reason has the focus; only spaces is no reason: the field says so and nothing can be confirmed.
+    const reason = dialog.getByRole('textbox', { name: /Reason/ });
+    expect(document.activeElement).toBe(reason);
+    await user.type(reason, '   {Enter}');
+    await user.tab();
+    expect(await dialog.findByText('Say why, in at least 5 characters.')).toBeTruthy();
+    expect(dialog.getByRole('button', { name: 'Disable account' }).hasAttribute('disabled')).toBe(true);
+    expect(fake.inputsOf('staff.disable')).toEqual([]);
+    // Sent trimmed.
+    await user.type(reason, 'Left the company{Enter}');
     expect(await screen.findByText('Sam Support is disabled and signed out everywhere.')).toBeTruthy();
-    expect(fake.inputsOf('staff.disable')).toEqual([{ id: 'stf_Support1' }]);
+    expect(fake.inputsOf('staff.disable')).toEqual([{ id: 'stf_Support1', reason: 'Left the company' }]);
   });
 
   it('resets a password and shows the new one-time password once', async () => {
@@ -124,10 +137,12 @@ describe('Staff page', () => {
     const { user } = renderApp('/staff');
     await user.click(await openActions('sam@example.test'));
     await user.click(await screen.findByRole('menuitem', { name: 'Reset password…' }));
-    await user.click(within(await screen.findByRole('dialog', { name: 'Reset the password of Sam Support?' })).getByRole('button', { name: 'Reset password' }));
+    const confirm = within(await screen.findByRole('dialog', { name: 'Reset the password of Sam Support?' }));
+    await user.type(confirm.getByRole('textbox', { name: /Reason/ }), 'Forgot their password');
+    await user.click(confirm.getByRole('button', { name: 'Reset password' }));
     const shown = within(await screen.findByRole('dialog', { name: 'New one-time password for Sam Support' }));
     expect(shown.getByText('Maple-Orbit-1150-Brisk')).toBeTruthy();
-    expect(fake.inputsOf('staff.resetPassword')).toEqual([{ id: 'stf_Support1' }]);
+    expect(fake.inputsOf('staff.resetPassword')).toEqual([{ id: 'stf_Support1', reason: 'Forgot their password' }]);
   });
 
   it('shows a person’s sessions and ends them after confirming', async () => {
@@ -148,12 +163,14 @@ describe('Staff page', () => {
     expect(await sessions.findByText('10.0.0.7')).toBeTruthy();
     expect(sessions.getByText('Active')).toBeTruthy();
     await user.click(sessions.getByRole('button', { name: 'End all sessions' }));
-    await user.click(within(await screen.findByRole('dialog', { name: 'End every session of Sam Support?' })).getByRole('button', { name: 'End sessions' }));
+    const confirm = within(await screen.findByRole('dialog', { name: 'End every session of Sam Support?' }));
+    await user.type(confirm.getByRole('textbox', { name: /Reason/ }), 'Laptop was stolen');
+    await user.click(confirm.getByRole('button', { name: 'End sessions' }));
 
     expect(await screen.findByText('Ended 1 session of Sam Support.')).toBeTruthy();
     const after = within(await screen.findByRole('dialog', { name: 'Sessions of Sam Support' }));
     expect(await after.findByText('Ended by an admin')).toBeTruthy();
-    expect(fake.inputsOf('staff.endSessions')).toEqual([{ id: 'stf_Support1' }]);
+    expect(fake.inputsOf('staff.endSessions')).toEqual([{ id: 'stf_Support1', reason: 'Laptop was stolen' }]);
   });
 
   describe('ending one session', () => {
@@ -224,6 +241,7 @@ describe('Staff page', () => {
       const sessions = await screen.findByRole('dialog', { name: 'Sessions of Sam Support' });
       await user.click((await sessionRow(sessions, '10.0.0.7')).getByRole('button', { name: 'End' }));
       const confirm = within(await screen.findByRole('dialog', { name: 'End this session of Sam Support?' }));
+      await user.type(confirm.getByRole('textbox', { name: /Reason/ }), 'lost laptop');
       await user.click(confirm.getByRole('button', { name: 'End session' }));
       expect((await confirm.findByRole('alert')).textContent).toBe('sam@example.test has no live session stses_gone; it may have ended already.');
       await user.keyboard('{Escape}');
@@ -243,9 +261,10 @@ describe('Staff page', () => {
       await user.click((await sessionRow(sessions, '10.0.0.7')).getByRole('button', { name: 'End' }));
       const confirm = within(await screen.findByRole('dialog', { name: 'End this session of Demo Admin?' }));
       expect(confirm.getByText('This is the session you are using: you will be signed out.')).toBeTruthy();
+      await user.type(confirm.getByRole('textbox', { name: /Reason/ }), 'Done for the day');
       await user.click(confirm.getByRole('button', { name: 'End session' }));
       expect(await screen.findByText('You ended your own session; sign in again to continue.')).toBeTruthy();
-      expect(fake.inputsOf('staff.endSession')).toEqual([{ id: 'stf_admin', sessionId: 'stses_mine' }]);
+      expect(fake.inputsOf('staff.endSession')).toEqual([{ id: 'stf_admin', sessionId: 'stses_mine', reason: 'Done for the day' }]);
     });
   });
 });

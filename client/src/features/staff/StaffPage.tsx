@@ -7,11 +7,11 @@ import Stack from '@mui/material/Stack';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 import { useEffect, useMemo, useState } from 'react';
-import { ROLE_LABELS, type Role } from '../../../../shared/permissions.js';
+import { ROLE_LABELS, type Role } from '@shared/permissions.js';
+import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { EmptyState, ErrorState } from '../../components/states';
-import { useNotify } from '../../lib/notifications';
+import { useNotify } from '../../components/notifications';
 import { usePermissions } from '../auth/usePermissions';
-import { ConfirmDialog } from './ConfirmDialog';
 import { CreateStaffDialog } from './CreateStaffDialog';
 import { useLocalPasswords, useStaffList, useStaffMutations, type StaffMember, type StaffSession } from './hooks';
 import { OneTimePasswordDialog } from './OneTimePasswordDialog';
@@ -27,9 +27,7 @@ type Open =
   | { kind: 'end-session'; person: StaffMember; session: StaffSession }
   | { kind: 'password'; title: string; person: StaffMember; password: string };
 
-const withReason = (reason: string | undefined) => (reason ? { reason } : {});
-
-function ChangeRoleDialog({ person, isSelf, onConfirm, onClose }: { person: StaffMember; isSelf: boolean; onConfirm: (role: Role, reason: string | undefined) => Promise<void>; onClose: () => void }) {
+function ChangeRoleDialog({ person, isSelf, onConfirm, onClose }: { person: StaffMember; isSelf: boolean; onConfirm: (role: Role, reason: string) => Promise<void>; onClose: () => void }) {
   const [role, setRole] = useState<Role>(person.role);
   return (
     <ConfirmDialog
@@ -38,7 +36,7 @@ function ChangeRoleDialog({ person, isSelf, onConfirm, onClose }: { person: Staf
       canConfirm={role !== person.role}
       onConfirm={(reason) => onConfirm(role, reason)}
       onClose={onClose}
-      fields={<RoleSelect label="New role" value={role} onChange={setRole} />}
+      fields={<RoleSelect label="New role" value={role} onChange={setRole} autoFocus />}
     >
       <Typography variant="body2">
         {person.email} is {ROLE_LABELS[person.role]} now. Changing the role signs them out everywhere at once; they sign in again with the new role.
@@ -96,7 +94,7 @@ export default function StaffPage() {
             isSelf={person.id === staffId}
             onClose={close}
             onConfirm={async (role, reason) => {
-              const updated = await mutations.changeRole.mutateAsync({ id: person.id, role, ...withReason(reason) });
+              const updated = await mutations.changeRole.mutateAsync({ id: person.id, role, reason });
               close();
               notify(`${updated.displayName} is now ${ROLE_LABELS[updated.role]}; their sessions were ended.`);
             }}
@@ -110,10 +108,10 @@ export default function StaffPage() {
           <ConfirmDialog
             title={`Disable ${person.displayName}?`}
             confirmLabel="Disable account"
-            tone="error"
+            confirmColor="error"
             onClose={close}
             onConfirm={async (reason) => {
-              await mutations.disable.mutateAsync({ id: person.id, ...withReason(reason) });
+              await mutations.disable.mutateAsync({ id: person.id, reason });
               close();
               notify(`${person.displayName} is disabled and signed out everywhere.`);
             }}
@@ -134,7 +132,7 @@ export default function StaffPage() {
             confirmLabel="Enable account"
             onClose={close}
             onConfirm={async (reason) => {
-              await mutations.enable.mutateAsync({ id: person.id, ...withReason(reason) });
+              await mutations.enable.mutateAsync({ id: person.id, reason });
               close();
               notify(`${person.displayName} can sign in again.`);
             }}
@@ -152,10 +150,10 @@ export default function StaffPage() {
           <ConfirmDialog
             title={`Reset the password of ${person.displayName}?`}
             confirmLabel="Reset password"
-            tone="error"
+            confirmColor="error"
             onClose={close}
             onConfirm={async (reason) => {
-              const { oneTimePassword } = await mutations.resetPassword.mutateAsync({ id: person.id, ...withReason(reason) });
+              const { oneTimePassword } = await mutations.resetPassword.mutateAsync({ id: person.id, reason });
               notify(`Password reset for ${person.email}; their sessions were ended.`);
               setOpen({ kind: 'password', title: `New one-time password for ${person.displayName}`, person, password: oneTimePassword });
             }}
@@ -188,10 +186,10 @@ export default function StaffPage() {
           <ConfirmDialog
             title={`End this session of ${person.displayName}?`}
             confirmLabel="End session"
-            tone="error"
+            confirmColor="error"
             onClose={() => setOpen({ kind: 'sessions', person })}
             onConfirm={async (reason) => {
-              const ended = await mutations.endSession.mutateAsync({ id: person.id, sessionId: session.id, ...withReason(reason) });
+              const ended = await mutations.endSession.mutateAsync({ id: person.id, sessionId: session.id, reason });
               if (ended.current) {
                 // The next request answers 401 and the console sends the person to sign in.
                 close();
@@ -217,10 +215,10 @@ export default function StaffPage() {
           <ConfirmDialog
             title={`End every session of ${person.displayName}?`}
             confirmLabel="End sessions"
-            tone="error"
+            confirmColor="error"
             onClose={() => setOpen({ kind: 'sessions', person })}
             onConfirm={async (reason) => {
-              const { ended } = await mutations.endSessions.mutateAsync({ id: person.id, ...withReason(reason) });
+              const { ended } = await mutations.endSessions.mutateAsync({ id: person.id, reason });
               notify(`Ended ${ended} ${ended === 1 ? 'session' : 'sessions'} of ${person.displayName}.`);
               setOpen({ kind: 'sessions', person });
             }}

@@ -13,7 +13,7 @@ import TableRow from '@mui/material/TableRow';
 import Tooltip from '@mui/material/Tooltip';
 import Typography from '@mui/material/Typography';
 import { useState } from 'react';
-import { ROLE_LABELS } from '../../../../shared/permissions.js';
+import { ROLE_LABELS } from '@shared/permissions.js';
 import { RelativeTime } from '../../components/RelativeTime';
 import { VisuallyHidden } from '../../components/VisuallyHidden';
 import type { StaffMember } from './hooks';

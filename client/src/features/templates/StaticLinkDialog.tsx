@@ -1,16 +1,11 @@
-import Alert from '@mui/material/Alert';
 import Button from '@mui/material/Button';
-import Dialog from '@mui/material/Dialog';
-import DialogActions from '@mui/material/DialogActions';
-import DialogContent from '@mui/material/DialogContent';
-import DialogTitle from '@mui/material/DialogTitle';
-import Stack from '@mui/material/Stack';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 import { useMutation } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { CopyField } from '../../components/CopyField';
-import { errorMessageOf, useTRPCClient } from '../../lib/trpc';
+import { DialogFrame } from '../../components/DialogFrame';
+import { useTRPCClient } from '../../lib/trpc';
 
 /** shared/actions.ts StaticLinkInputSchema's rule for a reference id. */
 const REFERENCE_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
@@ -40,62 +35,54 @@ export function StaticLinkDialog({ template, onClose }: StaticLinkDialogProps) {
   });
   const problem = referenceIdProblem(referenceId);
 
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
+  const submit = () => {
     if (problem !== null || generate.isPending || generate.data) return;
     const trimmed = referenceId.trim();
     generate.mutate({ templateId: template.id, ...(trimmed ? { referenceId: trimmed } : {}) });
   };
 
   return (
-    <Dialog open fullWidth maxWidth="sm" onClose={() => onClose()}>
-      <form onSubmit={submit} noValidate>
-        <DialogTitle>Static link for {template.name}</DialogTitle>
-        <DialogContent>
-          <Stack spacing={2} sx={{ pt: 1 }}>
-            <Typography variant="body2" color="text.secondary">
-              Each visit creates a new inquiry for this reference id (the seed&apos;s option 1 for emailed links): the end user can always get in, and all
-              their inquiries share the reference id. Use an opaque id from your system — never an email address or a name.
-            </Typography>
-            {generate.data ? (
-              <>
-                <CopyField label="Static link" value={generate.data.url} multiline autoFocus />
-                <CopyField label="Reference id" value={generate.data.referenceId} />
-              </>
-            ) : (
-              <TextField
-                label="Reference id (optional)"
-                value={referenceId}
-                onChange={(event) => setReferenceId(event.target.value)}
-                autoFocus
-                fullWidth
-                autoComplete="off"
-                error={problem !== null}
-                helperText={problem ?? 'Leave blank to have an opaque id generated.'}
-              />
-            )}
-            {generate.error ? (
-              <Alert severity="error" role="alert">
-                {errorMessageOf(generate.error)}
-              </Alert>
-            ) : null}
-          </Stack>
-        </DialogContent>
-        <DialogActions>
-          {generate.data ? (
-            <Button onClick={onClose} variant="contained">
-              Done
+    <DialogFrame
+      title={`Static link for ${template.name}`}
+      onSubmit={submit}
+      error={generate.error}
+      onClose={onClose}
+      actions={
+        generate.data ? (
+          <Button onClick={onClose} variant="contained">
+            Done
+          </Button>
+        ) : (
+          <>
+            <Button onClick={onClose}>Cancel</Button>
+            <Button type="submit" variant="contained" disabled={problem !== null || generate.isPending} loading={generate.isPending}>
+              Create link
             </Button>
-          ) : (
-            <>
-              <Button onClick={onClose}>Cancel</Button>
-              <Button type="submit" variant="contained" disabled={problem !== null || generate.isPending} loading={generate.isPending}>
-                Create link
-              </Button>
-            </>
-          )}
-        </DialogActions>
-      </form>
-    </Dialog>
+          </>
+        )
+      }
+    >
+      <Typography variant="body2" color="text.secondary">
+        Each visit creates a new inquiry for this reference id (the seed&apos;s option 1 for emailed links): the end user can always get in, and all their
+        inquiries share the reference id. Use an opaque id from your system — never an email address or a name.
+      </Typography>
+      {generate.data ? (
+        <>
+          <CopyField label="Static link" value={generate.data.url} multiline autoFocus />
+          <CopyField label="Reference id" value={generate.data.referenceId} />
+        </>
+      ) : (
+        <TextField
+          label="Reference id (optional)"
+          value={referenceId}
+          onChange={(event) => setReferenceId(event.target.value)}
+          autoFocus
+          fullWidth
+          autoComplete="off"
+          error={problem !== null}
+          helperText={problem ?? 'Leave blank to have an opaque id generated.'}
+        />
+      )}
+    </DialogFrame>
   );
 }

@@ -1,12 +1,7 @@
 import Alert from '@mui/material/Alert';
 import Button, { type ButtonProps } from '@mui/material/Button';
-import Dialog from '@mui/material/Dialog';
-import DialogActions from '@mui/material/DialogActions';
-import DialogContent from '@mui/material/DialogContent';
-import DialogTitle from '@mui/material/DialogTitle';
-import Stack from '@mui/material/Stack';
-import type { FormEvent, ReactNode } from 'react';
-import { errorMessageOf } from '../../../lib/trpc';
+import type { ReactNode } from 'react';
+import { DialogFrame } from '../../../components/DialogFrame';
 
 export interface ActionDialogProps {
   title: string;
@@ -51,65 +46,48 @@ export function ActionDialog({
   onClose,
 }: ActionDialogProps) {
   const showingResult = result !== undefined && result !== null;
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    if (showingResult || pending || !canSubmit) return;
-    onSubmit();
-  };
   return (
-    <Dialog
-      open
-      fullWidth
-      maxWidth="sm"
-      onClose={(_event, reason) => {
-        if (pending) return;
-        // A stray click beside the dialog must not throw away a token that is shown only once.
-        if (showingResult && reason === 'backdropClick') return;
-        onClose();
+    <DialogFrame
+      title={title}
+      busy={pending}
+      // A stray click beside the dialog must not throw away a token that is shown only once.
+      keepOnBackdropClick={showingResult}
+      error={showingResult ? null : error}
+      errorDetail={errorDetail}
+      onSubmit={() => {
+        if (!showingResult && !pending && canSubmit) onSubmit();
       }}
-    >
-      <form onSubmit={submit} noValidate>
-        <DialogTitle>{title}</DialogTitle>
-        <DialogContent>
-          {showingResult ? (
-            <Stack spacing={2} sx={{ pt: 1 }}>
-              {result}
-            </Stack>
-          ) : (
-            <Stack spacing={2} sx={{ pt: 1 }}>
-              {intro}
-              {warnings.map((warning) => (
-                <Alert key={warning} severity="warning" role="note">
-                  {warning}
-                </Alert>
-              ))}
-              {children}
-              {error ? (
-                <Alert severity="error" role="alert">
-                  {errorMessageOf(error)}
-                  {errorDetail ? <div>{errorDetail}</div> : null}
-                </Alert>
-              ) : null}
-            </Stack>
-          )}
-        </DialogContent>
-        <DialogActions>
-          {showingResult ? (
-            <Button onClick={onClose} variant="contained">
-              Done
+      onClose={onClose}
+      actions={
+        showingResult ? (
+          <Button onClick={onClose} variant="contained">
+            Done
+          </Button>
+        ) : (
+          <>
+            <Button onClick={onClose} disabled={pending}>
+              Cancel
             </Button>
-          ) : (
-            <>
-              <Button onClick={onClose} disabled={pending}>
-                Cancel
-              </Button>
-              <Button type="submit" variant="contained" color={submitColor} disabled={!canSubmit || pending} loading={pending}>
-                {submitLabel}
-              </Button>
-            </>
-          )}
-        </DialogActions>
-      </form>
-    </Dialog>
+            <Button type="submit" variant="contained" color={submitColor} disabled={!canSubmit || pending} loading={pending}>
+              {submitLabel}
+            </Button>
+          </>
+        )
+      }
+    >
+      {showingResult ? (
+        result
+      ) : (
+        <>
+          {intro}
+          {warnings.map((warning) => (
+            <Alert key={warning} severity="warning" role="note">
+              {warning}
+            </Alert>
+          ))}
+          {children}
+        </>
+      )}
+    </DialogFrame>
   );
 }

@@ -1,32 +1,19 @@
 import Typography from '@mui/material/Typography';
-import { useMutation } from '@tanstack/react-query';
-import { useState } from 'react';
-import type { ActionVerdict } from '../../../../../shared/actions.js';
-import { reasonProblem, ReasonField } from '../../../components/ReasonField';
+import type { ActionVerdict } from '@shared/actions.js';
+import { ReasonField } from '../../../components/ReasonField';
 import { formatMinutes } from '../../../lib/time';
 import { useTRPC, type RouterOutputs } from '../../../lib/trpc';
 import { ActionDialog } from './ActionDialog';
 import { RetryAfter } from './RetryAfter';
-import { SECRET_MUTATION_OPTIONS, useForgetMutation, useRefreshInquiry, useSingleFlight } from './hooks';
-import { useIdempotencyKey } from './idempotency';
 import { OneTimeLinkResult } from './results';
+import { useActionDialog } from './useActionDialog';
 
 type Inquiry = RouterOutputs['inquiries']['get'];
 
 /** Persona's recommended way to hand an end user access: a link with a single-use code. */
 export function OneTimeLinkDialog({ inquiry, verdict, onClose }: { inquiry: Inquiry; verdict: ActionVerdict; onClose: () => void }) {
   const trpc = useTRPC();
-  const refresh = useRefreshInquiry();
-  const idempotencyKey = useIdempotencyKey();
-  const [reason, setReason] = useState('');
-  const [reasonTouched, setReasonTouched] = useState(false);
-  const singleFlight = useSingleFlight();
-  const mutation = useMutation(trpc.links.createOneTime.mutationOptions({ ...SECRET_MUTATION_OPTIONS, onSuccess: () => void refresh(inquiry.id) }));
-  const forget = useForgetMutation(mutation, trpc.links.createOneTime.mutationKey());
-
-  const submit = () => {
-    singleFlight((done) => mutation.mutate({ inquiryId: inquiry.id, reason: reason.trim(), idempotencyKey }, { onSettled: done }));
-  };
+  const action = useActionDialog({ inquiryId: inquiry.id, mutation: trpc.links.createOneTime.mutationOptions(), secret: true, onClose });
 
   const lifetime = inquiry.policy ? formatMinutes(inquiry.policy.oneTimeLinkMinutes) : null;
   return (
@@ -40,18 +27,15 @@ export function OneTimeLinkDialog({ inquiry, verdict, onClose }: { inquiry: Inqu
         </Typography>
       }
       warnings={verdict.warnings}
-      canSubmit={reasonProblem(reason) === null}
-      pending={mutation.isPending}
-      error={mutation.error}
-      errorDetail={<RetryAfter error={mutation.error} />}
-      onSubmit={submit}
-      result={mutation.data ? <OneTimeLinkResult result={mutation.data} /> : null}
-      onClose={() => {
-        forget();
-        onClose();
-      }}
+      canSubmit={action.reasonReady}
+      pending={action.mutation.isPending}
+      error={action.mutation.error}
+      errorDetail={<RetryAfter error={action.mutation.error} />}
+      onSubmit={() => action.submit({ inquiryId: inquiry.id })}
+      result={action.mutation.data ? <OneTimeLinkResult result={action.mutation.data} /> : null}
+      onClose={action.close}
     >
-      <ReasonField value={reason} onChange={setReason} showProblem={reasonTouched} onBlur={() => setReasonTouched((touched) => touched || reason.length > 0)} autoFocus />
+      <ReasonField {...action.reasonField} />
     </ActionDialog>
   );
 }

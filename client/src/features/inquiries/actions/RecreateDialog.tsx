@@ -1,17 +1,15 @@
 import Link from '@mui/material/Link';
 import Typography from '@mui/material/Typography';
-import { useMutation } from '@tanstack/react-query';
-import { useState } from 'react';
 import { Link as RouterLink, useNavigate } from 'react-router';
-import type { ActionVerdict } from '../../../../../shared/actions.js';
-import { notify } from '../../../components/notifications';
-import { reasonProblem, ReasonField } from '../../../components/ReasonField';
+import type { ActionVerdict } from '@shared/actions.js';
+import { useNotify } from '../../../components/notifications';
+import { ReasonField } from '../../../components/ReasonField';
 import { useTRPC, type RouterOutputs } from '../../../lib/trpc';
 import { ActionDialog } from './ActionDialog';
 import { RetryAfter } from './RetryAfter';
 import { actionErrorDetails } from './errors';
-import { useRefreshInquiry, useSingleFlight } from './hooks';
-import { useIdempotencyKey } from './idempotency';
+import { useRefreshInquiry } from './hooks';
+import { useActionDialog } from './useActionDialog';
 
 type Inquiry = RouterOutputs['inquiries']['get'];
 
@@ -27,17 +25,13 @@ export interface RecreateDialogProps {
 export function RecreateDialog({ inquiry, verdict, initialReason = '', onClose }: RecreateDialogProps) {
   const trpc = useTRPC();
   const navigate = useNavigate();
+  const notify = useNotify();
   const refresh = useRefreshInquiry();
-  const idempotencyKey = useIdempotencyKey();
-  const singleFlight = useSingleFlight();
-  const [reason, setReason] = useState(initialReason);
-  const [reasonTouched, setReasonTouched] = useState(initialReason.length > 0);
-
-  const mutation = useMutation(
-    trpc.inquiries.recreate.mutationOptions({
+  const action = useActionDialog({
+    inquiryId: inquiry.id,
+    mutation: trpc.inquiries.recreate.mutationOptions({
       onSuccess: (created) => {
-        void refresh(inquiry.id);
-        notify({ message: `Recreated as ${created.newInquiryId} on v${created.versionNumber}.` });
+        notify(`Recreated as ${created.newInquiryId} on v${created.versionNumber}.`);
         onClose();
         void navigate(`/inquiries/${created.newInquiryId}`);
       },
@@ -46,12 +40,10 @@ export function RecreateDialog({ inquiry, verdict, initialReason = '', onClose }
         if (actionErrorDetails(error).successorId) void refresh(inquiry.id);
       },
     }),
-  );
-  const successorId = actionErrorDetails(mutation.error).successorId;
-
-  const submit = () => {
-    singleFlight((done) => mutation.mutate({ id: inquiry.id, reason: reason.trim(), idempotencyKey }, { onSettled: done }));
-  };
+    initialReason,
+    onClose,
+  });
+  const successorId = actionErrorDetails(action.mutation.error).successorId;
 
   const gap =
     inquiry.latestVersionNumber > inquiry.versionNumber
@@ -69,22 +61,22 @@ export function RecreateDialog({ inquiry, verdict, initialReason = '', onClose }
         </Typography>
       }
       warnings={verdict.warnings}
-      canSubmit={reasonProblem(reason) === null}
-      pending={mutation.isPending}
-      error={mutation.error}
+      canSubmit={action.reasonReady}
+      pending={action.mutation.isPending}
+      error={action.mutation.error}
       errorDetail={
         successorId ? (
           <Link component={RouterLink} to={`/inquiries/${successorId}`} onClick={onClose}>
             Open the successor {successorId}
           </Link>
         ) : (
-          <RetryAfter error={mutation.error} />
+          <RetryAfter error={action.mutation.error} />
         )
       }
-      onSubmit={submit}
-      onClose={onClose}
+      onSubmit={() => action.submit({ id: inquiry.id })}
+      onClose={action.close}
     >
-      <ReasonField value={reason} onChange={setReason} showProblem={reasonTouched} onBlur={() => setReasonTouched((touched) => touched || reason.length > 0)} autoFocus />
+      <ReasonField {...action.reasonField} />
     </ActionDialog>
   );
 }

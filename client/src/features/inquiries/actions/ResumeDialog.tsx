@@ -1,16 +1,15 @@
 import Button from '@mui/material/Button';
 import Typography from '@mui/material/Typography';
-import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
-import type { ActionVerdict } from '../../../../../shared/actions.js';
-import { reasonProblem, ReasonField } from '../../../components/ReasonField';
+import type { ActionVerdict } from '@shared/actions.js';
+import { ReasonField } from '../../../components/ReasonField';
 import { useTRPC, type RouterOutputs } from '../../../lib/trpc';
 import { AcknowledgementChecklist, acknowledgedInput, useAcknowledgementTexts, type Acknowledged } from './acknowledgements';
 import { ActionDialog } from './ActionDialog';
 import { RetryAfter } from './RetryAfter';
-import { SECRET_MUTATION_OPTIONS, useForgetMutation, useRefreshInquiry, useServerRequiredAcknowledgements, useSingleFlight } from './hooks';
-import { useIdempotencyKey } from './idempotency';
+import { useServerRequiredAcknowledgements } from './hooks';
 import { ResumeResult } from './results';
+import { useActionDialog } from './useActionDialog';
 
 type Inquiry = RouterOutputs['inquiries']['get'];
 
@@ -28,42 +27,18 @@ export interface ResumeDialogProps {
 /** Resume the inquiry and show its session token once, for the customer's app to load into the SDK. */
 export function ResumeDialog({ inquiry, verdict, onRecreateInstead, onClose }: ResumeDialogProps) {
   const trpc = useTRPC();
-  const refresh = useRefreshInquiry();
-  const idempotencyKey = useIdempotencyKey();
-  const [reason, setReason] = useState('');
-  const [reasonTouched, setReasonTouched] = useState(false);
-  const [acknowledged, setAcknowledged] = useState<Acknowledged>({});
   const { alsoRequired, onError } = useServerRequiredAcknowledgements(inquiry.id);
-  const singleFlight = useSingleFlight();
-
-  const mutation = useMutation(
-    trpc.inquiries.resume.mutationOptions({
-      ...SECRET_MUTATION_OPTIONS,
-      onSuccess: () => void refresh(inquiry.id),
-      onError,
-    }),
-  );
-  const forget = useForgetMutation(mutation, trpc.inquiries.resume.mutationKey());
+  const action = useActionDialog({ inquiryId: inquiry.id, mutation: trpc.inquiries.resume.mutationOptions({ onError }), secret: true, onClose });
+  const [acknowledged, setAcknowledged] = useState<Acknowledged>({});
   const texts = useAcknowledgementTexts(inquiry, verdict.warnings);
 
   const requires = [...new Set([...verdict.requires, ...alsoRequired])];
   const allAcknowledged = requires.every((a) => acknowledged[a] === true);
-  const canSubmit = reasonProblem(reason) === null && allAcknowledged;
-
-  const submit = () => {
-    singleFlight((done) =>
-      mutation.mutate({ id: inquiry.id, reason: reason.trim(), idempotencyKey, ...acknowledgedInput(requires, acknowledged, RESUME_ACKNOWLEDGEMENTS) }, { onSettled: done }),
-    );
-  };
-
-  const close = () => {
-    forget();
-    onClose();
-  };
+  const canSubmit = action.reasonReady && allAcknowledged;
 
   const recreateInstead =
     onRecreateInstead && requires.includes('acknowledgeOutdated') ? (
-      <Button size="small" variant="outlined" sx={{ ml: 4, mb: 1 }} onClick={() => onRecreateInstead(reason)}>
+      <Button size="small" variant="outlined" sx={{ ml: 4, mb: 1 }} onClick={() => onRecreateInstead(action.reason)}>
         Recreate instead
       </Button>
     ) : null;
@@ -79,14 +54,14 @@ export function ResumeDialog({ inquiry, verdict, onRecreateInstead, onClose }: R
         </Typography>
       }
       canSubmit={canSubmit}
-      pending={mutation.isPending}
-      error={mutation.error}
-      errorDetail={<RetryAfter error={mutation.error} />}
-      onSubmit={submit}
-      result={mutation.data ? <ResumeResult result={mutation.data} /> : null}
-      onClose={close}
+      pending={action.mutation.isPending}
+      error={action.mutation.error}
+      errorDetail={<RetryAfter error={action.mutation.error} />}
+      onSubmit={() => action.submit({ id: inquiry.id, ...acknowledgedInput(requires, acknowledged, RESUME_ACKNOWLEDGEMENTS) })}
+      result={action.mutation.data ? <ResumeResult result={action.mutation.data} /> : null}
+      onClose={action.close}
     >
-      <ReasonField value={reason} onChange={setReason} showProblem={reasonTouched} onBlur={() => setReasonTouched((touched) => touched || reason.length > 0)} autoFocus />
+      <ReasonField {...action.reasonField} />
       <AcknowledgementChecklist
         requires={requires}
         texts={texts}

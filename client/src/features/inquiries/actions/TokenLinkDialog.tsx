@@ -1,18 +1,17 @@
 import Alert from '@mui/material/Alert';
 import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
-import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
-import { TicketSchema, TOKEN_LINK_MIN_MINUTES, type Acknowledgement, type ActionsForOutput } from '../../../../../shared/actions.js';
-import { reasonProblem, ReasonField } from '../../../components/ReasonField';
+import { TicketSchema, TOKEN_LINK_MIN_MINUTES, type Acknowledgement, type ActionsForOutput } from '@shared/actions.js';
+import { ReasonField } from '../../../components/ReasonField';
 import { formatMinutes } from '../../../lib/time';
 import { useTRPC, type RouterOutputs } from '../../../lib/trpc';
 import { AcknowledgementChecklist, acknowledgedInput, useAcknowledgementTexts, type Acknowledged } from './acknowledgements';
 import { ActionDialog } from './ActionDialog';
 import { RetryAfter } from './RetryAfter';
-import { SECRET_MUTATION_OPTIONS, useForgetMutation, useRefreshInquiry, useServerRequiredAcknowledgements, useSingleFlight } from './hooks';
-import { useIdempotencyKey } from './idempotency';
+import { useServerRequiredAcknowledgements } from './hooks';
 import { TokenLinkResult } from './results';
+import { useActionDialog } from './useActionDialog';
 
 type Inquiry = RouterOutputs['inquiries']['get'];
 type TokenLinkVerdict = ActionsForOutput['tokenLink'];
@@ -38,47 +37,28 @@ export function minutesProblem(text: string, maxMinutes: number): string | null 
  */
 export function TokenLinkDialog({ inquiry, verdict, onClose }: { inquiry: Inquiry; verdict: TokenLinkVerdict; onClose: () => void }) {
   const trpc = useTRPC();
-  const refresh = useRefreshInquiry();
-  const idempotencyKey = useIdempotencyKey();
-  const singleFlight = useSingleFlight();
-  const [reason, setReason] = useState('');
-  const [ticket, setTicket] = useState('');
-  const [minutes, setMinutes] = useState(String(Math.min(DEFAULT_TOKEN_LINK_MINUTES, verdict.maxMinutes)));
-  const [touched, setTouched] = useState<Record<'reason' | 'ticket', boolean>>({ reason: false, ticket: false });
-  const [acknowledged, setAcknowledged] = useState<Acknowledged>({});
   const { alsoRequired, onError } = useServerRequiredAcknowledgements(inquiry.id);
-
-  const mutation = useMutation(
-    trpc.links.createWithToken.mutationOptions({
-      ...SECRET_MUTATION_OPTIONS,
-      onSuccess: () => void refresh(inquiry.id),
-      onError,
-    }),
-  );
-  const forget = useForgetMutation(mutation, trpc.links.createWithToken.mutationKey());
+  const action = useActionDialog({ inquiryId: inquiry.id, mutation: trpc.links.createWithToken.mutationOptions({ onError }), secret: true, onClose });
+  const [ticket, setTicket] = useState('');
+  const [ticketTouched, setTicketTouched] = useState(false);
+  const [minutes, setMinutes] = useState(String(Math.min(DEFAULT_TOKEN_LINK_MINUTES, verdict.maxMinutes)));
+  const [acknowledged, setAcknowledged] = useState<Acknowledged>({});
   const texts = useAcknowledgementTexts(inquiry, verdict.warnings, 'tokenLink');
 
   // The risk is always acknowledged, whatever the verdict lists; the rest when the server asks.
   const requires: Acknowledgement[] = [...new Set<Acknowledgement>(['acknowledgeRisk', ...verdict.requires, ...alsoRequired])];
-  const problems = { reason: reasonProblem(reason), ticket: ticketProblem(ticket), minutes: minutesProblem(minutes, verdict.maxMinutes) };
-  const canSubmit = problems.reason === null && problems.ticket === null && problems.minutes === null && requires.every((a) => acknowledged[a] === true);
+  const problems = { ticket: ticketProblem(ticket), minutes: minutesProblem(minutes, verdict.maxMinutes) };
+  const canSubmit = action.reasonReady && problems.ticket === null && problems.minutes === null && requires.every((a) => acknowledged[a] === true);
 
   const submit = () => {
     const { acknowledgeExpired } = acknowledgedInput(requires, acknowledged, ['acknowledgeExpired']);
-    singleFlight((done) =>
-      mutation.mutate(
-        {
-          inquiryId: inquiry.id,
-          reason: reason.trim(),
-          ticket: ticket.trim(),
-          expiresInMinutes: Number(minutes),
-          acknowledgeRisk: true,
-          ...(acknowledgeExpired ? { acknowledgeExpired } : {}),
-          idempotencyKey,
-        },
-        { onSettled: done },
-      ),
-    );
+    action.submit({
+      inquiryId: inquiry.id,
+      ticket: ticket.trim(),
+      expiresInMinutes: Number(minutes),
+      acknowledgeRisk: true,
+      ...(acknowledgeExpired ? { acknowledgeExpired } : {}),
+    });
   };
 
   return (
@@ -93,33 +73,24 @@ export function TokenLinkDialog({ inquiry, verdict, onClose }: { inquiry: Inquir
         </Alert>
       }
       canSubmit={canSubmit}
-      pending={mutation.isPending}
-      error={mutation.error}
-      errorDetail={<RetryAfter error={mutation.error} />}
+      pending={action.mutation.isPending}
+      error={action.mutation.error}
+      errorDetail={<RetryAfter error={action.mutation.error} />}
       onSubmit={submit}
-      result={mutation.data ? <TokenLinkResult result={mutation.data} /> : null}
-      onClose={() => {
-        forget();
-        onClose();
-      }}
+      result={action.mutation.data ? <TokenLinkResult result={action.mutation.data} /> : null}
+      onClose={action.close}
     >
-      <ReasonField
-        value={reason}
-        onChange={setReason}
-        showProblem={touched.reason}
-        onBlur={() => setTouched((t) => ({ ...t, reason: t.reason || reason.length > 0 }))}
-        autoFocus
-      />
+      <ReasonField {...action.reasonField} />
       <TextField
         label="Ticket reference"
         value={ticket}
         onChange={(event) => setTicket(event.target.value)}
-        onBlur={() => setTouched((t) => ({ ...t, ticket: t.ticket || ticket.length > 0 }))}
+        onBlur={() => setTicketTouched((touched) => touched || ticket.length > 0)}
         required
         fullWidth
         autoComplete="off"
-        error={touched.ticket && problems.ticket !== null}
-        helperText={touched.ticket && problems.ticket !== null ? problems.ticket : 'The support ticket that asks for this link, e.g. SUP-4411.'}
+        error={ticketTouched && problems.ticket !== null}
+        helperText={ticketTouched && problems.ticket !== null ? problems.ticket : 'The support ticket that asks for this link, e.g. SUP-4411.'}
       />
       <TextField
         label="Lifetime in minutes"

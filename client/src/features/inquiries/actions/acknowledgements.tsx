@@ -6,7 +6,7 @@ import FormHelperText from '@mui/material/FormHelperText';
 import FormLabel from '@mui/material/FormLabel';
 import Typography from '@mui/material/Typography';
 import type { ReactNode } from 'react';
-import type { Acknowledgement } from '../../../../../shared/actions.js';
+import type { Acknowledgement } from '@shared/actions.js';
 import { formatMinutes, formatRelative } from '../../../lib/time';
 import { useNow } from '../../../lib/useNow';
 import type { RouterOutputs } from '../../../lib/trpc';

@@ -1,4 +1,4 @@
-import { ACKNOWLEDGEMENTS, type Acknowledgement } from '../../../../../shared/actions.js';
+import { ACKNOWLEDGEMENTS, type Acknowledgement } from '@shared/actions.js';
 
 /** What the server's errorFormatter puts in `data.details` for the guarded actions (see server/services/inquiry-actions). */
 export interface ActionErrorDetails {

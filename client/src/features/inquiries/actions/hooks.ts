@@ -1,6 +1,6 @@
 import { useQuery, useQueryClient, type MutationKey } from '@tanstack/react-query';
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { Acknowledgement } from '../../../../../shared/actions.js';
+import type { Acknowledgement } from '@shared/actions.js';
 import { useTRPC } from '../../../lib/trpc';
 import { actionErrorDetails } from './errors';
 

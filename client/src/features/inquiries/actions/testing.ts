@@ -1,5 +1,5 @@
 // Test data for the guarded actions (imported by tests only).
-import type { ActionVerdict } from '../../../../../shared/actions.js';
+import type { ActionVerdict } from '@shared/actions.js';
 import type { RouterOutputs } from '../../../lib/trpc';
 
 type ActionsFor = RouterOutputs['inquiries']['actionsFor'];

@@ -9,7 +9,7 @@ import Stack from '@mui/material/Stack';
 import Tooltip from '@mui/material/Tooltip';
 import Typography from '@mui/material/Typography';
 import { useId, useState } from 'react';
-import type { ActionName, ActionsForOutput, ActionVerdict } from '../../../../../shared/actions.js';
+import type { ActionName, ActionsForOutput, ActionVerdict } from '@shared/actions.js';
 import { ErrorState } from '../../../components/states';
 import type { RouterOutputs } from '../../../lib/trpc';
 import { useActionsFor } from '../actions/hooks';

@@ -8,10 +8,10 @@ import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 import Typography from '@mui/material/Typography';
 import { useMutation } from '@tanstack/react-query';
-import { useRef, useState } from 'react';
+import { useState } from 'react';
 import { ConfirmDialog } from '../../../components/ConfirmDialog';
 import { ExpiryText } from '../../../components/ExpiryText';
-import { notify } from '../../../components/notifications';
+import { useNotify } from '../../../components/notifications';
 import { RelativeTime } from '../../../components/RelativeTime';
 import { useTRPC, type RouterOutputs } from '../../../lib/trpc';
 import { MONOSPACE } from '../../../theme/theme';
@@ -77,17 +77,14 @@ function LinkRow({ link, onRevoke }: { link: Link; onRevoke: (link: Link) => voi
 export function LinksCard({ inquiryId, links }: { inquiryId: string; links: readonly Link[] }) {
   const trpc = useTRPC();
   const refresh = useRefreshInquiry();
+  const notify = useNotify();
   const [revoking, setRevoking] = useState<Link | null>(null);
-  // The dialog's text stays put while it fades out after `revoking` is cleared.
-  const lastRevoking = useRef<Link | null>(null);
-  if (revoking) lastRevoking.current = revoking;
-  const shown = revoking ?? lastRevoking.current;
   const revoke = useMutation(
     trpc.links.revoke.mutationOptions({
       onSuccess: (result) => {
         void refresh(inquiryId);
         setRevoking(null);
-        notify({ message: `Revoked ${result.linkId}${result.sessionExpired ? ' and expired its session' : ''}.` });
+        notify(`Revoked ${result.linkId}${result.sessionExpired ? ' and expired its session' : ''}.`);
       },
     }),
   );
@@ -117,38 +114,28 @@ export function LinksCard({ inquiryId, links }: { inquiryId: string; links: read
             </TableHead>
             <TableBody>
               {newestFirst.map((link) => (
-                <LinkRow
-                  key={link.id}
-                  link={link}
-                  onRevoke={(l) => {
-                    revoke.reset();
-                    setRevoking(l);
-                  }}
-                />
+                <LinkRow key={link.id} link={link} onRevoke={setRevoking} />
               ))}
             </TableBody>
           </Table>
         </TableContainer>
       )}
-      <ConfirmDialog
-        open={revoking !== null}
-        title="Revoke link"
-        confirmLabel="Revoke"
-        confirmColor="error"
-        pending={revoke.isPending}
-        error={revoke.error}
-        onConfirm={(reason) => {
-          if (revoking) revoke.mutate({ linkId: revoking.id, reason });
-        }}
-        onClose={() => setRevoking(null)}
-      >
-        <Typography variant="body2">
-          {shown?.kind === 'token'
-            ? `The link ${shown.id} stops opening the inquiry at once, and the session it carries expires.`
-            : `The one-time link ${shown?.id ?? ''} stops opening the inquiry at once.`}{' '}
-          The end user will need a new link.
-        </Typography>
-      </ConfirmDialog>
+      {revoking ? (
+        <ConfirmDialog
+          title="Revoke link"
+          confirmLabel="Revoke"
+          confirmColor="error"
+          onConfirm={(reason) => revoke.mutateAsync({ linkId: revoking.id, reason })}
+          onClose={() => setRevoking(null)}
+        >
+          <Typography variant="body2">
+            {revoking.kind === 'token'
+              ? `The link ${revoking.id} stops opening the inquiry at once, and the session it carries expires.`
+              : `The one-time link ${revoking.id} stops opening the inquiry at once.`}{' '}
+            The end user will need a new link.
+          </Typography>
+        </ConfirmDialog>
+      ) : null}
     </SectionCard>
   );
 }

@@ -11,7 +11,7 @@ import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
 import { ConfirmDialog } from '../../../components/ConfirmDialog';
 import { ExpiryText } from '../../../components/ExpiryText';
-import { notify } from '../../../components/notifications';
+import { useNotify } from '../../../components/notifications';
 import { RelativeTime } from '../../../components/RelativeTime';
 import { useTRPC, type RouterOutputs } from '../../../lib/trpc';
 import { MONOSPACE } from '../../../theme/theme';
@@ -27,44 +27,36 @@ const ISSUER_LABELS: Record<string, string> = { end_user: 'End user', staff: 'St
 function ExpireSessionsButton({ inquiryId, liveCount }: { inquiryId: string; liveCount: number }) {
   const trpc = useTRPC();
   const refresh = useRefreshInquiry();
+  const notify = useNotify();
   const [open, setOpen] = useState(false);
   const expire = useMutation(
     trpc.inquiries.expireSessions.mutationOptions({
       onSuccess: ({ expired }) => {
         void refresh(inquiryId);
         setOpen(false);
-        notify({ message: `Expired ${expired} ${expired === 1 ? 'session' : 'sessions'}.` });
+        notify(`Expired ${expired} ${expired === 1 ? 'session' : 'sessions'}.`);
       },
     }),
   );
   return (
     <>
-      <Button
-        size="small"
-        color="error"
-        disabled={liveCount === 0}
-        onClick={() => {
-          expire.reset();
-          setOpen(true);
-        }}
-      >
+      <Button size="small" color="error" disabled={liveCount === 0} onClick={() => setOpen(true)}>
         Expire sessions
       </Button>
-      <ConfirmDialog
-        open={open}
-        title="Expire sessions"
-        confirmLabel="Expire sessions"
-        confirmColor="error"
-        pending={expire.isPending}
-        error={expire.error}
-        onConfirm={(reason) => expire.mutate({ inquiryId, reason })}
-        onClose={() => setOpen(false)}
-      >
-        <Typography variant="body2">
-          Every live session you may expire on this inquiry ends now ({liveCount} live), with the links that carry them. Whoever holds their tokens —
-          the end user included — is locked out until someone resumes the inquiry or sends a new link.
-        </Typography>
-      </ConfirmDialog>
+      {open ? (
+        <ConfirmDialog
+          title="Expire sessions"
+          confirmLabel="Expire sessions"
+          confirmColor="error"
+          onConfirm={(reason) => expire.mutateAsync({ inquiryId, reason })}
+          onClose={() => setOpen(false)}
+        >
+          <Typography variant="body2">
+            Every live session you may expire on this inquiry ends now ({liveCount} live), with the links that carry them. Whoever holds their tokens —
+            the end user included — is locked out until someone resumes the inquiry or sends a new link.
+          </Typography>
+        </ConfirmDialog>
+      ) : null}
     </>
   );
 }
