@@ -71,7 +71,10 @@ describe.skipIf(!run)('staff sign-in in the browser', () => {
     await expect.poll(() => actions.locator('.MuiSkeleton-root').count()).toBe(0);
     // Whatever the actions panel shows, nothing in it that acts on the inquiry is usable by a viewer.
     const actionButtons = actions.getByRole('button', { name: /resume|link|recreate|revoke|expire/i });
-    for (const button of await actionButtons.all()) expect(await button.isEnabled()).toBe(false);
+    // The four actions of DESIGN §4 (resume, one-time link, recreate, token link): a loop over none would prove nothing.
+    const buttons = await actionButtons.all();
+    expect(buttons).toHaveLength(4);
+    for (const button of buttons) expect(await button.isEnabled()).toBe(false);
 
     await page.goto(`${app.url}/staff`);
     await page.getByRole('heading', { name: 'Not allowed' }).or(page.getByText('Not allowed', { exact: true })).first().waitFor();
