@@ -3,7 +3,8 @@ import superjson from 'superjson';
 /**
  * The tRPC transformer of the server: superjson on the wire (DESIGN §7), with a faster path for what procedures
  * return. superjson's walker is general (Maps, Sets, classes, shared references) and allocates a path array per
- * value; a page of 50 inquiries cost ~0.4 ms to serialise, a good part of the server's time per list request.
+ * value; serialising a page of inquiries that way was a good part of the server's time per list request
+ * (docs/performance.md, "Why the list is shaped this way").
  *
  * `serialize` first tries a direct walk that understands exactly what our outputs are made of — plain objects,
  * arrays, strings, finite numbers, booleans, null, undefined and valid Dates — and writes superjson's own format

@@ -33,8 +33,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       max: options.poolSize ?? 10,
       // int8 (counts, identity columns) as numbers, as PGlite returns them; all our int8 values are far below 2^53.
       types: { getTypeParser: parseInt8AsNumber },
-      // Short OLTP statements: JIT compiling one whose estimate crosses jit_above_cost took 20–30 ms for a list page
-      // that runs in 2 ms (docs/performance.md). Work that profits from JIT turns it on for itself (the seed).
+      // Short OLTP statements: JIT compiling one whose estimate crosses jit_above_cost took far longer than running
+      // the list page itself (docs/performance.md, "Why the list is shaped this way"). Work that profits from JIT
+      // turns it on for itself (the seed).
       options: '-c jit=off',
     });
     // A broken idle connection must not crash the process; the pool replaces it.

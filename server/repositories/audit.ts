@@ -77,7 +77,8 @@ export interface ChainRow {
 
 /**
  * The events with from <= seq < to, in seq order: a range scan of the primary key. (Rendering the range as one
- * JSON document in the database costs it about three times the CPU of plain rows, for little gain in Node.)
+ * JSON document in the database costs it more CPU than plain rows, for little gain in Node: docs/performance.md,
+ * "Why the list is shaped this way".)
  */
 export async function chainRowsInRange(db: Kysely<DB>, from: number, to: number): Promise<ChainRow[]> {
   const result = await sql<ChainRow>`

@@ -41,8 +41,8 @@ for (const word of [...FIRST_NAMES, ...LAST_NAMES, ...EMAIL_DOMAINS, ...CITIES.f
 }
 
 /**
- * A jsonb object of strings, concatenated as JSON text: several times faster than jsonb_build_object at a
- * million rows. Only for values that need no escaping (the word lists above, ids, digits, dates).
+ * A jsonb object of strings, concatenated as JSON text: faster than jsonb_build_object (docs/performance.md, "Why
+ * the list is shaped this way"). Only for values that need no escaping (the word lists above, ids, digits, dates).
  */
 function jsonObject(pairs: [key: string, value: string][]): string {
   const body = pairs.map(([key, value], i) => `'${i === 0 ? '' : ','}"${key}":"' || ${value} || '"'`).join(' || ');
@@ -421,7 +421,8 @@ export function insertInquiriesSql(now: Date): string {
 /**
  * Fans each staged inquiry out into up to `slots.length` rows (its sessions, its events): a row per slot whose
  * timestamp is set, with each column a CASE over the slot. (A LATERAL VALUES list reads more simply, but
- * PostgreSQL initialises a VALUES list's expressions again for every outer row: several times slower here.)
+ * PostgreSQL initialises a VALUES list's expressions again for every outer row: slower here, see
+ * docs/performance.md, "Why the list is shaped this way".)
  * Expressions refer to the staged inquiry as `q` and to the slot number as `s.slot`.
  */
 function fanOut(slots: Record<string, string>[], timestamp: string): { from: string; column: (name: string) => string } {

@@ -29,7 +29,8 @@ export class SqlRandom {
 
   /**
    * `prefix_` + `length` (≤ 32) letters and digits, unique per (stream, key) and seed: the base64 of 24 hash
-   * bytes with + and / swapped for letters. (sha256 or md5 per row is several times slower at a million rows.)
+   * bytes with + and / swapped for letters. (sha256 or md5 per row is slower: docs/performance.md, "Why the list is
+   * shaped this way".)
    */
   id(prefix: string, stream: IdStream, key: string, length = 24): string {
     const bytes = [0, 1, 2].map((i) => `int8send(hashint8extended((${key})::int8, ${this.seed * 1000 + 500 + stream * 10 + i}::int8))`).join(' || ');
