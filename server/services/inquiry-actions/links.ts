@@ -16,6 +16,7 @@ import type {
   RevokeLinkInputSchema,
   StaticLinkInputSchema,
 } from '../../../shared/actions.js';
+import { DEFAULT_POLICY } from '../../../shared/lifecycle.js';
 import { permissionScope } from '../../../shared/permissions.js';
 import { writeTogether } from '../../repositories/writes.js';
 import { appendAuditEvent, auditEventWrite } from '../audit.js';
@@ -94,7 +95,7 @@ export function createOneTimeLink(ctx: ActionContext, input: z.infer<typeof Crea
       const { inquiry, verdicts } = await lockAndCheck(trx, ctx, input.inquiryId, now);
       assertAllowed(verdicts, 'oneTimeLink', {});
       const linkId = newId('lnk');
-      const link = await provider.createOneTimeLink(trx, inquiry.id, linkId, now, inquiry.one_time_link_minutes ?? 60);
+      const link = await provider.createOneTimeLink(trx, inquiry.id, linkId, now, inquiry.one_time_link_minutes ?? DEFAULT_POLICY.oneTimeLinkMinutes);
       await recordIssuedLink(ctx, trx, idem, now, {
         id: linkId,
         inquiryId: inquiry.id,
