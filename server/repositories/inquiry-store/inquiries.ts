@@ -24,6 +24,11 @@ export function lockInquiry(trx: Transaction<DB>, id: string): Promise<FlowInqui
   return trx.selectFrom('inquiries').select(['id', 'status', 'template_id', 'fields', 'expires_at']).where('id', '=', id).forUpdate().executeTakeFirst();
 }
 
+/** Locks the inquiry row without reading the rest of it (no prefilled fields); undefined when there is none. */
+export function lockInquiryRow(trx: Transaction<DB>, id: string): Promise<{ id: string } | undefined> {
+  return trx.selectFrom('inquiries').select('id').where('id', '=', id).forUpdate().executeTakeFirst();
+}
+
 export async function inquiryExpiresAt(trx: Transaction<DB>, id: string): Promise<Date> {
   const row = await trx.selectFrom('inquiries').select('expires_at').where('id', '=', id).executeTakeFirstOrThrow();
   return row.expires_at;

@@ -182,7 +182,7 @@ export async function expireSessions(ctx: ActionContext, input: z.infer<typeof E
   const { provider } = ctx;
   const now = ctx.now();
   return ctx.database.db.transaction().execute(async (trx) => {
-    const inquiry = await store.lockInquiry(trx, input.inquiryId);
+    const inquiry = await store.lockInquiryRow(trx, input.inquiryId);
     if (!inquiry) throw new AppError('NOT_FOUND', `No inquiry ${input.inquiryId}.`);
     const ownOnly = permissionScope(ctx.staff.role, 'access:revoke') === 'own';
     let ids = await store.liveSessionIds(trx, inquiry.id, now, ownOnly ? ctx.staff.id : null);
