@@ -320,6 +320,34 @@ describe.each(testEngines())('guarded actions on %s', (engine) => {
       clock = NOW;
     });
 
+    // Every writer of an inquiry and its sessions locks the inquiry row first (the inquiry store's rule); the hosted
+    // flow redeeming a one-time code locks the inquiry, then the link. Revoking a link whose session is live must take
+    // the same order, or the two deadlock (PostgreSQL aborts one: a 500 for the agent or the end user).
+    it.skipIf(engine === 'pglite')('revoking a link locks the inquiry before the link, like the hosted flow, so the two never deadlock', async () => {
+      clock = NOW;
+      const id = await fresh('pending');
+      const link = await admin().links.createWithToken({ inquiryId: id, reason, ticket: 'T-7', expiresInMinutes: 30, acknowledgeRisk: true, idempotencyKey: key() });
+      let flowDone: () => void = () => undefined;
+      const flowHoldsInquiry = new Promise<void>((resolve) => (flowDone = resolve));
+      // The end user's side: the inquiry row, then (once the agent's revoke is waiting) the link row.
+      const flow = database.db.transaction().execute(async (trx) => {
+        await sql`select id from inquiries where id = ${id} for update`.execute(trx);
+        flowDone();
+        for (let i = 0; i < 100; i++) {
+          const waiting = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
+            where datname = current_database() and wait_event_type = 'Lock'`.execute(database.db);
+          if ((waiting.rows[0]?.n ?? 0) > 0) break;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        await sql`select id from access_links where id = ${link.linkId} for update`.execute(trx);
+      });
+      await flowHoldsInquiry;
+      const revoked = admin().links.revoke({ linkId: link.linkId, reason });
+      const [flowResult, revokeResult] = await Promise.allSettled([flow, revoked]);
+      expect(flowResult.status).toBe('fulfilled');
+      expect(revokeResult).toMatchObject({ status: 'fulfilled', value: { linkId: link.linkId, sessionExpired: true } });
+    });
+
     it('if the audit event cannot be written, the action leaves no trace', async () => {
       clock = NOW;
       const id = await fresh('expired');

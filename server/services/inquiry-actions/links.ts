@@ -158,7 +158,9 @@ export async function revokeLink(ctx: ActionContext, input: z.infer<typeof Revok
   const { provider } = ctx;
   const now = ctx.now();
   return ctx.database.db.transaction().execute(async (trx) => {
-    const link = await store.lockLink(trx, input.linkId);
+    // Lock order as everywhere: the inquiry, then its link (the hosted flow redeeming a code takes them so).
+    const owner = await store.findLinkInquiry(trx, input.linkId);
+    const link = owner && (await store.lockInquiryRow(trx, owner.inquiry_id)) ? await store.lockLink(trx, input.linkId) : undefined;
     if (!link) throw new AppError('NOT_FOUND', `No link ${input.linkId}.`);
     assertMayRevoke(ctx, link.issued_by_id, 'links');
     if (link.revoked_at) throw new AppError('CONFLICT', 'This link is already revoked.');
