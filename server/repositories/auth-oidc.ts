@@ -1,7 +1,6 @@
-import type { Insertable, Kysely } from 'kysely';
-import type { DB, OidcLoginFlowsTable } from '../db/schema.js';
-
-type Executor = Kysely<DB>;
+import type { Executor } from './executor.js';
+import type { Insertable } from 'kysely';
+import type { OidcLoginFlowsTable } from '../db/schema.js';
 
 export async function insertFlow(db: Executor, values: Insertable<OidcLoginFlowsTable>): Promise<void> {
   await db.insertInto('oidc_login_flows').values(values).execute();

@@ -1,7 +1,6 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Executor } from './executor.js';
+import { sql, type Transaction } from 'kysely';
 import type { DB } from '../db/schema.js';
-
-type Executor = Kysely<DB>;
 
 /**
  * Counts one attempt for a key in a single statement (a key quiet since `resetBefore` starts again at 1), unless

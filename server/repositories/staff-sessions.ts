@@ -1,10 +1,9 @@
-import { sql, type Insertable, type Kysely } from 'kysely';
-import type { DB, StaffSessionsTable } from '../db/schema.js';
+import type { Executor } from './executor.js';
+import { sql, type Insertable } from 'kysely';
+import type { StaffSessionsTable } from '../db/schema.js';
 import { prepared } from '../db/prepared.js';
 
 /** staff_sessions: the console's sign-in sessions of staff (an inquiry's sessions live with the provider). */
-
-type Executor = Kysely<DB>;
 
 export type EndReason =
   | 'logout'

@@ -1,7 +1,6 @@
-import { sql, type Insertable, type Kysely, type Transaction, type Updateable } from 'kysely';
+import type { Executor } from './executor.js';
+import { sql, type Insertable, type Transaction, type Updateable } from 'kysely';
 import type { DB, StaffTable } from '../db/schema.js';
-
-type Executor = Kysely<DB>;
 
 export function findById(db: Executor, id: string) {
   return db.selectFrom('staff').selectAll().where('id', '=', id).executeTakeFirst();
