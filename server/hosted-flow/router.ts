@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import express, { type Request, type Response, type Router } from 'express';
 import { requestLog } from '../context.js';
 import type { AppDeps } from '../deps.js';
+import { once } from '../once.js';
 import { FormTokens } from './form-token.js';
 import { containerIdOf, INQUIRY_ID, Params, parseOrigin, referenceIdOf, SessionCookies, setPageHeaders, TEMPLATE_ID } from './http.js';
 import { confirmPage, noticePage, noticeStatus, submitPage, thankYouPage, type Notice, type PageContext, type WidgetContext } from './pages.js';
@@ -32,23 +33,13 @@ export function createHostedFlowRouter(deps: AppDeps): Router {
   const formBody = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 });
 
   // Built on first use (the token secret may live in the database); a failure is retried on the next request.
-  let flow: Promise<Flow> | null = null;
-  const flowOf = (): Promise<Flow> => {
-    if (!flow) {
-      const building = (async () => {
-        const keys = deps.provider.hostedFlow;
-        if (!keys) throw new Error(`the ${deps.provider.name} provider hosts its own flow: this server has none to serve`);
-        // Resolved here, before any transaction of the flow: the token secret may have to be read from the database.
-        await deps.provider.ready();
-        return { engine: { db: deps.database.db, provider: deps.provider, keys }, forms: new FormTokens(await keys.formSecret()) };
-      })();
-      building.catch(() => {
-        if (flow === building) flow = null;
-      });
-      flow = building;
-    }
-    return flow;
-  };
+  const flowOf = once(async (): Promise<Flow> => {
+    const keys = deps.provider.hostedFlow;
+    if (!keys) throw new Error(`the ${deps.provider.name} provider hosts its own flow: this server has none to serve`);
+    // Resolved here, before any transaction of the flow: the token secret may have to be read from the database.
+    await deps.provider.ready();
+    return { engine: { db: deps.database.db, provider: deps.provider, keys }, forms: new FormTokens(await keys.formSecret()) };
+  });
 
   /** Runs a page handler; anything unexpected is logged (never with a token: none is in the error) and answered with a page. */
   const page =

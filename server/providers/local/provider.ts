@@ -2,6 +2,7 @@ import type { Transaction } from 'kysely';
 import { fingerprint, newId, sha256Hex } from '../../crypto.js';
 import type { DB } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
+import { once } from '../../once.js';
 import * as store from '../../repositories/inquiry-store/index.js';
 import * as templates from '../../repositories/templates.js';
 import { computeExpiresAt, DEFAULT_POLICY, policyInForce } from '../../../shared/lifecycle.js';
@@ -30,21 +31,6 @@ function planReopen(inquiry: LockedInquiry, now: Date): { change: { reopenedUnti
   const policy = { ...DEFAULT_POLICY, afterResumeMinutes: inquiry.afterResumeMinutes ?? DEFAULT_POLICY.afterResumeMinutes };
   const expiresAt = computeExpiresAt(policy, 'resume', now);
   return { change: { reopenedUntil: expiresAt }, expiresAt };
-}
-
-/** Resolves once, and again after a failure (the database may not have been reachable yet). */
-function once<T>(load: () => Promise<T>): () => Promise<T> {
-  let pending: Promise<T> | null = null;
-  return () => {
-    if (!pending) {
-      const loading = load();
-      loading.catch(() => {
-        if (pending === loading) pending = null;
-      });
-      pending = loading;
-    }
-    return pending;
-  };
 }
 
 /** The local engine: Persona's inquiry semantics, implemented in this database through the inquiry store. */

@@ -35,6 +35,16 @@ async function replayLink(ctx: ActionContext, trx: Transaction<DB>, stored: Stor
   return { linkId: stored.linkId, url: provider.tokenLinkUrl(link.inquiry_id, session.sessionToken), expiresAt: new Date(stored.expiresAt) };
 }
 
+/** The frame both link-issuing actions share (idempotentAction); a replay rebuilds the link's URL. */
+function issueLink(
+  ctx: ActionContext,
+  procedure: 'links.createOneTime' | 'links.createWithToken',
+  input: { idempotencyKey: string } & Record<string, unknown>,
+  act: (trx: Transaction<DB>, now: Date, idem: IdempotencyClaim) => Promise<LinkOutput>,
+): Promise<LinkOutput> {
+  return idempotentAction<StoredLink, LinkOutput>(ctx, { scope: `${ctx.staff.id}:${procedure}`, input }, { replay: (trx, stored) => replayLink(ctx, trx, stored), act });
+}
+
 /** A link an action is issuing: what its row, its idempotency record and its audit event say about it. */
 interface IssuedLink {
   id: string;
@@ -89,25 +99,22 @@ async function recordIssuedLink(ctx: ActionContext, trx: Transaction<DB>, idem: 
 /** Persona's recommended way to hand access to an end user: a single-use code, valid for the policy's lifetime. */
 export function createOneTimeLink(ctx: ActionContext, input: z.infer<typeof CreateOneTimeLinkInputSchema>): Promise<LinkOutput> {
   const { provider } = ctx;
-  return idempotentAction<StoredLink, LinkOutput>(ctx, { scope: `${ctx.staff.id}:links.createOneTime`, input }, {
-    replay: (trx, stored) => replayLink(ctx, trx, stored),
-    act: async (trx, now, idem) => {
-      const { inquiry, verdicts } = await lockAndCheck(trx, ctx, input.inquiryId, now);
-      assertAllowed(verdicts, 'oneTimeLink', {});
-      const linkId = newId('lnk');
-      const link = await provider.createOneTimeLink(trx, inquiry.id, linkId, now, inquiry.one_time_link_minutes ?? DEFAULT_POLICY.oneTimeLinkMinutes);
-      await recordIssuedLink(ctx, trx, idem, now, {
-        id: linkId,
-        inquiryId: inquiry.id,
-        kind: 'one_time',
-        codeHash: link.codeHash,
-        session: null,
-        expiresAt: link.expiresAt,
-        reason: input.reason,
-        ticket: null,
-      });
-      return { linkId, url: link.url, expiresAt: link.expiresAt };
-    },
+  return issueLink(ctx, 'links.createOneTime', input, async (trx, now, idem) => {
+    const { inquiry, verdicts } = await lockAndCheck(trx, ctx, input.inquiryId, now);
+    assertAllowed(verdicts, 'oneTimeLink', {});
+    const linkId = newId('lnk');
+    const link = await provider.createOneTimeLink(trx, inquiry.id, linkId, now, inquiry.one_time_link_minutes ?? DEFAULT_POLICY.oneTimeLinkMinutes);
+    await recordIssuedLink(ctx, trx, idem, now, {
+      id: linkId,
+      inquiryId: inquiry.id,
+      kind: 'one_time',
+      codeHash: link.codeHash,
+      session: null,
+      expiresAt: link.expiresAt,
+      reason: input.reason,
+      ticket: null,
+    });
+    return { linkId, url: link.url, expiresAt: link.expiresAt };
   });
 }
 
@@ -119,31 +126,28 @@ export function createOneTimeLink(ctx: ActionContext, input: z.infer<typeof Crea
  */
 export function createTokenLink(ctx: ActionContext, input: z.infer<typeof CreateTokenLinkInputSchema>): Promise<LinkOutput> {
   const { provider } = ctx;
-  return idempotentAction<StoredLink, LinkOutput>(ctx, { scope: `${ctx.staff.id}:links.createWithToken`, input }, {
-    replay: (trx, stored) => replayLink(ctx, trx, stored),
-    act: async (trx, now, idem) => {
-      const { inquiry, verdicts } = await lockAndCheck(trx, ctx, input.inquiryId, now);
-      assertAllowed(verdicts, 'tokenLink', input);
-      if (input.expiresInMinutes > verdicts.tokenLink.maxMinutes) {
-        throw new AppError('BAD_REQUEST', `expiresInMinutes: at most ${verdicts.tokenLink.maxMinutes} for this inquiry now (policy cap and inquiry expiry).`);
-      }
-      const reopened = await provider.reopen(trx, lockedInquiry(inquiry), now);
-      const expiresAt = new Date(Math.min(now.getTime() + input.expiresInMinutes * 60_000, reopened.expiresAt.getTime()));
-      const session = await provider.createSession(trx, inquiry.id, now, expiresAt, issuedBy(ctx, input.reason, input.ticket));
-      const linkId = newId('lnk');
-      await recordIssuedLink(ctx, trx, idem, now, {
-        id: linkId,
-        inquiryId: inquiry.id,
-        kind: 'token',
-        codeHash: null,
-        session,
-        expiresAt: session.expiresAt,
-        reason: input.reason,
-        ticket: input.ticket,
-        metadata: { sessionId: session.sessionId, tokenFingerprint: session.tokenFingerprint, previousStatus: reopened.previousStatus, acknowledgedRisk: true },
-      });
-      return { linkId, url: provider.tokenLinkUrl(inquiry.id, session.sessionToken), expiresAt: session.expiresAt };
-    },
+  return issueLink(ctx, 'links.createWithToken', input, async (trx, now, idem) => {
+    const { inquiry, verdicts } = await lockAndCheck(trx, ctx, input.inquiryId, now);
+    assertAllowed(verdicts, 'tokenLink', input);
+    if (input.expiresInMinutes > verdicts.tokenLink.maxMinutes) {
+      throw new AppError('BAD_REQUEST', `expiresInMinutes: at most ${verdicts.tokenLink.maxMinutes} for this inquiry now (policy cap and inquiry expiry).`);
+    }
+    const reopened = await provider.reopen(trx, lockedInquiry(inquiry), now);
+    const expiresAt = new Date(Math.min(now.getTime() + input.expiresInMinutes * 60_000, reopened.expiresAt.getTime()));
+    const session = await provider.createSession(trx, inquiry.id, now, expiresAt, issuedBy(ctx, input.reason, input.ticket));
+    const linkId = newId('lnk');
+    await recordIssuedLink(ctx, trx, idem, now, {
+      id: linkId,
+      inquiryId: inquiry.id,
+      kind: 'token',
+      codeHash: null,
+      session,
+      expiresAt: session.expiresAt,
+      reason: input.reason,
+      ticket: input.ticket,
+      metadata: { sessionId: session.sessionId, tokenFingerprint: session.tokenFingerprint, previousStatus: reopened.previousStatus, acknowledgedRisk: true },
+    });
+    return { linkId, url: provider.tokenLinkUrl(inquiry.id, session.sessionToken), expiresAt: session.expiresAt };
   });
 }
 
