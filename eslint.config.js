@@ -13,6 +13,7 @@ const SQL_FREE_LAYERS = [
   'server/providers/**',
   'server/routers/**',
   'server/hosted-flow/**',
+  'server/partner-api/**',
   'server/auth/**',
   'client/**',
 ];

@@ -12,6 +12,7 @@ import { createContextFactory } from './context.js';
 import type { AppDeps } from './deps.js';
 import { AppError, HTTP_STATUS } from './errors.js';
 import { createHostedFlowRouter } from './hosted-flow/index.js';
+import { createPartnerApiRouter } from './partner-api/router.js';
 import { appRouter } from './routers/_app.js';
 
 export const CLIENT_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/client');
@@ -74,6 +75,9 @@ export function createApp(deps: AppDeps, options: { serveClient?: boolean } = {}
       },
     }),
   );
+
+  // The partner resume API (B2B2C): bearer keys, no cookies, Persona's shapes.
+  app.use('/api/v1', createPartnerApiRouter(deps));
 
   app.use('/api', (_req, res) => {
     res.status(404).json({ errors: [{ title: 'Not found' }] });

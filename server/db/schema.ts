@@ -175,6 +175,36 @@ export interface RateLimitEventsTable {
   occurred_at: Timestamp;
 }
 
+export interface ApiKeysTable {
+  id: string;
+  customer_id: string;
+  name: string;
+  prefix: string;
+  secret_hash: string;
+  rate_limit_per_minute: number;
+  can_read_pii: ColumnType<boolean, boolean | undefined, boolean>;
+  created_at: Timestamp;
+  created_by: string;
+  expires_at: Date | null;
+  revoked_at: Date | null;
+  revoked_by: string | null;
+  revoke_reason: string | null;
+  last_used_at: Date | null;
+}
+
+export interface ApiRateWindowsTable {
+  bucket: string;
+  window_start: Timestamp;
+  calls: number;
+}
+
+export interface ApiKeyUsageTable {
+  key_id: string;
+  /** UTC day, ISO text. */
+  day: string;
+  calls: number;
+}
+
 export interface AppSecretsTable {
   name: string;
   value: string;
@@ -193,6 +223,9 @@ export interface DB {
   idempotency_keys: IdempotencyKeysTable;
   rate_limit_events: RateLimitEventsTable;
   app_secrets: AppSecretsTable;
+  api_keys: ApiKeysTable;
+  api_rate_windows: ApiRateWindowsTable;
+  api_key_usage: ApiKeyUsageTable;
   staff: StaffTable;
   staff_sessions: StaffSessionsTable;
   login_throttle: LoginThrottleTable;

@@ -81,3 +81,34 @@ export async function countOpen(db: Executor, now: Date) {
     where i.status in ('created', 'pending')`.execute(db);
   return result.rows[0] ?? { expiring: 0, outdated: 0, stuck: 0 };
 }
+
+/** One inquiry as the partner API shows it (Persona's resource), with the ids of its newest sessions. */
+export async function findForPartner(db: Executor, id: string) {
+  const inquiry = await db
+    .selectFrom('inquiries')
+    .select([
+      'id',
+      'status',
+      'reference_id',
+      'customer_id',
+      'account_id',
+      'template_id',
+      'version_id',
+      'fields',
+      'created_at',
+      'updated_at',
+      'started_at',
+      'completed_at',
+      'failed_at',
+      'decisioned_at',
+      'expired_at',
+      'expires_at',
+    ])
+    .where('id', '=', id)
+    .executeTakeFirst();
+  if (!inquiry) return undefined;
+  const sessions = await db.selectFrom('inquiry_sessions').select('id').where('inquiry_id', '=', id).orderBy('created_at', 'desc').limit(100).execute();
+  return { ...inquiry, sessionIds: sessions.map((s) => s.id) };
+}
+
+export type PartnerInquiryRow = NonNullable<Awaited<ReturnType<typeof findForPartner>>>;

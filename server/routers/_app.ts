@@ -1,5 +1,7 @@
 import { router } from '../trpc.js';
+import { apiKeysRouter } from './api-keys.js';
 import { authRouter } from './auth.js';
+import { customersRouter } from './customers.js';
 import { inquiriesRouter } from './inquiries.js';
 import { linksRouter } from './links.js';
 import { staffRouter } from './staff.js';
@@ -11,6 +13,8 @@ export const appRouter = router({
   templates: templatesRouter,
   links: linksRouter,
   staff: staffRouter,
+  customers: customersRouter,
+  apiKeys: apiKeysRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -48,6 +48,11 @@ const PROCEDURE_ACCESS: Readonly<Record<string, Access>> = {
   'staff.sessions': 'staff:manage',
   'staff.endSession': 'staff:manage',
   'staff.endSessions': 'staff:manage',
+
+  'customers.list': 'apikey:manage',
+  'apiKeys.list': 'apikey:manage',
+  'apiKeys.create': 'apikey:manage',
+  'apiKeys.revoke': 'apikey:manage',
 };
 
 /** Callable while a one-time password still has to be replaced (besides public ones, which never check). */

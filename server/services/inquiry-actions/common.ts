@@ -25,18 +25,38 @@ export function issuedBy(ctx: ActionContext, reason: string | null, ticket: stri
   return { type: 'staff', id: ctx.staff.id, display: ctx.staff.email, reason, ticket };
 }
 
-/** The two rate-limit windows the guards read: this inquiry's console resumes, and this person's budget. */
-function rateWindows(ctx: ActionContext, inquiryId: string, now: Date): { resume: RateWindow; staff: RateWindow } {
-  const { guards } = ctx.config;
+/**
+ * Who acts, as the guards see it: the permissions they check, and the bucket that counts this actor's
+ * session-bearing actions against the budget (STAFF_ACTION_BUDGET) — null for a partner key, which is throttled per
+ * request instead (server/services/partner-api.ts).
+ */
+export interface Acting {
+  permissions: GuardFacts['permissions'];
+  budgetBucket: string | null;
+}
+
+export function staffActing(ctx: ActionContext): Acting {
+  return {
+    permissions: { act: hasPermission(ctx.staff.role, 'inquiry:act'), tokenLink: hasPermission(ctx.staff.role, 'link:token') },
+    budgetBucket: staffBucket(ctx.staff.id),
+  };
+}
+
+/** No row is ever written to this bucket: the budget window of an actor without a budget reads as empty. */
+const NO_BUDGET = '';
+
+/** The two rate-limit windows the guards read: this inquiry's resumes, and the actor's budget. */
+function rateWindows(deps: Pick<AppDeps, 'config'>, acting: Acting, inquiryId: string, now: Date): { resume: RateWindow; staff: RateWindow } {
+  const { guards } = deps.config;
   return {
     resume: { bucket: resumeBucket(inquiryId), since: new Date(now.getTime() - guards.resumeCooldownMinutes * 60_000) },
-    staff: { bucket: staffBucket(ctx.staff.id), since: new Date(now.getTime() - guards.staffBudgetMinutes * 60_000) },
+    staff: { bucket: acting.budgetBucket ?? NO_BUDGET, since: new Date(now.getTime() - guards.staffBudgetMinutes * 60_000) },
   };
 }
 
 /** The inquiry's facts and counters (read together by one statement) as the guards want them. */
-function guardFacts(ctx: ActionContext, inquiry: ActionFacts): GuardFacts {
-  const { guards } = ctx.config;
+function guardFacts(deps: Pick<AppDeps, 'config'>, acting: Acting, inquiry: ActionFacts): GuardFacts {
+  const { guards } = deps.config;
   const { resume, staff } = inquiry.rateWindows;
   const freesAt = (oldest: Date | null, minutes: number) => (oldest ? new Date(oldest.getTime() + minutes * 60_000) : null);
   return {
@@ -52,15 +72,16 @@ function guardFacts(ctx: ActionContext, inquiry: ActionFacts): GuardFacts {
     resumeWindowFreesAt: freesAt(resume.oldest, guards.resumeCooldownMinutes),
     staffActionsInWindow: staff.count,
     staffWindowFreesAt: freesAt(staff.oldest, guards.staffBudgetMinutes),
-    permissions: { act: hasPermission(ctx.staff.role, 'inquiry:act'), tokenLink: hasPermission(ctx.staff.role, 'link:token') },
+    permissions: acting.permissions,
   };
 }
 
 /** Facts and verdicts without locking anything, for showing them (actionsFor). */
 export async function readAndCheck(db: Kysely<DB>, ctx: ActionContext, inquiryId: string, now: Date) {
-  const inquiry = await repo.readInquiryForActions(db, inquiryId, now, rateWindows(ctx, inquiryId, now));
+  const acting = staffActing(ctx);
+  const inquiry = await repo.readInquiryForActions(db, inquiryId, now, rateWindows(ctx, acting, inquiryId, now));
   if (!inquiry) throw new AppError('NOT_FOUND', `No inquiry ${inquiryId}.`);
-  const facts = guardFacts(ctx, inquiry);
+  const facts = guardFacts(ctx, acting, inquiry);
   return { inquiry, facts, verdicts: evaluateGuards(facts, ctx.config.guards, now) };
 }
 
@@ -72,11 +93,22 @@ export async function readAndCheck(db: Kysely<DB>, ctx: ActionContext, inquiryId
  * transactions they waited for committed.
  */
 export async function lockAndCheck(trx: Transaction<DB>, ctx: ActionContext, inquiryId: string, now: Date) {
-  const found = await repo.lockInquiryAndName(trx, inquiryId, staffBucket(ctx.staff.id));
-  const inquiry = found ? await repo.lockedActionFacts(trx, inquiryId, now, rateWindows(ctx, inquiryId, now)) : undefined;
-  if (!inquiry) throw new AppError('NOT_FOUND', `No inquiry ${inquiryId}.`);
-  const facts = guardFacts(ctx, inquiry);
-  return { inquiry, facts, verdicts: evaluateGuards(facts, ctx.config.guards, now) };
+  const checked = await lockAndCheckAs(trx, ctx, staffActing(ctx), inquiryId, now);
+  if (!checked) throw new AppError('NOT_FOUND', `No inquiry ${inquiryId}.`);
+  return checked;
+}
+
+/**
+ * lockAndCheck for any actor. Without a budget the second lock is the inquiry's own resume bucket, which its row
+ * lock already serialises: a partner key's concurrent calls on different inquiries do not queue behind each other.
+ * Returns undefined when there is no such inquiry.
+ */
+export async function lockAndCheckAs(trx: Transaction<DB>, deps: Pick<AppDeps, 'config'>, acting: Acting, inquiryId: string, now: Date) {
+  const found = await repo.lockInquiryAndName(trx, inquiryId, acting.budgetBucket ?? resumeBucket(inquiryId));
+  const inquiry = found ? await repo.lockedActionFacts(trx, inquiryId, now, rateWindows(deps, acting, inquiryId, now)) : undefined;
+  if (!inquiry) return undefined;
+  const facts = guardFacts(deps, acting, inquiry);
+  return { inquiry, facts, verdicts: evaluateGuards(facts, deps.config.guards, now) };
 }
 
 /** What the provider may rely on about an inquiry this transaction has locked and read (see LockedInquiry). */
