@@ -1,5 +1,6 @@
 import { sql, type Insertable, type Kysely, type Transaction } from 'kysely';
 import type { ApiKeysTable, DB } from '../db/schema.js';
+import { prepared } from '../db/prepared.js';
 import type { Executor } from './executor.js';
 
 /** Customers, their partner API keys and the keys' counters (SQL only; server/services/api-keys.ts decides). */
@@ -94,11 +95,11 @@ export interface PresentedKeyRow {
 
 /** The key whose secret hashes to `secretHash`, whatever its state (the service says whether it may be used). */
 export async function findKeyByHash(db: Kysely<DB>, secretHash: string): Promise<PresentedKeyRow | undefined> {
-  const result = await sql<PresentedKeyRow>`
+  const result = await prepared(sql<PresentedKeyRow>`
     select k.id, k.customer_id, c.name as customer_name, k.name, k.prefix, k.rate_limit_per_minute, k.can_read_pii,
       k.expires_at, k.revoked_at
     from api_keys k join customers c on c.id = k.customer_id
-    where k.secret_hash = ${secretHash}`.execute(db);
+    where k.secret_hash = ${secretHash}`).execute(db);
   return result.rows[0];
 }
 
@@ -115,9 +116,9 @@ export async function countCall(db: Kysely<DB>, bucket: string, windowStart: Dat
       used as (update api_keys set last_used_at = ${key.now} where id = ${key.id}
         and (last_used_at is null or last_used_at < ${key.now}::timestamptz - interval '1 minute') returning 1)`
     : sql``;
-  const result = await sql<{ calls: number }>`
+  const result = await prepared(sql<{ calls: number }>`
     with counted as (insert into api_rate_windows (bucket, window_start, calls) values (${bucket}, ${windowStart}, 1)
       on conflict (bucket, window_start) do update set calls = api_rate_windows.calls + 1 returning calls)${usage}
-    select calls from counted`.execute(db);
+    select calls from counted`).execute(db);
   return result.rows[0]?.calls ?? 1;
 }

@@ -8,6 +8,7 @@ import { createApp } from '../app.js';
 import { ensureDemoStaff } from '../auth/bootstrap.js';
 import { runActionsBench } from '../bench/actions.js';
 import { runAuditBench } from '../bench/audit.js';
+import { runPartnerBench } from '../bench/partner.js';
 import { BenchHttpClient } from '../bench/http-client.js';
 import { matrixRows, runListMatrix, summarize } from '../bench/list-matrix.js';
 import { listRows, listViews, runListBench, worldFacts, type ViewResult } from '../bench/list-views.js';
@@ -27,7 +28,7 @@ import { createDeps } from '../providers/index.js';
  * as the demo viewer; other sections bring their own scratch databases.
  */
 
-const USAGE = `Usage: DATABASE_URL=postgres://… npm run bench -- [--rows N] [--requests N] [--sections list,matrix,audit,actions] [--views V] [--json FILE] [--markdown FILE]
+const USAGE = `Usage: DATABASE_URL=postgres://… npm run bench -- [--rows N] [--requests N] [--sections list,matrix,audit,actions,partner] [--views V] [--json FILE] [--markdown FILE]
 
   --rows N        inquiries the list section needs (default 1,000,000); a database with fewer is reset and seeded
   --requests N    timed requests per list view, over HTTP and as SQL each (default 200)
@@ -41,8 +42,8 @@ const RSS_TARGET_MB = 300;
 const MARK_START = '<!-- bench:start -->';
 const MARK_END = '<!-- bench:end -->';
 
-type Section = 'list' | 'matrix' | 'audit' | 'actions';
-const SECTIONS: readonly Section[] = ['list', 'matrix', 'audit', 'actions'];
+type Section = 'list' | 'matrix' | 'audit' | 'actions' | 'partner';
+const SECTIONS: readonly Section[] = ['list', 'matrix', 'audit', 'actions', 'partner'];
 
 function parse() {
   const { values } = parseArgs({
@@ -238,6 +239,7 @@ if (args.sections.includes('matrix')) {
 // Sections with their own scratch databases, reporting { name, value, unit, target, pass } results.
 if (args.sections.includes('audit')) rows.push(...(await runAuditBench(databaseUrl, { log })).map((r) => rowFromResult('audit log', r)));
 if (args.sections.includes('actions')) rows.push(...(await runActionsBench(databaseUrl, { log })).map((r) => rowFromResult('guarded actions', r)));
+if (args.sections.includes('partner')) rows.push(...(await runPartnerBench(databaseUrl, { log })).map((r) => rowFromResult('partner API', r)));
 
 finish(false);
 
