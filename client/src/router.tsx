@@ -14,6 +14,7 @@ const InquiryListPage = lazy(() => import('./features/inquiries/InquiryListPage'
 const InquiryDetailPage = lazy(() => import('./features/inquiries/InquiryDetailPage'));
 const TemplatesPage = lazy(() => import('./features/templates/TemplatesPage'));
 const StaffPage = lazy(() => import('./features/staff/StaffPage'));
+const CustomersPage = lazy(() => import('./features/customers/CustomersPage'));
 const NotFoundPage = lazy(() => import('./layout/NotFoundPage'));
 
 /**
@@ -47,6 +48,14 @@ export const routes: RouteObject[] = [
             element: (
               <RequirePermission permission="staff:manage">
                 <StaffPage />
+              </RequirePermission>
+            ),
+          },
+          {
+            path: 'customers',
+            element: (
+              <RequirePermission permission="apikey:manage">
+                <CustomersPage />
               </RequirePermission>
             ),
           },

@@ -10,13 +10,13 @@ import { browserOrSkip, demoStaff, openBrowser, signInThroughPage, startConsole,
  */
 const run = browserOrSkip();
 
-const SECTIONS = ['Inquiries', 'Templates', 'Audit', 'Staff', 'Settings'] as const;
+const SECTIONS = ['Inquiries', 'Templates', 'Audit', 'Staff', 'Customers', 'Settings'] as const;
 const NAVIGATION: Record<Role, readonly (typeof SECTIONS)[number][]> = {
   viewer: ['Inquiries', 'Templates'],
   support: ['Inquiries', 'Templates', 'Audit'],
   compliance: ['Inquiries', 'Templates', 'Audit'],
   manager: ['Inquiries', 'Templates', 'Audit'],
-  admin: ['Inquiries', 'Templates', 'Audit', 'Staff', 'Settings'],
+  admin: ['Inquiries', 'Templates', 'Audit', 'Staff', 'Customers', 'Settings'],
 };
 const ROLE_LABEL: Record<Role, string> = { viewer: 'Viewer', support: 'Support agent', compliance: 'Compliance', manager: 'Manager', admin: 'Admin' };
 

@@ -1,4 +1,5 @@
 import AssignmentIndOutlinedIcon from '@mui/icons-material/AssignmentIndOutlined';
+import BusinessOutlinedIcon from '@mui/icons-material/BusinessOutlined';
 import GroupOutlinedIcon from '@mui/icons-material/GroupOutlined';
 import HistoryEduOutlinedIcon from '@mui/icons-material/HistoryEduOutlined';
 import SettingsOutlinedIcon from '@mui/icons-material/SettingsOutlined';
@@ -23,6 +24,7 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { label: 'Templates', path: '/templates', icon: ViewQuiltOutlinedIcon, permission: 'inquiry:read' },
   { label: 'Audit', path: '/audit', icon: HistoryEduOutlinedIcon, permission: 'audit:read', comingSoon: true },
   { label: 'Staff', path: '/staff', icon: GroupOutlinedIcon, permission: 'staff:manage' },
+  { label: 'Customers', path: '/customers', icon: BusinessOutlinedIcon, permission: 'apikey:manage' },
   { label: 'Settings', path: '/settings', icon: SettingsOutlinedIcon, permission: 'apikey:manage', comingSoon: true },
 ];
 

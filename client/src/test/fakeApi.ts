@@ -75,6 +75,11 @@ export interface FakeApiHandlers {
   'staff.sessions'?: Handler<RouterInputs['staff']['sessions'], RouterOutputs['staff']['sessions']>;
   'staff.endSession'?: Handler<RouterInputs['staff']['endSession'], RouterOutputs['staff']['endSession']>;
   'staff.endSessions'?: Handler<RouterInputs['staff']['endSessions'], RouterOutputs['staff']['endSessions']>;
+  // Customers and partner API keys (features/customers).
+  'customers.list'?: Handler<undefined, RouterOutputs['customers']['list']>;
+  'apiKeys.list'?: Handler<RouterInputs['apiKeys']['list'], RouterOutputs['apiKeys']['list']>;
+  'apiKeys.create'?: Handler<RouterInputs['apiKeys']['create'], RouterOutputs['apiKeys']['create']>;
+  'apiKeys.revoke'?: Handler<RouterInputs['apiKeys']['revoke'], RouterOutputs['apiKeys']['revoke']>;
 }
 
 /** A plain HTTP answer for the /auth routes (sign-in and sign-out are not tRPC). */

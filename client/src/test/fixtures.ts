@@ -127,3 +127,41 @@ export function staffMember(overrides: Partial<StaffMember> = {}): StaffMember {
     ...overrides,
   };
 }
+
+type Customer = RouterOutputs['customers']['list']['items'][number];
+type ApiKey = RouterOutputs['apiKeys']['list']['items'][number];
+
+export function customer(overrides: Partial<Customer> = {}): Customer {
+  return {
+    id: 'cust_Acme1',
+    name: 'Acme Bank',
+    accountId: 'act_Acme',
+    createdAt: new Date(Date.now() - 200 * 24 * HOUR),
+    inquiryCount: 1234,
+    openInquiryCount: 56,
+    activeKeyCount: 1,
+    ...overrides,
+  };
+}
+
+export function apiKey(overrides: Partial<ApiKey> = {}): ApiKey {
+  return {
+    id: 'key_Prod1',
+    customerId: 'cust_Acme1',
+    customerName: 'Acme Bank',
+    name: 'Production backend',
+    prefix: 'idk_live_AbCd',
+    rateLimitPerMinute: 300,
+    canReadPii: false,
+    state: 'active',
+    createdAt: new Date(Date.now() - 10 * 24 * HOUR),
+    createdBy: 'admin@demo.test',
+    expiresAt: null,
+    revokedAt: null,
+    revokedBy: null,
+    revokeReason: null,
+    lastUsedAt: new Date(Date.now() - 2 * HOUR),
+    callsThisWeek: 4321,
+    ...overrides,
+  };
+}

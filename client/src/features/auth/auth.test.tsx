@@ -176,6 +176,7 @@ describe('Role-based navigation', () => {
     expect(nav.getByRole('link', { name: 'Templates' })).toBeTruthy();
     expect(nav.queryByText('Staff')).toBeNull();
     expect(nav.queryByText('Audit')).toBeNull();
+    expect(nav.queryByText('Customers')).toBeNull();
     expect(nav.queryByText('Settings')).toBeNull();
 
     await router.navigate('/staff');
@@ -183,10 +184,11 @@ describe('Role-based navigation', () => {
     expect(screen.getByText(/Your role \(viewer\) cannot manage staff accounts\./)).toBeTruthy();
   });
 
-  it('shows an admin the Staff section', async () => {
+  it('shows an admin the Staff and Customers sections', async () => {
     installFakeApi({ 'auth.me': () => signedInAs('admin'), 'templates.list': templates });
     renderApp('/templates');
     const nav = within(await screen.findByRole('navigation', { name: 'Main' }));
     expect(nav.getByRole('link', { name: 'Staff' }).getAttribute('href')).toBe('/staff');
+    expect(nav.getByRole('link', { name: 'Customers' }).getAttribute('href')).toBe('/customers');
   });
 });

@@ -1,7 +1,9 @@
+import CancelIcon from '@mui/icons-material/Cancel';
 import FilterAltOffIcon from '@mui/icons-material/FilterAltOff';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
 import Checkbox from '@mui/material/Checkbox';
+import Chip from '@mui/material/Chip';
 import FormControl from '@mui/material/FormControl';
 import InputLabel from '@mui/material/InputLabel';
 import ListItemText from '@mui/material/ListItemText';
@@ -29,6 +31,21 @@ export interface InquiryFiltersProps {
   state: ListState;
   update: (change: ListStateUpdate, options?: { replace?: boolean }) => void;
   templates: readonly Template[];
+  /** The filtered customer's name, when the person may know it (admins); else the chip shows the id. */
+  customerName: string | null;
+}
+
+/** The customer filter (set by a link from the Customers page), as a chip that removes it. */
+function CustomerFilterChip({ customerId, customerName, onRemove }: { customerId: string; customerName: string | null; onRemove: () => void }) {
+  return (
+    <Chip
+      color="primary"
+      variant="outlined"
+      label={`Customer: ${customerName ?? customerId}`}
+      onDelete={onRemove}
+      deleteIcon={<CancelIcon titleAccess="Remove the customer filter" />}
+    />
+  );
 }
 
 export function QuickViewButtons({ value, onChange }: { value: QuickView | null; onChange: (view: QuickView | null) => void }) {
@@ -53,13 +70,14 @@ export function QuickViewButtons({ value, onChange }: { value: QuickView | null;
   );
 }
 
-export function InquiryFilters({ state, update, templates }: InquiryFiltersProps) {
+export function InquiryFilters({ state, update, templates, customerName }: InquiryFiltersProps) {
   const selectWidth = { minWidth: 160 };
   return (
     <Stack spacing={1.5}>
       <Stack direction="row" spacing={1.5} useFlexGap sx={{ flexWrap: 'wrap', alignItems: 'center' }}>
         <SearchBox value={state.search} onSearch={(search) => update({ search })} />
         <QuickViewButtons value={state.quickView} onChange={(quickView) => update({ quickView })} />
+        {state.customerId ? <CustomerFilterChip customerId={state.customerId} customerName={customerName} onRemove={() => update({ customerId: null })} /> : null}
         <Box sx={{ flexGrow: 1 }} />
         {hasFilters(state) ? (
           <Button size="small" startIcon={<FilterAltOffIcon />} onClick={() => update(clearFilters)}>

@@ -1,6 +1,6 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { detail, emptyOverview, listItem, template } from '../../test/fixtures';
+import { customer, detail, emptyOverview, listItem, signedInAs, template } from '../../test/fixtures';
 import { FakeApiError, installFakeApi, type FakeApiHandlers } from '../../test/fakeApi';
 import { renderApp } from '../../test/renderApp';
 
@@ -63,6 +63,28 @@ describe('Inquiry list', () => {
 
     await user.click(screen.getByRole('button', { name: 'Expired – still resumable' }));
     expect(params().get('view')).toBeNull();
+  });
+
+  it('filters by the customer in the URL, shows it as a chip and removes it', async () => {
+    const fake = api({ 'customers.list': () => ({ items: [customer()] }) });
+    const { user, params } = renderApp('/inquiries?customer=cust_Acme1');
+    await screen.findByRole('link', { name: 'inq_AAAA1111' });
+    expect(fake.inputsOf('inquiries.list')[0]).toMatchObject({ customerId: 'cust_Acme1' });
+    // An admin may list customers: the chip names the customer.
+    expect(await screen.findByText('Customer: Acme Bank')).toBeTruthy();
+
+    await user.click(screen.getByRole('img', { name: 'Remove the customer filter' }));
+    expect(params().get('customer')).toBeNull();
+    await waitFor(() => expect(fake.inputsOf('inquiries.list').at(-1)).not.toHaveProperty('customerId'));
+    expect(screen.queryByText(/^Customer:/)).toBeNull();
+  });
+
+  it('shows the customer filter by id to a role that cannot list customers', async () => {
+    const fake = api({ 'auth.me': () => signedInAs('support'), 'inquiries.list': () => ({ items: [], nextCursor: null, total: 0, totalExact: true }) });
+    renderApp('/inquiries?customer=cust_Acme1');
+    expect(await screen.findByText('Customer: cust_Acme1')).toBeTruthy();
+    expect(await screen.findByText(/Nothing matched customer cust_Acme1/)).toBeTruthy();
+    expect(fake.inputsOf('customers.list')).toEqual([]);
   });
 
   it('opens an inquiry straight away when the search is an exact inquiry id', async () => {

@@ -4,6 +4,7 @@ import Paper from '@mui/material/Paper';
 import Stack from '@mui/material/Stack';
 import Typography from '@mui/material/Typography';
 import { EmptyState, ErrorState } from '../../components/states';
+import { useCustomerName } from '../customers/hooks';
 import { useTemplates } from '../templates/hooks';
 import { useInquiryList, useListState } from './hooks';
 import { InquiryFilters } from './InquiryFilters';
@@ -23,8 +24,15 @@ function ResultCount({ total, exact }: { total: number; exact: boolean }) {
   );
 }
 
-function NoMatches({ state, templateName, onClear }: { state: ListState; templateName: (id: string) => string | null; onClear: () => void }) {
-  const filters = describeFilters(state, templateName);
+interface NoMatchesProps {
+  state: ListState;
+  templateName: (id: string) => string | null;
+  customerName: string | null;
+  onClear: () => void;
+}
+
+function NoMatches({ state, templateName, customerName, onClear }: NoMatchesProps) {
+  const filters = describeFilters(state, templateName, () => customerName);
   if (filters.length === 0) {
     return <EmptyState title="No inquiries yet" description="Inquiries appear here as soon as they are created, by the vendor or the partner API." />;
   }
@@ -52,6 +60,7 @@ export default function InquiryListPage() {
   const templates = useTemplates();
   const templateItems = templates.data?.items ?? [];
   const templateName = (id: string) => templateItems.find((t) => t.id === id)?.name ?? null;
+  const customerName = useCustomerName(state.customerId);
 
   let body;
   if (list.isError) {
@@ -76,7 +85,7 @@ export default function InquiryListPage() {
   } else if (list.data && list.data.items.length === 0 && !list.isPlaceholderData) {
     body = (
       <Paper variant="outlined">
-        <NoMatches state={state} templateName={templateName} onClear={() => update(clearFilters)} />
+        <NoMatches state={state} templateName={templateName} customerName={customerName} onClear={() => update(clearFilters)} />
       </Paper>
     );
   } else {
@@ -102,7 +111,7 @@ export default function InquiryListPage() {
         {list.data && !list.isError ? <ResultCount total={list.data.total} exact={list.data.totalExact} /> : null}
       </Stack>
       <OverviewStrip />
-      <InquiryFilters state={state} update={update} templates={templateItems} />
+      <InquiryFilters state={state} update={update} templates={templateItems} customerName={customerName} />
       {body}
     </Stack>
   );

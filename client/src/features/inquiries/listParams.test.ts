@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { clearFilters, describeFilters, parseListState, toListInput, toSearchParams } from './listParams';
+import { clearFilters, describeFilters, inquiryListPath, parseListState, toListInput, toSearchParams } from './listParams';
 
 describe('list state in the URL', () => {
   it('reads every filter, sort and cursor back from the search params', () => {
     const state = parseListState(
       new URLSearchParams(
-        'q=user-42&view=stuck&status=pending&status=expired&template=itmpl_Abc&version=outdated&expiry=within_24h&from=2026-11-01&to=2026-11-20&sort=expiresAt&order=asc&size=100&cursor=c1&cursor=c2',
+        'q=user-42&view=stuck&status=pending&status=expired&template=itmpl_Abc&customer=cust_Acme1&version=outdated&expiry=within_24h&from=2026-11-01&to=2026-11-20&sort=expiresAt&order=asc&size=100&cursor=c1&cursor=c2',
       ),
     );
     expect(state).toEqual({
@@ -13,6 +13,7 @@ describe('list state in the URL', () => {
       quickView: 'stuck',
       statuses: ['pending', 'expired'],
       templateId: 'itmpl_Abc',
+      customerId: 'cust_Acme1',
       versionState: 'outdated',
       expiry: 'within_24h',
       createdAfter: '2026-11-01',
@@ -57,5 +58,21 @@ describe('list state in the URL', () => {
     expect(cleared.pageSize).toBe(25);
     expect(cleared.sort).toBe('updatedAt');
     expect(cleared.cursors).toEqual([]);
+  });
+
+  it('filters by customer: read from ?customer=, sent as customerId, described, cleared and linked to', () => {
+    const state = parseListState(new URLSearchParams('customer=cust_Acme1&status=pending'));
+    expect(state.customerId).toBe('cust_Acme1');
+    expect(toListInput(state)).toEqual({ sort: 'createdAt', order: 'desc', limit: 50, status: ['pending'], customerId: 'cust_Acme1' });
+    expect(toSearchParams(state).get('customer')).toBe('cust_Acme1');
+    expect(describeFilters(state, () => null, () => 'Acme Bank')).toEqual(['status Pending', 'customer Acme Bank']);
+    expect(describeFilters(state, () => null)).toEqual(['status Pending', 'customer cust_Acme1']);
+    expect(clearFilters(state).customerId).toBeNull();
+    // Not a customer id: ignored, never sent.
+    expect(parseListState(new URLSearchParams('customer=acme; drop')).customerId).toBeNull();
+    expect(toListInput(parseListState(new URLSearchParams('customer=')))).not.toHaveProperty('customerId');
+    expect(inquiryListPath({ customerId: 'cust_Acme1' })).toBe('/inquiries?customer=cust_Acme1');
+    expect(inquiryListPath({ customerId: 'cust_Acme1', statuses: ['created', 'pending'] })).toBe('/inquiries?status=created&status=pending&customer=cust_Acme1');
+    expect(inquiryListPath({})).toBe('/inquiries');
   });
 });

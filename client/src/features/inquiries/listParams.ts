@@ -21,6 +21,7 @@ export const PARAM = {
   search: 'q',
   status: 'status',
   template: 'template',
+  customer: 'customer',
   version: 'version',
   expiry: 'expiry',
   view: 'view',
@@ -43,6 +44,8 @@ export interface ListState {
   search: string;
   statuses: Status[];
   templateId: string | null;
+  /** A B2B2C customer's inquiries only (the Customers page links here). */
+  customerId: string | null;
   versionState: VersionState | null;
   expiry: ExpiryFilter | null;
   quickView: QuickView | null;
@@ -70,6 +73,7 @@ export const VERSION_STATE_LABELS: Record<VersionState, string> = {
 };
 
 const TEMPLATE_ID = /^itmpl_[A-Za-z0-9]+$/;
+const CUSTOMER_ID = /^cust_[A-Za-z0-9]{1,59}$/;
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const CURSOR = /^[A-Za-z0-9_-]{1,512}$/;
 
@@ -84,10 +88,12 @@ export function parseListState(params: URLSearchParams): ListState {
     return value && DAY.test(value) && startOfLocalDay(value) ? value : null;
   };
   const template = params.get(PARAM.template);
+  const customer = params.get(PARAM.customer);
   return {
     search: (params.get(PARAM.search) ?? '').trim(),
     statuses: [...new Set(params.getAll(PARAM.status).flatMap((v) => oneOf(STATUSES, v) ?? []))],
     templateId: template && TEMPLATE_ID.test(template) ? template : null,
+    customerId: customer && CUSTOMER_ID.test(customer) ? customer : null,
     versionState: oneOf(VERSION_STATES, params.get(PARAM.version)),
     expiry: oneOf(EXPIRY_FILTERS, params.get(PARAM.expiry)),
     quickView: oneOf(QUICK_VIEWS, params.get(PARAM.view)),
@@ -107,6 +113,7 @@ export function toSearchParams(state: ListState): URLSearchParams {
   if (state.quickView) params.set(PARAM.view, state.quickView);
   for (const status of state.statuses) params.append(PARAM.status, status);
   if (state.templateId) params.set(PARAM.template, state.templateId);
+  if (state.customerId) params.set(PARAM.customer, state.customerId);
   if (state.versionState) params.set(PARAM.version, state.versionState);
   if (state.expiry) params.set(PARAM.expiry, state.expiry);
   if (state.createdAfter) params.set(PARAM.createdAfter, state.createdAfter);
@@ -118,12 +125,19 @@ export function toSearchParams(state: ListState): URLSearchParams {
   return params;
 }
 
+/** A link to the list with some filters set, the rest at their defaults: `/inquiries?customer=cust_…`. */
+export function inquiryListPath(filters: Partial<ListState>): string {
+  const query = toSearchParams({ ...parseListState(new URLSearchParams()), ...filters }).toString();
+  return query ? `/inquiries?${query}` : '/inquiries';
+}
+
 /** The API input for a state. The current page's cursor is the last one on the stack. */
 export function toListInput(state: ListState): InquiryListInput {
   const input: InquiryListInput = { sort: state.sort, order: state.order, limit: state.pageSize };
   if (state.search) input.search = state.search;
   if (state.statuses.length > 0) input.status = state.statuses;
   if (state.templateId) input.templateId = state.templateId;
+  if (state.customerId) input.customerId = state.customerId;
   if (state.versionState) input.versionState = state.versionState;
   if (state.expiry) input.expiry = state.expiry;
   if (state.quickView) input.quickView = state.quickView;
@@ -143,12 +157,17 @@ export function hasFilters(state: ListState): boolean {
 }
 
 /** The active filters in words, for the empty state: "status is Pending or Expired", "template Onboarding". */
-export function describeFilters(state: ListState, templateName: (id: string) => string | null): string[] {
+export function describeFilters(
+  state: ListState,
+  templateName: (id: string) => string | null,
+  customerName: (id: string) => string | null = () => null,
+): string[] {
   const parts: string[] = [];
   if (state.quickView) parts.push(`view “${QUICK_VIEW_TEXT[state.quickView].label}”`);
   if (state.search) parts.push(`search “${state.search}”`);
   if (state.statuses.length > 0) parts.push(`status ${state.statuses.map(statusLabel).join(' or ')}`);
   if (state.templateId) parts.push(`template ${templateName(state.templateId) ?? state.templateId}`);
+  if (state.customerId) parts.push(`customer ${customerName(state.customerId) ?? state.customerId}`);
   if (state.versionState) parts.push(state.versionState === 'latest' ? 'on the latest version' : 'on an outdated version');
   if (state.expiry) parts.push(EXPIRY_LABELS[state.expiry].toLowerCase());
   const after = state.createdAfter ? startOfLocalDay(state.createdAfter) : null;
@@ -165,6 +184,7 @@ export function clearFilters(state: ListState): ListState {
     search: '',
     statuses: [],
     templateId: null,
+    customerId: null,
     versionState: null,
     expiry: null,
     quickView: null,
