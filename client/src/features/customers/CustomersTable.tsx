@@ -63,13 +63,13 @@ export function CustomersTable({ items, selectedId, selectHref }: CustomersTable
                 <TableCell sx={{ fontFamily: MONOSPACE, fontSize: 13 }}>{customer.accountId ?? '—'}</TableCell>
                 <TableCell>
                   <Stack direction="row" spacing={1.5} sx={{ alignItems: 'baseline' }}>
-                    <Link component={RouterLink} to={inquiryListPath({ customerId: customer.id })} aria-label={`${number.format(customer.inquiryCount)} inquiries of ${customer.name}`}>
+                    <Link component={RouterLink} to={inquiryListPath({ customerId: customer.id })} aria-label={`${number.format(customer.inquiryCount)} ${customer.inquiryCount === 1 ? 'inquiry' : 'inquiries'} of ${customer.name}`}>
                       {number.format(customer.inquiryCount)}
                     </Link>
                     <Link
                       component={RouterLink}
                       to={inquiryListPath({ customerId: customer.id, statuses: [...OPEN_STATUSES] })}
-                      aria-label={`${number.format(customer.openInquiryCount)} open inquiries of ${customer.name}`}
+                      aria-label={`${number.format(customer.openInquiryCount)} open ${customer.openInquiryCount === 1 ? 'inquiry' : 'inquiries'} of ${customer.name}`}
                       variant="body2"
                     >
                       {number.format(customer.openInquiryCount)} open
