@@ -84,6 +84,9 @@ export function createPartnerApiRouter(deps: AppDeps) {
         if (auth.rate.exceeded) return tooMany(res, auth.rate.resetSeconds, `You have hit the rate limit of ${auth.rate.limit} requests / min for calls without a valid key.`);
         if (auth.refusedKey) {
           await partner.auditAccessRefused(deps, auth.refusedKey, request, { reason: `API key ${auth.refusedKey.state}`, endpoint: name, inquiryId: null });
+        } else {
+          // No actor to record and no event per probe (anyone could grow the log): a warning, without the header.
+          requestLog(req, deps.log).warn({ endpoint: name, hasAuthorization: req.get('authorization') !== undefined }, 'partner API call without a valid key');
         }
         res.setHeader('WWW-Authenticate', 'Bearer');
         return problem(res, 401, { errors: [{ title: UNAUTHENTICATED }] });

@@ -21,7 +21,7 @@ import { UsageError, parseCount, runSeed } from '../seed/cli.js';
 import { createDeps } from '../providers/index.js';
 
 /**
- * `npm run bench -- [--rows N] [--requests N] [--sections list,audit,actions] [--json FILE] [--markdown FILE]`
+ * `npm run bench -- [--rows N] [--requests N] [--sections list,matrix,audit,actions,partner] [--json FILE] [--markdown FILE]`
  *
  * Needs DATABASE_URL: a scratch PostgreSQL database. With fewer than --rows inquiries it is emptied and seeded
  * (npm run seed --reset). The list section runs the real app in this process on an ephemeral port, signed in
