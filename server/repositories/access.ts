@@ -82,11 +82,14 @@ export type ActionFacts = NonNullable<Awaited<ReturnType<typeof actionFacts>>>;
  * Reads nothing else. Under READ COMMITTED a statement that waited for a lock still reads through the snapshot
  * it started with, so facts read in the same statement (its successor, its sessions, the rate-limit rows)
  * would miss what the transaction it waited for had just committed: read them with lockedActionFacts, in the
- * next statement. Returns false when there is no such inquiry (and then nothing is locked).
+ * next statement. Returns false when there is no such inquiry (and then nothing is locked). With `customerId`,
+ * only an inquiry of that customer is found and locked: another customer's is neither locked nor waited for, so
+ * a partner cannot tell it from a missing one by how long the answer takes.
  */
-export async function lockInquiryAndName(trx: Transaction<DB>, id: string, name: string): Promise<boolean> {
+export async function lockInquiryAndName(trx: Transaction<DB>, id: string, name: string, customerId: string | null = null): Promise<boolean> {
+  const ofCustomer = customerId === null ? sql`` : sql` and customer_id = ${customerId}`;
   const result = await prepared(sql<{ id: string }>`
-    with locked as materialized (select id from inquiries where id = ${id} for update)
+    with locked as materialized (select id from inquiries where id = ${id}${ofCustomer} for update)
     select id, pg_advisory_xact_lock(hashtextextended(${name}, 0))::text as name_locked from locked`).execute(trx);
   return result.rows.length > 0;
 }

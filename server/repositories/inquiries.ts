@@ -82,8 +82,11 @@ export async function countOpen(db: Executor, now: Date) {
   return result.rows[0] ?? { expiring: 0, outdated: 0, stuck: 0 };
 }
 
-/** One inquiry as the partner API shows it (Persona's resource), with the ids of its newest sessions. */
-export async function findForPartner(db: Executor, id: string) {
+/**
+ * One inquiry of `customerId` as the partner API shows it (Persona's resource), with the ids of its newest sessions;
+ * undefined for another customer's inquiry exactly as for a missing one (the same single lookup either way).
+ */
+export async function findForPartner(db: Executor, id: string, customerId: string) {
   const inquiry = await db
     .selectFrom('inquiries')
     .select([
@@ -105,6 +108,7 @@ export async function findForPartner(db: Executor, id: string) {
       'expires_at',
     ])
     .where('id', '=', id)
+    .where('customer_id', '=', customerId)
     .executeTakeFirst();
   if (!inquiry) return undefined;
   const sessions = await db.selectFrom('inquiry_sessions').select('id').where('inquiry_id', '=', id).orderBy('created_at', 'desc').limit(100).execute();

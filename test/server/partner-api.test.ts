@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import { Validator } from '@seriousme/openapi-schema-validator';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../server/crypto.js';
 import { ErrorsSchema, InquiryResponseSchema, ResumeResponseSchema } from '../../server/partner-api/schemas.js';
@@ -7,6 +8,7 @@ import { API_CLIENT_TYPES, generateApiTypes } from '../../server/scripts/api-cli
 import { createTestDatabase, testEngines, type TestDatabase } from '../db.js';
 import { auditEvents, createStaffAccount, startApp, type RunningApp } from '../helpers/auth.js';
 import { partnerClient } from '../partner-api/client.js';
+import { STATUSES } from '../../shared/statuses.js';
 import { addInquiry, addTemplate, ago, ahead, callerFor, DAY, HOUR, NOW, staffPrincipal, type TemplateFixture } from './fixtures.js';
 
 const UNAUTHENTICATED = { errors: [{ title: 'Must be authenticated to access this endpoint' }] };
@@ -223,7 +225,7 @@ describe.each(testEngines())('partner resume API on %s', (engine) => {
   });
 
   describe('tenant isolation', () => {
-    it.each(['created', 'pending', 'expired', 'completed', 'approved'])(
+    it.each([...STATUSES])(
       "a key never reads, resumes or learns of another customer's %s inquiry",
       async (status) => {
         const theirs = await addInquiry(database.db, template, { status, customerId: customerB, createdAt: ago(2 * DAY), expiresAt: status === 'expired' ? ago(DAY) : ahead(DAY) });
@@ -246,6 +248,23 @@ describe.each(testEngines())('partner resume API on %s', (engine) => {
         expect(own.response.status).toBe(200);
       },
     );
+
+    it.skipIf(engine !== 'postgres')("answers at once for another customer's inquiry that someone holds locked (its existence shows in no delay)", async () => {
+      const theirs = await pending(customerB);
+      const holder = new pg.Client({ connectionString: database.url ?? '' });
+      await holder.connect();
+      try {
+        await holder.query('begin');
+        await holder.query('select id from inquiries where id = $1 for update', [theirs]);
+        const answer = partnerClient(app.baseUrl, keyA).POST('/api/v1/inquiries/{id}/resume', { params: { path: { id: theirs } } });
+        const timeout = new Promise<'waited'>((resolve) => setTimeout(() => resolve('waited'), 5000));
+        const first = await Promise.race([answer.then((r) => r.response.status), timeout]);
+        expect(first).toBe(404);
+      } finally {
+        await holder.query('rollback');
+        await holder.end();
+      }
+    });
 
     it('an inquiry without a customer belongs to no key', async () => {
       const direct = await pending(null);

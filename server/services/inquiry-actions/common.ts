@@ -33,12 +33,15 @@ export function issuedBy(ctx: ActionContext, reason: string | null, ticket: stri
 export interface Acting {
   permissions: GuardFacts['permissions'];
   budgetBucket: string | null;
+  /** Only inquiries of this customer exist for this actor (a partner key); null: all of them (staff). */
+  customerId: string | null;
 }
 
 export function staffActing(ctx: ActionContext): Acting {
   return {
     permissions: { act: hasPermission(ctx.staff.role, 'inquiry:act'), tokenLink: hasPermission(ctx.staff.role, 'link:token') },
     budgetBucket: staffBucket(ctx.staff.id),
+    customerId: null,
   };
 }
 
@@ -101,10 +104,10 @@ export async function lockAndCheck(trx: Transaction<DB>, ctx: ActionContext, inq
 /**
  * lockAndCheck for any actor. Without a budget the second lock is the inquiry's own resume bucket, which its row
  * lock already serialises: a partner key's concurrent calls on different inquiries do not queue behind each other.
- * Returns undefined when there is no such inquiry.
+ * Returns undefined when there is no such inquiry (or, for an actor bound to a customer, none of theirs).
  */
 export async function lockAndCheckAs(trx: Transaction<DB>, deps: Pick<AppDeps, 'config'>, acting: Acting, inquiryId: string, now: Date) {
-  const found = await repo.lockInquiryAndName(trx, inquiryId, acting.budgetBucket ?? resumeBucket(inquiryId));
+  const found = await repo.lockInquiryAndName(trx, inquiryId, acting.budgetBucket ?? resumeBucket(inquiryId), acting.customerId);
   const inquiry = found ? await repo.lockedActionFacts(trx, inquiryId, now, rateWindows(deps, acting, inquiryId, now)) : undefined;
   if (!inquiry) return undefined;
   const facts = guardFacts(deps, acting, inquiry);

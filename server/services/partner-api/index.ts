@@ -35,8 +35,8 @@ export interface ResumeResponse {
 
 type StoredResume = { sessionId: string; data: InquiryResource };
 
-/** A partner acts with the console's permissions to resume, never to issue token links, and without a staff budget. */
-const PARTNER_ACTING: Acting = { permissions: { act: true, tokenLink: false }, budgetBucket: null };
+/** A partner acts on its customer's inquiries only, may resume but never issue token links, and has no staff budget. */
+const partnerActing = (key: PartnerKey): Acting => ({ permissions: { act: true, tokenLink: false }, budgetBucket: null, customerId: key.customerId });
 
 const notFound = () => new AppError('NOT_FOUND', 'Record not found');
 
@@ -66,7 +66,7 @@ async function audited<T>(ctx: PartnerContext, endpoint: string, inquiryId: stri
 }
 
 async function ownInquiry(db: Parameters<typeof findForPartner>[0], ctx: PartnerContext, inquiryId: string) {
-  const row = await findForPartner(db, inquiryId);
+  const row = await findForPartner(db, inquiryId, ctx.key.customerId);
   if (!row || row.customer_id !== ctx.key.customerId) throw notFound();
   return row;
 }
@@ -97,7 +97,8 @@ function refusal(reasons: string[], retryAfterSeconds: number | undefined): AppE
 }
 
 async function act(ctx: PartnerContext, trx: Transaction<DB>, inquiryId: string, now: Date, idem: IdempotencyClaim | null): Promise<ResumeResponse> {
-  const checked = await lockAndCheckAs(trx, ctx, PARTNER_ACTING, inquiryId, now);
+  const checked = await lockAndCheckAs(trx, ctx, partnerActing(ctx.key), inquiryId, now);
+  // Belt and braces: the lock statement only finds the key's customer's inquiries.
   if (!checked || checked.inquiry.customer_id !== ctx.key.customerId) throw notFound();
   const { inquiry, verdicts } = checked;
   if (!verdicts.resume.allowed) throw refusal(verdicts.resume.reasons, verdicts.retryAfterSeconds.resume);
@@ -108,7 +109,7 @@ async function act(ctx: PartnerContext, trx: Transaction<DB>, inquiryId: string,
     display: partnerActor(ctx.key).display,
     reason: null,
   });
-  const row = await findForPartner(trx, inquiry.id);
+  const row = await findForPartner(trx, inquiry.id, ctx.key.customerId);
   if (!row) throw notFound();
   const data = inquiryResource(row, ctx.key.canReadPii);
   await writeTogether(trx, [
