@@ -32,8 +32,11 @@ export function isSecretKey(key: string): boolean {
   return SECRET_KEY_SUFFIXES.some((suffix) => normalized.endsWith(suffix));
 }
 
-/** A value that is itself a bearer credential, whatever its key: a JWT (the local engine's session tokens) or a Bearer header. */
-const SECRET_VALUE = /^(?:Bearer\s+\S|eyJ[\w-]*\.[\w-]+\.[\w-]*$)/i;
+/**
+ * A value that is itself a bearer credential, whatever its key: a JWT (the local engine's session tokens), a Bearer
+ * header, or a partner API key's secret (`idk_live_…`; its 13-character prefix alone is fine).
+ */
+const SECRET_VALUE = /^(?:Bearer\s+\S|eyJ[\w-]*\.[\w-]+\.[\w-]*$)|idk_live_[A-Za-z0-9]{20,}/i;
 /** A URL that carries a credential, e.g. a link with `session-token=` appended: log the link's id, not the link. */
 const SECRET_IN_URL = /[?&#;](?:[\w-]*token|password|secret|api[-_]?key)=/i;
 

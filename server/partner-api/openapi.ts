@@ -29,7 +29,11 @@ function buildDocument() {
   });
   const errors = {
     400: json(Errors, 'A malformed id or header; `source` names it.'),
-    401: json(Errors, 'A missing, unknown, expired or revoked key: the same answer for each.'),
+    401: json(Errors, 'A missing, unknown, expired or revoked key: the same answer for each.', {
+      ...rateHeaders,
+      'WWW-Authenticate': { description: '`Bearer`', schema: { type: 'string' } },
+    }),
+    500: json(Errors, 'A fault on this side; the `Request-Id` finds it in the server log.', {}),
     404: json(Errors, "No such inquiry for this key's customer (an inquiry of another customer is not found either)."),
     429: json(Errors, 'Over the rate limit (or, on resume, the per-inquiry resume cooldown); wait `Retry-After` seconds.', {
       ...rateHeaders,

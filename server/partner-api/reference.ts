@@ -59,7 +59,7 @@ section{border-top:1px solid #d0d7de;margin-top:1.5rem}summary{cursor:pointer}
 <h1>${escape(doc.info.title)} <small>${escape(doc.info.version)}</small></h1>
 <p>${escape(doc.info.description ?? '')}</p>
 <p>The machine-readable document: <a href="/api/v1/openapi.json">/api/v1/openapi.json</a> (OpenAPI 3.1).</p>
-<p>Every answer carries <code>RateLimit-Limit</code>, <code>RateLimit-Remaining</code> and <code>RateLimit-Reset</code>; a 429 adds <code>Retry-After</code>. Errors are <code>{ "errors": [ { "title", "details" } ] }</code>.</p>
+<p>Every answer of an endpoint carries <code>RateLimit-Limit</code>, <code>RateLimit-Remaining</code> and <code>RateLimit-Reset</code>; a 429 adds <code>Retry-After</code>. Errors are <code>{ "errors": [ { "title", "details" } ] }</code>.</p>
 <main>${operations.join('\n')}</main>
 <section><h2>Schemas</h2>${schemas}</section>
 </body></html>`;

@@ -1,4 +1,4 @@
-import express, { type Request, type Response } from 'express';
+import express, { type ErrorRequestHandler, type Request, type Response } from 'express';
 import type { ZodError } from 'zod';
 import { requestInfo, requestLog } from '../context.js';
 import type { AppDeps } from '../deps.js';
@@ -42,16 +42,19 @@ function tooMany(res: Response, retryAfterSeconds: number, details: string): voi
   problem(res, 429, { errors: [{ title: 'Rate limit exceeded', details }] });
 }
 
-/** The AppError a service threw, in Persona's words. */
-function answerError(res: Response, error: AppError): void {
-  const status = HTTP_STATUS[error.code];
+/**
+ * The AppError a service threw, in Persona's words. Only the refusals the API documents reach the partner with
+ * their message; anything else is this server's fault (say, an audit event it could not write) and answers 500.
+ */
+function answerError(req: Request, res: Response, error: AppError, log: AppDeps['log']): void {
   if (error.code === 'NOT_FOUND') return problem(res, 404, { errors: [{ title: 'Record not found' }] });
   if (error.code === 'TOO_MANY_REQUESTS') {
     const retry = typeof error.details?.retryAfterSeconds === 'number' ? error.details.retryAfterSeconds : 60;
     return tooMany(res, retry, error.message);
   }
   if (error.code === 'CONFLICT') return problem(res, 409, { errors: [{ title: 'Conflict', details: error.message }] });
-  problem(res, status, { errors: [{ title: error.message }] });
+  requestLog(req, log).error({ err: error, status: HTTP_STATUS[error.code] }, 'partner API call failed');
+  problem(res, 500, { errors: [{ title: 'Internal error' }] });
 }
 
 type Endpoint = (ctx: partner.PartnerContext, req: Request, res: Response) => Promise<void>;
@@ -79,11 +82,14 @@ export function createPartnerApiRouter(deps: AppDeps) {
       const request = auditRequestContext(requestInfo(req));
       const auth = await partner.authenticate(deps, req.get('authorization'), req.ip ?? null, deps.now());
       setRateHeaders(res, auth.rate);
-      const inquiryId = typeof req.params.id === 'string' ? req.params.id : null;
+      // Only a well-formed id names an audit target: anything else is the caller's text, not an inquiry.
+      const inquiryId = InquiryIdParamsSchema.safeParse(req.params).data?.id ?? null;
       if (!auth.ok) {
         if (auth.rate.exceeded) return tooMany(res, auth.rate.resetSeconds, `You have hit the rate limit of ${auth.rate.limit} requests / min for calls without a valid key.`);
         if (auth.refusedKey) {
-          await partner.auditAccessRefused(deps, auth.refusedKey, request, { reason: `API key ${auth.refusedKey.state}`, endpoint: name, inquiryId: null });
+          if (auth.refusedKey.firstInWindow) {
+            await partner.auditAccessRefused(deps, auth.refusedKey, request, { reason: `API key ${auth.refusedKey.state}`, endpoint: name, inquiryId: null });
+          }
         } else {
           // No actor to record and no event per probe (anyone could grow the log): a warning, without the header.
           requestLog(req, deps.log).warn({ endpoint: name, hasAuthorization: req.get('authorization') !== undefined }, 'partner API call without a valid key');
@@ -102,7 +108,7 @@ export function createPartnerApiRouter(deps: AppDeps) {
       try {
         await endpoint(ctx, req, res);
       } catch (error) {
-        if (error instanceof AppError) return answerError(res, error);
+        if (error instanceof AppError) return answerError(req, res, error, deps.log);
         throw error;
       }
     };
@@ -130,5 +136,13 @@ export function createPartnerApiRouter(deps: AppDeps) {
   api.use((_req, res) => {
     problem(res, 404, { errors: [{ title: 'Not found' }] });
   });
+  // Whatever failed before or inside a handler (a malformed %-escape in the path, a database fault): Persona's
+  // shape, never the console's HTML or a stack trace.
+  const onError: ErrorRequestHandler = (err: unknown, req, res, _next) => {
+    const status = typeof err === 'object' && err !== null && 'status' in err && typeof err.status === 'number' && err.status < 500 ? err.status : 500;
+    if (status >= 500) requestLog(req, deps.log).error({ err }, 'partner API call failed');
+    problem(res, status, { errors: [{ title: status >= 500 ? 'Internal error' : 'Bad request' }] });
+  };
+  api.use(onError);
   return api;
 }

@@ -119,6 +119,19 @@ export async function claimIdempotent(trx: Transaction<DB>, row: { scope: string
   return result.rows.length > 0;
 }
 
+/**
+ * Takes over a key whose record is older than `staleBefore` (its replay window is over) as if it were new: the
+ * UPDATE locks the row, so of two requests doing this at once one takes it over and the other, once the first
+ * commits, finds the record fresh and replays it. True when this transaction now holds the key.
+ */
+export async function reclaimStaleIdempotent(trx: Transaction<DB>, row: { scope: string; key: string; request_hash: string; created_at: Date }, staleBefore: Date): Promise<boolean> {
+  const result = await sql<{ claimed: number }>`
+    update idempotency_keys set request_hash = ${row.request_hash}, result = 'null'::jsonb, created_at = ${row.created_at}
+    where scope = ${row.scope} and key = ${row.key} and created_at < ${staleBefore}
+    returning 1 as claimed`.execute(trx);
+  return result.rows.length > 0;
+}
+
 /** A claimed key's result: a write for writeTogether. */
 export function idempotencyResultWrite(scope: string, key: string, result: unknown): Write {
   return sql`update idempotency_keys set result = ${JSON.stringify(result)}::jsonb where scope = ${scope} and key = ${key}`;

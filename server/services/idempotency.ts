@@ -29,8 +29,11 @@ export function requestHash(input: Record<string, unknown>): string {
  * or returns the recorded result of an earlier request with the same key. After a successful claim the caller
  * must write its result with `recordWrite` before it commits, or throw.
  */
-export async function claim<T>(trx: Transaction<DB>, claimed: IdempotencyClaim, now: Date): Promise<T | null> {
-  if (await repo.claimIdempotent(trx, { scope: claimed.scope, key: claimed.key, request_hash: claimed.requestHash, created_at: now })) return null;
+export async function claim<T>(trx: Transaction<DB>, claimed: IdempotencyClaim, now: Date, replayForMs?: number): Promise<T | null> {
+  const row = { scope: claimed.scope, key: claimed.key, request_hash: claimed.requestHash, created_at: now };
+  if (await repo.claimIdempotent(trx, row)) return null;
+  // Past its replay window a key is new again (Persona keeps a response for 24 hours).
+  if (replayForMs !== undefined && (await repo.reclaimStaleIdempotent(trx, row, new Date(now.getTime() - replayForMs)))) return null;
   // The earlier request committed (the claim waited for it): this statement's fresh snapshot sees its record.
   const existing = await repo.findIdempotent(trx, claimed.scope, claimed.key);
   if (!existing || existing.result === null) {
@@ -55,7 +58,8 @@ export function recordWrite(claimed: IdempotencyClaim, result: unknown): Write {
  */
 export async function idempotentAction<Stored, Output>(
   deps: Pick<AppDeps, 'database' | 'now' | 'provider'>,
-  request: { scope: string; input: { idempotencyKey: string } & Record<string, unknown> },
+  /** `replayForMs`: how long a recorded result is replayed; unset, until the record is pruned (GUARD_STATE_RETENTION_MS). */
+  request: { scope: string; input: { idempotencyKey: string } & Record<string, unknown>; replayForMs?: number },
   steps: {
     replay: (trx: Transaction<DB>, stored: Stored, now: Date) => Promise<Output> | Output;
     act: (trx: Transaction<DB>, now: Date, idem: IdempotencyClaim) => Promise<Output>;
@@ -66,7 +70,7 @@ export async function idempotentAction<Stored, Output>(
   const now = deps.now();
   const idem: IdempotencyClaim = { scope: request.scope, key: request.input.idempotencyKey, requestHash: requestHash(request.input) };
   return deps.database.db.transaction().execute(async (trx) => {
-    const stored = await claim<Stored>(trx, idem, now);
+    const stored = await claim<Stored>(trx, idem, now, request.replayForMs);
     return stored ? steps.replay(trx, stored, now) : steps.act(trx, now, idem);
   });
 }

@@ -215,6 +215,8 @@ export interface operations {
                     "RateLimit-Reset"?: number;
                     /** @description The request id (also in the server log). */
                     "Request-Id"?: string;
+                    /** @description `Bearer` */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -251,6 +253,15 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Seconds to wait. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description A fault on this side; the `Request-Id` finds it in the server log. */
+            500: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -325,6 +336,8 @@ export interface operations {
                     "RateLimit-Reset"?: number;
                     /** @description The request id (also in the server log). */
                     "Request-Id"?: string;
+                    /** @description `Bearer` */
+                    "WWW-Authenticate"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -378,6 +391,15 @@ export interface operations {
                     "Request-Id"?: string;
                     /** @description Seconds to wait. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Errors"];
+                };
+            };
+            /** @description A fault on this side; the `Request-Id` finds it in the server log. */
+            500: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {

@@ -115,6 +115,8 @@ describe('audit event validation', () => {
     }
     rejects({ ...base, metadata: { value: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl' } }, /looks like a credential/);
     rejects({ ...base, metadata: { header: 'Bearer abc.def' } }, /looks like a credential/);
+    rejects({ ...base, metadata: { note: 'pasted idk_live_AbCdEfGhJkMnPqRsTuVwXyZ23456789abcdefghij by mistake' } }, /looks like a credential/);
+    expect(() => prepareAuditEvent({ ...base, metadata: { apiKeyPrefix: 'idk_live_AbCd' } })).not.toThrow();
     rejects({ ...base, metadata: { url: 'https://desk.test/verify?inquiry-id=inq_1&session-token=abc' } }, /URL carrying a credential/);
     // A fingerprint, a session id and an API key's id are what the log should hold.
     expect(() => prepareAuditEvent({ ...base, metadata: { tokenFingerprint: 'sha256:ab12', sessionId: 'iqse_1', apiKeyId: 'key_1' } })).not.toThrow();

@@ -3,6 +3,9 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../server/crypto.js';
+import { createLogger } from '../../server/logger.js';
+import { lockAndCheckAs } from '../../server/services/inquiry-actions/common.js';
+import { addressBucket } from '../../server/services/partner-api/access.js';
 import { ErrorsSchema, InquiryResponseSchema, ResumeResponseSchema } from '../../server/partner-api/schemas.js';
 import { API_CLIENT_TYPES, generateApiTypes } from '../../server/scripts/api-client.js';
 import { createTestDatabase, testEngines, type TestDatabase } from '../db.js';
@@ -119,6 +122,8 @@ describe.each(testEngines())('partner resume API on %s', (engine) => {
         const { response, error } = await partnerClient(app.baseUrl, key).POST('/api/v1/inquiries/{id}/resume', { params: { path: { id: inquiry } } });
         answers.push({ status: response.status, error, auth: response.headers.get('www-authenticate') });
       }
+      // A revoked key that keeps calling leaves one event per window, not one per call.
+      await partnerClient(app.baseUrl, revoked.secret).GET('/api/v1/inquiries/{id}', { params: { path: { id: inquiry } } });
       app.advance(2 * 60_000); // the expiring key is past its expiry now
       const late = await partnerClient(app.baseUrl, expiring.secret).GET('/api/v1/inquiries/{id}', { params: { path: { id: inquiry } } });
       answers.push({ status: late.response.status, error: late.error, auth: late.response.headers.get('www-authenticate') });
@@ -140,7 +145,10 @@ describe.each(testEngines())('partner resume API on %s', (engine) => {
       expect(body.data).toMatchObject({ type: 'inquiry', id: inquiry, attributes: { status: 'pending' } });
       expect(body.meta['session-token'].length).toBeGreaterThan(20);
       expect(response.headers.get('ratelimit-limit')).toBe('300');
-      expect(Number(response.headers.get('ratelimit-remaining'))).toBeLessThan(300);
+      const remaining = response.headers.get('ratelimit-remaining');
+      expect(remaining).not.toBeNull();
+      expect(Number(remaining)).toBeLessThan(300);
+      expect(Number(response.headers.get('ratelimit-reset'))).toBeGreaterThan(0);
       expect(response.headers.get('request-id')).toBeTruthy();
 
       const sessions = await sessionsOf(inquiry);
@@ -187,6 +195,8 @@ describe.each(testEngines())('partner resume API on %s', (engine) => {
       expect(error?.errors[0]?.title).toBe('Conflict');
       expect(error?.errors[0]?.details).toContain(status);
       expect(await sessionsOf(inquiry)).toEqual([]);
+      const [refused] = await auditEvents(database.db, { action: 'partner.call_refused', targetId: inquiry });
+      expect(refused).toMatchObject({ actor_type: 'partner', reason: expect.stringContaining(status) as unknown });
     });
 
     it('answers 400 naming the parameter for a malformed id or Idempotency-Key', async () => {
@@ -266,6 +276,14 @@ describe.each(testEngines())('partner resume API on %s', (engine) => {
       }
     });
 
+    it("the lock statement itself refuses another customer's inquiry (not only the check after it)", async () => {
+      const theirs = await pending(customerB);
+      const acting = (customerId: string) => ({ permissions: { act: true, tokenLink: false }, budgetBucket: null, customerId });
+      const as = (customerId: string) => database.db.transaction().execute((trx) => lockAndCheckAs(trx, app.deps, acting(customerId), theirs, NOW));
+      expect(await as(customerA)).toBeUndefined();
+      expect((await as(customerB))?.inquiry.id).toBe(theirs);
+    });
+
     it('an inquiry without a customer belongs to no key', async () => {
       const direct = await pending(null);
       const { response } = await partnerClient(app.baseUrl, keyA).POST('/api/v1/inquiries/{id}/resume', { params: { path: { id: direct } } });
@@ -314,6 +332,30 @@ describe.each(testEngines())('partner resume API on %s', (engine) => {
       expect(after.response.status).toBe(200);
     });
 
+    it('throttles calls without a valid key per client address, then answers 429', async () => {
+      app.advance(60_000); // a fresh window for this address
+      const statuses = [];
+      for (let i = 0; i < 62; i++) {
+        const res = await fetch(`${app.baseUrl}/api/v1/inquiries/inq_probe${i}`, { headers: { authorization: `Bearer idk_live_${'p'.repeat(40)}` } });
+        statuses.push(res.status);
+      }
+      expect(statuses.slice(0, 60).every((s) => s === 401)).toBe(true);
+      expect(statuses.slice(60)).toEqual([429, 429]);
+      app.advance(60_000); // leave the next tests a fresh window
+    });
+
+    it('a call over the limit with a malformed id is still refused and audited, without the id as target', async () => {
+      const limited = await createKey(customerA, { rateLimitPerMinute: 1 });
+      const inquiry = await pending(customerA);
+      const client = partnerClient(app.baseUrl, limited.secret);
+      expect((await client.GET('/api/v1/inquiries/{id}', { params: { path: { id: inquiry } } })).response.status).toBe(200);
+      const res = await fetch(`${app.baseUrl}/api/v1/inquiries/inq_a%00b`, { headers: { authorization: `Bearer ${limited.secret}` } });
+      expect(res.status).toBe(429);
+      const refused = (await auditEvents(database.db, { action: 'partner.call_refused' })).filter((e) => e.actor_id === limited.id);
+      expect(refused).toHaveLength(1);
+      expect(refused[0]?.target_id).toBeNull();
+    });
+
     it('holds the per-key limit in total across two server instances on one database', async () => {
       const limited = await createKey(customerA, { rateLimitPerMinute: 10 });
       const inquiry = await pending(customerA);
@@ -328,6 +370,71 @@ describe.each(testEngines())('partner resume API on %s', (engine) => {
       } finally {
         await second.close();
       }
+    });
+  });
+
+  describe('hardening', () => {
+    it("answers a malformed %-escape in Persona's shape, not with a 500 or the console's page", async () => {
+      const res = await fetch(`${app.baseUrl}/api/v1/inquiries/inq_%E0%A4%A`, { headers: { authorization: `Bearer ${keyA}` } });
+      expect(res.status).toBe(400);
+      expect(ErrorsSchema.parse(await res.json()).errors[0]?.title).toBe('Bad request');
+    });
+
+    it('works for a key whose customer and key names are as long as allowed', async () => {
+      const id = 'cust_longname';
+      await database.db.insertInto('customers').values({ id, name: 'N'.repeat(200) }).execute();
+      const key = await admin.apiKeys.create({ customerId: id, name: 'K'.repeat(100) });
+      const inquiry = await pending(id);
+      const { response } = await partnerClient(app.baseUrl, key.secret).POST('/api/v1/inquiries/{id}/resume', { params: { path: { id: inquiry } } });
+      expect(response.status).toBe(200);
+      const [event] = await auditEvents(database.db, { action: 'inquiry.resumed', targetId: inquiry });
+      expect(event?.actor_display?.length).toBeLessThanOrEqual(200);
+      expect(event?.actor_display).toContain('K'.repeat(100));
+    });
+
+    it('never writes a key or a session token to the log', async () => {
+      const lines: string[] = [];
+      const logged = await startApp(database, {}, { log: createLogger('debug', { write: (line: string) => void lines.push(line) }) });
+      logged.advance(app.deps.now().getTime() - logged.deps.now().getTime());
+      try {
+        const inquiry = await pending(customerA);
+        const ok = await partnerClient(logged.baseUrl, keyA).POST('/api/v1/inquiries/{id}/resume', { params: { path: { id: inquiry } } });
+        const unknown = `idk_live_${'u'.repeat(40)}`;
+        await partnerClient(logged.baseUrl, unknown).GET('/api/v1/inquiries/{id}', { params: { path: { id: inquiry } } });
+        const text = lines.join('');
+        expect(text).toContain('partner API call without a valid key');
+        for (const secret of [keyA, unknown, ok.data?.meta['session-token'] ?? 'missing']) expect(text).not.toContain(secret);
+      } finally {
+        await logged.close();
+      }
+    });
+
+    it('buckets IPv6 clients by /64 and IPv4-mapped ones as IPv4', () => {
+      expect(addressBucket('2001:db8:1:2:aaaa::1')).toBe('2001:db8:1:2::/64');
+      expect(addressBucket('2001:db8:1:2:bbbb:cccc:dddd:eeee')).toBe('2001:db8:1:2::/64');
+      expect(addressBucket('::ffff:10.0.0.7')).toBe('10.0.0.7');
+      expect(addressBucket('10.0.0.7')).toBe('10.0.0.7');
+      expect(addressBucket('::1')).toBe('0:0:0:0::/64');
+      expect(addressBucket(null)).toBe('unknown');
+    });
+  });
+
+  describe('the replay window', () => {
+    it('stores no PII for a replay, and after 24 hours treats the same Idempotency-Key as a new request', async () => {
+      const trusted = await createKey(customerA, { canReadPii: true });
+      const inquiry = await pending(customerA, { expiresAt: ahead(5 * DAY) });
+      const client = partnerClient(app.baseUrl, trusted.secret);
+      const header = { 'idempotency-key': `late-${inquiry}` };
+      const first = await client.POST('/api/v1/inquiries/{id}/resume', { params: { path: { id: inquiry }, header } });
+      expect(first.data?.data.attributes.fields['name-last']?.value).toBe('Lovelace');
+      const stored = await database.db.selectFrom('idempotency_keys').select('result').where('key', '=', header['idempotency-key']).executeTakeFirstOrThrow();
+      expect(JSON.stringify(stored.result)).not.toContain('Lovelace');
+
+      app.advance(25 * HOUR); // (the last test of the file: later inquiries would be overdue)
+      const late = await client.POST('/api/v1/inquiries/{id}/resume', { params: { path: { id: inquiry }, header } });
+      expect(late.response.status).toBe(200);
+      expect(await auditEvents(database.db, { action: 'inquiry.resumed', targetId: inquiry })).toHaveLength(2);
+      expect(await auditEvents(database.db, { action: 'partner.resume_replayed', targetId: inquiry })).toHaveLength(0);
     });
   });
 

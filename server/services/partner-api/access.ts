@@ -35,19 +35,26 @@ export interface RateState {
 
 export type Authentication =
   | { ok: true; key: PartnerKey; rate: RateState }
-  /** `refusedKey`: the secret named a real key that is revoked or expired (worth an audit event). */
-  | { ok: false; refusedKey: (PartnerKey & { state: 'revoked' | 'expired' }) | null; rate: RateState };
+  /**
+   * `refusedKey`: the secret named a real key that is revoked or expired (worth an audit event — the first call of
+   * each window: a forgotten job still calling with it must not grow the append-only log by a row per call).
+   */
+  | { ok: false; refusedKey: (PartnerKey & { state: 'revoked' | 'expired'; firstInWindow: boolean }) | null; rate: RateState };
 
 /** Calls a client address may make per minute without a usable key. */
 export const UNAUTHENTICATED_LIMIT_PER_MINUTE = 60;
 const WINDOW_MS = 60_000;
 const SECRET_PATTERN = new RegExp(`^${API_KEY_PREFIX}[A-Za-z0-9]{20,100}$`);
 
-export const partnerActor = (key: Pick<PartnerKey, 'id' | 'customerName' | 'name'>): AuditActor => ({
-  type: 'partner',
-  id: key.id,
-  display: `${key.customerName} · ${key.name}`,
-});
+/** The audit log keeps display names to 200 characters; a long customer name is cut, the key's name kept. */
+const MAX_DISPLAY = 200;
+
+export const partnerActor = (key: Pick<PartnerKey, 'id' | 'customerName' | 'name'>): AuditActor => {
+  const suffix = ` · ${key.name}`;
+  const room = MAX_DISPLAY - suffix.length;
+  const customer = key.customerName.length > room ? `${key.customerName.slice(0, room - 1).replace(/[\uD800-\uDBFF]$/, '')}…` : key.customerName;
+  return { type: 'partner', id: key.id, display: `${customer}${suffix}` };
+};
 
 /** The secret of `Authorization: Bearer <secret>`, or null when the header is missing or malformed. */
 export function bearerSecret(header: string | undefined): string | null {
@@ -91,6 +98,24 @@ export async function authenticate(deps: Pick<AppDeps, 'database'>, authorizatio
   if (key && state === 'active') {
     return { ok: true, key, rate: await count(deps, `api-key:${key.id}`, key.rateLimitPerMinute, now, key) };
   }
-  const rate = await count(deps, `api-ip:${clientAddress ?? 'unknown'}`, UNAUTHENTICATED_LIMIT_PER_MINUTE, now, null);
-  return { ok: false, refusedKey: key && state !== null && state !== 'active' ? { ...key, state } : null, rate };
+  const rate = await count(deps, `api-ip:${addressBucket(clientAddress)}`, UNAUTHENTICATED_LIMIT_PER_MINUTE, now, null);
+  if (!key || state === null || state === 'active') return { ok: false, refusedKey: null, rate };
+  const refusals = await count(deps, `api-key-refused:${key.id}`, 1, now, null);
+  return { ok: false, refusedKey: { ...key, state, firstInWindow: !refusals.exceeded }, rate };
+}
+
+/**
+ * The bucket of a client address: an IPv4 address as it is, an IPv6 one by its /64 (one host usually holds a whole
+ * /64, and would otherwise get a fresh limit for every address in it).
+ */
+export function addressBucket(address: string | null): string {
+  if (!address) return 'unknown';
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
+  if (mapped?.[1]) return mapped[1];
+  if (!address.includes(':')) return address;
+  const [head = '', tail = ''] = address.toLowerCase().split('%')[0]!.split('::');
+  const headGroups = head ? head.split(':') : [];
+  const tailGroups = address.includes('::') ? (tail ? tail.split(':') : []) : [];
+  const groups = [...headGroups, ...Array<string>(Math.max(0, 8 - headGroups.length - tailGroups.length)).fill('0'), ...tailGroups];
+  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
 }

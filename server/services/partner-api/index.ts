@@ -33,7 +33,11 @@ export interface ResumeResponse {
   meta: { 'session-token': string };
 }
 
-type StoredResume = { sessionId: string; data: InquiryResource };
+/** What an Idempotency-Key records: ids only (the inquiry is read again on replay; its fields may be PII). */
+type StoredResume = { sessionId: string; inquiryId: string };
+
+/** Persona replays an Idempotency-Key's response for 24 hours. */
+const REPLAY_FOR_MS = 24 * 3_600_000;
 
 /** A partner acts on its customer's inquiries only, may resume but never issue token links, and has no staff budget. */
 const partnerActing = (key: PartnerKey): Acting => ({ permissions: { act: true, tokenLink: false }, budgetBucket: null, customerId: key.customerId });
@@ -113,7 +117,7 @@ async function act(ctx: PartnerContext, trx: Transaction<DB>, inquiryId: string,
   if (!row) throw notFound();
   const data = inquiryResource(row, ctx.key.canReadPii);
   await writeTogether(trx, [
-    ...(idem ? [recordWrite(idem, { sessionId: result.session.sessionId, data } satisfies StoredResume)] : []),
+    ...(idem ? [recordWrite(idem, { sessionId: result.session.sessionId, inquiryId: inquiry.id } satisfies StoredResume)] : []),
     rateEventsWrite([resumeBucket(inquiry.id)], now),
     auditEventWrite({
       actor: partnerActor(ctx.key),
@@ -151,20 +155,22 @@ export function resumeInquiry(ctx: PartnerContext, inquiryId: string, idempotenc
     }
     return idempotentAction<StoredResume, ResumeResponse>(
       ctx,
-      { scope: `partner:${ctx.key.id}:inquiries.resume`, input: { idempotencyKey, inquiryId } },
+      { scope: `partner:${ctx.key.id}:inquiries.resume`, input: { idempotencyKey, inquiryId }, replayForMs: REPLAY_FOR_MS },
       {
         async replay(trx, stored, now) {
           const session = await ctx.provider.tokenFor(trx, stored.sessionId);
           if (!session) throw new AppError('CONFLICT', 'The session of this request no longer exists. Resume again with a new Idempotency-Key.');
+          const row = await findForPartner(trx, stored.inquiryId, ctx.key.customerId);
+          if (!row) throw notFound();
           await appendAuditEvent(trx, {
             actor: partnerActor(ctx.key),
             action: 'partner.resume_replayed',
-            target: { type: 'inquiry', id: stored.data.id },
+            target: { type: 'inquiry', id: row.id },
             metadata: { customerId: ctx.key.customerId, apiKeyPrefix: ctx.key.prefix, sessionId: stored.sessionId, tokenFingerprint: session.tokenFingerprint },
             request: ctx.request,
             occurredAt: now,
           });
-          return { data: stored.data, meta: { 'session-token': session.sessionToken } };
+          return { data: inquiryResource(row, ctx.key.canReadPii), meta: { 'session-token': session.sessionToken } };
         },
         act: (trx, now, idem) => act(ctx, trx, inquiryId, now, idem),
       },
