@@ -13,6 +13,7 @@ const SignInPage = lazy(() => import('./features/auth/SignInPage'));
 const InquiryListPage = lazy(() => import('./features/inquiries/InquiryListPage'));
 const InquiryDetailPage = lazy(() => import('./features/inquiries/InquiryDetailPage'));
 const TemplatesPage = lazy(() => import('./features/templates/TemplatesPage'));
+const TemplatePage = lazy(() => import('./features/templates/TemplatePage'));
 const StaffPage = lazy(() => import('./features/staff/StaffPage'));
 const CustomersPage = lazy(() => import('./features/customers/CustomersPage'));
 const NotFoundPage = lazy(() => import('./layout/NotFoundPage'));
@@ -43,6 +44,7 @@ export const routes: RouteObject[] = [
           { path: 'inquiries', element: <InquiryListPage /> },
           { path: 'inquiries/:id', element: <InquiryDetailPage /> },
           { path: 'templates', element: <TemplatesPage /> },
+          { path: 'templates/:id', element: <TemplatePage /> },
           {
             path: 'staff',
             element: (

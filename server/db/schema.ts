@@ -40,6 +40,10 @@ export interface PolicyRevisionsTable {
   reason: string | null;
   created_by: string | null;
   created_at: ColumnType<Date, Date | string | undefined, never>;
+  token_link_max_minutes: ColumnType<number | null, number | null | undefined, number | null>;
+  resume_cooldown_minutes: ColumnType<number | null, number | null | undefined, number | null>;
+  applied_to_open_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  applied_to_open_count: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface InquiriesTable {

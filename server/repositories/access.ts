@@ -10,6 +10,12 @@ export interface RateWindow {
   since: Date;
 }
 
+/** The resume cooldown's window: its length is the template's own (policy revision) or `defaultMinutes`. */
+export interface ResumeWindow {
+  bucket: string;
+  defaultMinutes: number;
+}
+
 interface ActionFactsRow {
   id: string;
   status: string;
@@ -23,6 +29,8 @@ interface ActionFactsRow {
   fields: Record<string, unknown>;
   after_resume_minutes: number | null;
   one_time_link_minutes: number | null;
+  token_link_max_minutes: number | null;
+  resume_cooldown_minutes: number | null;
   live: number;
   reusable_id: string | null;
   reusable_created_at: Date | null;
@@ -38,17 +46,18 @@ interface ActionFactsRow {
  * One statement: the inquiry, its policy, its sessions (the live count and the newest reusable one), its
  * successor, and the two rate-limit windows the guards read (this inquiry's resumes, this person's budget).
  */
-async function actionFacts(db: Kysely<DB>, id: string, now: Date, windows: { resume: RateWindow; staff: RateWindow }) {
+async function actionFacts(db: Kysely<DB>, id: string, now: Date, windows: { resume: ResumeWindow; staff: RateWindow }) {
   const result = await prepared(sql<ActionFactsRow>`
     select i.id, i.status, i.template_id, i.version_number, t.latest_version_number, i.expires_at, i.reference_id,
-      i.customer_id, i.account_id, i.fields, p.after_resume_minutes, p.one_time_link_minutes,
+      i.customer_id, i.account_id, i.fields, p.after_resume_minutes, p.one_time_link_minutes, p.token_link_max_minutes,
+      p.resume_cooldown_minutes,
       ${liveSessionCount('i', now)} as live,
       u.id as reusable_id, u.created_at as reusable_created_at, u.expires_at as reusable_expires_at,
       (select succ.id from inquiries succ where succ.predecessor_id = i.id) as successor_id,
       rr.n as resume_count, rr.oldest as resume_oldest, rs.n as staff_count, rs.oldest as staff_oldest
     from inquiries i
     join templates t on t.id = i.template_id
-    left join lateral (select after_resume_minutes, one_time_link_minutes from policy_revisions
+    left join lateral (select after_resume_minutes, one_time_link_minutes, token_link_max_minutes, resume_cooldown_minutes from policy_revisions
       where template_id = i.template_id order by id desc limit 1) p on true
     -- A live session nobody has used yet; a token link's session belongs to that link alone.
     left join lateral (select s.id, s.created_at, s.expires_at from inquiry_sessions s where s.inquiry_id = i.id
@@ -56,7 +65,8 @@ async function actionFacts(db: Kysely<DB>, id: string, now: Date, windows: { res
         and not exists (select 1 from access_links l where l.session_id = s.id)
       order by s.created_at desc limit 1) u on true
     cross join lateral (select count(*)::int as n, min(occurred_at) as oldest from rate_limit_events
-      where bucket = ${windows.resume.bucket} and occurred_at > ${windows.resume.since}) rr
+      where bucket = ${windows.resume.bucket}
+        and occurred_at > ${now}::timestamptz - make_interval(mins => coalesce(p.resume_cooldown_minutes, ${windows.resume.defaultMinutes}::int))) rr
     cross join lateral (select count(*)::int as n, min(occurred_at) as oldest from rate_limit_events
       where bucket = ${windows.staff.bucket} and occurred_at > ${windows.staff.since}) rs
     where i.id = ${id}`).execute(db);
@@ -95,12 +105,12 @@ export async function lockInquiryAndName(trx: Transaction<DB>, id: string, name:
 }
 
 /** The facts, read after lockInquiryAndName in the same transaction (a new statement, so a fresh snapshot). */
-export function lockedActionFacts(trx: Transaction<DB>, id: string, now: Date, windows: { resume: RateWindow; staff: RateWindow }) {
+export function lockedActionFacts(trx: Transaction<DB>, id: string, now: Date, windows: { resume: ResumeWindow; staff: RateWindow }) {
   return actionFacts(trx, id, now, windows);
 }
 
 /** The same facts without a lock, for showing the guards' verdicts. */
-export function readInquiryForActions(db: Kysely<DB>, id: string, now: Date, windows: { resume: RateWindow; staff: RateWindow }) {
+export function readInquiryForActions(db: Kysely<DB>, id: string, now: Date, windows: { resume: ResumeWindow; staff: RateWindow }) {
   return actionFacts(db, id, now, windows);
 }
 

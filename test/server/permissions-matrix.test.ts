@@ -34,6 +34,13 @@ const PROCEDURE_ACCESS: Readonly<Record<string, Access>> = {
 
   'templates.list': 'inquiry:read',
   'templates.staticLink': 'inquiry:act',
+  'templates.get': 'inquiry:read',
+  'templates.policyHistory': 'inquiry:read',
+  'templates.previewPolicy': 'policy:edit',
+  'templates.updatePolicy': 'policy:edit',
+  'templates.applyPolicy': 'policy:edit',
+  'templates.publishVersion': 'policy:edit',
+  'templates.recreateOutdated': 'policy:edit',
 
   'links.createOneTime': 'inquiry:act',
   'links.createWithToken': 'link:token',
@@ -98,7 +105,8 @@ const DESIGN_ROLE_PERMISSIONS: Readonly<Record<Role, Readonly<Partial<Record<Per
 };
 
 /** Role → the procedures it may call (every other non-public one is FORBIDDEN), sorted. */
-const READ = ['inquiries.actionsFor', 'inquiries.get', 'inquiries.list', 'inquiries.overview', 'templates.list'];
+const READ = ['inquiries.actionsFor', 'inquiries.get', 'inquiries.list', 'inquiries.overview', 'templates.list', 'templates.get', 'templates.policyHistory'];
+const POLICY_EDIT = ['templates.previewPolicy', 'templates.updatePolicy', 'templates.applyPolicy', 'templates.publishVersion', 'templates.recreateOutdated'];
 const SELF = ['auth.changePassword', 'auth.me', 'auth.signInOptions'];
 const ROLE_CAN_CALL: Readonly<Record<Role, readonly string[]>> = {
   viewer: [...SELF, ...READ],
@@ -114,7 +122,7 @@ const ROLE_CAN_CALL: Readonly<Record<Role, readonly string[]>> = {
     'templates.staticLink',
   ],
   compliance: [...SELF, ...READ, 'inquiries.expireSessions', 'links.revoke'],
-  manager: [...SELF, ...READ],
+  manager: [...SELF, ...READ, ...POLICY_EDIT],
   admin: Object.keys(PROCEDURE_ACCESS),
 };
 /** Anonymous callers: only these; everything else is UNAUTHORIZED. */

@@ -60,6 +60,14 @@ export interface FakeApiHandlers {
   'links.createWithToken'?: Handler<RouterInputs['links']['createWithToken'], RouterOutputs['links']['createWithToken']>;
   'links.revoke'?: Handler<RouterInputs['links']['revoke'], RouterOutputs['links']['revoke']>;
   'templates.staticLink'?: Handler<RouterInputs['templates']['staticLink'], RouterOutputs['templates']['staticLink']>;
+  // Managers: a template's page, its policy and versions (features/templates).
+  'templates.get'?: Handler<RouterInputs['templates']['get'], RouterOutputs['templates']['get']>;
+  'templates.policyHistory'?: Handler<RouterInputs['templates']['policyHistory'], RouterOutputs['templates']['policyHistory']>;
+  'templates.previewPolicy'?: Handler<RouterInputs['templates']['previewPolicy'], RouterOutputs['templates']['previewPolicy']>;
+  'templates.updatePolicy'?: Handler<RouterInputs['templates']['updatePolicy'], RouterOutputs['templates']['updatePolicy']>;
+  'templates.applyPolicy'?: Handler<RouterInputs['templates']['applyPolicy'], RouterOutputs['templates']['applyPolicy']>;
+  'templates.publishVersion'?: Handler<RouterInputs['templates']['publishVersion'], RouterOutputs['templates']['publishVersion']>;
+  'templates.recreateOutdated'?: Handler<RouterInputs['templates']['recreateOutdated'], RouterOutputs['templates']['recreateOutdated']>;
   // Sign-in state and staff (features/auth, features/staff).
   /** Default: signed in as an admin (signedInAs('admin')), so pages render behind the auth gate. */
   'auth.me'?: Handler<undefined, RouterOutputs['auth']['me']>;

@@ -86,6 +86,74 @@ export function template(overrides: Partial<Template> = {}): Template {
     policy: { revisionId: 3, afterCreateMinutes: 1440, afterStartMinutes: null, afterResumeMinutes: 1440, oneTimeLinkMinutes: 60, createdAt: new Date() },
     openInquiryCount: 14,
     openOnOutdatedCount: 4,
+    expiringNext24h: 3,
+    ...overrides,
+  };
+}
+
+type TemplateDetail = RouterOutputs['templates']['get'];
+type PolicyRevision = NonNullable<TemplateDetail['revision']>;
+type PolicyPreview = RouterOutputs['templates']['previewPolicy'];
+type DurationBucket = TemplateDetail['openAge'][number];
+
+const DAY_MINUTES = 24 * 60;
+
+export function policyRevision(overrides: Partial<PolicyRevision> = {}): PolicyRevision {
+  return {
+    revisionId: 3,
+    templateId: 'itmpl_Onboarding',
+    afterCreateMinutes: DAY_MINUTES,
+    afterStartMinutes: null,
+    afterResumeMinutes: DAY_MINUTES,
+    oneTimeLinkMinutes: 60,
+    tokenLinkMaxMinutes: null,
+    resumeCooldownMinutes: null,
+    reason: 'Users finish within a day',
+    createdBy: 'manager@demo.test',
+    createdAt: new Date(Date.now() - 7 * 24 * HOUR),
+    appliedToOpenAt: null,
+    appliedToOpenCount: null,
+    ...overrides,
+  };
+}
+
+/** Duration buckets [0, 1 h), [1 h, 6 h), [6 h, 1 d), [1 d, 7 d), [7 d, …) with these counts. */
+export function durationBuckets(counts: readonly [number, number, number, number, number]): DurationBucket[] {
+  const bounds = [0, 60, 360, DAY_MINUTES, 7 * DAY_MINUTES, null] as const;
+  return counts.map((count, i) => ({ fromMinutes: bounds[i] ?? 0, toMinutes: bounds[i + 1] ?? null, count }));
+}
+
+export function templateDetail(overrides: Partial<TemplateDetail> = {}): TemplateDetail {
+  const summary = template();
+  return {
+    ...summary,
+    versions: [
+      { id: 'itmplv_Ob5', versionNumber: 5, publishedAt: new Date(Date.now() - 24 * HOUR), isLatest: true, openInquiryCount: 10, notes: 'New selfie step', createdCount: 6, pendingCount: 4 },
+      { id: 'itmplv_Ob4', versionNumber: 4, publishedAt: new Date(Date.now() - 30 * 24 * HOUR), isLatest: false, openInquiryCount: 0, notes: null, createdCount: 0, pendingCount: 0 },
+      { id: 'itmplv_Ob3', versionNumber: 3, publishedAt: new Date(Date.now() - 90 * 24 * HOUR), isLatest: false, openInquiryCount: 4, notes: 'Document capture', createdCount: 1, pendingCount: 3 },
+    ],
+    revision: policyRevision(),
+    openAge: durationBuckets([2, 5, 3, 3, 1]),
+    histograms: { creationToCompletion: durationBuckets([120, 300, 80, 40, 10]), startToCompletion: durationBuckets([400, 100, 30, 15, 5]) },
+    finishedTotal: 550,
+    ...overrides,
+  };
+}
+
+export function policyPreview(overrides: Partial<PolicyPreview> = {}): PolicyPreview {
+  const detail = templateDetail();
+  return {
+    templateId: 'itmpl_Onboarding',
+    current: policyRevision(),
+    finished: {
+      windowDays: 90,
+      total: 550,
+      current: { expiredBeforeStart: 40, expiredBeforeCompletion: 15, share: 0.1 },
+      proposed: { expiredBeforeStart: 20, expiredBeforeCompletion: 7, share: 0.049 },
+    },
+    histograms: detail.histograms,
+    open: { total: 14, changed: 9, gainTime: 7, loseTime: 2, expireAtOnce: 1 },
+    warnings: [],
     ...overrides,
   };
 }

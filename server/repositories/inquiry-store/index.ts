@@ -8,5 +8,6 @@ export * from './inquiries.js';
 export * from './sessions.js';
 export * from './links.js';
 export * from './sweep.js';
+export { expiryReapplied, policyTarget, reappliedExpiry } from './expiry.js';
 export { sessionLiveAt, sessionOpen, liveSessionCount, noLiveSessionAt, refreshLiveSessionUntil } from './live-sessions.js';
 export type { TimelineEvent } from './events.js';

@@ -1,10 +1,11 @@
 import type { Kysely, Transaction } from 'kysely';
+import type { GuardConfig } from '../../config.js';
 import type { AppDeps } from '../../deps.js';
 import type { StaffPrincipal } from '../../auth/principal.js';
 import type { DB } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
 import * as repo from '../../repositories/access.js';
-import type { ActionFacts, RateWindow } from '../../repositories/access.js';
+import type { ActionFacts, RateWindow, ResumeWindow } from '../../repositories/access.js';
 import type { Acknowledgement, ActionName } from '../../../shared/actions.js';
 import { hasPermission } from '../../../shared/permissions.js';
 import type { AuditRequestContext } from '../audit.js';
@@ -48,18 +49,28 @@ export function staffActing(ctx: ActionContext): Acting {
 /** No row is ever written to this bucket: the budget window of an actor without a budget reads as empty. */
 const NO_BUDGET = '';
 
-/** The two rate-limit windows the guards read: this inquiry's resumes, and the actor's budget. */
-function rateWindows(deps: Pick<AppDeps, 'config'>, acting: Acting, inquiryId: string, now: Date): { resume: RateWindow; staff: RateWindow } {
+/** The two rate-limit windows the guards read: this inquiry's resumes (as long as its template says), and the actor's budget. */
+function rateWindows(deps: Pick<AppDeps, 'config'>, acting: Acting, inquiryId: string, now: Date): { resume: ResumeWindow; staff: RateWindow } {
   const { guards } = deps.config;
   return {
-    resume: { bucket: resumeBucket(inquiryId), since: new Date(now.getTime() - guards.resumeCooldownMinutes * 60_000) },
+    resume: { bucket: resumeBucket(inquiryId), defaultMinutes: guards.resumeCooldownMinutes },
     staff: { bucket: acting.budgetBucket ?? NO_BUDGET, since: new Date(now.getTime() - guards.staffBudgetMinutes * 60_000) },
+  };
+}
+
+/** The server's guard limits with the template's own caps (its policy revision) where it sets them. */
+export function limitsFor(deps: Pick<AppDeps, 'config'>, inquiry: Pick<ActionFacts, 'token_link_max_minutes' | 'resume_cooldown_minutes'>): GuardConfig {
+  const { guards } = deps.config;
+  return {
+    ...guards,
+    tokenLinkMaxMinutes: inquiry.token_link_max_minutes ?? guards.tokenLinkMaxMinutes,
+    resumeCooldownMinutes: inquiry.resume_cooldown_minutes ?? guards.resumeCooldownMinutes,
   };
 }
 
 /** The inquiry's facts and counters (read together by one statement) as the guards want them. */
 function guardFacts(deps: Pick<AppDeps, 'config'>, acting: Acting, inquiry: ActionFacts): GuardFacts {
-  const { guards } = deps.config;
+  const guards = limitsFor(deps, inquiry);
   const { resume, staff } = inquiry.rateWindows;
   const freesAt = (oldest: Date | null, minutes: number) => (oldest ? new Date(oldest.getTime() + minutes * 60_000) : null);
   return {
@@ -85,7 +96,7 @@ export async function readAndCheck(db: Kysely<DB>, ctx: ActionContext, inquiryId
   const inquiry = await repo.readInquiryForActions(db, inquiryId, now, rateWindows(ctx, acting, inquiryId, now));
   if (!inquiry) throw new AppError('NOT_FOUND', `No inquiry ${inquiryId}.`);
   const facts = guardFacts(ctx, acting, inquiry);
-  return { inquiry, facts, verdicts: evaluateGuards(facts, ctx.config.guards, now) };
+  return { inquiry, facts, verdicts: evaluateGuards(facts, limitsFor(ctx, inquiry), now) };
 }
 
 /**
@@ -111,7 +122,7 @@ export async function lockAndCheckAs(trx: Transaction<DB>, deps: Pick<AppDeps, '
   const inquiry = found ? await repo.lockedActionFacts(trx, inquiryId, now, rateWindows(deps, acting, inquiryId, now)) : undefined;
   if (!inquiry) return undefined;
   const facts = guardFacts(deps, acting, inquiry);
-  return { inquiry, facts, verdicts: evaluateGuards(facts, deps.config.guards, now) };
+  return { inquiry, facts, verdicts: evaluateGuards(facts, limitsFor(deps, inquiry), now) };
 }
 
 /** What the provider may rely on about an inquiry this transaction has locked and read (see LockedInquiry). */

@@ -8,16 +8,16 @@ import * as store from '../../repositories/inquiry-store/index.js';
 import { writeTogether } from '../../repositories/writes.js';
 import { auditEventWrite } from '../audit.js';
 import { idempotentAction, recordWrite } from '../idempotency.js';
-import { assertAllowed, issuedBy, lockAndCheck, lockedInquiry, readAndCheck, resumeBucket, staffBucket, type ActionContext } from './common.js';
+import { assertAllowed, issuedBy, limitsFor, lockAndCheck, lockedInquiry, readAndCheck, resumeBucket, staffBucket, type ActionContext } from './common.js';
 
 export type { ActionContext } from './common.js';
 export { createOneTimeLink, createTokenLink, revokeLink, expireSessions, staticLink } from './links.js';
 
 /** For each action: may this person take it now, and if not, why. The UI shows exactly this. */
 export async function actionsFor(ctx: ActionContext, inquiryId: string): Promise<ActionsForOutput> {
-  const { facts, verdicts: all } = await readAndCheck(ctx.database.db, ctx, inquiryId, ctx.now());
+  const { inquiry, facts, verdicts: all } = await readAndCheck(ctx.database.db, ctx, inquiryId, ctx.now());
   const { retryAfterSeconds: _retry, ...verdicts } = all;
-  const { guards } = ctx.config;
+  const guards = limitsFor(ctx, inquiry);
   return {
     ...verdicts,
     limits: {

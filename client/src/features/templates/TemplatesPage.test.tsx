@@ -20,8 +20,19 @@ describe('Templates', () => {
     expect(within(card).getByText('After creation').nextElementSibling?.textContent).toBe('24 h');
     expect(within(card).getByText('After start').nextElementSibling?.textContent).toBe('same as creation');
     expect(within(card).getByText('One-time link').nextElementSibling?.textContent).toBe('1 h');
-    expect(within(card).getByRole('link', { name: '4 on outdated versions' }).getAttribute('href')).toBe(
+    expect(within(card).getByRole('link', { name: '4 on outdated versions (29% of open)' }).getAttribute('href')).toBe(
       '/inquiries?template=itmpl_Onboarding&view=outdated',
     );
+    expect(within(card).getByRole('link', { name: '3 expiring in 24 h' }).getAttribute('href')).toBe('/inquiries?template=itmpl_Onboarding&view=expiring_24h');
+    expect(within(card).getByRole('link', { name: 'Policy, charts and versions' }).getAttribute('href')).toBe('/templates/itmpl_Onboarding');
+  });
+
+  it('says so when nothing is outdated or expiring soon', async () => {
+    installFakeApi({ 'templates.list': () => ({ items: [template({ openOnOutdatedCount: 0, expiringNext24h: 0 })] }) });
+    renderApp('/templates');
+    const card = within(await screen.findByRole('region', { name: 'KYC Onboarding' }));
+    expect(card.getByText('none on outdated versions')).toBeTruthy();
+    expect(card.getByText('none expiring in 24 h')).toBeTruthy();
+    expect(card.queryByRole('link', { name: /expiring/ })).toBeNull();
   });
 });

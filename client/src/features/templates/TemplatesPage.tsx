@@ -25,54 +25,13 @@ import type { RouterOutputs } from '../../lib/trpc';
 import { MONOSPACE } from '../../theme/theme';
 import { PARAM } from '../inquiries/listParams';
 import { useTemplates } from './hooks';
-import { describePolicy } from './policy';
+import { expiringListLink, outdatedListLink, outdatedShareText, templatePath } from './links';
+import { PolicySummary } from './PolicySummary';
 import { StaticLinkDialog } from './StaticLinkDialog';
 
 type Template = RouterOutputs['templates']['list']['items'][number];
 
 const number = new Intl.NumberFormat();
-
-function PolicySummary({ policy }: { policy: Template['policy'] }) {
-  if (!policy) {
-    return (
-      <Typography variant="body2" color="text.secondary">
-        No expiration policy recorded: the defaults apply (24 h after creation and resume, 1 h for one-time links).
-      </Typography>
-    );
-  }
-  return (
-    <Box>
-      <Typography variant="subtitle2" component="h3" gutterBottom>
-        Expiration policy in force
-      </Typography>
-      <Box component="dl" sx={{ display: 'grid', gridTemplateColumns: 'max-content 1fr', columnGap: 2, rowGap: 0.5, m: 0 }}>
-        {describePolicy(policy).map((row) => (
-          <Box key={row.label} sx={{ display: 'contents' }}>
-            <Typography component="dt" variant="body2" color="text.secondary">
-              {row.label}
-            </Typography>
-            <Typography component="dd" variant="body2" sx={{ m: 0, fontWeight: 500 }}>
-              {row.value}
-              {row.long ? (
-                <Tooltip title="Longer than the 15 days Persona recommends" describeChild>
-                  <WarningAmberIcon color="warning" sx={{ fontSize: 16, ml: 0.5, verticalAlign: 'text-bottom' }} aria-label="Longer than recommended" />
-                </Tooltip>
-              ) : null}
-            </Typography>
-          </Box>
-        ))}
-      </Box>
-      <Typography variant="caption" color="text.secondary" component="p" sx={{ mt: 1 }}>
-        Revision {policy.revisionId}, in force since <RelativeTime value={policy.createdAt} variant="caption" />. Expiry is computed when an inquiry is created,
-        started or resumed.
-      </Typography>
-    </Box>
-  );
-}
-
-function outdatedListLink(templateId: string) {
-  return `/inquiries?${PARAM.template}=${templateId}&${PARAM.view}=outdated`;
-}
 
 function VersionsTable({ template }: { template: Template }) {
   const versions = [...template.versions].sort((a, b) => b.versionNumber - a.versionNumber);
@@ -146,7 +105,11 @@ function TemplateCard({ template }: { template: Template }) {
       <CardContent>
         <Stack direction={{ xs: 'column', sm: 'row' }} spacing={1} sx={{ justifyContent: 'space-between', alignItems: { sm: 'flex-start' }, mb: 2 }}>
           <Box>
-            <Typography variant="h2">{template.name}</Typography>
+            <Typography variant="h2">
+              <Link component={RouterLink} to={templatePath(template.id)} color="inherit" underline="hover">
+                {template.name}
+              </Link>
+            </Typography>
             <Stack direction="row" spacing={0.5} sx={{ alignItems: 'center' }}>
               <Typography variant="body2" color="text.secondary" sx={{ fontFamily: MONOSPACE }}>
                 {template.id}
@@ -163,9 +126,22 @@ function TemplateCard({ template }: { template: Template }) {
                 to={outdatedListLink(template.id)}
                 clickable
                 color="warning"
-                label={`${number.format(template.openOnOutdatedCount)} on outdated versions`}
+                label={`${number.format(template.openOnOutdatedCount)} on outdated versions (${outdatedShareText(template.openOnOutdatedCount, template.openInquiryCount)} of open)`}
               />
-            ) : null}
+            ) : (
+              <Chip label="none on outdated versions" variant="outlined" />
+            )}
+            {template.expiringNext24h > 0 ? (
+              <Chip
+                component={RouterLink}
+                to={expiringListLink(template.id)}
+                clickable
+                color="info"
+                label={`${number.format(template.expiringNext24h)} expiring in 24 h`}
+              />
+            ) : (
+              <Chip label="none expiring in 24 h" variant="outlined" />
+            )}
             <Tooltip
               title={template.latestVersionNumber > 0 ? 'A link anyone can open: each visit creates an inquiry for one reference id' : 'No published version yet'}
               describeChild
@@ -176,6 +152,9 @@ function TemplateCard({ template }: { template: Template }) {
                 </Button>
               </span>
             </Tooltip>
+            <Button size="small" variant="contained" component={RouterLink} to={templatePath(template.id)}>
+              Policy, charts and versions
+            </Button>
           </Stack>
         </Stack>
         <Box sx={{ display: 'grid', gap: 3, gridTemplateColumns: { xs: '1fr', md: 'minmax(0, 3fr) minmax(0, 2fr)' } }}>
@@ -220,7 +199,7 @@ export default function TemplatesPage() {
       <Box>
         <Typography variant="h1">Templates</Typography>
         <Typography variant="body2" color="text.secondary">
-          Published versions, the open inquiries pinned to each, and the expiration policy in force.{' '}
+          Published versions, the open inquiries pinned to each, and the expiration policy in force. Open a template to edit its policy, publish a version or see its charts.{' '}
           <Link component={RouterLink} to={`/inquiries?${PARAM.view}=outdated`}>
             See all inquiries on outdated versions
           </Link>

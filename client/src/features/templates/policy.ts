@@ -22,3 +22,9 @@ export function describePolicy(policy: PolicyIntervals): { label: string; value:
     row('One-time link', policy.oneTimeLinkMinutes),
   ];
 }
+
+/** The console's own caps: "Longest token link 2 h", "Resume cooldown server default". */
+export function describeCaps(caps: { tokenLinkMaxMinutes: number | null; resumeCooldownMinutes: number | null }): { label: string; value: string; long: boolean }[] {
+  const row = (label: string, minutes: number | null) => ({ label, value: minutes === null ? 'server default' : formatMinutes(minutes), long: false });
+  return [row('Longest token link', caps.tokenLinkMaxMinutes), row('Resume cooldown', caps.resumeCooldownMinutes)];
+}
