@@ -48,26 +48,27 @@ export const APPLY_GRACE_MINUTES = 10;
 /** The finished inquiries the impact preview looks back over. */
 export const PREVIEW_WINDOW_DAYS = 90;
 
-const interval = (what: string) =>
+/** Messages without the field's name: the error formatter puts the path in front ("afterCreateMinutes: at least 10 minutes"). */
+const interval = () =>
   z
-    .number({ error: `${what}: must be a number of minutes` })
-    .int(`${what}: must be whole minutes`)
-    .min(POLICY_MIN_MINUTES, `${what}: at least 10 minutes`)
-    .max(POLICY_MAX_MINUTES, `${what}: at most 30 days`);
+    .number({ error: 'must be a number of minutes' })
+    .int('must be whole minutes')
+    .min(POLICY_MIN_MINUTES, 'at least 10 minutes')
+    .max(POLICY_MAX_MINUTES, 'at most 30 days');
 
 export const TemplateIdSchema = z.string().max(100).regex(/^itmpl_[A-Za-z0-9]+$/, 'must be a template id (itmpl_…)');
 
 /** The four intervals (DESIGN §7 field names) and the console's own caps for the template. */
 export const PolicyFieldsSchema = z.object({
-  afterCreateMinutes: interval('afterCreateMinutes'),
+  afterCreateMinutes: interval(),
   /** Null: the same as after creation (Persona's "blank"). */
-  afterStartMinutes: interval('afterStartMinutes').nullable(),
-  afterResumeMinutes: interval('afterResumeMinutes'),
-  oneTimeLinkMinutes: interval('oneTimeLinkMinutes'),
+  afterStartMinutes: interval().nullable(),
+  afterResumeMinutes: interval(),
+  oneTimeLinkMinutes: interval(),
   /** The longest token link for this template; null/absent: the server's TOKEN_LINK_MAX_MINUTES. */
-  tokenLinkMaxMinutes: z.number().int().min(5, 'tokenLinkMaxMinutes: at least 5 minutes').max(POLICY_MAX_MINUTES, 'tokenLinkMaxMinutes: at most 30 days').nullable().optional(),
+  tokenLinkMaxMinutes: z.number().int().min(5, 'at least 5 minutes').max(POLICY_MAX_MINUTES, 'at most 30 days').nullable().optional(),
   /** The resume cooldown window for this template; null/absent: the server's RESUME_COOLDOWN_MINUTES. */
-  resumeCooldownMinutes: z.number().int().min(1, 'resumeCooldownMinutes: at least 1 minute').max(1440, 'resumeCooldownMinutes: at most 24 hours').nullable().optional(),
+  resumeCooldownMinutes: z.number().int().min(1, 'at least 1 minute').max(1440, 'at most 24 hours').nullable().optional(),
 });
 export type PolicyFields = z.infer<typeof PolicyFieldsSchema>;
 
@@ -154,7 +155,7 @@ export const ApplyPolicyInputSchema = z
 export const ApplyPolicyOutputSchema = z.object({ updated: z.number().int(), heldAtGrace: z.number().int() });
 
 export const PublishVersionInputSchema = z
-  .object({ templateId: TemplateIdSchema, notes: z.string().trim().min(1, 'notes: say what changed').max(2000), reason: ReasonSchema })
+  .object({ templateId: TemplateIdSchema, notes: z.string().trim().min(1, 'say what changed').max(2000), reason: ReasonSchema })
   .strict();
 export const PublishVersionOutputSchema = z.object({ versionId: z.string(), versionNumber: z.number().int(), outdatedOpenCount: z.number().int() });
 

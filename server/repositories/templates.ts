@@ -2,7 +2,7 @@ import { sql, type Insertable, type Transaction } from 'kysely';
 import type { DB, PolicyRevisionsTable } from '../db/schema.js';
 import type { ExpirationPolicy } from '../../shared/lifecycle.js';
 import type { Executor } from './executor.js';
-import { policyTarget, reappliedExpiry } from './inquiry-store/expiry.js';
+import { heldAtGrace, policyTarget, reappliedExpiry } from './inquiry-store/expiry.js';
 
 export function listTemplates(db: Executor) {
   return db.selectFrom('templates').selectAll().orderBy('name').execute();
@@ -199,12 +199,12 @@ export async function openAgeHistogram(db: Executor, templateId: string, now: Da
 export async function openImpact(db: Executor, templateId: string, policy: ExpirationPolicy, graceUntil: Date) {
   const result = await sql<{ total: number; changed: number; gain: number; lose: number; held: number }>`
     with o as (
-      select i.expires_at as before, ${policyTarget('i', policy)} as target, ${reappliedExpiry('i', policy, graceUntil)} as after
+      select i.expires_at as before_expires_at, ${policyTarget('i', policy)} as target, ${reappliedExpiry('i', policy, graceUntil)} as after_expires_at
       from inquiries i where i.template_id = ${templateId} and i.status in ('created', 'pending')
     )
-    select count(*)::int as total, count(*) filter (where after <> before)::int as changed,
-      count(*) filter (where after > before)::int as gain, count(*) filter (where after < before)::int as lose,
-      count(*) filter (where target < ${graceUntil}::timestamptz and after <> before)::int as held
+    select count(*)::int as total, count(*) filter (where after_expires_at <> before_expires_at)::int as changed,
+      count(*) filter (where after_expires_at > before_expires_at)::int as gain, count(*) filter (where after_expires_at < before_expires_at)::int as lose,
+      count(*) filter (where ${heldAtGrace(graceUntil)})::int as held
     from o`.execute(db);
   return result.rows[0] ?? { total: 0, changed: 0, gain: 0, lose: 0, held: 0 };
 }

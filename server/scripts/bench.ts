@@ -9,6 +9,7 @@ import { ensureDemoStaff } from '../auth/bootstrap.js';
 import { runActionsBench } from '../bench/actions.js';
 import { runAuditBench } from '../bench/audit.js';
 import { runPartnerBench } from '../bench/partner.js';
+import { runTemplatesBench } from '../bench/templates.js';
 import { BenchHttpClient } from '../bench/http-client.js';
 import { matrixRows, runListMatrix, summarize } from '../bench/list-matrix.js';
 import { listRows, listViews, runListBench, worldFacts, type ViewResult } from '../bench/list-views.js';
@@ -21,14 +22,14 @@ import { UsageError, parseCount, runSeed } from '../seed/cli.js';
 import { createDeps } from '../providers/index.js';
 
 /**
- * `npm run bench -- [--rows N] [--requests N] [--sections list,matrix,audit,actions,partner] [--json FILE] [--markdown FILE]`
+ * `npm run bench -- [--rows N] [--requests N] [--sections list,matrix,audit,actions,partner,templates] [--json FILE] [--markdown FILE]`
  *
  * Needs DATABASE_URL: a scratch PostgreSQL database. With fewer than --rows inquiries it is emptied and seeded
  * (npm run seed --reset). The list section runs the real app in this process on an ephemeral port, signed in
  * as the demo viewer; other sections bring their own scratch databases.
  */
 
-const USAGE = `Usage: DATABASE_URL=postgres://… npm run bench -- [--rows N] [--requests N] [--sections list,matrix,audit,actions,partner] [--views V] [--json FILE] [--markdown FILE]
+const USAGE = `Usage: DATABASE_URL=postgres://… npm run bench -- [--rows N] [--requests N] [--sections list,matrix,audit,actions,partner,templates] [--views V] [--json FILE] [--markdown FILE]
 
   --rows N        inquiries the list section needs (default 1,000,000); a database with fewer is reset and seeded
   --requests N    timed requests per list view, over HTTP and as SQL each (default 200)
@@ -42,8 +43,8 @@ const RSS_TARGET_MB = 300;
 const MARK_START = '<!-- bench:start -->';
 const MARK_END = '<!-- bench:end -->';
 
-type Section = 'list' | 'matrix' | 'audit' | 'actions' | 'partner';
-const SECTIONS: readonly Section[] = ['list', 'matrix', 'audit', 'actions', 'partner'];
+type Section = 'list' | 'matrix' | 'audit' | 'actions' | 'partner' | 'templates';
+const SECTIONS: readonly Section[] = ['list', 'matrix', 'audit', 'actions', 'partner', 'templates'];
 
 function parse() {
   const { values } = parseArgs({
@@ -240,6 +241,7 @@ if (args.sections.includes('matrix')) {
 if (args.sections.includes('audit')) rows.push(...(await runAuditBench(databaseUrl, { log })).map((r) => rowFromResult('audit log', r)));
 if (args.sections.includes('actions')) rows.push(...(await runActionsBench(databaseUrl, { log })).map((r) => rowFromResult('guarded actions', r)));
 if (args.sections.includes('partner')) rows.push(...(await runPartnerBench(databaseUrl, { log })).map((r) => rowFromResult('partner API', r)));
+if (args.sections.includes('templates')) rows.push(...(await runTemplatesBench(databaseUrl, { log })).map((r) => rowFromResult('templates (policy editor)', r)));
 
 finish(false);
 

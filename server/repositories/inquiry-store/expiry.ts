@@ -1,6 +1,7 @@
 import { sql, type RawBuilder, type Transaction } from 'kysely';
 import type { DB } from '../../db/schema.js';
 import type { ExpirationPolicy } from '../../../shared/lifecycle.js';
+import { refreshLiveSessionUntil, sessionOpen } from './live-sessions.js';
 
 /**
  * Applying an expiration policy to inquiries that are already open (the managers' explicit "apply to open
@@ -10,7 +11,13 @@ import type { ExpirationPolicy } from '../../../shared/lifecycle.js';
  * pending → its last resume (a `resumed` timeline entry) + after-resume, else `started_at` + after-start (blank:
  * after-creation). Its new expiry is that base plus the new interval — but never closer than `graceUntil`
  * (now + APPLY_GRACE_MINUTES) unless it already was: `greatest(target, least(expires_at, graceUntil))`.
+ * "Held at the grace limit" means: it loses time, and the target itself is closer than the limit.
  */
+
+/** The `held` condition over columns `target`, `after` and `before` of a row (see above). */
+export function heldAtGrace(graceUntil: Date): RawBuilder<boolean> {
+  return sql<boolean>`(after_expires_at < before_expires_at and target < ${graceUntil}::timestamptz)`;
+}
 
 const minutes = (n: number) => sql`make_interval(mins => ${n}::int)`;
 
@@ -35,8 +42,9 @@ export function reappliedExpiry(alias: string, policy: ExpirationPolicy, graceUn
 /**
  * One batch: the open inquiries of `templateId` after `afterId` (in id order, at most `limit`) get the expiry the
  * policy gives them, each changed one with an `expiry.changed` timeline entry. Locks the batch's rows (in id order,
- * as one statement) before changing them. Returns how many were looked at, changed and held back at the grace
- * limit, and the last id looked at (the next batch's `afterId`).
+ * as one statement) before changing them. A session never outlives its inquiry: open sessions of an inquiry whose
+ * expiry came closer are cut to it (and `live_session_until` follows). Returns how many were looked at, changed and
+ * held back at the grace limit, and the last id looked at (the next batch's `afterId`).
  */
 export async function expiryReapplied(
   trx: Transaction<DB>,
@@ -46,7 +54,7 @@ export async function expiryReapplied(
   now: Date,
   graceUntil: Date,
 ): Promise<{ scanned: number; changed: number; heldAtGrace: number; lastId: string | null }> {
-  const result = await sql<{ scanned: number; changed: number; held: number; last_id: string | null }>`
+  const result = await sql<{ scanned: number; changed: number; held: number; last_id: string | null; cut_ids: string[] }>`
     with batch as materialized (
       select i.id, i.expires_at as before_expires_at, ${policyTarget('i', policy)} as target, ${reappliedExpiry('i', policy, graceUntil)} as after_expires_at
       from inquiries i
@@ -59,6 +67,12 @@ export async function expiryReapplied(
       from batch b where q.id = b.id and b.after_expires_at <> b.before_expires_at
       returning q.id, b.before_expires_at, b.after_expires_at
     ),
+    cut as (
+      update inquiry_sessions s set expires_at = greatest(s.created_at, c.after_expires_at)
+      from changed c where s.inquiry_id = c.id and c.after_expires_at < c.before_expires_at
+        and ${sessionOpen('s')} and s.expires_at > c.after_expires_at
+      returning s.inquiry_id
+    ),
     timeline as (
       insert into inquiry_events (inquiry_id, occurred_at, kind, detail)
       select c.id, ${now}, 'expiry.changed',
@@ -68,8 +82,10 @@ export async function expiryReapplied(
       returning 1
     )
     select (select count(*) from batch)::int as scanned, (select count(*) from changed)::int as changed,
-      (select count(*) from batch b where b.target < ${graceUntil}::timestamptz and b.after_expires_at <> b.before_expires_at)::int as held,
-      (select max(id) from batch) as last_id`.execute(trx);
+      (select count(*) from batch where ${heldAtGrace(graceUntil)})::int as held,
+      (select max(id) from batch) as last_id,
+      coalesce((select array_agg(distinct inquiry_id) from cut), '{}') as cut_ids`.execute(trx);
   const row = result.rows[0];
+  if (row && row.cut_ids.length > 0) await refreshLiveSessionUntil(trx, row.cut_ids);
   return { scanned: row?.scanned ?? 0, changed: row?.changed ?? 0, heldAtGrace: row?.held ?? 0, lastId: row?.last_id ?? null };
 }
