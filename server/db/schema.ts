@@ -209,6 +209,14 @@ export interface ApiKeyUsageTable {
   calls: number;
 }
 
+export interface InquiryCompletionDaysTable {
+  template_id: string;
+  completed_day: Timestamp;
+  from_create_bucket: number;
+  from_start_bucket: number;
+  completions: number;
+}
+
 export interface AppSecretsTable {
   name: string;
   value: string;
@@ -227,6 +235,7 @@ export interface DB {
   idempotency_keys: IdempotencyKeysTable;
   rate_limit_events: RateLimitEventsTable;
   app_secrets: AppSecretsTable;
+  inquiry_completion_days: InquiryCompletionDaysTable;
   api_keys: ApiKeysTable;
   api_rate_windows: ApiRateWindowsTable;
   api_key_usage: ApiKeyUsageTable;

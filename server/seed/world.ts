@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/index.js';
 import type { DB } from '../db/schema.js';
-import { refreshLiveSessionUntil } from '../repositories/inquiry-store/index.js';
+import { rebuildCompletionDays, refreshLiveSessionUntil } from '../repositories/inquiry-store/index.js';
 import { buildCatalog, type Catalog } from './catalog.js';
 import { EVENT_SEQUENCE_SQL, insertEventsSql, insertInquiriesSql, insertSessionsSql, stagingSql, type WorldShape } from './inquiries-sql.js';
 import { withBulkLoad } from './indexes.js';
@@ -13,7 +13,7 @@ import { withBulkLoad } from './indexes.js';
  */
 
 /** The tables the inquiry store (migrations/0001) owns; seeding fills them, --reset empties them. */
-export const WORLD_TABLES = ['customers', 'templates', 'template_versions', 'policy_revisions', 'inquiries', 'inquiry_sessions', 'inquiry_events'] as const;
+export const WORLD_TABLES = ['customers', 'templates', 'template_versions', 'policy_revisions', 'inquiries', 'inquiry_sessions', 'inquiry_events', 'inquiry_completion_days'] as const;
 
 export const MAX_SEED_INQUIRIES = 10_000_000;
 /** From this size on, indexes and foreign keys are dropped for the load and restored after (see indexes.ts). */
@@ -85,6 +85,8 @@ export async function seedWorld(database: Database, options: SeedOptions): Promi
     // Large loads go in without per-row foreign-key checks and index maintenance (rebuilt and re-validated after).
     if (bulk) await withBulkLoad(trx, ['inquiries', 'inquiry_sessions', 'inquiry_events'], step, load);
     else await load();
+    // The completion histograms' per-day counts, from the inquiries just loaded (as the store keeps them one by one).
+    await step('completion days', () => rebuildCompletionDays(trx));
   });
   // VACUUM, not just ANALYZE: it sets the visibility map, so list counts are index-only scans at once rather than
   // after autovacuum gets round to a freshly loaded table (docs/performance.md, "Why the list is shaped this way").

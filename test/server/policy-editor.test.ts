@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inquiryCompleted, rebuildCompletionDays } from '../../server/repositories/inquiry-store/index.js';
 import { createTestDatabase, testEngines, type TestDatabase } from '../db.js';
 import { auditEvents, createStaffAccount } from '../helpers/auth.js';
 import { addInquiry, addTemplate, ago, ahead, callerFor, DAY, HOUR, MINUTE, NOW, staffPrincipal, testDeps, type TemplateFixture } from './fixtures.js';
@@ -34,6 +35,7 @@ describe.each(testEngines())('expiration policy and versions on %s', (engine) =>
       .set({ started_at: started, completed_at: new Date(started.getTime() + toCompleteMinutes * MINUTE) })
       .where('id', '=', id)
       .execute();
+    await rebuildCompletionDays(database.db); // as the seed does after writing finished rows directly
     return id;
   }
 
@@ -125,6 +127,19 @@ describe.each(testEngines())('expiration policy and versions on %s', (engine) =>
       expect(buckets.reduce((sum, b) => sum + b.count, 0)).toBe(3);
       expect(buckets.find((b) => b.fromMinutes === 1440)?.count).toBe(1); // the 30 h one: [1 d, 2 d)
       expect(open).toMatch(/^inq_/);
+    });
+
+    it('counts an inquiry the end user completes in the histograms at once (the store keeps the per-day counts)', async () => {
+      const t = await addTemplate(database.db, 'Completing', 1);
+      const id = await addInquiry(database.db, t, { status: 'pending', createdAt: ago(3 * HOUR), expiresAt: ahead(DAY) });
+      const before = await viewer.templates.get({ templateId: t.id });
+      expect(before.finishedTotal).toBe(0);
+      await database.db.transaction().execute((trx) => inquiryCompleted(trx, id, NOW, 'iqse_test'));
+      const after = await viewer.templates.get({ templateId: t.id });
+      expect(after.finishedTotal).toBe(1);
+      // Created 3 h ago: the [2 h, 4 h) bar; started a minute after creation: the same bar from start.
+      expect(after.histograms.creationToCompletion.find((b) => b.fromMinutes === 120)?.count).toBe(1);
+      expect(after.histograms.startToCompletion.find((b) => b.fromMinutes === 120)?.count).toBe(1);
     });
 
     it('warns above the 15 days Persona recommends', async () => {

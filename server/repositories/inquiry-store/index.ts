@@ -9,5 +9,6 @@ export * from './sessions.js';
 export * from './links.js';
 export * from './sweep.js';
 export { expiryReapplied, policyTarget, reappliedExpiry } from './expiry.js';
+export { rebuildCompletionDays, DURATION_EDGES } from './completions.js';
 export { sessionLiveAt, sessionOpen, liveSessionCount, noLiveSessionAt, refreshLiveSessionUntil } from './live-sessions.js';
 export type { TimelineEvent } from './events.js';

@@ -5,6 +5,7 @@ import { addTimelineEvent, timelineWrite, type TimelineEvent } from './events.js
 import { raiseLiveSessionUntil } from './live-sessions.js';
 import { sessionsEnded, type NewSessionRow } from './sessions.js';
 import { inquiryLinksRevoked, sessionLinksRevoked } from './links.js';
+import { completionCounted } from './completions.js';
 
 /**
  * Writes to `inquiries`, each with its timeline entry, in the caller's transaction. Every writer of an inquiry
@@ -52,14 +53,15 @@ export async function inquiryStarted(trx: Transaction<DB>, inquiryId: string, no
   await addTimelineEvent(trx, inquiryId, now, { kind: 'started', detail: { expiresAt: expiresAt.toISOString() } });
 }
 
-/** pending → completed: the end user submitted it through this session. */
+/** pending → completed: the end user submitted it through this session (counted in the completion histograms). */
 export async function inquiryCompleted(trx: Transaction<DB>, inquiryId: string, now: Date, sessionId: string): Promise<void> {
-  await trx
+  const done = await trx
     .updateTable('inquiries')
     .set({ status: 'completed', completed_at: now, updated_at: now })
     .where('id', '=', inquiryId)
     .where('status', '=', 'pending')
-    .execute();
+    .executeTakeFirst();
+  if (done.numUpdatedRows > 0n) await completionCounted(trx, inquiryId);
   await addTimelineEvent(trx, inquiryId, now, { kind: 'completed', detail: { sessionId } });
 }
 
