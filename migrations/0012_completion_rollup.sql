@@ -24,3 +24,7 @@ select template_id, date_trunc('day', completed_at, 'UTC'),
   count(*)
 from inquiries where completed_at is not null
 group by 1, 2, 3, 4;
+
+-- The policy preview and apply find each open pending inquiry's last resume (server/repositories/inquiry-store/
+-- expiry.ts); resumes are a small share of the timeline, so a partial index keeps that one probe per inquiry.
+create index if not exists inquiry_events_resumed_idx on inquiry_events (inquiry_id, occurred_at) where kind = 'resumed';

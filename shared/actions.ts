@@ -40,7 +40,14 @@ export const ActionsForOutputSchema = z.object({
 });
 export type ActionsForOutput = z.infer<typeof ActionsForOutputSchema>;
 
-export const ReasonSchema = z.string().trim().min(5, 'must say why, in at least 5 characters').max(500, 'is at most 500 characters');
+/** Text the database stores as given: no NUL (refused by text columns) and no unpaired surrogate (not UTF-8). */
+export const isStorableText = (text: string): boolean => !text.includes('\u0000') && !/[\uD800-\uDFFF]/u.test(text);
+export const ReasonSchema = z
+  .string()
+  .trim()
+  .min(5, 'must say why, in at least 5 characters')
+  .max(500, 'is at most 500 characters')
+  .refine(isStorableText, 'contains a character that cannot be stored (NUL or a broken surrogate)');
 export const TicketSchema = z
   .string()
   .trim()

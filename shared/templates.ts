@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ReasonSchema } from './actions.js';
+import { isStorableText, ReasonSchema } from './actions.js';
 
 export const TemplateVersionSummarySchema = z.object({
   id: z.string(),
@@ -155,7 +155,7 @@ export const ApplyPolicyInputSchema = z
 export const ApplyPolicyOutputSchema = z.object({ updated: z.number().int(), heldAtGrace: z.number().int() });
 
 export const PublishVersionInputSchema = z
-  .object({ templateId: TemplateIdSchema, notes: z.string().trim().min(1, 'say what changed').max(2000), reason: ReasonSchema })
+  .object({ templateId: TemplateIdSchema, notes: z.string().trim().min(1, 'say what changed').max(2000).refine(isStorableText, 'contains a character that cannot be stored (NUL or a broken surrogate)'), reason: ReasonSchema })
   .strict();
 export const PublishVersionOutputSchema = z.object({ versionId: z.string(), versionNumber: z.number().int(), outdatedOpenCount: z.number().int() });
 

@@ -10,7 +10,7 @@ export interface RateWindow {
   since: Date;
 }
 
-/** The resume cooldown's window: its length is the template's own (policy revision) or `defaultMinutes`. */
+/** The resume cooldown's window: the template's own (policy revision) when longer than `defaultMinutes`. */
 export interface ResumeWindow {
   bucket: string;
   defaultMinutes: number;
@@ -66,7 +66,7 @@ async function actionFacts(db: Kysely<DB>, id: string, now: Date, windows: { res
       order by s.created_at desc limit 1) u on true
     cross join lateral (select count(*)::int as n, min(occurred_at) as oldest from rate_limit_events
       where bucket = ${windows.resume.bucket}
-        and occurred_at > ${now}::timestamptz - make_interval(mins => coalesce(p.resume_cooldown_minutes, ${windows.resume.defaultMinutes}::int))) rr
+        and occurred_at > ${now}::timestamptz - make_interval(mins => greatest(coalesce(p.resume_cooldown_minutes, 0), ${windows.resume.defaultMinutes}::int))) rr
     cross join lateral (select count(*)::int as n, min(occurred_at) as oldest from rate_limit_events
       where bucket = ${windows.staff.bucket} and occurred_at > ${windows.staff.since}) rs
     where i.id = ${id}`).execute(db);

@@ -70,9 +70,23 @@ export function findTemplate(db: Executor, id: string) {
   return db.selectFrom('templates').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-/** The template row, locked: policy saves and publishes of one template queue on it. */
+/**
+ * The template row, locked: policy saves, publishes and apply batches of one template queue on it. FOR NO KEY
+ * UPDATE, not FOR UPDATE: the foreign-key checks of new inquiries and completion counts take KEY SHARE on this row,
+ * and must neither wait for it nor deadlock with a batch that is waiting for their inquiry.
+ */
 export function lockTemplate(trx: Transaction<DB>, id: string) {
-  return trx.selectFrom('templates').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+  return trx.selectFrom('templates').selectAll().where('id', '=', id).forNoKeyUpdate().executeTakeFirst();
+}
+
+export async function revisionById(db: Executor, id: number): Promise<RevisionRow | undefined> {
+  const result = await sql<RevisionRow>`
+    select p.id::int8 as id, p.template_id, p.after_create_minutes, p.after_start_minutes, p.after_resume_minutes,
+      p.one_time_link_minutes, p.token_link_max_minutes, p.resume_cooldown_minutes, p.reason,
+      coalesce(s.email, p.created_by) as created_by_email, p.created_at, p.applied_to_open_at, p.applied_to_open_count
+    from policy_revisions p left join staff s on s.id = p.created_by where p.id = ${id}`.execute(db);
+  const row = result.rows[0];
+  return row ? { ...row, id: Number(row.id) } : undefined;
 }
 
 export function versionsOf(db: Executor, templateId: string) {

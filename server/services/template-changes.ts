@@ -22,6 +22,23 @@ type ManagerContext = RequestDeps & { staff: StaffPrincipal };
 /** Rows per batch of the bulk changes: short transactions, locks held briefly. */
 export const BATCH_SIZE = 200;
 
+/**
+ * Runs one batch, again if PostgreSQL aborted it as a deadlock victim or a serialization failure: a batch locks
+ * many inquiries in id order, and the sweeper or an action may hold one of them while it waits for another. Each
+ * batch recomputes everything from the rows it locks, so running it again is safe.
+ */
+async function retried<T>(batch: () => Promise<T>, attempts = 4): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await batch();
+    } catch (error) {
+      const code = typeof error === 'object' && error !== null && 'code' in error ? (error).code : null;
+      if (attempt >= attempts || (code !== '40P01' && code !== '40001')) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
+    }
+  }
+}
+
 const POLICY_FIELDS = ['afterCreateMinutes', 'afterStartMinutes', 'afterResumeMinutes', 'oneTimeLinkMinutes', 'tokenLinkMaxMinutes', 'resumeCooldownMinutes'] as const;
 
 function policyValues(revision: PolicyRevision | null) {
@@ -35,7 +52,7 @@ function policyValues(revision: PolicyRevision | null) {
  */
 export async function updatePolicy(ctx: ManagerContext, input: UpdatePolicyInput): Promise<PolicyRevision> {
   const now = ctx.now();
-  const id = await ctx.database.db.transaction().execute(async (trx) => {
+  return ctx.database.db.transaction().execute(async (trx) => {
     const template = await repo.lockTemplate(trx, input.templateId);
     if (!template) throw new AppError('NOT_FOUND', `No template ${input.templateId}.`);
     const [currentRow] = await repo.revisions(trx, input.templateId, 1);
@@ -69,11 +86,10 @@ export async function updatePolicy(ctx: ManagerContext, input: UpdatePolicyInput
       request: auditRequestContext(ctx),
       occurredAt: now,
     });
-    return revisionId;
+    const saved = await repo.revisionById(trx, revisionId);
+    if (!saved) throw new Error(`policy revision ${revisionId} vanished inside its own transaction`);
+    return toRevision(saved);
   });
-  const [row] = await repo.revisions(ctx.database.db, input.templateId, 1);
-  if (!row || row.id !== id) throw new AppError('CONFLICT', 'The policy changed again right after your save: reload the page.');
-  return toRevision(row);
 }
 
 /**
@@ -96,7 +112,7 @@ export async function applyPolicy(ctx: ManagerContext, input: { templateId: stri
   for (;;) {
     const now = ctx.now();
     const graceUntil = new Date(now.getTime() + APPLY_GRACE_MINUTES * 60_000);
-    const result = await db.transaction().execute(async (trx) => {
+    const result = await retried(() => db.transaction().execute(async (trx) => {
       const template = await repo.lockTemplate(trx, input.templateId);
       const [still] = await repo.revisions(trx, input.templateId, 1);
       if (!template || still?.id !== input.revisionId) {
@@ -117,11 +133,26 @@ export async function applyPolicy(ctx: ManagerContext, input: { templateId: stri
         });
       }
       return done;
-    });
+    }));
     updated += result.changed;
     heldAtGrace += result.heldAtGrace;
     if (result.lastId === null || result.scanned < BATCH_SIZE) break;
     afterId = result.lastId;
+  }
+  if (updated === 0) {
+    // Nothing to change is an outcome too: the manager asked, and the log says what came of it.
+    const now = ctx.now();
+    await db.transaction().execute((trx) =>
+      appendAuditEvent(trx, {
+        actor: staffActor(ctx.staff),
+        action: 'policy.applied',
+        target: { type: 'template', id: input.templateId },
+        reason: input.reason,
+        metadata: { revisionId: input.revisionId, batch: 0, changed: 0, heldAtGrace: 0, graceMinutes: APPLY_GRACE_MINUTES },
+        request: auditRequestContext(ctx),
+        occurredAt: now,
+      }),
+    );
   }
   return { updated, heldAtGrace };
 }
@@ -141,7 +172,8 @@ export async function publishVersion(ctx: ManagerContext, input: { templateId: s
       action: 'template.version_published',
       target: { type: 'template', id: template.id },
       reason: input.reason,
-      metadata: { versionId, versionNumber, previousVersionNumber: template.latest_version_number, notes: input.notes, outdatedOpenCount },
+      // The notes stay in template_versions: free text in metadata could trip the log's credential filter.
+      metadata: { versionId, versionNumber, previousVersionNumber: template.latest_version_number, outdatedOpenCount },
       request: auditRequestContext(ctx),
       occurredAt: now,
     });
@@ -174,12 +206,14 @@ export async function recreateOutdated(ctx: ManagerContext, input: { templateId:
     const ids = await repo.outdatedOpenIds(db, template.id, template.latest_version_number, afterId, BATCH_SIZE);
     if (ids.length === 0) break;
     const now = ctx.now();
-    await db.transaction().execute(async (trx) => {
+    const batch = await retried(() => db.transaction().execute(async (trx) => {
+      let batchRecreated = 0;
+      let batchSkipped = 0;
       for (const id of ids) {
         const checked = await lockAndCheckAs(trx, ctx, BULK_ACTING, id, now);
         const inquiry = checked?.inquiry;
         if (!inquiry || inquiry.successorId || !['created', 'pending'].includes(inquiry.status) || inquiry.version_number >= inquiry.latest_version_number) {
-          skipped += 1;
+          batchSkipped += 1;
           continue;
         }
         const created = await ctx.provider.createInquiry(
@@ -206,9 +240,12 @@ export async function recreateOutdated(ctx: ManagerContext, input: { templateId:
           request: auditRequestContext(ctx),
           occurredAt: now,
         });
-        recreated += 1;
+        batchRecreated += 1;
       }
-    });
+      return { recreated: batchRecreated, skipped: batchSkipped };
+    }));
+    recreated += batch.recreated;
+    skipped += batch.skipped;
     afterId = ids[ids.length - 1] ?? afterId;
   }
   return { recreated, skipped };

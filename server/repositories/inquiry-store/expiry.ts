@@ -63,7 +63,7 @@ export async function expiryReapplied(
       for update of i
     ),
     changed as (
-      update inquiries q set expires_at = b.after_expires_at, updated_at = ${now}
+      update inquiries q set expires_at = b.after_expires_at, updated_at = ${now}, policy_revision_id = ${revisionId}::int8
       from batch b where q.id = b.id and b.after_expires_at <> b.before_expires_at
       returning q.id, b.before_expires_at, b.after_expires_at
     ),

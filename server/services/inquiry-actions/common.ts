@@ -58,13 +58,16 @@ function rateWindows(deps: Pick<AppDeps, 'config'>, acting: Acting, inquiryId: s
   };
 }
 
-/** The server's guard limits with the template's own caps (its policy revision) where it sets them. */
+/**
+ * The server's guard limits with the template's own caps (its policy revision) where it sets them. A template may
+ * only tighten what the operator configured: a shorter longest token link, a longer resume cooldown window.
+ */
 export function limitsFor(deps: Pick<AppDeps, 'config'>, inquiry: Pick<ActionFacts, 'token_link_max_minutes' | 'resume_cooldown_minutes'>): GuardConfig {
   const { guards } = deps.config;
   return {
     ...guards,
-    tokenLinkMaxMinutes: inquiry.token_link_max_minutes ?? guards.tokenLinkMaxMinutes,
-    resumeCooldownMinutes: inquiry.resume_cooldown_minutes ?? guards.resumeCooldownMinutes,
+    tokenLinkMaxMinutes: Math.min(inquiry.token_link_max_minutes ?? guards.tokenLinkMaxMinutes, guards.tokenLinkMaxMinutes),
+    resumeCooldownMinutes: Math.max(inquiry.resume_cooldown_minutes ?? guards.resumeCooldownMinutes, guards.resumeCooldownMinutes),
   };
 }
 
