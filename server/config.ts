@@ -23,6 +23,10 @@ const EnvSchema = z.object({
   STAFF_ACTION_BUDGET: z.coerce.number().int().min(1).max(100_000).default(60),
   STAFF_ACTION_BUDGET_MINUTES: z.coerce.number().int().min(1).max(1440).default(60),
   TOKEN_LINK_MAX_MINUTES: z.coerce.number().int().min(5).max(43_200).default(1440),
+  // Past this age an expired inquiry's resume warns and recommends recreating it (the seed: "check how old it is").
+  STALE_INQUIRY_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  // A one-time link is refused when the inquiry expires sooner than this (resume it first to extend it).
+  ONE_TIME_LINK_MIN_MINUTES: z.coerce.number().int().min(1).max(1440).default(5),
   // Which proxies' X-Forwarded-For to believe (Express "trust proxy"). Sign-in throttling is per client address,
   // so behind a load balancer this must name it (a subnet or a hop count), or every user shares one address.
   TRUST_PROXY: z.string().min(1).default('loopback'),
@@ -87,6 +91,8 @@ export interface GuardConfig {
   staffBudget: number;
   staffBudgetMinutes: number;
   tokenLinkMaxMinutes: number;
+  staleInquiryDays: number;
+  oneTimeLinkMinMinutes: number;
 }
 
 export type Config = {
@@ -136,6 +142,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       staffBudget: e.STAFF_ACTION_BUDGET,
       staffBudgetMinutes: e.STAFF_ACTION_BUDGET_MINUTES,
       tokenLinkMaxMinutes: e.TOKEN_LINK_MAX_MINUTES,
+      staleInquiryDays: e.STALE_INQUIRY_DAYS,
+      oneTimeLinkMinMinutes: e.ONE_TIME_LINK_MIN_MINUTES,
     },
     trustProxy: e.TRUST_PROXY === 'true' ? true : e.TRUST_PROXY === 'false' ? false : /^\d+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY,
     auth: authConfig(e),

@@ -96,6 +96,7 @@ export const CreateTokenLinkInputSchema = z
     expiresInMinutes: z.number().int().min(TOKEN_LINK_MIN_MINUTES, `must be at least ${TOKEN_LINK_MIN_MINUTES} minutes`).max(43_200),
     acknowledgeRisk: z.literal(true, { error: 'must be true: confirm that anyone holding the link can open the inquiry' }),
     acknowledgeExpired: z.boolean().optional(),
+    acknowledgeOutdated: z.boolean().optional(),
     idempotencyKey: IdempotencyKeySchema,
   })
   .strict();

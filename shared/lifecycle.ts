@@ -59,3 +59,11 @@ export function policyInForce(
     oneTimeLinkMinutes: revision.one_time_link_minutes,
   };
 }
+
+/**
+ * The status an inquiry has in effect at `now`: a created or pending inquiry past its expiry is expired, whether
+ * or not the sweep has marked it yet. Guards, verdicts and the engine all reason from this, never from a stale row.
+ */
+export function effectiveStatus(status: string, expiresAt: Date, now: Date): string {
+  return (status === 'created' || status === 'pending') && expiresAt.getTime() <= now.getTime() ? 'expired' : status;
+}

@@ -90,8 +90,11 @@ export interface InquiryProvider {
   oneTimeLinkUrl(linkId: string): string;
   /** A new session that expires at `expiresAt` (never later than the inquiry): the session behind a token link. */
   createSession(trx: Transaction<DB>, inquiryId: string, now: Date, expiresAt: Date, issuedBy: IssuedBy): Promise<IssuedSession>;
-  /** The token of an existing session, re-derived (used to replay an idempotent request). */
-  tokenFor(trx: Transaction<DB>, sessionId: string): Promise<IssuedSession | null>;
+  /**
+   * The token of an existing session, re-derived (used to replay an idempotent request). With `liveAt`, null unless
+   * the session is still live then: a replay never hands out the token of a session revoked or expired since.
+   */
+  tokenFor(trx: Transaction<DB>, sessionId: string, liveAt?: Date): Promise<IssuedSession | null>;
   /** Expires live sessions (one, or all of an inquiry's); returns how many. */
   expireSessions(trx: Transaction<DB>, target: { inquiryId: string; sessionIds?: readonly string[] }, now: Date, how: 'expired' | 'revoked'): Promise<number>;
   /** Builds the hosted-flow URL with the session token appended (the seed's "appending a session token to a link"). */

@@ -23,6 +23,7 @@ interface ActionFactsRow {
   version_number: number;
   latest_version_number: number;
   expires_at: Date;
+  created_at: Date;
   reference_id: string | null;
   customer_id: string | null;
   account_id: string | null;
@@ -48,7 +49,7 @@ interface ActionFactsRow {
  */
 async function actionFacts(db: Kysely<DB>, id: string, now: Date, windows: { resume: ResumeWindow; staff: RateWindow }) {
   const result = await prepared(sql<ActionFactsRow>`
-    select i.id, i.status, i.template_id, i.version_number, t.latest_version_number, i.expires_at, i.reference_id,
+    select i.id, i.status, i.template_id, i.version_number, t.latest_version_number, i.expires_at, i.created_at, i.reference_id,
       i.customer_id, i.account_id, i.fields, p.after_resume_minutes, p.one_time_link_minutes, p.token_link_max_minutes,
       p.resume_cooldown_minutes,
       ${liveSessionCount('i', now)} as live,

@@ -18,7 +18,11 @@ export function describeDuration(ms: number): string {
  * Why an inquiry might be stuck, in the words a support agent acts on. Derived from the detail only, so it
  * is the same wherever the inquiry is shown.
  */
-export function diagnose(inquiry: Omit<InquiryDetail, 'diagnosis'>, now: Date): Finding[] {
+export function diagnose(
+  inquiry: Omit<InquiryDetail, 'diagnosis'>,
+  now: Date,
+  limits: { sessionCap: number; staleInquiryDays: number } = { sessionCap: 25, staleInquiryDays: 30 },
+): Finding[] {
   const findings: Finding[] = [];
   const live = inquiry.sessions.filter((s) => s.state === 'live').length;
   const expiresIn = inquiry.expiresAt.getTime() - now.getTime();
@@ -58,11 +62,11 @@ export function diagnose(inquiry: Omit<InquiryDetail, 'diagnosis'>, now: Date): 
     });
   }
   const age = now.getTime() - inquiry.createdAt.getTime();
-  if (age > 30 * DAY && (inquiry.status === 'pending' || inquiry.status === 'expired' || inquiry.status === 'created')) {
+  if (age > limits.staleInquiryDays * DAY && (inquiry.status === 'pending' || inquiry.status === 'expired' || inquiry.status === 'created')) {
     findings.push({ severity: 'warning', message: `Created ${describeDuration(age)} ago: the end user may be going through an old flow.` });
   }
-  if (live >= 20) {
-    findings.push({ severity: 'warning', message: `${live} live sessions: close to the limit of 25 per inquiry.` });
+  if (live >= Math.ceil(limits.sessionCap * 0.8)) {
+    findings.push({ severity: 'warning', message: `${live} live sessions: close to the limit of ${limits.sessionCap} per inquiry.` });
   }
   return findings;
 }

@@ -251,7 +251,7 @@ export async function getInquiry(deps: AppDeps, id: string): Promise<InquiryDeta
     predecessor: predecessor ?? null,
     successor: successor ?? null,
   };
-  return { ...detail, diagnosis: diagnose(detail, now) };
+  return { ...detail, diagnosis: diagnose(detail, now, deps.config.guards) };
 }
 
 export async function getOverview(deps: AppDeps): Promise<Overview> {

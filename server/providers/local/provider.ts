@@ -5,7 +5,7 @@ import { AppError } from '../../errors.js';
 import { once } from '../../once.js';
 import * as store from '../../repositories/inquiry-store/index.js';
 import * as templates from '../../repositories/templates.js';
-import { computeExpiresAt, DEFAULT_POLICY, policyInForce } from '../../../shared/lifecycle.js';
+import { computeExpiresAt, DEFAULT_POLICY, effectiveStatus, policyInForce } from '../../../shared/lifecycle.js';
 import type { InquiryProvider, IssuedBy, IssuedSession, LockedInquiry } from '../types.js';
 import { SessionTokens } from './tokens.js';
 
@@ -22,11 +22,15 @@ interface PreparedSession {
   row: store.NewSessionRow;
 }
 
-/** How resuming changes a locked inquiry: expired becomes pending with a fresh expiry; pending is only touched. */
+/**
+ * How resuming changes a locked inquiry: expired becomes pending with a fresh expiry; pending is only touched. An
+ * inquiry past its expiry is expired whether or not the sweep has marked it (its sessions would be born expired).
+ */
 function planReopen(inquiry: LockedInquiry, now: Date): { change: { reopenedUntil: Date } | 'touched'; expiresAt: Date } {
-  if (inquiry.status === 'pending') return { change: 'touched', expiresAt: inquiry.expiresAt };
-  if (inquiry.status !== 'expired') {
-    throw new AppError('CONFLICT', `Only pending or expired inquiries can be resumed; this one is ${inquiry.status}.`);
+  const status = effectiveStatus(inquiry.status, inquiry.expiresAt, now);
+  if (status === 'pending') return { change: 'touched', expiresAt: inquiry.expiresAt };
+  if (status !== 'expired') {
+    throw new AppError('CONFLICT', `Only pending or expired inquiries can be resumed; this one is ${status}.`);
   }
   const policy = { ...DEFAULT_POLICY, afterResumeMinutes: inquiry.afterResumeMinutes ?? DEFAULT_POLICY.afterResumeMinutes };
   const expiresAt = computeExpiresAt(policy, 'resume', now);
@@ -149,9 +153,11 @@ export function createLocalProvider(options: LocalProviderOptions): InquiryProvi
       return created.issued;
     },
 
-    async tokenFor(trx: Transaction<DB>, sessionId: string) {
+    async tokenFor(trx: Transaction<DB>, sessionId: string, liveAt?: Date) {
       const session = await store.findSession(trx, sessionId);
-      return session ? issue(session, true) : null;
+      if (!session) return null;
+      if (liveAt && (session.expired_at !== null || session.revoked_at !== null || session.expires_at.getTime() <= liveAt.getTime())) return null;
+      return issue(session, true);
     },
 
     expireSessions(trx, target, now, how) {

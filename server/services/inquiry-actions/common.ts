@@ -79,6 +79,7 @@ function guardFacts(deps: Pick<AppDeps, 'config'>, acting: Acting, inquiry: Acti
   return {
     status: inquiry.status,
     expiresAt: inquiry.expires_at,
+    createdAt: inquiry.created_at,
     versionNumber: inquiry.version_number,
     latestVersionNumber: inquiry.latest_version_number,
     successorId: inquiry.successorId,

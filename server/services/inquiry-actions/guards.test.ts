@@ -21,6 +21,8 @@ const LIMITS: GuardLimits = {
   staffBudget: 60,
   staffBudgetMinutes: 60,
   tokenLinkMaxMinutes: 1440,
+  staleInquiryDays: 30,
+  oneTimeLinkMinMinutes: 5,
 };
 
 /** A pending inquiry on the latest version, an hour before its expiry, with nothing in the way. */
@@ -28,6 +30,7 @@ function facts(overrides: Partial<GuardFacts> = {}): GuardFacts {
   return {
     status: 'pending',
     expiresAt: minutesFromNow(60),
+    createdAt: minutesFromNow(-120),
     versionNumber: 2,
     latestVersionNumber: 2,
     successorId: null,
@@ -105,22 +108,31 @@ describe('status × action', () => {
     expect(evaluate({ status: 'expired', expiresAt: minutesFromNow(-60) }).oneTimeLink.reasons).toEqual(['Expired: resume it first, then send a one-time link.']);
   });
 
-  /** Past `expires_at` but the sweeper has not moved it to expired yet (what the function does today). */
+  /** Past `expires_at` but the sweeper has not moved it to expired yet: it is expired, and treated as such. */
   it.each([
-    ['pending', { resume: Y, oneTimeLink: N, tokenLink: N, recreate: Y }],
-    ['created', { resume: N, oneTimeLink: N, tokenLink: N, recreate: Y }],
+    ['pending', { resume: Y, oneTimeLink: N, tokenLink: Y, recreate: Y }],
+    ['created', { resume: Y, oneTimeLink: N, tokenLink: Y, recreate: Y }],
   ] as const)('overdue %s', (status, expected) => {
     const v = evaluate({ status, expiresAt: minutesFromNow(-1) });
     expect(allowedOf({ status, expiresAt: minutesFromNow(-1) })).toEqual(expected);
-    expect(v.oneTimeLink.reasons).toEqual(['Past its expiry: resume it first.']);
-    expect(v.tokenLink.maxMinutes).toBe(0);
+    expect(v.oneTimeLink.reasons).toEqual(['Expired: resume it first, then send a one-time link.']);
+    expect(v.tokenLink.maxMinutes).toBe(1440); // the link resumes it: its expiry will be the after-resume interval
   });
 
   // DESIGN §4: "an overdue pending one counts as expired", and "expired needs explicit acknowledgement".
-  // evaluateGuards looks at the status only, so an overdue pending inquiry resumes without it (reported; not
-  // fixed here). Flip to `it` when the guard follows DESIGN.
-  it.fails('KNOWN GAP vs DESIGN §4: resuming an overdue pending inquiry demands acknowledgeExpired', () => {
-    expect(evaluate({ status: 'pending', expiresAt: minutesFromNow(-1) }).resume.requires).toContain('acknowledgeExpired');
+  it('resuming an overdue pending (or created) inquiry demands acknowledgeExpired, as an expired one does', () => {
+    for (const status of ['pending', 'created']) {
+      const v = evaluate({ status, expiresAt: minutesFromNow(-1) });
+      expect(v.resume.allowed, status).toBe(true);
+      expect(v.resume.requires, status).toContain('acknowledgeExpired');
+      expect(v.oneTimeLink.reasons, status).toEqual(['Expired: resume it first, then send a one-time link.']);
+    }
+  });
+
+  it('refuses a one-time link that could not be used before the inquiry expires (ONE_TIME_LINK_MIN_MINUTES)', () => {
+    expect(evaluate({ expiresAt: minutesFromNow(4) }).oneTimeLink.allowed).toBe(false);
+    expect(evaluate({ expiresAt: minutesFromNow(4) }).oneTimeLink.reasons[0]).toMatch(/too soon for a link to be used/);
+    expect(evaluate({ expiresAt: minutesFromNow(6) }).oneTimeLink.allowed).toBe(true);
   });
 });
 
@@ -180,15 +192,21 @@ describe('acknowledgements', () => {
     expect(evaluate({ status: 'pending' }).recreate.allowed).toBe(true);
   });
 
-  // DESIGN §4, token link: "outdated-version and age acknowledgements like resume". The token link demands
-  // neither today (CreateTokenLinkInputSchema has no acknowledgeOutdated). Reported; flip to `it` when fixed.
-  it.fails('KNOWN GAP vs DESIGN §4: an outdated token link demands acknowledgeOutdated', () => {
-    expect(evaluate({ versionNumber: 1, latestVersionNumber: 2 }).tokenLink.requires).toContain('acknowledgeOutdated');
+  // DESIGN §4, token link: "outdated-version and age acknowledgements like resume".
+  it('an outdated token link demands acknowledgeOutdated, as resume does', () => {
+    const v = evaluate({ versionNumber: 1, latestVersionNumber: 2 });
+    expect(v.tokenLink.requires).toContain('acknowledgeOutdated');
+    expect(v.tokenLink.warnings).toContain('Pinned to v1, 1 behind v2: Persona recommends recreating on the latest version instead.');
   });
 
-  // DESIGN §4, resume: "age past a limit (default 30 days), warn and suggest recreate". GuardFacts carries no
-  // creation time, so evaluateGuards cannot warn about age (reported).
-  it.todo('KNOWN GAP vs DESIGN §4: an inquiry older than 30 days warns and suggests recreate');
+  // DESIGN §4, resume: "age past a limit (default 30 days), warn and suggest recreate".
+  it('an expired inquiry older than STALE_INQUIRY_DAYS warns and recommends recreating, in the acknowledgement', () => {
+    const old = evaluate({ status: 'expired', expiresAt: minutesFromNow(-60), createdAt: minutesFromNow(-31 * 24 * 60) });
+    expect(old.resume.requires).toEqual(['acknowledgeExpired']);
+    expect(old.resume.warnings.join(' ')).toMatch(/Created 31 days ago: check how old it is — recreating it on the latest version is usually better/);
+    const young = evaluate({ status: 'expired', expiresAt: minutesFromNow(-60), createdAt: minutesFromNow(-29 * 24 * 60) });
+    expect(young.resume.warnings.join(' ')).not.toMatch(/days ago/);
+  });
 });
 
 describe('live-session cap', () => {
@@ -278,7 +296,7 @@ describe('token link lifetime: maxMinutes = min(policy cap, inquiry expiry)', ()
     ['pending', 120, 1440, 30, 30, Y],
     ['pending', 5, 1440, 1440, 5, Y],
     ['pending', 4.9, 1440, 1440, 4, N],
-    ['pending', -10, 1440, 1440, 0, N],
+    ['pending', -10, 1440, 1440, 1440, Y], // overdue: expired in effect, so the link resumes it
     // An expired one is resumed by the link: its expiry will be the after-resume interval.
     ['expired', -600, 1440, 1440, 1440, Y],
     ['expired', -600, 120, 1440, 120, Y],

@@ -2,6 +2,7 @@ import type { GuardConfig } from '../../config.js';
 import type { ActionName, ActionVerdict, ActionsForOutput, Acknowledgement } from '../../../shared/actions.js';
 import { TOKEN_LINK_MIN_MINUTES } from '../../../shared/actions.js';
 import { DECISIONED_STATUSES } from '../../../shared/statuses.js';
+import { effectiveStatus } from '../../../shared/lifecycle.js';
 import { describeDuration } from '../diagnosis.js';
 
 /**
@@ -13,8 +14,10 @@ import { describeDuration } from '../diagnosis.js';
 export type GuardLimits = GuardConfig;
 
 export interface GuardFacts {
+  /** As stored; the guards use its effective value at `now` (an overdue created/pending inquiry is expired). */
   status: string;
   expiresAt: Date;
+  createdAt: Date;
   versionNumber: number;
   latestVersionNumber: number;
   successorId: string | null;
@@ -56,7 +59,10 @@ export function evaluateGuards(facts: GuardFacts, limits: GuardLimits, now: Date
   const tokenLink = verdict();
   const recreate = verdict();
   const retryAfterSeconds: GuardVerdicts['retryAfterSeconds'] = {};
-  const { status } = facts;
+  // An inquiry past its expiry is expired, whether or not the sweep has marked it yet (DESIGN §4).
+  const status = effectiveStatus(facts.status, facts.expiresAt, now);
+  const ageDays = Math.floor((now.getTime() - facts.createdAt.getTime()) / 86_400_000);
+  const stale = ageDays >= limits.staleInquiryDays;
   const isDecisioned = (DECISIONED_STATUSES as readonly string[]).includes(status);
   const isOutdated = facts.versionNumber < facts.latestVersionNumber;
   const behind = facts.latestVersionNumber - facts.versionNumber;
@@ -77,6 +83,9 @@ export function evaluateGuards(facts: GuardFacts, limits: GuardLimits, now: Date
   }
   if (status === 'expired') {
     requireAck(resume, 'acknowledgeExpired', `Expired: resuming makes it pending again for ${describeDuration(facts.afterResumeMinutes * 60_000)}.`);
+    if (stale) {
+      requireAck(resume, 'acknowledgeExpired', `Created ${ageDays} days ago: check how old it is — recreating it on the latest version is usually better than resuming.`);
+    }
   }
   if (isOutdated && (status === 'pending' || status === 'expired')) {
     requireAck(
@@ -95,10 +104,13 @@ export function evaluateGuards(facts: GuardFacts, limits: GuardLimits, now: Date
     retryAfterSeconds.resume = wait;
   }
 
-  // One-time link: created or pending; an expired inquiry must be resumed first.
+  // One-time link: created or pending, with enough time left to be used; an expired inquiry must be resumed first.
+  const untilExpiryMs = facts.expiresAt.getTime() - now.getTime();
   if (status === 'expired') refuse(oneTimeLink, 'Expired: resume it first, then send a one-time link.');
   else if (status !== 'created' && status !== 'pending') refuse(oneTimeLink, `One-time links are for created or pending inquiries; this one is ${status}.`);
-  else if (facts.expiresAt <= now) refuse(oneTimeLink, 'Past its expiry: resume it first.');
+  else if (untilExpiryMs < limits.oneTimeLinkMinMinutes * 60_000) {
+    refuse(oneTimeLink, `Expires in ${describeDuration(untilExpiryMs)}, too soon for a link to be used: let it expire and resume it, or recreate it.`);
+  }
 
   // Link with the token appended: pending or expired, time-boxed.
   if (status !== 'pending' && status !== 'expired') {
@@ -110,6 +122,9 @@ export function evaluateGuards(facts: GuardFacts, limits: GuardLimits, now: Date
   tokenLink.warnings.push('Anyone holding this link can open the inquiry until it expires. Prefer a one-time link.');
   if (!tokenLink.requires.includes('acknowledgeRisk')) tokenLink.requires.push('acknowledgeRisk');
   if (status === 'expired') requireAck(tokenLink, 'acknowledgeExpired', 'Expired: issuing the link resumes it.');
+  if (isOutdated && (status === 'pending' || status === 'expired')) {
+    requireAck(tokenLink, 'acknowledgeOutdated', `Pinned to v${facts.versionNumber}, ${behind} behind v${facts.latestVersionNumber}: Persona recommends recreating on the latest version instead.`);
+  }
   if (needsNewSession && facts.liveSessionCount >= limits.sessionCap) refuse(tokenLink, `${facts.liveSessionCount} live sessions: the limit is ${limits.sessionCap}.`);
 
   // Session-bearing actions share one budget per member of staff.

@@ -42,9 +42,9 @@ type StoredResume = Omit<ResumeOutput, 'sessionToken' | 'tokenFingerprint' | 'ex
 export function resume(ctx: ActionContext, input: ResumeInput): Promise<ResumeOutput> {
   const { provider } = ctx;
   return idempotentAction<StoredResume, ResumeOutput>(ctx, { scope: `${ctx.staff.id}:inquiries.resume`, input }, {
-    async replay(trx, stored) {
-      const session = await provider.tokenFor(trx, stored.sessionId);
-      if (!session) throw new AppError('CONFLICT', 'The session of this request no longer exists. Start the action again.');
+    async replay(trx, stored, now) {
+      const session = await provider.tokenFor(trx, stored.sessionId, now);
+      if (!session) throw new AppError('CONFLICT', 'The session this request created has ended since (revoked or expired): resume again, as a new request.');
       return { ...stored, expiresAt: new Date(stored.expiresAt), sessionToken: session.sessionToken, tokenFingerprint: session.tokenFingerprint };
     },
     act: async (trx, now, idem) => {

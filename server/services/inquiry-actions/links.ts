@@ -26,12 +26,12 @@ import { assertAllowed, issuedBy, lockAndCheck, lockedInquiry, staffBucket, type
 type StoredLink = { linkId: string; kind: 'one_time' | 'token'; sessionId: string | null; expiresAt: string };
 
 /** Rebuilds a link's URL for a replayed request: codes and tokens are derived, never stored. */
-async function replayLink(ctx: ActionContext, trx: Transaction<DB>, stored: StoredLink): Promise<LinkOutput> {
+async function replayLink(ctx: ActionContext, trx: Transaction<DB>, stored: StoredLink, now: Date): Promise<LinkOutput> {
   const { provider } = ctx;
   if (stored.kind === 'one_time') return { linkId: stored.linkId, url: provider.oneTimeLinkUrl(stored.linkId), expiresAt: new Date(stored.expiresAt) };
-  const session = stored.sessionId ? await provider.tokenFor(trx, stored.sessionId) : null;
+  const session = stored.sessionId ? await provider.tokenFor(trx, stored.sessionId, now) : null;
   const link = await store.findLinkInquiry(trx, stored.linkId);
-  if (!session || !link) throw new AppError('CONFLICT', 'The link of this request no longer exists. Start the action again.');
+  if (!session || !link) throw new AppError('CONFLICT', 'The link this request created has ended since (revoked or expired): issue a new one, as a new request.');
   return { linkId: stored.linkId, url: provider.tokenLinkUrl(link.inquiry_id, session.sessionToken), expiresAt: new Date(stored.expiresAt) };
 }
 
@@ -42,7 +42,7 @@ function issueLink(
   input: { idempotencyKey: string } & Record<string, unknown>,
   act: (trx: Transaction<DB>, now: Date, idem: IdempotencyClaim) => Promise<LinkOutput>,
 ): Promise<LinkOutput> {
-  return idempotentAction<StoredLink, LinkOutput>(ctx, { scope: `${ctx.staff.id}:${procedure}`, input }, { replay: (trx, stored) => replayLink(ctx, trx, stored), act });
+  return idempotentAction<StoredLink, LinkOutput>(ctx, { scope: `${ctx.staff.id}:${procedure}`, input }, { replay: (trx, stored, now) => replayLink(ctx, trx, stored, now), act });
 }
 
 /** A link an action is issuing: what its row, its idempotency record and its audit event say about it. */
@@ -145,7 +145,15 @@ export function createTokenLink(ctx: ActionContext, input: z.infer<typeof Create
       expiresAt: session.expiresAt,
       reason: input.reason,
       ticket: input.ticket,
-      metadata: { sessionId: session.sessionId, tokenFingerprint: session.tokenFingerprint, previousStatus: reopened.previousStatus, acknowledgedRisk: true },
+      metadata: {
+        sessionId: session.sessionId,
+        tokenFingerprint: session.tokenFingerprint,
+        previousStatus: reopened.previousStatus,
+        acknowledgedRisk: true,
+        versionNumber: inquiry.version_number,
+        latestVersionNumber: inquiry.latest_version_number,
+        acknowledgedOutdated: input.acknowledgeOutdated === true,
+      },
     });
     return { linkId, url: provider.tokenLinkUrl(inquiry.id, session.sessionToken), expiresAt: session.expiresAt };
   });

@@ -158,8 +158,8 @@ export function resumeInquiry(ctx: PartnerContext, inquiryId: string, idempotenc
       { scope: `partner:${ctx.key.id}:inquiries.resume`, input: { idempotencyKey, inquiryId }, replayForMs: REPLAY_FOR_MS },
       {
         async replay(trx, stored, now) {
-          const session = await ctx.provider.tokenFor(trx, stored.sessionId);
-          if (!session) throw new AppError('CONFLICT', 'The session of this request no longer exists. Resume again with a new Idempotency-Key.');
+          const session = await ctx.provider.tokenFor(trx, stored.sessionId, now);
+          if (!session) throw new AppError('CONFLICT', 'The session of this request has ended since (revoked or expired). Resume again with a new Idempotency-Key.');
           const row = await findForPartner(trx, stored.inquiryId, ctx.key.customerId);
           if (!row) throw notFound();
           await appendAuditEvent(trx, {

@@ -49,6 +49,17 @@ describe('Inquiry detail', () => {
     expect(within(screen.getByRole('list', { name: 'Timeline' })).getByText('Inquiry created')).toBeTruthy();
   });
 
+  it.each(['approved', 'declined', 'completed'])('never says a %s inquiry "Expired … ago" in its header', async (status) => {
+    installFakeApi({
+      'inquiries.actionsFor': () => actionsFor({}),
+      'inquiries.get': ({ id }) => detail({ id, status, expiresAt: new Date(Date.now() - 3 * 86_400_000) }),
+    });
+    renderApp('/inquiries/inq_DONE1111');
+    const heading = await screen.findByRole('heading', { name: 'inq_DONE1111', level: 1 });
+    const header = heading.closest('header') ?? heading.parentElement?.parentElement ?? document.body;
+    expect(header.textContent).not.toMatch(/Expired/);
+  });
+
   it('says plainly when there is no such inquiry, with a way back', async () => {
     installFakeApi({
       'inquiries.get': ({ id }) => {

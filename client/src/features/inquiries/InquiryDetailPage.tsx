@@ -11,6 +11,7 @@ import Typography from '@mui/material/Typography';
 import { useEffect } from 'react';
 import { Link as RouterLink, useLocation, useParams } from 'react-router';
 import { INQUIRY_ID_PATTERN } from '@shared/inquiries.js';
+import { isOpenStatus } from '@shared/statuses.js';
 import { CopyButton } from '../../components/CopyButton';
 import { ExpiryText } from '../../components/ExpiryText';
 import { RelativeTime } from '../../components/RelativeTime';
@@ -63,7 +64,8 @@ function Header({ inquiry }: { inquiry: Inquiry }) {
         <Typography variant="body2" component="span">
           Created <RelativeTime value={inquiry.createdAt} />
         </Typography>
-        <ExpiryText expiresAt={inquiry.expiresAt} status={inquiry.status} sentence />
+        {/* A finished or decided inquiry's expiry no longer means anything: "Expired 3 d ago" would mislead. */}
+        {isOpenStatus(inquiry.status) || inquiry.status === 'expired' ? <ExpiryText expiresAt={inquiry.expiresAt} status={inquiry.status} sentence /> : null}
         <Typography variant="body2" component="span">
           {inquiry.liveSessionCount} live {inquiry.liveSessionCount === 1 ? 'session' : 'sessions'}
         </Typography>

@@ -51,13 +51,14 @@ export function TokenLinkDialog({ inquiry, verdict, onClose }: { inquiry: Inquir
   const canSubmit = action.reasonReady && problems.ticket === null && problems.minutes === null && requires.every((a) => acknowledged[a] === true);
 
   const submit = () => {
-    const { acknowledgeExpired } = acknowledgedInput(requires, acknowledged, ['acknowledgeExpired']);
+    const { acknowledgeExpired, acknowledgeOutdated } = acknowledgedInput(requires, acknowledged, ['acknowledgeExpired', 'acknowledgeOutdated']);
     action.submit({
       inquiryId: inquiry.id,
       ticket: ticket.trim(),
       expiresInMinutes: Number(minutes),
       acknowledgeRisk: true,
       ...(acknowledgeExpired ? { acknowledgeExpired } : {}),
+      ...(acknowledgeOutdated ? { acknowledgeOutdated } : {}),
     });
   };
 

@@ -23,15 +23,19 @@ export function useAcknowledgementTexts(
 ): Record<Acknowledgement, string> {
   const now = useNow();
   const expiredWarning = serverWarnings.find((w) => w.startsWith('Expired'));
+  // Past STALE_INQUIRY_DAYS the server adds an age warning to the expiry acknowledgement: say it in the same breath.
+  const ageWarning = serverWarnings.find((w) => w.startsWith('Created '));
   const expiredAt = inquiry.expiredAt ?? inquiry.expiresAt;
   const resumeFor = inquiry.policy ? formatMinutes(inquiry.policy.afterResumeMinutes) : null;
   const what = action === 'resume' ? 'resuming makes it' : 'issuing the link resumes it:';
   const behind = inquiry.latestVersionNumber - inquiry.versionNumber;
   return {
-    acknowledgeExpired:
+    acknowledgeExpired: [
       resumeFor !== null
         ? `It expired ${formatRelative(expiredAt, now)}: ${what} pending again for ${resumeFor}.`
         : (expiredWarning ?? 'It expired: resuming makes it pending again.'),
+      ...(ageWarning ? [ageWarning] : []),
+    ].join(' '),
     acknowledgeOutdated: `It is pinned to v${inquiry.versionNumber}, ${behind} ${behind === 1 ? 'version' : 'versions'} behind v${inquiry.latestVersionNumber}: the end user would go through an outdated flow. Persona recommends recreating it on the latest version instead.`,
     acknowledgeRisk: 'Anyone holding this link can open the inquiry until it expires. I will send it only over a secure channel, to the end user.',
   };
