@@ -17,6 +17,9 @@ export default defineConfig({
     emptyOutDir: true,
     // Maps for debugging and bundle analysis, without pointing every browser at them.
     sourcemap: 'hidden',
+    // dist/client/.vite/manifest.json: the chunk graph, which test/browser/bundle-budget.test.ts walks to measure
+    // what each page loads first.
+    manifest: true,
     // The inquiry list's chunk carries the DataGrid (~170 KB gzip); it is lazy, so the warning says nothing new.
     chunkSizeWarningLimit: 600,
   },

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createExpressMiddleware } from '@trpc/server/adapters/express';
+import compression from 'compression';
 import express, { type ErrorRequestHandler } from 'express';
 import { pinoHttp } from 'pino-http';
 import { csrfProtection } from './auth/csrf.js';
@@ -46,6 +47,8 @@ export function createApp(deps: AppDeps, options: { serveClient?: boolean } = {}
   );
 
   app.use(securityHeaders({ publicUrl: deps.config.publicUrl, oidcIssuer: deps.config.auth.oidc?.issuer ?? null }));
+  // gzip/deflate/brotli as the browser accepts; small answers (under 1 KB) go as they are.
+  app.use(compression());
   // Cross-site request forgery: state-changing requests must come from the console itself (server/auth/csrf.ts).
   const csrf = csrfProtection(deps.config.publicUrl);
   app.use('/trpc', csrf, (_req, res, next) => {
@@ -84,6 +87,9 @@ export function createApp(deps: AppDeps, options: { serveClient?: boolean } = {}
   });
 
   if (options.serveClient !== false && fs.existsSync(path.join(CLIENT_DIST, 'index.html'))) {
+    // Vite names every built asset by its content hash: a year, immutable. Everything else (favicons) an hour;
+    // index.html (below) never, so a new release is picked up at the next load.
+    app.use('/assets', express.static(path.join(CLIENT_DIST, 'assets'), { index: false, immutable: true, maxAge: '365d', fallthrough: false }));
     app.use(express.static(CLIENT_DIST, { index: false, maxAge: '1h' }));
     // Client-side routes: every other GET gets the single page.
     app.get('/{*splat}', (_req, res) => {
@@ -99,7 +105,7 @@ export function createApp(deps: AppDeps, options: { serveClient?: boolean } = {}
     }
     const status = typeof err === 'object' && err !== null && 'status' in err && typeof err.status === 'number' ? err.status : 500;
     if (status >= 500) req.log.error({ err }, 'request failed');
-    res.status(status).json({ errors: [{ title: status >= 500 ? 'Internal error' : 'Bad request' }] });
+    res.status(status).json({ errors: [{ title: status >= 500 ? 'Internal error' : status === 404 ? 'Not found' : 'Bad request' }] });
   };
   app.use(onError);
   return app;
