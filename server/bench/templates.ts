@@ -1,6 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Kysely, PostgresDialect, sql, type CompiledQuery } from 'kysely';
 import { rebuildCompletionDays } from '../repositories/inquiry-store/index.js';
 import pg from 'pg';
@@ -281,15 +279,4 @@ export async function runTemplatesBench(databaseUrl: string, options: TemplatesB
     await admin.query(`drop database if exists ${name} with (force)`);
     await admin.end();
   }
-}
-
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const databaseUrl = process.env.DATABASE_URL ?? process.env.TEST_DATABASE_URL;
-  if (!databaseUrl) {
-    console.error('Set DATABASE_URL to a PostgreSQL server (the bench creates and drops its own database there).');
-    process.exit(2);
-  }
-  const rows = await runTemplatesBench(databaseUrl);
-  console.table(rows);
-  process.exit(rows.every((r) => r.pass) ? 0 : 1);
 }

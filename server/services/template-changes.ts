@@ -5,7 +5,7 @@ import { staffActor, type StaffPrincipal } from '../auth/principal.js';
 import * as store from '../repositories/inquiry-store/index.js';
 import * as repo from '../repositories/templates.js';
 import { appendAuditEvent, auditRequestContext } from './audit.js';
-import { lockAndCheckAs, type Acting } from './inquiry-actions/common.js';
+import { lockAndCheckAs, successorOf, type Acting } from './inquiry-actions/common.js';
 import { toRevision } from './templates.js';
 import { policyInForce } from '../../shared/lifecycle.js';
 import { APPLY_GRACE_MINUTES, type PolicyRevision, type UpdatePolicyInput } from '../../shared/templates.js';
@@ -216,19 +216,7 @@ export async function recreateOutdated(ctx: ManagerContext, input: { templateId:
           batchSkipped += 1;
           continue;
         }
-        const created = await ctx.provider.createInquiry(
-          trx,
-          {
-            templateId: inquiry.template_id,
-            referenceId: inquiry.reference_id,
-            customerId: inquiry.customer_id,
-            accountId: inquiry.account_id,
-            fields: inquiry.fields,
-            predecessorId: inquiry.id,
-            kind: 'dedicated',
-          },
-          now,
-        );
+        const created = await ctx.provider.createInquiry(trx, successorOf(inquiry), now);
         await ctx.provider.expireInquiry(trx, inquiry.id, now, `recreated as ${created.id}`);
         await store.inquiryRecreated(trx, inquiry.id, created.id, now);
         await appendAuditEvent(trx, {

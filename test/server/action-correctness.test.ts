@@ -1,11 +1,10 @@
-import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, testEngines, type TestDatabase } from '../db.js';
 import { auditEvents } from '../helpers/auth.js';
 import { createContextInner } from '../../server/context.js';
 import { appRouter } from '../../server/routers/_app.js';
 import { createCallerFactory } from '../../server/trpc.js';
-import { addInquiry, addTemplate, ago, ahead, callerFor, DAY, HOUR, MINUTE, NOW, staffPrincipal, testDeps, type TemplateFixture } from './fixtures.js';
+import { addInquiry, addTemplate, errorOf, ago, ahead, callerFor, DAY, HOUR, MINUTE, NOW, staffPrincipal, testDeps, type TemplateFixture } from './fixtures.js';
 
 /**
  * Correctness of the guarded actions where a new user tripped (issue 14, "Correctness first"): each test failed
@@ -15,14 +14,6 @@ const reason = 'End user lost access (ticket 5521)';
 let counter = 0;
 const key = () => `corr-${++counter}-${Math.random().toString(36).slice(2, 10)}`;
 
-async function errorOf(promise: Promise<unknown>): Promise<TRPCError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof TRPCError)) throw new Error(`expected a TRPCError, got ${String(error)}`);
-  return error;
-}
 
 describe.each(testEngines())('guarded actions, correctness on %s', (engine) => {
   let database: TestDatabase;

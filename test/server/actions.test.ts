@@ -1,23 +1,15 @@
-import { TRPCError } from '@trpc/server';
+import type { TRPCError } from '@trpc/server';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAuditChain } from '../../server/services/audit.js';
 import { STATUSES } from '../../shared/statuses.js';
 import { createTestDatabase, testEngines, type TestDatabase } from '../db.js';
-import { addInquiry, addTemplate, ago, ahead, callerFor, DAY, HOUR, liveSessionUntilDrift, MINUTE, NOW, staffPrincipal, testDeps, type TemplateFixture } from './fixtures.js';
+import { addInquiry, addTemplate, errorOf, ago, ahead, callerFor, DAY, HOUR, liveSessionUntilDrift, MINUTE, NOW, staffPrincipal, testDeps, type TemplateFixture } from './fixtures.js';
 
 const reason = 'User closed the browser mid-flow (ticket 4411)';
 let keyCounter = 0;
 const key = () => `key-${++keyCounter}-${Math.random().toString(36).slice(2, 10)}`;
 
-async function errorOf(promise: Promise<unknown>): Promise<TRPCError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof TRPCError)) throw new Error(`expected a TRPCError, got ${String(error)}`);
-  return error;
-}
 
 describe.each(testEngines())('guarded actions on %s', (engine) => {
   let database: TestDatabase;

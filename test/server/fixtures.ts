@@ -1,3 +1,4 @@
+import { TRPCError } from '@trpc/server';
 import { sql, type Kysely } from 'kysely';
 import { createContextInner, type AppDeps, type StaffPrincipal } from '../../server/context.js';
 import type { Role } from '../../shared/permissions.js';
@@ -159,4 +160,14 @@ export async function pageThrough(caller: ReturnType<typeof callerFor>, input: P
     pages++;
   } while (cursor && pages < 200);
   return seen;
+}
+
+/** The TRPCError a call fails with (throws if it succeeds or fails otherwise). */
+export async function errorOf(promise: Promise<unknown>): Promise<TRPCError> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  if (!(error instanceof TRPCError)) throw new Error(`expected a TRPCError, got ${String(error)}`);
+  return error;
 }

@@ -10,7 +10,7 @@ import type { Acknowledgement, ActionName } from '../../../shared/actions.js';
 import { hasPermission } from '../../../shared/permissions.js';
 import type { AuditRequestContext } from '../audit.js';
 import { evaluateGuards, type GuardFacts, type GuardVerdicts } from './guards.js';
-import type { IssuedBy, LockedInquiry } from '../../providers/types.js';
+import type { IssuedBy, LockedInquiry, NewInquiry } from '../../providers/types.js';
 import { DEFAULT_POLICY } from '../../../shared/lifecycle.js';
 
 /** What an action needs to know about who asks and from where. */
@@ -154,4 +154,17 @@ export function assertAllowed(verdicts: GuardVerdicts, action: ActionName, ackno
   if (missing.length > 0) {
     throw new AppError('PRECONDITION_FAILED', `${missing.join(', ')}: confirm first — ${verdict.warnings.join(' ')}`, { missingAcknowledgements: missing });
   }
+}
+
+/** A recreated inquiry's successor: the same reference id, customer, account and prefill, linked to its one predecessor. */
+export function successorOf(inquiry: Pick<ActionFacts, 'id' | 'template_id' | 'reference_id' | 'customer_id' | 'account_id' | 'fields'>): NewInquiry {
+  return {
+    templateId: inquiry.template_id,
+    referenceId: inquiry.reference_id,
+    customerId: inquiry.customer_id,
+    accountId: inquiry.account_id,
+    fields: inquiry.fields,
+    predecessorId: inquiry.id,
+    kind: 'dedicated',
+  };
 }

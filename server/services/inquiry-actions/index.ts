@@ -8,7 +8,7 @@ import * as store from '../../repositories/inquiry-store/index.js';
 import { writeTogether } from '../../repositories/writes.js';
 import { auditEventWrite } from '../audit.js';
 import { idempotentAction, recordWrite } from '../idempotency.js';
-import { assertAllowed, issuedBy, limitsFor, lockAndCheck, lockedInquiry, readAndCheck, resumeBucket, staffBucket, type ActionContext } from './common.js';
+import { assertAllowed, issuedBy, limitsFor, lockAndCheck, lockedInquiry, readAndCheck, resumeBucket, staffBucket, successorOf, type ActionContext } from './common.js';
 
 export type { ActionContext } from './common.js';
 export { createOneTimeLink, createTokenLink, revokeLink, expireSessions, staticLink } from './links.js';
@@ -127,20 +127,7 @@ export function recreate(ctx: ActionContext, input: RecreateInput): Promise<Recr
         throw new AppError('CONFLICT', `Already recreated as ${inquiry.successorId}.`, { successorId: inquiry.successorId });
       }
       assertAllowed(verdicts, 'recreate', {});
-      const created = await createSuccessor(
-        provider,
-        trx,
-        {
-          templateId: inquiry.template_id,
-          referenceId: inquiry.reference_id,
-          customerId: inquiry.customer_id,
-          accountId: inquiry.account_id,
-          fields: inquiry.fields,
-          predecessorId: inquiry.id,
-          kind: 'dedicated',
-        },
-        now,
-      );
+      const created = await createSuccessor(provider, trx, successorOf(inquiry), now);
       if (inquiry.status === 'created' || inquiry.status === 'pending') {
         await provider.expireInquiry(trx, inquiry.id, now, `recreated as ${created.id}`);
       } else {
