@@ -163,3 +163,14 @@ export async function pruneGuardState(db: Kysely<DB>, olderThan: Date) {
   await sql`delete from idempotency_keys where created_at < ${olderThan}`.execute(db);
   await sql`delete from api_rate_windows where window_start < ${olderThan}`.execute(db);
 }
+
+/**
+ * Takes the named advisory lock (a person's action budget) and then, in the next statement, counts that bucket's
+ * rows since `since`: for actions that lock no inquiry first (creating one). Same lock as lockInquiryAndName's second.
+ */
+export async function lockNameAndCount(trx: Transaction<DB>, name: string, since: Date): Promise<{ count: number; oldest: Date | null }> {
+  await prepared(sql`select pg_advisory_xact_lock(hashtextextended(${name}, 0))::text as locked`).execute(trx);
+  const result = await prepared(sql<{ n: number; oldest: Date | null }>`
+    select count(*)::int as n, min(occurred_at) as oldest from rate_limit_events where bucket = ${name} and occurred_at > ${since}`).execute(trx);
+  return { count: result.rows[0]?.n ?? 0, oldest: result.rows[0]?.oldest ?? null };
+}

@@ -8,6 +8,7 @@ import {
   ResumeInputSchema,
   ResumeOutputSchema,
 } from '../../shared/actions.js';
+import { CreateInquiryInputSchema, CreateInquiryOutputSchema } from '../../shared/create-inquiry.js';
 import { InquiryDetailSchema, InquiryIdSchema, InquiryListInputSchema, InquiryListOutputSchema, OverviewSchema } from '../../shared/inquiries.js';
 import * as actions from '../services/inquiry-actions/index.js';
 import * as inquiries from '../services/inquiries.js';
@@ -39,6 +40,12 @@ export const inquiriesRouter = router({
     .input(ResumeInputSchema)
     .output(ResumeOutputSchema)
     .mutation(({ ctx, input }) => actions.resume(actionContext(ctx), input)),
+
+  /** A new inquiry for a user the agent knows, on the template's latest version (the seed's Option 2). */
+  create: actProcedure
+    .input(CreateInquiryInputSchema)
+    .output(CreateInquiryOutputSchema)
+    .mutation(({ ctx, input }) => actions.createInquiry(actionContext(ctx), input)),
 
   recreate: actProcedure
     .input(RecreateInputSchema)

@@ -88,3 +88,45 @@ describe.each(testEngines())('guarded actions, correctness on %s', (engine) => {
     expect(await messages('25')).not.toMatch(/close to the limit/);
   });
 });
+
+describe.each(testEngines())('creating an inquiry for a known user (the seed’s Option 2) on %s', (engine) => {
+  let database: TestDatabase;
+  let kyc: TemplateFixture;
+  const support = (env: Record<string, string> = {}) =>
+    createCallerFactory(appRouter)(createContextInner(testDeps(database, () => NOW, env), { requestId: 'test', staff: staffPrincipal('support', 'stf_creator') }));
+
+  beforeAll(async () => {
+    database = await createTestDatabase(engine);
+    kyc = await addTemplate(database.db, 'KYC', 2);
+  });
+  afterAll(async () => {
+    await database?.close();
+  });
+
+  it('creates it on the latest version with the prefill, once per idempotency key, audited without the PII', async () => {
+    const input = { templateId: kyc.id, referenceId: 'usr_4242', email: 'Ada@Example.com', nameFirst: 'Ada', reason, idempotencyKey: key() };
+    const [first, again] = await Promise.all([support().inquiries.create(input), support().inquiries.create(input)]);
+    expect(again).toEqual(first);
+    expect(first.versionNumber).toBe(2);
+    const rows = await database.db.selectFrom('inquiries').select(['id', 'status', 'reference_id', 'fields', 'email_normalized']).where('reference_id', '=', 'usr_4242').execute();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ id: first.inquiryId, status: 'created', email_normalized: 'ada@example.com' });
+    const [event] = await auditEvents(database.db, { action: 'inquiry.created', targetId: first.inquiryId });
+    expect(event).toMatchObject({ actor_type: 'staff', reason });
+    expect(JSON.stringify(event)).not.toMatch(/ada@example\.com|"Ada"/i);
+  });
+
+  it('answers an unknown template 404, and counts against the person’s action budget', async () => {
+    const unknown = await errorOf(support().inquiries.create({ templateId: 'itmpl_nope', referenceId: 'usr_1', reason, idempotencyKey: key() }));
+    expect(unknown.code).toBe('NOT_FOUND');
+    const tight = createCallerFactory(appRouter)(
+      createContextInner(testDeps(database, () => NOW, { STAFF_ACTION_BUDGET: '2' }), { requestId: 'test', staff: staffPrincipal('support', 'stf_budget') }),
+    );
+    const create = (referenceId: string) => tight.inquiries.create({ templateId: kyc.id, referenceId, reason, idempotencyKey: key() });
+    await create('usr_b1');
+    await create('usr_b2');
+    const refused = await errorOf(create('usr_b3'));
+    expect(refused.code).toBe('TOO_MANY_REQUESTS');
+    expect(refused.message).toMatch(/You have taken 2 actions in the last 1 h: wait/);
+  });
+});

@@ -30,6 +30,7 @@ const PROCEDURE_ACCESS: Readonly<Record<string, Access>> = {
   'inquiries.actionsFor': 'inquiry:read',
   'inquiries.resume': 'inquiry:act',
   'inquiries.recreate': 'inquiry:act',
+  'inquiries.create': 'inquiry:act',
   'inquiries.expireSessions': 'access:revoke',
 
   'templates.list': 'inquiry:read',
@@ -114,6 +115,7 @@ const ROLE_CAN_CALL: Readonly<Record<Role, readonly string[]>> = {
     ...SELF,
     ...READ,
     'inquiries.expireSessions',
+    'inquiries.create',
     'inquiries.recreate',
     'inquiries.resume',
     'links.createOneTime',

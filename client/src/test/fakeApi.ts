@@ -55,6 +55,7 @@ export interface FakeApiHandlers {
   'inquiries.actionsFor'?: Handler<RouterInputs['inquiries']['actionsFor'], RouterOutputs['inquiries']['actionsFor']>;
   'inquiries.resume'?: Handler<RouterInputs['inquiries']['resume'], RouterOutputs['inquiries']['resume']>;
   'inquiries.recreate'?: Handler<RouterInputs['inquiries']['recreate'], RouterOutputs['inquiries']['recreate']>;
+  'inquiries.create'?: Handler<RouterInputs['inquiries']['create'], RouterOutputs['inquiries']['create']>;
   'inquiries.expireSessions'?: Handler<RouterInputs['inquiries']['expireSessions'], RouterOutputs['inquiries']['expireSessions']>;
   'links.createOneTime'?: Handler<RouterInputs['links']['createOneTime'], RouterOutputs['links']['createOneTime']>;
   'links.createWithToken'?: Handler<RouterInputs['links']['createWithToken'], RouterOutputs['links']['createWithToken']>;

@@ -12,6 +12,7 @@ import { assertAllowed, issuedBy, limitsFor, lockAndCheck, lockedInquiry, readAn
 
 export type { ActionContext } from './common.js';
 export { createOneTimeLink, createTokenLink, revokeLink, expireSessions, staticLink } from './links.js';
+export { createInquiry } from './create.js';
 
 /** For each action: may this person take it now, and if not, why. The UI shows exactly this. */
 export async function actionsFor(ctx: ActionContext, inquiryId: string): Promise<ActionsForOutput> {

@@ -23,9 +23,11 @@ import { RelativeTime } from '../../components/RelativeTime';
 import { EmptyState, ErrorState } from '../../components/states';
 import type { RouterOutputs } from '../../lib/trpc';
 import { MONOSPACE } from '../../theme/theme';
+import { usePermissions } from '../auth/usePermissions';
 import { PARAM } from '../inquiries/listParams';
 import { useTemplates } from './hooks';
 import { expiringListLink, outdatedListLink, outdatedShareText, templatePath } from './links';
+import { NewInquiryDialog } from './NewInquiryDialog';
 import { PolicySummary } from './PolicySummary';
 import { StaticLinkDialog } from './StaticLinkDialog';
 
@@ -100,6 +102,9 @@ function VersionsTable({ template }: { template: Template }) {
 
 function TemplateCard({ template }: { template: Template }) {
   const [staticLinkOpen, setStaticLinkOpen] = useState(false);
+  const [newInquiryOpen, setNewInquiryOpen] = useState(false);
+  const canAct = usePermissions().can('inquiry:act');
+  const published = template.latestVersionNumber > 0;
   return (
     <Card component="section" aria-label={template.name}>
       <CardContent>
@@ -152,6 +157,18 @@ function TemplateCard({ template }: { template: Template }) {
                 </Button>
               </span>
             </Tooltip>
+            {canAct ? (
+              <Tooltip
+                title={published ? `Create an inquiry on v${template.latestVersionNumber} for a user you know, then hand it off` : 'No published version yet'}
+                describeChild
+              >
+                <span>
+                  <Button size="small" variant="outlined" onClick={() => setNewInquiryOpen(true)} disabled={!published}>
+                    New inquiry
+                  </Button>
+                </span>
+              </Tooltip>
+            ) : null}
             <Button size="small" variant="contained" component={RouterLink} to={templatePath(template.id)}>
               Policy, charts and versions
             </Button>
@@ -163,6 +180,7 @@ function TemplateCard({ template }: { template: Template }) {
         </Box>
       </CardContent>
       {staticLinkOpen ? <StaticLinkDialog template={template} onClose={() => setStaticLinkOpen(false)} /> : null}
+      {newInquiryOpen ? <NewInquiryDialog template={template} onClose={() => setNewInquiryOpen(false)} /> : null}
     </Card>
   );
 }
