@@ -154,6 +154,20 @@ describe('Resume and copy token', () => {
     expect(dialog.getByRole('button', { name: 'Copy session token' })).toBeTruthy();
     expect(dialog.getByText(/load into the SDK/)).toBeTruthy();
 
+    // The hand-offs: one tab per integration, each ready to copy, built from the same id and token.
+    const hosted = dialog.getByRole<HTMLTextAreaElement>('textbox', { name: 'Hosted link hand-off' });
+    const link = new URL(hosted.value);
+    expect(`${link.origin}${link.pathname}`).toBe(`${window.location.origin}/verify`);
+    expect(link.searchParams.get('inquiry-id')).toBe('inq_AAAA1111');
+    expect(link.searchParams.get('session-token')).toBe(SESSION_TOKEN);
+    expect(dialog.getByRole('button', { name: 'Copy hosted link hand-off' })).toBeTruthy();
+    expect(dialog.getAllByRole('tab').map((t) => t.textContent)).toEqual(['Hosted link', 'JavaScript', 'React', 'iOS', 'Android', 'React Native', 'Flutter']);
+    await user.click(dialog.getByRole('tab', { name: 'iOS' }));
+    const swift = dialog.getByRole<HTMLTextAreaElement>('textbox', { name: 'iOS hand-off' }).value;
+    expect(swift).toContain(`Inquiry.from(inquiryId: "inq_AAAA1111", delegate: self)`);
+    expect(swift).toContain(`.sessionToken("${SESSION_TOKEN}")`);
+    expect(dialog.getByRole('button', { name: 'Copy ios hand-off' })).toBeTruthy();
+
     await user.click(dialog.getByRole('button', { name: 'Done' }));
     await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
     const inputs = [...document.querySelectorAll('input, textarea')].map((el) => (el as HTMLInputElement).value);

@@ -7,6 +7,7 @@ import { OneTimeSecret } from '../../../components/OneTimeSecret';
 import { formatAbsolute } from '../../../lib/time';
 import type { RouterOutputs } from '../../../lib/trpc';
 import { DefinitionList } from '../detail/DefinitionList';
+import { Handoffs } from './Handoffs';
 
 type ResumeOutput = RouterOutputs['inquiries']['resume'];
 type LinkOutput = RouterOutputs['links']['createOneTime'];
@@ -37,6 +38,7 @@ export function ResumeResult({ result }: { result: ResumeOutput }) {
         note="This token is shown only now. Copy it before you close this dialog: it is not stored anywhere and cannot be shown again."
       />
       <CopyField label="Inquiry id" value={result.inquiryId} />
+      <Handoffs inquiryId={result.inquiryId} sessionToken={result.sessionToken} />
       <DefinitionList
         items={[
           { label: 'Session', value: result.sessionId },
