@@ -3,13 +3,12 @@ import Box from '@mui/material/Box';
 import Card from '@mui/material/Card';
 import CardContent from '@mui/material/CardContent';
 import Chip from '@mui/material/Chip';
+import { TemplateId } from './versions/VersionLabel';
 import Link from '@mui/material/Link';
 import Stack from '@mui/material/Stack';
 import Typography from '@mui/material/Typography';
 import { Link as RouterLink } from 'react-router';
 import type { TemplateDetail } from '@shared/templates.js';
-import { CopyButton } from '../../components/CopyButton';
-import { MONOSPACE } from '../../theme/theme';
 import { formatCount } from './charts/buckets';
 import { expiringListLink, outdatedListLink, outdatedShareText } from './links';
 import { PolicySummary } from './PolicySummary';
@@ -32,12 +31,7 @@ export function TemplateHeader({ template }: { template: TemplateDetail }) {
           <Typography variant="h1">{template.name}</Typography>
           <Chip label={template.latestVersionNumber > 0 ? `live version v${template.latestVersionNumber}` : 'unpublished'} color="primary" variant="outlined" />
         </Stack>
-        <Stack direction="row" spacing={0.5} sx={{ alignItems: 'center' }}>
-          <Typography variant="body2" color="text.secondary" sx={{ fontFamily: MONOSPACE }}>
-            {template.id}
-          </Typography>
-          <CopyButton value={template.id} label="template id" />
-        </Stack>
+        <TemplateId id={template.id} />
       </Box>
       <Card>
         <CardContent sx={{ display: 'grid', gap: 3, gridTemplateColumns: { xs: '1fr', md: 'minmax(0, 1fr) minmax(0, 1fr)' } }}>

@@ -3,6 +3,7 @@ import Box from '@mui/material/Box';
 import Card from '@mui/material/Card';
 import CardContent from '@mui/material/CardContent';
 import Chip from '@mui/material/Chip';
+import { strandedRowSx, TemplateId, VersionLabel } from './versions/VersionLabel';
 import Link from '@mui/material/Link';
 import Paper from '@mui/material/Paper';
 import Skeleton from '@mui/material/Skeleton';
@@ -15,14 +16,11 @@ import TableRow from '@mui/material/TableRow';
 import Tooltip from '@mui/material/Tooltip';
 import Typography from '@mui/material/Typography';
 import Button from '@mui/material/Button';
-import { alpha } from '@mui/material/styles';
 import { useState } from 'react';
 import { Link as RouterLink } from 'react-router';
-import { CopyButton } from '../../components/CopyButton';
 import { RelativeTime } from '../../components/RelativeTime';
 import { EmptyState, ErrorState } from '../../components/states';
 import type { RouterOutputs } from '../../lib/trpc';
-import { MONOSPACE } from '../../theme/theme';
 import { usePermissions } from '../auth/usePermissions';
 import { PARAM } from '../inquiries/listParams';
 import { useTemplates } from './hooks';
@@ -59,19 +57,11 @@ function VersionsTable({ template }: { template: Template }) {
           return (
             <TableRow
               key={version.id}
-              sx={stranded ? { bgcolor: (t) => alpha(t.palette.warning.main, 0.1) } : undefined}
+              sx={stranded ? strandedRowSx : undefined}
               data-outdated-open={stranded || undefined}
             >
               <TableCell>
-                <Stack direction="row" spacing={1} sx={{ alignItems: 'center' }}>
-                  <Typography variant="body2" sx={{ fontWeight: 600 }}>
-                    v{version.versionNumber}
-                  </Typography>
-                  {version.isLatest ? <Chip label="latest" color="success" variant="outlined" /> : null}
-                  <Typography variant="caption" color="text.secondary" sx={{ fontFamily: MONOSPACE }}>
-                    {version.id}
-                  </Typography>
-                </Stack>
+                <VersionLabel version={version} />
               </TableCell>
               <TableCell>
                 <RelativeTime value={version.publishedAt} />
@@ -115,12 +105,7 @@ function TemplateCard({ template }: { template: Template }) {
                 {template.name}
               </Link>
             </Typography>
-            <Stack direction="row" spacing={0.5} sx={{ alignItems: 'center' }}>
-              <Typography variant="body2" color="text.secondary" sx={{ fontFamily: MONOSPACE }}>
-                {template.id}
-              </Typography>
-              <CopyButton value={template.id} label="template id" />
-            </Stack>
+            <TemplateId id={template.id} />
           </Box>
           <Stack direction="row" spacing={1} useFlexGap sx={{ flexWrap: 'wrap', alignItems: 'center' }}>
             <Chip label={template.latestVersionNumber > 0 ? `latest v${template.latestVersionNumber}` : 'unpublished'} color="primary" variant="outlined" />

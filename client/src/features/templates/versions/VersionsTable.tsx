@@ -1,7 +1,6 @@
 import WarningAmberIcon from '@mui/icons-material/WarningAmber';
-import Chip from '@mui/material/Chip';
+import { strandedRowSx, VersionLabel } from './VersionLabel';
 import Stack from '@mui/material/Stack';
-import { alpha } from '@mui/material/styles';
 import Table from '@mui/material/Table';
 import TableBody from '@mui/material/TableBody';
 import TableCell from '@mui/material/TableCell';
@@ -10,7 +9,6 @@ import TableRow from '@mui/material/TableRow';
 import Typography from '@mui/material/Typography';
 import type { TemplateDetail } from '@shared/templates.js';
 import { RelativeTime } from '../../../components/RelativeTime';
-import { MONOSPACE } from '../../../theme/theme';
 import { formatCount } from '../charts/buckets';
 
 type Version = TemplateDetail['versions'][number];
@@ -41,17 +39,9 @@ export function VersionsTable({ templateName, versions }: { templateName: string
         {sorted.map((version) => {
           const stranded = !version.isLatest && version.openInquiryCount > 0;
           return (
-            <TableRow key={version.id} data-outdated-open={stranded || undefined} sx={stranded ? { bgcolor: (t) => alpha(t.palette.warning.main, 0.1) } : undefined}>
+            <TableRow key={version.id} data-outdated-open={stranded || undefined} sx={stranded ? strandedRowSx : undefined}>
               <TableCell>
-                <Stack direction="row" spacing={1} sx={{ alignItems: 'center' }}>
-                  <Typography variant="body2" sx={{ fontWeight: 600 }}>
-                    v{version.versionNumber}
-                  </Typography>
-                  {version.isLatest ? <Chip label="latest" color="success" variant="outlined" /> : null}
-                  <Typography variant="caption" color="text.secondary" sx={{ fontFamily: MONOSPACE }}>
-                    {version.id}
-                  </Typography>
-                </Stack>
+                <VersionLabel version={version} />
               </TableCell>
               <TableCell>
                 <RelativeTime value={version.publishedAt} />
