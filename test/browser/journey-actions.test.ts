@@ -100,7 +100,7 @@ describe.skipIf(!run)('guarded actions in the browser', () => {
     const boxes = await resumeBoxes.all();
     expect(boxes).toHaveLength(expectedBoxes);
     for (const box of boxes) await box.check();
-    await dialog.getByRole('button', { name: 'Resume' }).click();
+    await dialog.getByRole('button', { name: 'Resume and copy token' }).click();
 
     const tokenField = dialog.getByRole('textbox', { name: 'Session token' });
     await tokenField.waitFor();
@@ -186,7 +186,7 @@ describe.skipIf(!run)('guarded actions in the browser', () => {
     const boxes = await dialog.getByRole('checkbox').all();
     expect(boxes).toHaveLength(1);
     for (const box of boxes) await box.check();
-    await dialog.getByRole('button', { name: 'Create link' }).click();
+    await dialog.getByRole('button', { name: 'Create and copy link' }).click();
 
     const urlField = dialog.getByRole('textbox', { name: 'Link with session token' });
     await urlField.waitFor();

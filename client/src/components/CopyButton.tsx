@@ -3,33 +3,18 @@ import ContentCopyIcon from '@mui/icons-material/ContentCopy';
 import IconButton, { type IconButtonProps } from '@mui/material/IconButton';
 import Tooltip from '@mui/material/Tooltip';
 import { useEffect, useState } from 'react';
-
-async function writeClipboard(text: string): Promise<void> {
-  if (typeof navigator !== 'undefined' && navigator.clipboard?.writeText) {
-    await navigator.clipboard.writeText(text);
-    return;
-  }
-  // Plain-http deployments have no Clipboard API; the old way still works there.
-  const area = document.createElement('textarea');
-  area.value = text;
-  area.setAttribute('readonly', '');
-  area.style.position = 'fixed';
-  area.style.opacity = '0';
-  document.body.appendChild(area);
-  area.select();
-  const ok = document.execCommand('copy');
-  area.remove();
-  if (!ok) throw new Error('copy failed');
-}
+import { writeClipboard } from './clipboard';
 
 export interface CopyButtonProps {
   value: string;
   /** What is copied, for the accessible name: "inquiry id" → "Copy inquiry id". */
   label: string;
   size?: IconButtonProps['size'];
+  /** After a successful copy (a show-once dialog then knows the secret left it). */
+  onCopied?: () => void;
 }
 
-export function CopyButton({ value, label, size = 'small' }: CopyButtonProps) {
+export function CopyButton({ value, label, size = 'small', onCopied }: CopyButtonProps) {
   const [state, setState] = useState<'idle' | 'copied' | 'failed'>('idle');
 
   useEffect(() => {
@@ -46,7 +31,10 @@ export function CopyButton({ value, label, size = 'small' }: CopyButtonProps) {
         size={size}
         onClick={() => {
           writeClipboard(value).then(
-            () => setState('copied'),
+            () => {
+              setState('copied');
+              onCopied?.();
+            },
             () => setState('failed'),
           );
         }}

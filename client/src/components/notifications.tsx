@@ -81,3 +81,8 @@ export function useNotify(): Notify {
   if (!notify) throw new Error('useNotify needs <NotificationsProvider> (AppProviders sets it up)');
   return notify;
 }
+
+/** The console's notifier where there is one (a component also rendered outside the console gets null). */
+export function useOptionalNotify(): Notify | null {
+  return useContext(NotifyContext);
+}

@@ -1,7 +1,9 @@
 import Alert from '@mui/material/Alert';
 import Button, { type ButtonProps } from '@mui/material/Button';
-import type { ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
+import { CloseUncopiedDialog } from '../../../components/CloseUncopiedDialog';
 import { DialogFrame } from '../../../components/DialogFrame';
+import { SecretCopyProvider, useSecretCopyState } from '../../../components/secretCopy';
 
 export interface ActionDialogProps {
   title: string;
@@ -46,48 +48,58 @@ export function ActionDialog({
   onClose,
 }: ActionDialogProps) {
   const showingResult = result !== undefined && result !== null;
+  // A show-once secret in the result that was never copied: closing asks first (Escape, Done, the close button).
+  const secret = useSecretCopyState();
+  const [askingToClose, setAskingToClose] = useState<string | null>(null);
+  const requestClose = () => {
+    if (showingResult && secret.uncopied) setAskingToClose(secret.uncopied);
+    else onClose();
+  };
   return (
-    <DialogFrame
-      title={title}
-      busy={pending}
-      // A stray click beside the dialog must not throw away a token that is shown only once.
-      keepOnBackdropClick={showingResult}
-      error={showingResult ? null : error}
-      errorDetail={errorDetail}
-      onSubmit={() => {
-        if (!showingResult && !pending && canSubmit) onSubmit();
-      }}
-      onClose={onClose}
-      actions={
-        showingResult ? (
-          <Button onClick={onClose} variant="contained">
-            Done
-          </Button>
+    <>
+      <DialogFrame
+        title={title}
+        busy={pending}
+        // A stray click beside the dialog must not throw away a token that is shown only once.
+        keepOnBackdropClick={showingResult}
+        error={showingResult ? null : error}
+        errorDetail={errorDetail}
+        onSubmit={() => {
+          if (!showingResult && !pending && canSubmit) onSubmit();
+        }}
+        onClose={requestClose}
+        actions={
+          showingResult ? (
+            <Button onClick={requestClose} variant="contained">
+              Done
+            </Button>
+          ) : (
+            <>
+              <Button onClick={onClose} disabled={pending}>
+                Cancel
+              </Button>
+              <Button type="submit" variant="contained" color={submitColor} disabled={!canSubmit || pending} loading={pending}>
+                {submitLabel}
+              </Button>
+            </>
+          )
+        }
+      >
+        {showingResult ? (
+          <SecretCopyProvider tracker={secret.tracker}>{result}</SecretCopyProvider>
         ) : (
           <>
-            <Button onClick={onClose} disabled={pending}>
-              Cancel
-            </Button>
-            <Button type="submit" variant="contained" color={submitColor} disabled={!canSubmit || pending} loading={pending}>
-              {submitLabel}
-            </Button>
+            {intro}
+            {warnings.map((warning) => (
+              <Alert key={warning} severity="warning" role="note">
+                {warning}
+              </Alert>
+            ))}
+            {children}
           </>
-        )
-      }
-    >
-      {showingResult ? (
-        result
-      ) : (
-        <>
-          {intro}
-          {warnings.map((warning) => (
-            <Alert key={warning} severity="warning" role="note">
-              {warning}
-            </Alert>
-          ))}
-          {children}
-        </>
-      )}
-    </DialogFrame>
+        )}
+      </DialogFrame>
+      {askingToClose ? <CloseUncopiedDialog what={askingToClose} onKeep={() => setAskingToClose(null)} onDiscard={onClose} /> : null}
+    </>
   );
 }

@@ -35,7 +35,15 @@ export function Handoffs({ inquiryId, sessionToken, hostedFlowUrl }: HandoffsPro
         ))}
       </Tabs>
       <div role="tabpanel" id={`${id}-panel`} aria-labelledby={`${id}-tab-${shown.kind}`}>
-        <CopyField key={shown.kind} label={`${shown.label} hand-off`} value={shown.code} helperText={shown.platform} multiline />
+        <CopyField
+          key={shown.kind}
+          label={`${shown.label} hand-off`}
+          copyLabel={`${shown.kind === 'hosted' ? 'hosted link' : shown.label} hand-off`}
+          value={shown.code}
+          helperText={shown.platform}
+          multiline
+          carriesSecret
+        />
       </div>
     </Stack>
   );

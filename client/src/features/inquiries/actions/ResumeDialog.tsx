@@ -46,7 +46,7 @@ export function ResumeDialog({ inquiry, verdict, onRecreateInstead, onClose }: R
   return (
     <ActionDialog
       title="Resume and copy token"
-      submitLabel="Resume"
+      submitLabel="Resume and copy token"
       intro={
         <Typography variant="body2" color="text.secondary">
           Issues a session token for the customer&apos;s app, which loads it into the SDK with the inquiry id. Prefer a one-time link when the end user

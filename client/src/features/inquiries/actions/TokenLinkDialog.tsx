@@ -65,7 +65,7 @@ export function TokenLinkDialog({ inquiry, verdict, onClose }: { inquiry: Inquir
   return (
     <ActionDialog
       title="Link with session token"
-      submitLabel="Create link"
+      submitLabel="Create and copy link"
       submitColor="warning"
       intro={
         <Alert severity="warning" role="note">

@@ -97,7 +97,7 @@ describe('Resume and copy token', () => {
     const dialog = within(await screen.findByRole('dialog', { name: 'Resume and copy token' }));
     const reason = dialog.getByRole('textbox', { name: /Reason/ });
     await waitFor(() => expect(document.activeElement).toBe(reason));
-    const submit = dialog.getByRole('button', { name: 'Resume' });
+    const submit = dialog.getByRole('button', { name: 'Resume and copy token' });
     expect(submit.hasAttribute('disabled')).toBe(true);
 
     const expired = dialog.getByRole('checkbox', { name: /It expired 3 d ago: resuming makes it pending again for 24 h/ });
@@ -144,7 +144,7 @@ describe('Resume and copy token', () => {
     await user.click(await (await actionsRegion()).findByRole('button', { name: 'Resume and copy token' }));
     const dialog = within(await screen.findByRole('dialog', { name: 'Resume and copy token' }));
     await user.type(dialog.getByRole('textbox', { name: /Reason/ }), 'User closed the browser');
-    await user.click(dialog.getByRole('button', { name: 'Resume' }));
+    await user.click(dialog.getByRole('button', { name: 'Resume and copy token' }));
 
     const token = await dialog.findByRole('textbox', { name: 'Session token' });
     expect((token as HTMLTextAreaElement).value).toBe(SESSION_TOKEN);
@@ -166,7 +166,7 @@ describe('Resume and copy token', () => {
     const swift = dialog.getByRole<HTMLTextAreaElement>('textbox', { name: 'iOS hand-off' }).value;
     expect(swift).toContain(`Inquiry.from(inquiryId: "inq_AAAA1111", delegate: self)`);
     expect(swift).toContain(`.sessionToken("${SESSION_TOKEN}")`);
-    expect(dialog.getByRole('button', { name: 'Copy ios hand-off' })).toBeTruthy();
+    expect(dialog.getByRole('button', { name: 'Copy iOS hand-off' })).toBeTruthy();
 
     await user.click(dialog.getByRole('button', { name: 'Done' }));
     await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
@@ -200,7 +200,7 @@ describe('Resume and copy token', () => {
     await user.click(await (await actionsRegion()).findByRole('button', { name: 'Resume and copy token' }));
     const dialog = within(await screen.findByRole('dialog', { name: 'Resume and copy token' }));
     await user.type(dialog.getByRole('textbox', { name: /Reason/ }), 'User closed the browser');
-    const submit = dialog.getByRole('button', { name: 'Resume' });
+    const submit = dialog.getByRole('button', { name: 'Resume and copy token' });
     // Two clicks in the same tick: the second lands before React has re-rendered the button as disabled.
     fireEvent.click(submit);
     fireEvent.click(submit);
@@ -232,11 +232,11 @@ describe('Resume and copy token', () => {
     await user.click(await (await actionsRegion()).findByRole('button', { name: 'Resume and copy token' }));
     const dialog = within(await screen.findByRole('dialog', { name: 'Resume and copy token' }));
     await user.type(dialog.getByRole('textbox', { name: /Reason/ }), 'User closed the browser');
-    await user.click(dialog.getByRole('button', { name: 'Resume' }));
+    await user.click(dialog.getByRole('button', { name: 'Resume and copy token' }));
 
     expect((await dialog.findByRole('alert')).textContent).toContain('acknowledgeExpired: confirm first');
     await user.click(await dialog.findByRole('checkbox', { name: /It expired/ }));
-    await user.click(dialog.getByRole('button', { name: 'Resume' }));
+    await user.click(dialog.getByRole('button', { name: 'Resume and copy token' }));
     await dialog.findByRole('textbox', { name: 'Session token' });
     const sent = fake.inputsOf('inquiries.resume') as RouterInputs['inquiries']['resume'][];
     expect(sent.map((i) => i.idempotencyKey)).toEqual([sent[0]?.idempotencyKey, sent[0]?.idempotencyKey]);
@@ -255,7 +255,7 @@ describe('Link with session token', () => {
     const { user } = renderApp('/inquiries/inq_AAAA1111');
     await user.click(await (await actionsRegion()).findByRole('button', { name: 'Link with session token' }));
     const dialog = within(await screen.findByRole('dialog', { name: 'Link with session token' }));
-    const submit = dialog.getByRole('button', { name: 'Create link' });
+    const submit = dialog.getByRole('button', { name: 'Create and copy link' });
     const lifetime = dialog.getByRole<HTMLInputElement>('spinbutton', { name: /Lifetime in minutes/ });
     expect(lifetime.value).toBe('60');
     expect(lifetime.max).toBe('90');

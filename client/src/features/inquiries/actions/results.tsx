@@ -35,6 +35,7 @@ export function ResumeResult({ result }: { result: ResumeOutput }) {
         label="Session token"
         value={result.sessionToken}
         autoFocus
+        autoCopy
         note="This token is shown only now. Copy it before you close this dialog: it is not stored anywhere and cannot be shown again."
       />
       <CopyField label="Inquiry id" value={result.inquiryId} />
@@ -56,7 +57,7 @@ export function OneTimeLinkResult({ result }: { result: LinkOutput }) {
       <Alert severity="success" role="status">
         One-time link created. It opens once (and again for 5 minutes after the first use, for a reload), until it expires.
       </Alert>
-      <OneTimeSecret label="One-time link" value={result.url} autoFocus note="This link is shown only now. Copy it and send it to the end user." />
+      <OneTimeSecret label="One-time link" value={result.url} autoFocus autoCopy note="This link is shown only now. Copy it and send it to the end user." />
       <DefinitionList
         items={[
           { label: 'Link', value: result.linkId },
@@ -78,6 +79,7 @@ export function TokenLinkResult({ result }: { result: LinkOutput }) {
         label="Link with session token"
         value={result.url}
         autoFocus
+        autoCopy
         note="This link is shown only now: it contains the session token, which is never stored. Copy it before you close this dialog."
       />
       <DefinitionList
