@@ -16,6 +16,11 @@ export const ActionVerdictSchema = z.object({
   warnings: z.array(z.string()),
   /** Acknowledgements the action will demand. */
   requires: z.array(z.enum(ACKNOWLEDGEMENTS)),
+  /**
+   * Refused only by a limit that lifts by itself (cooldown, budget): the seconds until it does, as the server's
+   * 429 would say. The console counts it down and asks again when it reaches zero.
+   */
+  retryAfterSeconds: z.number().int().nonnegative().optional(),
 });
 export type ActionVerdict = z.infer<typeof ActionVerdictSchema>;
 

@@ -1,5 +1,6 @@
 import type { TRPCError } from '@trpc/server';
 import { sql } from 'kysely';
+import type { AppError } from '../../server/errors.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAuditChain } from '../../server/services/audit.js';
 import { STATUSES } from '../../shared/statuses.js';
@@ -37,7 +38,7 @@ describe.each(testEngines())('guarded actions on %s', (engine) => {
   describe('the guard matrix: every status × every action', () => {
     const allowed: Record<'resume' | 'oneTimeLink' | 'tokenLink' | 'recreate', string[]> = {
       resume: ['pending', 'expired'],
-      oneTimeLink: ['created', 'pending'],
+      oneTimeLink: ['created', 'pending', 'expired'],
       tokenLink: ['pending', 'expired'],
       recreate: ['created', 'pending', 'expired', 'failed'],
     };
@@ -55,7 +56,7 @@ describe.each(testEngines())('guarded actions on %s', (engine) => {
 
       const attempts = {
         resume: () => admin().inquiries.resume({ id, reason, acknowledgeExpired: true, idempotencyKey: key() }),
-        oneTimeLink: () => admin().links.createOneTime({ inquiryId: id, reason, idempotencyKey: key() }),
+        oneTimeLink: () => admin().links.createOneTime({ inquiryId: id, reason, acknowledgeExpired: true, idempotencyKey: key() }),
         tokenLink: () =>
           admin().links.createWithToken({ inquiryId: id, reason, ticket: 'T-1', expiresInMinutes: 30, acknowledgeRisk: true, acknowledgeExpired: true, idempotencyKey: key() }),
         recreate: () => admin().inquiries.recreate({ id, reason, idempotencyKey: key() }),
@@ -65,7 +66,7 @@ describe.each(testEngines())('guarded actions on %s', (engine) => {
         if (action !== 'resume') {
           const other = await fresh(status);
           const run = {
-            oneTimeLink: () => admin().links.createOneTime({ inquiryId: other, reason, idempotencyKey: key() }),
+            oneTimeLink: () => admin().links.createOneTime({ inquiryId: other, reason, acknowledgeExpired: true, idempotencyKey: key() }),
             tokenLink: () =>
               admin().links.createWithToken({ inquiryId: other, reason, ticket: 'T-1', expiresInMinutes: 30, acknowledgeRisk: true, acknowledgeExpired: true, idempotencyKey: key() }),
             recreate: () => admin().inquiries.recreate({ id: other, reason, idempotencyKey: key() }),
@@ -177,6 +178,11 @@ describe.each(testEngines())('guarded actions on %s', (engine) => {
       expect(refused.message).toMatch(/Resumed 3 times in the last 10 min/);
       const verdict = await admin().inquiries.actionsFor({ id });
       expect(verdict.resume.allowed).toBe(false);
+      // The disabled verdict carries the same wait as the 429, so the console can count it down.
+      const retryAfter = (refused.cause as AppError).details?.['retryAfterSeconds'];
+      expect(retryAfter).toBeGreaterThan(0);
+      expect(verdict.resume.retryAfterSeconds).toBe(retryAfter);
+      expect(verdict.oneTimeLink.retryAfterSeconds).toBeUndefined();
       clock = new Date(NOW.getTime() + 10 * MINUTE + 1000);
       await expect(admin().inquiries.resume({ id, reason, idempotencyKey: key() })).resolves.toBeDefined();
       clock = NOW;
@@ -244,12 +250,12 @@ describe.each(testEngines())('guarded actions on %s', (engine) => {
       expect((await errorOf(compliance.links.revoke({ linkId: link.linkId, reason: 'Again, just in case' }))).code).toBe('CONFLICT');
     });
 
-    it('a one-time link is refused for an expired inquiry with advice to resume first', async () => {
+    it('a one-time link for an expired inquiry asks to acknowledge that it reopens it (issue 14: one step)', async () => {
       clock = NOW;
       const id = await fresh('expired');
       const refused = await errorOf(admin().links.createOneTime({ inquiryId: id, reason, idempotencyKey: key() }));
-      expect(refused.code).toBe('CONFLICT');
-      expect(refused.message).toContain('resume it first');
+      expect(refused.code).toBe('PRECONDITION_FAILED');
+      expect(refused.message).toContain('creating the link reopens it');
     });
 
     it('a static link carries the template and an opaque reference id, and no token', async () => {

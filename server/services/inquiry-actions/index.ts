@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { AppError } from '../../errors.js';
 import { staffActor } from '../../auth/principal.js';
 import type { InquiryProvider } from '../../providers/types.js';
-import type { ActionsForOutput, RecreateInputSchema, ResumeInput, ResumeOutput } from '../../../shared/actions.js';
+import type { ActionName, ActionsForOutput, RecreateInputSchema, ResumeInput, ResumeOutput } from '../../../shared/actions.js';
 import { rateEventsWrite } from '../../repositories/access.js';
 import * as store from '../../repositories/inquiry-store/index.js';
 import { writeTogether } from '../../repositories/writes.js';
@@ -17,10 +17,19 @@ export { createInquiry } from './create.js';
 /** For each action: may this person take it now, and if not, why. The UI shows exactly this. */
 export async function actionsFor(ctx: ActionContext, inquiryId: string): Promise<ActionsForOutput> {
   const { inquiry, facts, verdicts: all } = await readAndCheck(ctx.database.db, ctx, inquiryId, ctx.now());
-  const { retryAfterSeconds: _retry, ...verdicts } = all;
+  const { retryAfterSeconds, ...verdicts } = all;
+  // A refusal that only a limit causes tells the console when it lifts, exactly as the action's 429 would.
+  const waitOf = (name: ActionName) => {
+    const wait = retryAfterSeconds[name];
+    const limitOnly = wait !== undefined && !verdicts[name].allowed && verdicts[name].reasons.length === 1;
+    return limitOnly ? { retryAfterSeconds: wait } : {};
+  };
   const guards = limitsFor(ctx, inquiry);
   return {
     ...verdicts,
+    resume: { ...verdicts.resume, ...waitOf('resume') },
+    oneTimeLink: { ...verdicts.oneTimeLink, ...waitOf('oneTimeLink') },
+    tokenLink: { ...verdicts.tokenLink, ...waitOf('tokenLink') },
     limits: {
       liveSessionCount: facts.liveSessionCount,
       sessionCap: guards.sessionCap,

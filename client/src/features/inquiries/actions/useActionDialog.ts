@@ -12,7 +12,7 @@ interface GuardedInput {
 
 export interface UseActionDialogOptions<TData, TError, TVariables extends GuardedInput, TContext> {
   inquiryId: string;
-  /** The procedure's `mutationOptions(…)`. The inquiry is refreshed after a success, then its own `onSuccess` runs. */
+  /** The procedure's `mutationOptions(…)`. The inquiry is refreshed after a success or a refusal, then its own `onSuccess`/`onError` runs. */
   mutation: UseMutationOptions<TData, TError, TVariables, TContext> & { mutationKey: MutationKey };
   /** The result is a secret shown once: kept out of the mutation cache, and forgotten on close and on unmount. */
   secret?: boolean;
@@ -45,6 +45,12 @@ export function useActionDialog<TData, TError, TVariables extends GuardedInput, 
     onSuccess: (data, variables, onMutateResult, context) => {
       void refresh(inquiryId);
       return options.onSuccess?.(data, variables, onMutateResult, context);
+    },
+    // A refusal means the counts behind the dialog moved too (a budget spent elsewhere, a cooldown, a session
+    // cap): refresh them, so the panel never shows what the server just contradicted.
+    onError: (error, variables, onMutateResult, context) => {
+      void refresh(inquiryId);
+      return options.onError?.(error, variables, onMutateResult, context);
     },
   });
   const forget = useForgetMutation(mutation, options.mutationKey);

@@ -14,6 +14,7 @@ import { ErrorState } from '../../../components/states';
 import type { RouterOutputs } from '../../../lib/trpc';
 import { useActionsFor } from '../actions/hooks';
 import { OneTimeLinkDialog } from '../actions/OneTimeLinkDialog';
+import { Countdown } from '../actions/RetryAfter';
 import { RecreateDialog } from '../actions/RecreateDialog';
 import { ResumeDialog } from '../actions/ResumeDialog';
 import { TokenLinkDialog } from '../actions/TokenLinkDialog';
@@ -41,6 +42,9 @@ const DESCRIPTIONS: Record<ActionName, string> = {
 interface ActionRowProps {
   action: ActionName;
   verdict: ActionVerdict;
+  /** When the verdicts were fetched (a refusal's wait counts down from then), and how to ask again. */
+  fetchedAt: number;
+  onRecheck: () => void;
   onOpen: () => void;
   recommended?: boolean;
   color?: ButtonProps['color'];
@@ -48,7 +52,7 @@ interface ActionRowProps {
 }
 
 /** One action: its button, what it does or why it is not possible now, and the server's warnings. */
-function ActionRow({ action, verdict, onOpen, recommended = false, color = 'primary', variant = 'outlined' }: ActionRowProps) {
+function ActionRow({ action, verdict, fetchedAt, onRecheck, onOpen, recommended = false, color = 'primary', variant = 'outlined' }: ActionRowProps) {
   const helpId = useId();
   const label = ACTION_LABELS[action];
   const button = (
@@ -74,7 +78,15 @@ function ActionRow({ action, verdict, onOpen, recommended = false, color = 'prim
         {recommended ? <Chip label="Recommended" color="success" variant="outlined" /> : null}
       </Stack>
       {/* What it does when allowed; why not, in the server's words, when not. */}
-      <FormHelperText id={helpId}>{verdict.allowed ? DESCRIPTIONS[action] : verdict.reasons.join(' ')}</FormHelperText>
+      <FormHelperText id={helpId}>
+        {verdict.allowed ? DESCRIPTIONS[action] : verdict.reasons.join(' ')}
+        {!verdict.allowed && verdict.retryAfterSeconds !== undefined ? (
+          <>
+            {' '}
+            <Countdown seconds={verdict.retryAfterSeconds} since={fetchedAt} onElapsed={onRecheck} />
+          </>
+        ) : null}
+      </FormHelperText>
       {verdict.allowed && verdict.warnings.length > 0 ? (
         <Stack spacing={0.5} sx={{ mt: 0.5 }}>
           {verdict.warnings.map((warning) => (
@@ -137,20 +149,21 @@ export function ActionsPanel({ inquiry }: { inquiry: Inquiry }) {
   // Once verdicts are here they stay on screen (and an open dialog with them) even if a refetch fails:
   // closing a dialog that shows a token would lose the token.
   const verdicts = actions.data;
+  const row = { fetchedAt: actions.dataUpdatedAt, onRecheck: () => void actions.refetch() };
   let body;
   if (verdicts) {
     body = (
       <Stack spacing={2}>
         <LimitsSummary limits={verdicts.limits} />
-        <ActionRow action="resume" verdict={verdicts.resume} onOpen={() => setOpen({ action: 'resume' })} />
-        <ActionRow action="oneTimeLink" verdict={verdicts.oneTimeLink} onOpen={() => setOpen({ action: 'oneTimeLink' })} recommended variant="contained" />
-        <ActionRow action="recreate" verdict={verdicts.recreate} onOpen={() => setOpen({ action: 'recreate' })} />
+        <ActionRow action="resume" verdict={verdicts.resume} {...row} onOpen={() => setOpen({ action: 'resume' })} />
+        <ActionRow action="oneTimeLink" verdict={verdicts.oneTimeLink} {...row} onOpen={() => setOpen({ action: 'oneTimeLink' })} recommended variant="contained" />
+        <ActionRow action="recreate" verdict={verdicts.recreate} {...row} onOpen={() => setOpen({ action: 'recreate' })} />
         <Divider textAlign="left">
           <Typography variant="caption" color="text.secondary">
             Last resort
           </Typography>
         </Divider>
-        <ActionRow action="tokenLink" verdict={verdicts.tokenLink} onOpen={() => setOpen({ action: 'tokenLink' })} color="warning" />
+        <ActionRow action="tokenLink" verdict={verdicts.tokenLink} {...row} onOpen={() => setOpen({ action: 'tokenLink' })} color="warning" />
       </Stack>
     );
   } else if (actions.isError) {

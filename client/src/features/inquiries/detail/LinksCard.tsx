@@ -86,6 +86,8 @@ export function LinksCard({ inquiryId, links }: { inquiryId: string; links: read
         setRevoking(null);
         notify(`Revoked ${result.linkId}${result.sessionExpired ? ' and expired its session' : ''}.`);
       },
+      // Refused (already ended, not yours): what the card shows was stale, so fetch it again.
+      onError: () => void refresh(inquiryId),
     }),
   );
   const live = links.filter((l) => l.state === 'live').length;

@@ -36,6 +36,8 @@ function ExpireSessionsButton({ inquiryId, liveCount }: { inquiryId: string; liv
         setOpen(false);
         notify(`Expired ${expired} ${expired === 1 ? 'session' : 'sessions'}.`);
       },
+      // Refused (already ended, not yours): what the card shows was stale, so fetch it again.
+      onError: () => void refresh(inquiryId),
     }),
   );
   return (
