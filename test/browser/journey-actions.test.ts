@@ -159,6 +159,8 @@ describe.skipIf(!run)('guarded actions in the browser', () => {
     await urlField.waitFor();
     const link = await urlField.inputValue();
     expect(link).toMatch(new RegExp(`^${app.url}/verify\\?`));
+    // Copied as it appeared, with no click on the copy button.
+    await expect.poll(() => page.evaluate(() => (globalThis as unknown as PageGlobals).navigator.clipboard.readText())).toBe(link);
     await dialog.getByRole('button', { name: 'Done' }).click();
     await dialog.waitFor({ state: 'detached' });
 
