@@ -149,16 +149,28 @@ export default function InquiryDetailPage() {
         ) : null}
         <Header inquiry={data} />
         {data.successor ? <ReplacedNotice successorId={data.successor.id} /> : null}
-        <Box sx={{ display: 'grid', gap: 2, gridTemplateColumns: { xs: '1fr', lg: 'minmax(0, 2fr) minmax(0, 1fr)' }, alignItems: 'start' }}>
-          <Stack spacing={2} sx={{ minWidth: 0 }}>
+        {/* On a phone the actions come first (what the agent came for); on a desktop they head the right column. */}
+        <Box
+          sx={{
+            display: 'grid',
+            gap: 2,
+            alignItems: 'start',
+            gridTemplateColumns: { xs: 'minmax(0, 1fr)', lg: 'minmax(0, 2fr) minmax(0, 1fr)' },
+            gridTemplateAreas: { xs: '"actions" "main" "side"', lg: '"main actions" "main side"' },
+            gridTemplateRows: { lg: 'auto 1fr' },
+          }}
+        >
+          <Box sx={{ gridArea: 'actions', minWidth: 0 }}>
+            <ActionsPanel key={data.id} inquiry={data} />
+          </Box>
+          <Stack spacing={2} sx={{ gridArea: 'main', minWidth: 0 }}>
             <DiagnosisPanel findings={data.diagnosis} />
             <DetailsCard inquiry={data} />
             <FieldsCard fields={data.fields} />
             <SessionsCard inquiryId={data.id} sessions={data.sessions} />
             <LinksCard inquiryId={data.id} links={data.links} />
           </Stack>
-          <Stack spacing={2} sx={{ minWidth: 0 }}>
-            <ActionsPanel key={data.id} inquiry={data} />
+          <Stack spacing={2} sx={{ gridArea: 'side', minWidth: 0 }}>
             <LineageCard inquiry={data} />
             <TimelineCard events={data.timeline} />
           </Stack>

@@ -13,6 +13,7 @@ import { ConfirmDialog } from '../../../components/ConfirmDialog';
 import { ExpiryText } from '../../../components/ExpiryText';
 import { useNotify } from '../../../components/notifications';
 import { RelativeTime } from '../../../components/RelativeTime';
+import { VisuallyHidden } from '../../../components/VisuallyHidden';
 import { useTRPC, type RouterOutputs } from '../../../lib/trpc';
 import { MONOSPACE } from '../../../theme/theme';
 import { useRefreshInquiry } from '../actions/hooks';
@@ -23,6 +24,10 @@ type Link = RouterOutputs['inquiries']['get']['links'][number];
 const KIND_LABELS: Record<Link['kind'], string> = { one_time: 'One-time', token: 'Session token' };
 const STATE_COLORS: Record<Link['state'], ChipProps['color']> = { live: 'success', used: 'info', expired: 'default', revoked: 'error' };
 
+/**
+ * One link in four columns narrow enough for the card beside the Actions panel: what it is, its state, who issued
+ * it and why, and until when — with Revoke always in view at the end.
+ */
 function LinkRow({ link, onRevoke }: { link: Link; onRevoke: (link: Link) => void }) {
   return (
     <TableRow data-link-id={link.id}>
@@ -30,9 +35,14 @@ function LinkRow({ link, onRevoke }: { link: Link; onRevoke: (link: Link) => voi
         <Typography variant="body2" color={link.kind === 'token' ? 'warning.main' : undefined} sx={{ fontWeight: 600 }}>
           {KIND_LABELS[link.kind]}
         </Typography>
-        <Typography variant="caption" color="text.secondary" sx={{ fontFamily: MONOSPACE }} component="div">
+        <Typography variant="caption" color="text.secondary" sx={{ fontFamily: MONOSPACE, wordBreak: 'break-all' }} component="div">
           {link.id}
         </Typography>
+        {link.tokenFingerprint ? (
+          <Typography variant="caption" color="text.secondary" component="div" title="Identifies the token in the audit log">
+            fingerprint <span style={{ fontFamily: MONOSPACE }}>{link.tokenFingerprint}</span>
+          </Typography>
+        ) : null}
       </TableCell>
       <TableCell>
         <Chip label={link.state} color={STATE_COLORS[link.state]} variant={link.state === 'live' ? 'filled' : 'outlined'} />
@@ -42,8 +52,17 @@ function LinkRow({ link, onRevoke }: { link: Link; onRevoke: (link: Link) => voi
           </Typography>
         ) : null}
       </TableCell>
-      <TableCell>
+      <TableCell sx={{ overflowWrap: 'anywhere' }}>
         <RelativeTime value={link.createdAt} />
+        <Typography variant="caption" color="text.secondary" component="div">
+          by {link.issuedBy ?? '—'}
+          {link.ticket ? ` · ${link.ticket}` : ''}
+        </Typography>
+        {link.reason ? (
+          <Typography variant="caption" color="text.secondary" component="div">
+            {link.reason}
+          </Typography>
+        ) : null}
       </TableCell>
       <TableCell>
         {link.state === 'revoked' ? (
@@ -52,17 +71,7 @@ function LinkRow({ link, onRevoke }: { link: Link; onRevoke: (link: Link) => voi
           <ExpiryText expiresAt={link.expiresAt} muted={link.state !== 'live'} />
         )}
       </TableCell>
-      <TableCell>
-        {link.issuedBy ?? '—'}
-        {link.reason ? (
-          <Typography variant="caption" color="text.secondary" component="div">
-            {link.reason}
-          </Typography>
-        ) : null}
-      </TableCell>
-      <TableCell>{link.ticket ?? '—'}</TableCell>
-      <TableCell sx={{ fontFamily: MONOSPACE, fontSize: 12 }}>{link.tokenFingerprint ?? '—'}</TableCell>
-      <TableCell align="right">
+      <TableCell align="right" sx={{ pl: 0 }}>
         {link.state === 'live' ? (
           <Button size="small" color="error" onClick={() => onRevoke(link)} aria-label={`Revoke ${link.id}`}>
             Revoke
@@ -104,14 +113,13 @@ export function LinksCard({ inquiryId, links }: { inquiryId: string; links: read
           <Table size="small" aria-label="Links">
             <TableHead>
               <TableRow>
-                <TableCell>Kind</TableCell>
+                <TableCell>Link</TableCell>
                 <TableCell>State</TableCell>
-                <TableCell>Created</TableCell>
+                <TableCell>Issued</TableCell>
                 <TableCell>Expires</TableCell>
-                <TableCell>Issued by</TableCell>
-                <TableCell>Ticket</TableCell>
-                <TableCell>Fingerprint</TableCell>
-                <TableCell align="right">Actions</TableCell>
+                <TableCell align="right">
+                  <VisuallyHidden>Actions</VisuallyHidden>
+                </TableCell>
               </TableRow>
             </TableHead>
             <TableBody>
