@@ -4,6 +4,12 @@ import { ZodError } from 'zod';
 import { AppError } from './errors.js';
 import type { Context } from './deps.js';
 import { hasPermission, type Permission } from '../shared/permissions.js';
+import { findControlCharacter } from '../shared/text.js';
+
+/** The most procedures one HTTP request may batch (app.ts; the client's batch link sends no more). */
+export const MAX_BATCH_SIZE = 10;
+/** tRPC's own message when a batch is larger. */
+const BATCH_TOO_LARGE = 'Batch call exceeds maximum size';
 
 /** Turns zod issues into sentences that name the field, e.g. "limit: must be at most 100". */
 export function describeZodError(error: ZodError): string {
@@ -36,11 +42,19 @@ const t = initTRPC.context<Context>().meta<ProcedureMeta>().create({
     const zod = error.cause instanceof ZodError ? error.cause : null;
     const app = error.cause instanceof AppError ? error.cause : null;
     // Never send a stack trace, and never echo an unexpected error's message: it may carry internals.
+    // An error of our own (or of zod) is worded for the person; anything else that caused it (a JSON or superjson
+    // parse failure: "Maximum call stack size exceeded", "Invalid flags supplied to RegExp constructor") is not,
+    // and is logged instead (app.ts onError).
+    const foreignCause = error.cause !== undefined && !zod && !app;
     const message = zod
       ? `Invalid input — ${describeZodError(zod)}`
       : error.code === 'INTERNAL_SERVER_ERROR'
         ? 'Something went wrong on the server. The request id in the logs identifies it.'
-        : error.message;
+        : error.message === BATCH_TOO_LARGE
+          ? `A request may carry at most ${MAX_BATCH_SIZE} procedures: send the rest in another request.`
+          : foreignCause
+            ? 'The request could not be read: its input is malformed.'
+            : error.message;
     const { stack: _stack, ...data } = shape.data;
     return {
       ...shape,
@@ -99,7 +113,20 @@ const withStaff = t.middleware(({ ctx, next }) => {
   return next({ ctx: { staff: ctx.staff } });
 });
 
-const guardedProcedure = t.procedure.use(mapAppErrors).use(enforceAccess);
+/**
+ * No text input may carry a control character (shared/text.ts): refused with a 400 naming the field, before any
+ * procedure sees it — PostgreSQL would answer a NUL with an error, and the rest hide in logs and exports.
+ */
+const refuseControlCharacters = t.middleware(async ({ getRawInput, next }) => {
+  const finding = findControlCharacter(await getRawInput());
+  if (finding) {
+    const message = `${finding.path}: must not contain control characters (found ${finding.codePoint}); remove it and try again.`;
+    throw new TRPCError({ code: 'BAD_REQUEST', message, cause: new AppError('BAD_REQUEST', message, { field: finding.path }) });
+  }
+  return next();
+});
+
+const guardedProcedure = t.procedure.use(mapAppErrors).use(enforceAccess).use(refuseControlCharacters);
 
 /** Anyone may call it, signed in or not. Only for sign-in state (auth.me, auth.signInOptions). */
 export const publicProcedure = guardedProcedure.meta({ public: true });

@@ -24,6 +24,8 @@ export function createApiLink(url = '/trpc'): TRPCLink<AppRouter> {
     url,
     transformer: superjson,
     headers: { [CSRF_HEADER]: CSRF_HEADER_VALUE },
+    // The server refuses larger batches (server/trpc.ts MAX_BATCH_SIZE); more queries go in further requests.
+    maxItems: 10,
     // The session cookie rides along; resolved at call time so tests can stub the global fetch.
     fetch: (input, init) => fetch(input, { ...(init as RequestInit), credentials: 'include' }),
   });
