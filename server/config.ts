@@ -2,6 +2,19 @@ import path from 'node:path';
 import { z } from 'zod';
 import { RoleSchema, type Role } from '../shared/permissions.js';
 
+const emptyIsUnset = (value: unknown) => (value === '' ? undefined : value);
+/** `smtp:` or `smtps:` with a host; the message never repeats the value (it may carry a password). */
+function isSmtpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'smtp:' || url.protocol === 'smtps:') && url.hostname.length > 0;
+  } catch {
+    return false;
+  }
+}
+/** `no-reply@example.com` or `Example Support <no-reply@example.com>`: one line, one address. */
+const MAILBOX = /^(?:[^\r\n<>@]*<[^\s<>@]+@[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+)$/;
+
 /** Environment, parsed once. The only module that reads process.env. */
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -40,6 +53,10 @@ const EnvSchema = z.object({
   OIDC_SCOPES: z.string().min(1).default('openid email profile'),
   OIDC_ROLE_CLAIM: z.string().min(1).default('groups'),
   OIDC_ROLE_MAP: z.string().default(''),
+  // Emailing one-time links to the address on file (server/mail). Empty means unset, as for leaving it out.
+  SMTP_URL: z.preprocess(emptyIsUnset, z.string().refine(isSmtpUrl, 'must be smtp://[user:pass@]host[:port] or smtps://…').optional()),
+  MAIL_FROM: z.preprocess(emptyIsUnset, z.string().trim().max(200).regex(MAILBOX, 'must be an address, or "Name <address>"').default('Inquiry Desk <no-reply@localhost>')),
+  COMPANY_NAME: z.preprocess(emptyIsUnset, z.string().trim().min(1).max(100).regex(/^[^\r\n<>]+$/, 'must be one line, without < or >').default('Inquiry Desk')),
 });
 
 /** One `claim value → role` pair of OIDC_ROLE_MAP; the first pair that matches a person's claim wins. */
@@ -95,6 +112,16 @@ export interface GuardConfig {
   oneTimeLinkMinMinutes: number;
 }
 
+/** Sending one-time links by email (server/mail). */
+export interface MailConfig {
+  /** SMTP_URL; null: no mail server, so links can only be copied. Carries credentials: never log it. */
+  smtpUrl: string | null;
+  /** The From of every message: `Name <address>` or an address. */
+  from: string;
+  /** Who the end user knows: named in the message's subject and text. */
+  companyName: string;
+}
+
 export type Config = {
   nodeEnv: 'development' | 'production' | 'test';
   port: number;
@@ -112,6 +139,7 @@ export type Config = {
   /** Express's "trust proxy": true/false, a hop count, or addresses/subnets ("loopback, 10.0.0.0/8"). */
   trustProxy: boolean | number | string;
   auth: AuthConfig;
+  mail: MailConfig;
 };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -147,6 +175,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     trustProxy: e.TRUST_PROXY === 'true' ? true : e.TRUST_PROXY === 'false' ? false : /^\d+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY,
     auth: authConfig(e),
+    mail: { smtpUrl: e.SMTP_URL ?? null, from: e.MAIL_FROM, companyName: e.COMPANY_NAME },
   };
 }
 

@@ -9,7 +9,9 @@ export type AppErrorCode =
   | 'NOT_FOUND'
   | 'CONFLICT'
   | 'PRECONDITION_FAILED'
-  | 'TOO_MANY_REQUESTS';
+  | 'TOO_MANY_REQUESTS'
+  /** Something this server depends on (the mail server) failed: nothing was done, and trying again may work. */
+  | 'SERVICE_UNAVAILABLE';
 
 export class AppError extends Error {
   override readonly name = 'AppError';
@@ -31,4 +33,5 @@ export const HTTP_STATUS: Record<AppErrorCode, number> = {
   CONFLICT: 409,
   PRECONDITION_FAILED: 412,
   TOO_MANY_REQUESTS: 429,
+  SERVICE_UNAVAILABLE: 503,
 };

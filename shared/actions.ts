@@ -24,9 +24,24 @@ export const ActionVerdictSchema = z.object({
 });
 export type ActionVerdict = z.infer<typeof ActionVerdictSchema>;
 
+/** How a one-time link reaches the end user: shown to the agent to copy, or emailed to the address on file. */
+export const ONE_TIME_LINK_DELIVERIES = ['copy', 'email'] as const;
+export type OneTimeLinkDelivery = (typeof ONE_TIME_LINK_DELIVERIES)[number];
+
+/** Whether a one-time link can be emailed now (a mail server is configured, the inquiry has an address on file). */
+export const EmailDeliverySchema = z.object({
+  available: z.boolean(),
+  /** Why not, in words for the agent; null when available. */
+  reason: z.string().nullable(),
+  /** The address on file, masked (j•••@example.com); null when there is none. */
+  to: z.string().nullable(),
+});
+export type EmailDelivery = z.infer<typeof EmailDeliverySchema>;
+
 export const ActionsForOutputSchema = z.object({
   resume: ActionVerdictSchema,
-  oneTimeLink: ActionVerdictSchema,
+  /** `email` is always sent by inquiries.actionsFor; optional so that verdicts built elsewhere need not invent it. */
+  oneTimeLink: ActionVerdictSchema.extend({ email: EmailDeliverySchema.optional() }),
   tokenLink: ActionVerdictSchema.extend({
     /** The longest lifetime a token link may have right now (policy cap and inquiry expiry). */
     maxMinutes: z.number().int(),
@@ -90,7 +105,18 @@ export const RecreateOutputSchema = z.object({ newInquiryId: z.string(), version
 
 export const LinkIdSchema = z.string().trim().regex(/^lnk_[A-Za-z0-9]{1,64}$/, 'must be a link id like lnk_…');
 
-export const CreateOneTimeLinkInputSchema = z.object({ inquiryId: InquiryIdSchema, reason: ReasonSchema, idempotencyKey: IdempotencyKeySchema }).strict();
+export const CreateOneTimeLinkInputSchema = z
+  .object({
+    inquiryId: InquiryIdSchema,
+    reason: ReasonSchema,
+    /** An expired inquiry is reopened by the same action: the acknowledgements resuming it would ask for. */
+    acknowledgeExpired: z.boolean().optional(),
+    acknowledgeOutdated: z.boolean().optional(),
+    /** 'copy' (the default): the agent gets the link to send. 'email': sent to the address on file. */
+    delivery: z.enum(ONE_TIME_LINK_DELIVERIES).optional(),
+    idempotencyKey: IdempotencyKeySchema,
+  })
+  .strict();
 
 export const TOKEN_LINK_MIN_MINUTES = 5;
 export const CreateTokenLinkInputSchema = z
@@ -113,6 +139,14 @@ export const LinkOutputSchema = z.object({
   expiresAt: z.date(),
 });
 export type LinkOutput = z.infer<typeof LinkOutputSchema>;
+
+export const OneTimeLinkOutputSchema = LinkOutputSchema.extend({
+  /** How it was delivered; with 'email' the agent is not meant to see `url` (the console does not show it). */
+  delivery: z.enum(ONE_TIME_LINK_DELIVERIES).optional(),
+  /** With 'email': the address it was sent to, masked (j•••@example.com). */
+  sentTo: z.string().optional(),
+});
+export type OneTimeLinkOutput = z.infer<typeof OneTimeLinkOutputSchema>;
 
 export const RevokeLinkInputSchema = z.object({ linkId: LinkIdSchema, reason: ReasonSchema }).strict();
 export const RevokeLinkOutputSchema = z.object({ linkId: z.string(), revokedAt: z.date(), sessionExpired: z.boolean() });

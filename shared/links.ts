@@ -14,6 +14,8 @@ export const LinkSummarySchema = z.object({
   reason: z.string().nullable(),
   ticket: z.string().nullable(),
   tokenFingerprint: z.string().nullable(),
+  /** A one-time link emailed to the address on file: that address, masked (j•••@example.com). */
+  emailedTo: z.string().nullable().optional(),
   state: z.enum(['live', 'used', 'expired', 'revoked']),
 });
 export type LinkSummary = z.infer<typeof LinkSummarySchema>;

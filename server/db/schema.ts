@@ -164,6 +164,10 @@ export interface AccessLinksTable {
   issued_by_display: string | null;
   reason: string | null;
   ticket: string | null;
+  /** An emailed one-time link (migrations/0013): the address masked, when it was sent, the message's Message-ID. */
+  emailed_to_masked: string | null;
+  emailed_at: Timestamp | null;
+  email_message_id: string | null;
 }
 
 export interface IdempotencyKeysTable {

@@ -2,6 +2,7 @@ import {
   CreateOneTimeLinkInputSchema,
   CreateTokenLinkInputSchema,
   LinkOutputSchema,
+  OneTimeLinkOutputSchema,
   RevokeLinkInputSchema,
   RevokeLinkOutputSchema,
 } from '../../shared/actions.js';
@@ -12,7 +13,7 @@ import { actionContext } from './action-context.js';
 export const linksRouter = router({
   createOneTime: permissionProcedure('inquiry:act')
     .input(CreateOneTimeLinkInputSchema)
-    .output(LinkOutputSchema)
+    .output(OneTimeLinkOutputSchema)
     .mutation(({ ctx, input }) => actions.createOneTimeLink(actionContext(ctx), input)),
 
   createWithToken: permissionProcedure('link:token')

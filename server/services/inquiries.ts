@@ -188,6 +188,7 @@ function toLinkSummary(l: AccessLinkRow, now: Date): LinkSummary {
     reason: l.reason,
     ticket: l.ticket,
     tokenFingerprint: l.token_fingerprint,
+    emailedTo: l.emailed_to_masked,
     state,
   };
 }

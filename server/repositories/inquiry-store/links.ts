@@ -8,11 +8,19 @@ import type { IssuerRow } from './sessions.js';
  * of what it handed out; for the local engine also what the hosted flow redeems.
  */
 export type NewLinkRow = IssuerRow &
-  Pick<AccessLinkRow, 'id' | 'inquiry_id' | 'kind' | 'code_hash' | 'session_id' | 'token_fingerprint' | 'created_at' | 'expires_at'>;
+  Pick<AccessLinkRow, 'id' | 'inquiry_id' | 'kind' | 'code_hash' | 'session_id' | 'token_fingerprint' | 'created_at' | 'expires_at'> &
+  /** A one-time link emailed to the address on file: the address masked, never in full (migrations/0013). */
+  Partial<Pick<AccessLinkRow, 'emailed_to_masked' | 'emailed_at' | 'email_message_id'>>;
 
-/** A link was issued. Its timeline entry is the provider's (a one-time link) or its session's (a token link). */
+/**
+ * A link was issued. Its timeline entry is the provider's (a one-time link) or its session's (a token link); an
+ * emailed link's send is recorded on its row and in its audit event.
+ */
 export async function linkIssued(trx: Transaction<DB>, link: NewLinkRow): Promise<void> {
   await trx.insertInto('access_links').values(link).execute();
+  if (link.emailed_to_masked && link.emailed_at) {
+    await addTimelineEvent(trx, link.inquiry_id, link.emailed_at, { kind: 'one_time_link.emailed', detail: { linkId: link.id, to: link.emailed_to_masked } });
+  }
 }
 
 /** The link row, locked until the transaction ends. */

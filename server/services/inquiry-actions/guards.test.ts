@@ -60,8 +60,8 @@ const N = false;
  * DESIGN §4, "allowed when":
  *   resume: pending or expired · one-time link: pending or created · token link: pending/expired ·
  *   recreate: created, pending, expired, failed; not decisioned.
- * expired × oneTimeLink is refused ("resume it first"), as DESIGN §2 says ("not for expired inquiries (resume
- * first)"); DESIGN §4's "(an expired one can be reopened and linked in one step)" reads otherwise — reported.
+ * expired × oneTimeLink is allowed with the acknowledgements a resume asks for: DESIGN §4, "an expired one can be
+ * reopened and linked in one step" (issue 14).
  * A status the vendor adds later must not crash anything, and allows nothing.
  */
 const STATUS_TABLE: Record<string, { resume: boolean; oneTimeLink: boolean; tokenLink: boolean; recreate: boolean }> = {
@@ -69,7 +69,7 @@ const STATUS_TABLE: Record<string, { resume: boolean; oneTimeLink: boolean; toke
   pending: /*      */ { resume: Y, oneTimeLink: Y, tokenLink: Y, recreate: Y },
   completed: /*    */ { resume: N, oneTimeLink: N, tokenLink: N, recreate: N },
   failed: /*       */ { resume: N, oneTimeLink: N, tokenLink: N, recreate: Y },
-  expired: /*      */ { resume: Y, oneTimeLink: N, tokenLink: Y, recreate: Y },
+  expired: /*      */ { resume: Y, oneTimeLink: Y, tokenLink: Y, recreate: Y },
   approved: /*     */ { resume: N, oneTimeLink: N, tokenLink: N, recreate: N },
   declined: /*     */ { resume: N, oneTimeLink: N, tokenLink: N, recreate: N },
   needs_review: /* */ { resume: N, oneTimeLink: N, tokenLink: N, recreate: N },
@@ -104,18 +104,16 @@ describe('status × action', () => {
     expect(evaluate({ status: 'approved' }).recreate.reasons).toEqual(['A decision has been made (approved): it cannot be recreated.']);
     expect(evaluate({ status: 'completed' }).recreate.reasons[0]).toMatch(/completed/);
     expect(evaluate({ status: 'on_hold_future_status' }).recreate.reasons).toEqual(['Inquiries in status on_hold_future_status cannot be recreated.']);
-    expect(evaluate({ status: 'expired' }).oneTimeLink.reasons).toEqual(['Expired: resume it first, then send a one-time link.']);
-    expect(evaluate({ status: 'expired', expiresAt: minutesFromNow(-60) }).oneTimeLink.reasons).toEqual(['Expired: resume it first, then send a one-time link.']);
   });
 
   /** Past `expires_at` but the sweeper has not moved it to expired yet: it is expired, and treated as such. */
   it.each([
-    ['pending', { resume: Y, oneTimeLink: N, tokenLink: Y, recreate: Y }],
-    ['created', { resume: Y, oneTimeLink: N, tokenLink: Y, recreate: Y }],
+    ['pending', { resume: Y, oneTimeLink: Y, tokenLink: Y, recreate: Y }],
+    ['created', { resume: Y, oneTimeLink: Y, tokenLink: Y, recreate: Y }],
   ] as const)('overdue %s', (status, expected) => {
     const v = evaluate({ status, expiresAt: minutesFromNow(-1) });
     expect(allowedOf({ status, expiresAt: minutesFromNow(-1) })).toEqual(expected);
-    expect(v.oneTimeLink.reasons).toEqual(['Expired: resume it first, then send a one-time link.']);
+    expect(v.oneTimeLink.requires).toEqual(['acknowledgeExpired']);
     expect(v.tokenLink.maxMinutes).toBe(1440); // the link resumes it: its expiry will be the after-resume interval
   });
 
@@ -125,8 +123,32 @@ describe('status × action', () => {
       const v = evaluate({ status, expiresAt: minutesFromNow(-1) });
       expect(v.resume.allowed, status).toBe(true);
       expect(v.resume.requires, status).toContain('acknowledgeExpired');
-      expect(v.oneTimeLink.reasons, status).toEqual(['Expired: resume it first, then send a one-time link.']);
+      expect(v.oneTimeLink.requires, status).toContain('acknowledgeExpired');
     }
+  });
+
+  // Issue 14: one step instead of resume-then-link, with what resuming would have asked.
+  it('a one-time link for an expired inquiry asks the acknowledgements a resume would, in the same words', () => {
+    const plain = evaluate({ status: 'expired', expiresAt: minutesFromNow(-60) });
+    expect(plain.oneTimeLink).toMatchObject({ allowed: true, reasons: [], requires: ['acknowledgeExpired'] });
+    expect(plain.oneTimeLink.warnings).toEqual(['Expired: creating the link reopens it, pending again for 24 h.']);
+
+    const old = evaluate({ status: 'expired', createdAt: minutesFromNow(-40 * 1440), expiresAt: minutesFromNow(-20 * 1440), versionNumber: 1 });
+    expect(old.oneTimeLink.requires).toEqual(['acknowledgeExpired', 'acknowledgeOutdated']);
+    const resumeWarnings = old.resume.warnings.filter((w) => !w.startsWith('Expired'));
+    expect(resumeWarnings.length).toBe(2); // the age and the version gap
+    for (const warning of resumeWarnings) expect(old.oneTimeLink.warnings).toContain(warning);
+    expect(old.oneTimeLink.warnings.join(' ')).toMatch(/Created 40 days ago: check how old it is — recreating it on the latest version is usually better/);
+
+    // A pending inquiry on an old version is linked as before: nothing is reopened, nothing to acknowledge.
+    expect(evaluate({ versionNumber: 1 }).oneTimeLink.requires).toEqual([]);
+  });
+
+  it('refuses to reopen-and-link when the reopened inquiry would expire too soon for the link to be used', () => {
+    const v = evaluate({ status: 'expired', expiresAt: minutesFromNow(-60), afterResumeMinutes: 4 });
+    expect(v.oneTimeLink.allowed).toBe(false);
+    expect(v.oneTimeLink.reasons[0]).toMatch(/too soon for a link to be used: recreate it/);
+    expect(evaluate({ status: 'expired', expiresAt: minutesFromNow(-60), afterResumeMinutes: 5 }).oneTimeLink.allowed).toBe(true);
   });
 
   it('refuses a one-time link that could not be used before the inquiry expires (ONE_TIME_LINK_MIN_MINUTES)', () => {

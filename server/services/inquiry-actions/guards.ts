@@ -81,19 +81,14 @@ export function evaluateGuards(facts: GuardFacts, limits: GuardLimits, now: Date
   if (status !== 'pending' && status !== 'expired') {
     refuse(resume, `Only pending or expired inquiries can be resumed; this one is ${status}.`);
   }
+  // Resuming and reopening (a one-time link for an expired inquiry) ask for the same acknowledgements, in the same words.
+  const staleWarning = `Created ${ageDays} days ago: check how old it is — recreating it on the latest version is usually better than resuming.`;
+  const outdatedWarning = `Pinned to v${facts.versionNumber}, ${behind} behind v${facts.latestVersionNumber}: Persona recommends recreating on the latest version instead.`;
   if (status === 'expired') {
     requireAck(resume, 'acknowledgeExpired', `Expired: resuming makes it pending again for ${describeDuration(facts.afterResumeMinutes * 60_000)}.`);
-    if (stale) {
-      requireAck(resume, 'acknowledgeExpired', `Created ${ageDays} days ago: check how old it is — recreating it on the latest version is usually better than resuming.`);
-    }
+    if (stale) requireAck(resume, 'acknowledgeExpired', staleWarning);
   }
-  if (isOutdated && (status === 'pending' || status === 'expired')) {
-    requireAck(
-      resume,
-      'acknowledgeOutdated',
-      `Pinned to v${facts.versionNumber}, ${behind} behind v${facts.latestVersionNumber}: Persona recommends recreating on the latest version instead.`,
-    );
-  }
+  if (isOutdated && (status === 'pending' || status === 'expired')) requireAck(resume, 'acknowledgeOutdated', outdatedWarning);
   const needsNewSession = !facts.hasReusableSession;
   if (needsNewSession && facts.liveSessionCount >= limits.sessionCap) {
     refuse(resume, `${facts.liveSessionCount} live sessions: the limit is ${limits.sessionCap}. Expire some sessions first.`);
@@ -104,10 +99,18 @@ export function evaluateGuards(facts: GuardFacts, limits: GuardLimits, now: Date
     retryAfterSeconds.resume = wait;
   }
 
-  // One-time link: created or pending, with enough time left to be used; an expired inquiry must be resumed first.
+  // One-time link: created or pending, with enough time left to be used. An expired one is reopened by the same
+  // action (DESIGN §4: one step, no session handed out), with the acknowledgements resuming it would ask for.
   const untilExpiryMs = facts.expiresAt.getTime() - now.getTime();
-  if (status === 'expired') refuse(oneTimeLink, 'Expired: resume it first, then send a one-time link.');
-  else if (status !== 'created' && status !== 'pending') refuse(oneTimeLink, `One-time links are for created or pending inquiries; this one is ${status}.`);
+  if (status === 'expired') {
+    const reopenedForMs = facts.afterResumeMinutes * 60_000;
+    requireAck(oneTimeLink, 'acknowledgeExpired', `Expired: creating the link reopens it, pending again for ${describeDuration(reopenedForMs)}.`);
+    if (stale) requireAck(oneTimeLink, 'acknowledgeExpired', staleWarning);
+    if (isOutdated) requireAck(oneTimeLink, 'acknowledgeOutdated', outdatedWarning);
+    if (facts.afterResumeMinutes < limits.oneTimeLinkMinMinutes) {
+      refuse(oneTimeLink, `Reopened, it would expire in ${describeDuration(reopenedForMs)}, too soon for a link to be used: recreate it.`);
+    }
+  } else if (status !== 'created' && status !== 'pending') refuse(oneTimeLink, `One-time links are for created or pending inquiries; this one is ${status}.`);
   else if (untilExpiryMs < limits.oneTimeLinkMinMinutes * 60_000) {
     refuse(oneTimeLink, `Expires in ${describeDuration(untilExpiryMs)}, too soon for a link to be used: let it expire and resume it, or recreate it.`);
   }

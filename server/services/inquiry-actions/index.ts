@@ -11,6 +11,7 @@ import { idempotentAction, recordWrite } from '../idempotency.js';
 import { assertAllowed, issuedBy, limitsFor, lockAndCheck, lockedInquiry, readAndCheck, resumeBucket, staffBucket, successorOf, type ActionContext } from './common.js';
 
 export type { ActionContext } from './common.js';
+import { emailDelivery } from './links.js';
 export { createOneTimeLink, createTokenLink, revokeLink, expireSessions, staticLink } from './links.js';
 export { createInquiry } from './create.js';
 
@@ -28,7 +29,8 @@ export async function actionsFor(ctx: ActionContext, inquiryId: string): Promise
   return {
     ...verdicts,
     resume: { ...verdicts.resume, ...waitOf('resume') },
-    oneTimeLink: { ...verdicts.oneTimeLink, ...waitOf('oneTimeLink') },
+    // With whether "Email one-time link" can send: a mail server is configured, and an address is on file.
+    oneTimeLink: { ...verdicts.oneTimeLink, ...waitOf('oneTimeLink'), email: emailDelivery(ctx.config.mail, inquiry.fields) },
     tokenLink: { ...verdicts.tokenLink, ...waitOf('tokenLink') },
     limits: {
       liveSessionCount: facts.liveSessionCount,

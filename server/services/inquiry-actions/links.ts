@@ -11,24 +11,42 @@ import { staffActor } from '../../auth/principal.js';
 import type {
   CreateOneTimeLinkInputSchema,
   CreateTokenLinkInputSchema,
+  EmailDelivery,
   ExpireSessionsInputSchema,
   LinkOutput,
+  OneTimeLinkDelivery,
+  OneTimeLinkOutput,
   RevokeLinkInputSchema,
   StaticLinkInputSchema,
 } from '../../../shared/actions.js';
-import { DEFAULT_POLICY } from '../../../shared/lifecycle.js';
+import { DEFAULT_POLICY, effectiveStatus } from '../../../shared/lifecycle.js';
+import type { MailConfig } from '../../config.js';
+import { newMessageId, NO_MAIL_SERVER, sendMail, singleAddress } from '../../mail/index.js';
+import { oneTimeLinkMessage } from '../../mail/one-time-link.js';
+import { maskValue } from '../pii.js';
 import { permissionScope } from '../../../shared/permissions.js';
 import { writeTogether } from '../../repositories/writes.js';
 import { appendAuditEvent, auditEventWrite } from '../audit.js';
 import { idempotentAction, recordWrite, type IdempotencyClaim } from '../idempotency.js';
 import { assertAllowed, issuedBy, lockAndCheck, lockedInquiry, staffBucket, type ActionContext } from './common.js';
 
-type StoredLink = { linkId: string; kind: 'one_time' | 'token'; sessionId: string | null; expiresAt: string };
+type StoredLink = {
+  linkId: string;
+  kind: 'one_time' | 'token';
+  sessionId: string | null;
+  expiresAt: string;
+  /** One-time links: how it was delivered, and to whom (masked) when emailed. */
+  delivery?: OneTimeLinkDelivery;
+  sentTo?: string;
+};
 
-/** Rebuilds a link's URL for a replayed request: codes and tokens are derived, never stored. */
-async function replayLink(ctx: ActionContext, trx: Transaction<DB>, stored: StoredLink, now: Date): Promise<LinkOutput> {
+/** Rebuilds a link's URL for a replayed request: codes and tokens are derived, never stored. An emailed link is not sent again. */
+async function replayLink(ctx: ActionContext, trx: Transaction<DB>, stored: StoredLink, now: Date): Promise<OneTimeLinkOutput> {
   const { provider } = ctx;
-  if (stored.kind === 'one_time') return { linkId: stored.linkId, url: provider.oneTimeLinkUrl(stored.linkId), expiresAt: new Date(stored.expiresAt) };
+  if (stored.kind === 'one_time') {
+    const delivered = { ...(stored.delivery ? { delivery: stored.delivery } : {}), ...(stored.sentTo ? { sentTo: stored.sentTo } : {}) };
+    return { linkId: stored.linkId, url: provider.oneTimeLinkUrl(stored.linkId), expiresAt: new Date(stored.expiresAt), ...delivered };
+  }
   const session = stored.sessionId ? await provider.tokenFor(trx, stored.sessionId, now) : null;
   const link = await store.findLinkInquiry(trx, stored.linkId);
   if (!session || !link) throw new AppError('CONFLICT', 'The link this request created has ended since (revoked or expired): issue a new one, as a new request.');
@@ -40,9 +58,9 @@ function issueLink(
   ctx: ActionContext,
   procedure: 'links.createOneTime' | 'links.createWithToken',
   input: { idempotencyKey: string } & Record<string, unknown>,
-  act: (trx: Transaction<DB>, now: Date, idem: IdempotencyClaim) => Promise<LinkOutput>,
-): Promise<LinkOutput> {
-  return idempotentAction<StoredLink, LinkOutput>(ctx, { scope: `${ctx.staff.id}:${procedure}`, input }, { replay: (trx, stored, now) => replayLink(ctx, trx, stored, now), act });
+  act: (trx: Transaction<DB>, now: Date, idem: IdempotencyClaim) => Promise<OneTimeLinkOutput>,
+): Promise<OneTimeLinkOutput> {
+  return idempotentAction<StoredLink, OneTimeLinkOutput>(ctx, { scope: `${ctx.staff.id}:${procedure}`, input }, { replay: (trx, stored, now) => replayLink(ctx, trx, stored, now), act });
 }
 
 /** A link an action is issuing: what its row, its idempotency record and its audit event say about it. */
@@ -57,6 +75,8 @@ interface IssuedLink {
   ticket: string | null;
   /** Audit metadata beyond the link's id, kind and expiry. */
   metadata?: Record<string, unknown>;
+  /** A one-time link emailed to the address on file: the address masked, and the message's Message-ID. */
+  email?: { sentTo: string; messageId: string };
 }
 
 /**
@@ -78,10 +98,13 @@ async function recordIssuedLink(ctx: ActionContext, trx: Transaction<DB>, idem: 
     issued_by_display: ctx.staff.email,
     reason: link.reason,
     ticket: link.ticket,
+    ...(link.email ? { emailed_to_masked: link.email.sentTo, emailed_at: now, email_message_id: link.email.messageId } : {}),
   });
   const expiresAt = link.expiresAt.toISOString();
+  const delivery: Pick<StoredLink, 'delivery' | 'sentTo'> =
+    link.kind === 'one_time' ? { delivery: link.email ? 'email' : 'copy', ...(link.email ? { sentTo: link.email.sentTo } : {}) } : {};
   await writeTogether(trx, [
-    recordWrite(idem, { linkId: link.id, kind: link.kind, sessionId: link.session?.sessionId ?? null, expiresAt } satisfies StoredLink),
+    recordWrite(idem, { linkId: link.id, kind: link.kind, sessionId: link.session?.sessionId ?? null, expiresAt, ...delivery } satisfies StoredLink),
     rateEventsWrite([staffBucket(ctx.staff.id)], now),
     auditEventWrite({
       actor: staffActor(ctx.staff),
@@ -89,21 +112,58 @@ async function recordIssuedLink(ctx: ActionContext, trx: Transaction<DB>, idem: 
       target: { type: 'inquiry', id: link.inquiryId },
       reason: link.reason,
       ticket: link.ticket,
-      metadata: { linkId: link.id, kind: link.kind, ...link.metadata, linkExpiresAt: expiresAt },
+      metadata: {
+        linkId: link.id,
+        kind: link.kind,
+        ...link.metadata,
+        ...delivery,
+        ...(link.email ? { emailMessageId: link.email.messageId } : {}),
+        linkExpiresAt: expiresAt,
+      },
       request: ctx.request,
       occurredAt: now,
     }),
   ]);
 }
 
-/** Persona's recommended way to hand access to an end user: a single-use code, valid for the policy's lifetime. */
-export function createOneTimeLink(ctx: ActionContext, input: z.infer<typeof CreateOneTimeLinkInputSchema>): Promise<LinkOutput> {
+/** Whether a one-time link for an inquiry with these prefilled fields can be emailed: what actionsFor shows. */
+export function emailDelivery(mail: MailConfig, fields: Record<string, unknown>): EmailDelivery {
+  const address = singleAddress(fields['email-address']);
+  const to = address ? maskValue('email-address', address) : null;
+  if (!mail.smtpUrl) return { available: false, reason: NO_MAIL_SERVER, to };
+  if (!address) return { available: false, reason: NO_EMAIL_ON_FILE, to: null };
+  return { available: true, reason: null, to };
+}
+
+const NO_EMAIL_ON_FILE = 'This inquiry has no email address on file (prefill email-address); create the link and copy it instead.';
+
+/**
+ * Persona's recommended way to hand access to an end user: a single-use code, valid for the policy's lifetime
+ * and never past the inquiry's expiry. An expired inquiry is reopened in the same step (acknowledged as for a
+ * resume), without a session: the end user's session starts when they open the link. With delivery 'email' the
+ * link goes to the address on file; the message is sent last, inside the transaction, so a refused send leaves
+ * no link, no budget use and no audit event behind.
+ */
+export function createOneTimeLink(ctx: ActionContext, input: z.infer<typeof CreateOneTimeLinkInputSchema>): Promise<OneTimeLinkOutput> {
   const { provider } = ctx;
+  const delivery = input.delivery ?? 'copy';
   return issueLink(ctx, 'links.createOneTime', input, async (trx, now, idem) => {
     const { inquiry, verdicts } = await lockAndCheck(trx, ctx, input.inquiryId, now);
-    assertAllowed(verdicts, 'oneTimeLink', {});
+    assertAllowed(verdicts, 'oneTimeLink', input);
+    let recipient: string | null = null;
+    if (delivery === 'email') {
+      const email = emailDelivery(ctx.config.mail, inquiry.fields);
+      recipient = singleAddress(inquiry.fields['email-address']);
+      if (!email.available || !recipient) {
+        throw new AppError('PRECONDITION_FAILED', email.reason ?? NO_EMAIL_ON_FILE, { emailUnavailable: ctx.config.mail.smtpUrl ? 'no_email_on_file' : 'no_mail_server' });
+      }
+    }
+    const expired = effectiveStatus(inquiry.status, inquiry.expires_at, now) === 'expired';
+    // Reopening moves the inquiry's expiry; the provider caps the link at the expiry it then reads.
+    const reopened = expired ? await provider.reopen(trx, lockedInquiry(inquiry), now) : null;
     const linkId = newId('lnk');
     const link = await provider.createOneTimeLink(trx, inquiry.id, linkId, now, inquiry.one_time_link_minutes ?? DEFAULT_POLICY.oneTimeLinkMinutes);
+    const email = recipient ? { sentTo: maskValue('email-address', recipient), messageId: newMessageId(ctx.config.mail, linkId) } : undefined;
     await recordIssuedLink(ctx, trx, idem, now, {
       id: linkId,
       inquiryId: inquiry.id,
@@ -113,8 +173,27 @@ export function createOneTimeLink(ctx: ActionContext, input: z.infer<typeof Crea
       expiresAt: link.expiresAt,
       reason: input.reason,
       ticket: null,
+      ...(email ? { email } : {}),
+      ...(reopened
+        ? {
+            metadata: {
+              reopenedInquiry: true,
+              previousStatus: reopened.previousStatus,
+              previousExpiresAt: inquiry.expires_at.toISOString(),
+              inquiryExpiresAt: reopened.expiresAt.toISOString(),
+              versionNumber: inquiry.version_number,
+              latestVersionNumber: inquiry.latest_version_number,
+              acknowledgedExpired: input.acknowledgeExpired === true,
+              acknowledgedOutdated: input.acknowledgeOutdated === true,
+            },
+          }
+        : {}),
     });
-    return { linkId, url: link.url, expiresAt: link.expiresAt };
+    if (recipient && email) {
+      const message = oneTimeLinkMessage({ companyName: ctx.config.mail.companyName, url: link.url, expiresAt: link.expiresAt });
+      await sendMail(ctx.config.mail, ctx.log, { to: recipient, messageId: email.messageId, ...message });
+    }
+    return { linkId, url: link.url, expiresAt: link.expiresAt, delivery, ...(email ? { sentTo: email.sentTo } : {}) };
   });
 }
 

@@ -22,6 +22,8 @@ export interface ActionDialogProps {
   /** More about the error: a link to a successor, when to retry. */
   errorDetail?: ReactNode;
   onSubmit: () => void;
+  /** Another way to submit, beside the submit button (e.g. "Email one-time link"); it handles its own click. */
+  secondaryAction?: ReactNode;
   /** Once the action succeeded: what it produced, shown instead of the form. */
   result?: ReactNode;
   onClose: () => void;
@@ -44,6 +46,7 @@ export function ActionDialog({
   error,
   errorDetail,
   onSubmit,
+  secondaryAction,
   result,
   onClose,
 }: ActionDialogProps) {
@@ -78,6 +81,7 @@ export function ActionDialog({
               <Button onClick={onClose} disabled={pending}>
                 Cancel
               </Button>
+              {secondaryAction}
               <Button type="submit" variant="contained" color={submitColor} disabled={!canSubmit || pending} loading={pending}>
                 {submitLabel}
               </Button>

@@ -19,7 +19,7 @@ export type Acknowledged = Partial<Record<Acknowledgement, boolean>>;
 export function useAcknowledgementTexts(
   inquiry: Inquiry,
   serverWarnings: readonly string[],
-  action: 'resume' | 'tokenLink' = 'resume',
+  action: 'resume' | 'tokenLink' | 'oneTimeLink' = 'resume',
 ): Record<Acknowledgement, string> {
   const now = useNow();
   const expiredWarning = serverWarnings.find((w) => w.startsWith('Expired'));
@@ -27,7 +27,7 @@ export function useAcknowledgementTexts(
   const ageWarning = serverWarnings.find((w) => w.startsWith('Created '));
   const expiredAt = inquiry.expiredAt ?? inquiry.expiresAt;
   const resumeFor = inquiry.policy ? formatMinutes(inquiry.policy.afterResumeMinutes) : null;
-  const what = action === 'resume' ? 'resuming makes it' : 'issuing the link resumes it:';
+  const what = action === 'resume' ? 'resuming makes it' : action === 'oneTimeLink' ? 'creating the link reopens it,' : 'issuing the link resumes it:';
   const behind = inquiry.latestVersionNumber - inquiry.versionNumber;
   return {
     acknowledgeExpired: [

@@ -38,6 +38,11 @@ function LinkRow({ link, onRevoke }: { link: Link; onRevoke: (link: Link) => voi
         <Typography variant="caption" color="text.secondary" sx={{ fontFamily: MONOSPACE, wordBreak: 'break-all' }} component="div">
           {link.id}
         </Typography>
+        {link.emailedTo ? (
+          <Typography variant="caption" color="text.secondary" component="div">
+            Emailed to {link.emailedTo}
+          </Typography>
+        ) : null}
         {link.tokenFingerprint ? (
           <Typography variant="caption" color="text.secondary" component="div" title="Identifies the token in the audit log">
             fingerprint <span style={{ fontFamily: MONOSPACE }}>{link.tokenFingerprint}</span>
