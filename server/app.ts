@@ -17,6 +17,7 @@ import { createHostedFlowRouter } from './hosted-flow/index.js';
 import { createPartnerApiRouter } from './partner-api/router.js';
 import { appRouter } from './routers/_app.js';
 import { MAX_BATCH_SIZE } from './trpc.js';
+import { CONNECTION_LOST_MESSAGE, isConnectionLoss } from './db/faults.js';
 
 export const CLIENT_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/client');
 
@@ -76,7 +77,10 @@ export function createApp(deps: AppDeps, options: { serveClient?: boolean } = {}
       // One GET once carried ~700 procedures and held the server for 5 s.
       maxBatchSize: MAX_BATCH_SIZE,
       onError: ({ error, path: procedure, ctx }) => {
-        if (error.code === 'INTERNAL_SERVER_ERROR') {
+        if (error.code === 'SERVICE_UNAVAILABLE') {
+          // A lost database connection or a mail server that failed: retryable, already worded for the person.
+          (ctx?.log ?? deps.log).warn({ procedure, reason: error.message }, 'dependency unavailable');
+        } else if (error.code === 'INTERNAL_SERVER_ERROR') {
           (ctx?.log ?? deps.log).error({ err: error.cause ?? error, procedure }, 'procedure failed');
         } else if (error.code === 'PARSE_ERROR' || (error.code === 'BAD_REQUEST' && error.cause && !(error.cause instanceof AppError) && !(error.cause instanceof ZodError))) {
           // The client got a generic 400; the detail is for the operator (never the input itself: it may carry PII).
@@ -108,6 +112,11 @@ export function createApp(deps: AppDeps, options: { serveClient?: boolean } = {}
   const onError: ErrorRequestHandler = (err: unknown, req, res, _next) => {
     if (err instanceof AppError) {
       res.status(HTTP_STATUS[err.code]).json({ errors: [{ title: err.message }] });
+      return;
+    }
+    if (isConnectionLoss(err)) {
+      req.log.warn({ err: { name: (err as Error).name, message: (err as Error).message } }, 'database connection lost');
+      res.status(503).setHeader('Retry-After', '1').json({ errors: [{ title: CONNECTION_LOST_MESSAGE }] });
       return;
     }
     const status = typeof err === 'object' && err !== null && 'status' in err && typeof err.status === 'number' ? err.status : 500;

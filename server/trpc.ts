@@ -2,6 +2,7 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import { transformer } from './transformer.js';
 import { ZodError } from 'zod';
 import { AppError } from './errors.js';
+import { CONNECTION_LOST_MESSAGE, isConnectionLoss } from './db/faults.js';
 import type { Context } from './deps.js';
 import { hasPermission, type Permission } from '../shared/permissions.js';
 import { findControlCharacter } from '../shared/text.js';
@@ -72,12 +73,16 @@ export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 export const middleware = t.middleware;
 
-/** Maps AppError (thrown by services) to the matching tRPC error. */
+/** Maps AppError (thrown by services) to the matching tRPC error, and a lost database connection to a 503. */
 const mapAppErrors = t.middleware(async ({ next }) => {
   const result = await next();
   if (!result.ok && result.error.cause instanceof AppError) {
     const cause = result.error.cause;
     throw new TRPCError({ code: cause.code, message: cause.message, cause });
+  }
+  // A lost database connection is not the caller's fault, nor a bug: 503, try again (the pool reconnects).
+  if (!result.ok && isConnectionLoss(result.error.cause)) {
+    throw new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: CONNECTION_LOST_MESSAGE, cause: new AppError('SERVICE_UNAVAILABLE', CONNECTION_LOST_MESSAGE, { retryable: true }) });
   }
   return result;
 });

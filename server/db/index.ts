@@ -40,6 +40,12 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     });
     // A broken idle connection must not crash the process; the pool replaces it.
     pool.on('error', () => undefined);
+    // Nor a broken connection that a request has checked out (pg emits 'error' on the client, and an 'error'
+    // event nobody listens to kills the process): the query in flight rejects, the request answers 503
+    // (server/db/faults.ts), and a connection that can no longer be queried is dropped when it is released.
+    pool.on('connect', (client) => {
+      client.on('error', () => undefined);
+    });
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }) });
     return {
       db,

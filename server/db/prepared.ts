@@ -27,6 +27,12 @@ type Query = (text: string, values: readonly unknown[]) => Promise<PostgresQuery
  * The pool Kysely's PostgresDialect uses: node-postgres's, with each client's query() sending a marked
  * statement as a named one (node-postgres then sends Parse only the first time on each connection).
  */
+/** pg marks a client whose connection failed as no longer queryable (a private flag, read defensively). */
+function isQueryable(client: pg.PoolClient): boolean {
+  const flags = client as unknown as { _queryable?: boolean; _ending?: boolean };
+  return flags._queryable !== false && flags._ending !== true;
+}
+
 export function preparingPool(pool: pg.Pool): PostgresPool {
   const names = new Map<string, string>();
   const clients = new WeakMap<pg.PoolClient, PostgresPoolClient>();
@@ -49,7 +55,9 @@ export function preparingPool(pool: pg.Pool): PostgresPool {
           return result as Promise<PostgresQueryResult<unknown>>;
         };
         // Only the (sql, parameters) overload: the dialect is configured without a cursor, so it never streams.
-        wrapped = { query: query as unknown as PostgresPoolClient['query'], release: (destroy?: boolean) => client.release(destroy) };
+        // A connection the server ended (pg_terminate_backend, a failover) must not go back to the pool.
+        const release = (destroy?: boolean) => client.release(destroy === true || !isQueryable(client));
+        wrapped = { query: query as unknown as PostgresPoolClient['query'], release };
         clients.set(client, wrapped);
       }
       return wrapped;
