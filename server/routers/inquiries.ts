@@ -10,8 +10,10 @@ import {
 } from '../../shared/actions.js';
 import { CreateInquiryInputSchema, CreateInquiryOutputSchema } from '../../shared/create-inquiry.js';
 import { InquiryDetailSchema, InquiryIdSchema, InquiryListInputSchema, InquiryListOutputSchema, OverviewSchema } from '../../shared/inquiries.js';
+import { FindInquiriesInputSchema, FindInquiriesOutputSchema } from '../../shared/inquiry-find.js';
 import * as actions from '../services/inquiry-actions/index.js';
 import * as inquiries from '../services/inquiries.js';
+import { findInquiries } from '../services/inquiry-find.js';
 import { permissionProcedure, router } from '../trpc.js';
 import { actionContext } from './action-context.js';
 
@@ -23,6 +25,12 @@ export const inquiriesRouter = router({
     .input(InquiryListInputSchema)
     .output(InquiryListOutputSchema)
     .query(({ ctx, input }) => inquiries.listInquiries(ctx, input)),
+
+  /** Search anywhere: an inquiry id, reference id, email, hosted-flow URL or one-time link → the inquiries it names. */
+  find: readProcedure
+    .input(FindInquiriesInputSchema)
+    .output(FindInquiriesOutputSchema)
+    .query(({ ctx, input }) => findInquiries(ctx, input.q)),
 
   get: readProcedure
     .input(z.object({ id: InquiryIdSchema }).strict())

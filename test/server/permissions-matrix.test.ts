@@ -25,6 +25,7 @@ const PROCEDURE_ACCESS: Readonly<Record<string, Access>> = {
   'auth.changePassword': 'authenticated',
 
   'inquiries.list': 'inquiry:read',
+  'inquiries.find': 'inquiry:read',
   'inquiries.get': 'inquiry:read',
   'inquiries.overview': 'inquiry:read',
   'inquiries.actionsFor': 'inquiry:read',
@@ -106,7 +107,7 @@ const DESIGN_ROLE_PERMISSIONS: Readonly<Record<Role, Readonly<Partial<Record<Per
 };
 
 /** Role → the procedures it may call (every other non-public one is FORBIDDEN), sorted. */
-const READ = ['inquiries.actionsFor', 'inquiries.get', 'inquiries.list', 'inquiries.overview', 'templates.list', 'templates.get', 'templates.policyHistory'];
+const READ = ['inquiries.actionsFor', 'inquiries.find', 'inquiries.get', 'inquiries.list', 'inquiries.overview', 'templates.list', 'templates.get', 'templates.policyHistory'];
 const POLICY_EDIT = ['templates.previewPolicy', 'templates.updatePolicy', 'templates.applyPolicy', 'templates.publishVersion', 'templates.recreateOutdated'];
 const SELF = ['auth.changePassword', 'auth.me', 'auth.signInOptions'];
 const ROLE_CAN_CALL: Readonly<Record<Role, readonly string[]>> = {

@@ -7,13 +7,15 @@ import Toolbar from '@mui/material/Toolbar';
 import Typography from '@mui/material/Typography';
 import useMediaQuery from '@mui/material/useMediaQuery';
 import { useTheme } from '@mui/material/styles';
-import { Suspense, useState, type ReactNode } from 'react';
+import { lazy, Suspense, useState, type ReactNode } from 'react';
 import { Link as RouterLink, Outlet, useLocation } from 'react-router';
 import { LoadingState } from '../components/states';
 import { ColorModeToggle } from '../theme/ColorModeToggle';
 import { NavList } from './NavList';
 
 const DRAWER_WIDTH = 232;
+// Search anywhere (features/search) is its own chunk: the sign-in page never loads it.
+const SearchAnywhere = lazy(() => import('../features/search/SearchAnywhere'));
 
 export interface AppShellProps {
   /** Right end of the app bar: the signed-in user's menu goes here. */
@@ -52,7 +54,11 @@ export function AppShell({ accountMenu, children }: AppShellProps) {
           >
             Inquiry Desk
           </Typography>
-          <Box sx={{ flexGrow: 1 }} />
+          <Box sx={{ flexGrow: 1, minWidth: 0, display: 'flex', justifyContent: { xs: 'flex-end', md: 'center' }, px: { xs: 0.5, md: 3 } }}>
+            <Suspense fallback={null}>
+              <SearchAnywhere />
+            </Suspense>
+          </Box>
           <ColorModeToggle />
           {accountMenu ? <Box sx={{ ml: 1, display: 'flex', alignItems: 'center' }}>{accountMenu}</Box> : null}
         </Toolbar>

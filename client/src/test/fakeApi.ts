@@ -48,6 +48,7 @@ type Handler<TInput, TOutput> = (input: TInput) => TOutput | Promise<TOutput>;
 
 export interface FakeApiHandlers {
   'inquiries.list'?: Handler<RouterInputs['inquiries']['list'], RouterOutputs['inquiries']['list']>;
+  'inquiries.find'?: Handler<RouterInputs['inquiries']['find'], RouterOutputs['inquiries']['find']>;
   'inquiries.get'?: Handler<RouterInputs['inquiries']['get'], RouterOutputs['inquiries']['get']>;
   'inquiries.overview'?: Handler<undefined, RouterOutputs['inquiries']['overview']>;
   'templates.list'?: Handler<undefined, RouterOutputs['templates']['list']>;
