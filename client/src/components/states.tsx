@@ -56,15 +56,17 @@ export interface EmptyStateProps {
   description?: ReactNode;
   action?: ReactNode;
   icon?: ReactNode;
+  /** The title is the page's heading (a page that is only this state, e.g. "Page not found"): an h1. */
+  isPageHeading?: boolean;
 }
 
-export function EmptyState({ title, description, action, icon }: EmptyStateProps) {
+export function EmptyState({ title, description, action, icon, isPageHeading = false }: EmptyStateProps) {
   return (
     <Box sx={{ textAlign: 'center', py: 6, px: 2 }}>
       <Box sx={{ color: 'text.disabled', mb: 1 }} aria-hidden>
         {icon ?? <InboxOutlinedIcon fontSize="large" />}
       </Box>
-      <Typography variant="h3" component="p" gutterBottom>
+      <Typography variant="h3" component={isPageHeading ? 'h1' : 'p'} gutterBottom>
         {title}
       </Typography>
       {description ? (

@@ -1,4 +1,4 @@
-import { screen, within } from '@testing-library/react';
+import { act, screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import { MODE_STORAGE_KEY } from '../theme/theme';
 import { installFakeApi } from '../test/fakeApi';
@@ -13,6 +13,26 @@ describe('App shell', () => {
     expect(nav.getByRole('button', { name: /Audit/ }).getAttribute('aria-disabled')).toBe('true');
     await user.click(nav.getByRole('link', { name: 'Inquiries' }));
     expect(router.state.location.pathname).toBe('/inquiries');
+  });
+
+  it("moves the focus to the new page's heading after navigating, but not on the first load nor for a new query string", async () => {
+    installFakeApi({ 'templates.list': () => ({ items: [] }) });
+    const { router } = renderApp('/templates');
+    const first = await screen.findByRole('heading', { level: 1, name: 'Templates' });
+    expect(document.activeElement).not.toBe(first);
+
+    await act(() => router.navigate('/nowhere'));
+    const heading = await screen.findByRole('heading', { level: 1, name: 'Page not found' });
+    await waitFor(() => expect(document.activeElement).toBe(heading));
+    // Focusable by script only: Tab does not stop on it.
+    expect(heading.getAttribute('tabindex')).toBe('-1');
+
+    // Typing in a filter changes only the query string: the focus stays in the field.
+    const toggle = screen.getByRole('button', { name: /Switch to (dark|light) mode/ });
+    toggle.focus();
+    await act(() => router.navigate('/nowhere?q=abc'));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(document.activeElement).toBe(toggle);
   });
 
   it('remembers the colour mode the user picks', async () => {

@@ -11,6 +11,7 @@ import { lazy, Suspense, useState, type ReactNode } from 'react';
 import { Link as RouterLink, Outlet, useLocation } from 'react-router';
 import { LoadingState } from '../components/states';
 import { ColorModeToggle } from '../theme/ColorModeToggle';
+import { FocusHeadingOnNavigate } from './FocusHeadingOnNavigate';
 import { NavList } from './NavList';
 
 const DRAWER_WIDTH = 232;
@@ -84,6 +85,7 @@ export function AppShell({ accountMenu, children }: AppShellProps) {
 
       <Box component="main" sx={{ flexGrow: 1, minWidth: 0, p: { xs: 2, md: 3 } }}>
         <Toolbar />
+        <FocusHeadingOnNavigate />
         <Suspense fallback={<LoadingState />}>{children ?? <Outlet />}</Suspense>
       </Box>
     </Box>

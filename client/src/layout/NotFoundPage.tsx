@@ -9,6 +9,7 @@ export default function NotFoundPage() {
     <Paper variant="outlined">
       <EmptyState
         title="Page not found"
+        isPageHeading
         description={`Nothing lives at ${location.pathname}.`}
         action={
           <Button component={RouterLink} to="/inquiries" variant="contained">

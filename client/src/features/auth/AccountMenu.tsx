@@ -1,5 +1,4 @@
 import LogoutIcon from '@mui/icons-material/Logout';
-import Avatar from '@mui/material/Avatar';
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
 import Divider from '@mui/material/Divider';
@@ -18,7 +17,7 @@ function initialsOf(name: string): string {
   return letters.map((w) => (w ?? '').charAt(0).toUpperCase()).join('') || '?';
 }
 
-/** The app bar's user menu: who is signed in, with which role, and "Sign out". */
+/** The app bar's user menu: who is signed in, with which role, and "Sign out". Its button is a menu button named as it reads. */
 export function AccountMenu() {
   const me = useMe();
   const { signOut, pending } = useSignOut();
@@ -32,20 +31,37 @@ export function AccountMenu() {
     <>
       <Button
         color="inherit"
-        aria-label={`Account: ${staff.displayName}, ${roleLabel}`}
+        // The name is the label people see, word for word (WCAG 2.5.3, label in name): speech users say what they read.
+        aria-label={`${staff.displayName}, ${roleLabel}`}
         aria-haspopup="menu"
         aria-controls={anchor ? menuId : undefined}
         aria-expanded={anchor ? 'true' : undefined}
         onClick={(event) => setAnchor(event.currentTarget)}
         sx={{ textTransform: 'none', gap: 1 }}
       >
-        <Avatar sx={{ width: 28, height: 28, fontSize: 13, bgcolor: 'primary.main' }} aria-hidden>
-          {initialsOf(staff.displayName)}
-        </Avatar>
+        {/* The initials are drawn (CSS content), not text: the button's visible text is then exactly its name. */}
+        <Box
+          component="span"
+          aria-hidden
+          data-initials={initialsOf(staff.displayName)}
+          sx={{
+            width: 28,
+            height: 28,
+            flexShrink: 0,
+            borderRadius: '50%',
+            display: 'inline-flex',
+            alignItems: 'center',
+            justifyContent: 'center',
+            fontSize: 13,
+            bgcolor: 'primary.main',
+            color: 'primary.contrastText',
+            '&::before': { content: 'attr(data-initials)' },
+          }}
+        />
         <Box component="span" sx={{ display: { xs: 'none', sm: 'flex' }, flexDirection: 'column', alignItems: 'flex-start', lineHeight: 1.2 }}>
           <Typography component="span" variant="body2" sx={{ fontWeight: 600 }}>
             {staff.displayName}
-          </Typography>
+          </Typography>{' '}
           <Typography component="span" variant="caption" color="text.secondary">
             {roleLabel}
           </Typography>

@@ -153,7 +153,7 @@ describe('The session', () => {
       { 'POST /auth/logout': () => ((signedIn = false), { status: 204 }) },
     );
     const { user, router } = renderApp('/templates');
-    await user.click(await screen.findByRole('button', { name: 'Account: Cleo Compliance, Compliance' }));
+    await user.click(await screen.findByRole('button', { name: 'Cleo Compliance, Compliance' }));
     const menu = within(await screen.findByRole('menu'));
     expect(menu.getByText('compliance@demo.test')).toBeTruthy();
     await user.click(menu.getByRole('menuitem', { name: 'Sign out' }));

@@ -111,6 +111,7 @@ function NotFound({ id, reason }: { id: string; reason?: string }) {
       <EmptyState
         icon={<SearchOffIcon fontSize="large" />}
         title={`No inquiry ${id} — check the id`}
+        isPageHeading
         description={reason ?? 'It may have been mistyped or copied only in part. Search by reference id or email instead.'}
         action={
           <Button component={RouterLink} to="/inquiries" variant="contained">
