@@ -17,7 +17,9 @@ import { createHostedFlowRouter } from './hosted-flow/index.js';
 import { createPartnerApiRouter } from './partner-api/router.js';
 import { appRouter } from './routers/_app.js';
 import { MAX_BATCH_SIZE } from './trpc.js';
-import { CONNECTION_LOST_MESSAGE, isConnectionLoss } from './db/faults.js';
+import { unavailableMessage } from './db/faults.js';
+import { pendingMigrations } from './db/migrate.js';
+import { requestDeadline } from './deadline.js';
 
 export const CLIENT_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/client');
 
@@ -45,11 +47,13 @@ export function createApp(deps: AppDeps, options: { serveClient?: boolean } = {}
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-      autoLogging: { ignore: (req) => req.url === '/healthz' },
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
     }),
   );
 
   app.use(securityHeaders({ publicUrl: deps.config.publicUrl, oidcIssuer: deps.config.auth.oidc?.issuer ?? null }));
+  // No request runs longer than REQUEST_DEADLINE_MS: past it the person gets a 503 and the late answer is dropped.
+  if (deps.config.limits.requestDeadlineMs > 0) app.use(requestDeadline(deps.config.limits.requestDeadlineMs));
   // gzip/deflate/brotli as the browser accepts; small answers (under 1 KB) go as they are.
   app.use(compression());
   // Cross-site request forgery: state-changing requests must come from the console itself (server/auth/csrf.ts).
@@ -63,8 +67,29 @@ export function createApp(deps: AppDeps, options: { serveClient?: boolean } = {}
     res.status(404).json({ errors: [{ title: 'Not found' }] });
   });
 
+  // Liveness: the process answers. It never touches the database, so a database outage does not get a healthy
+  // instance restarted.
   app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok', database: deps.database.kind });
+    res.json({ status: 'ok', database: deps.database.kind, provider: deps.config.inquiryProvider });
+  });
+  // Readiness: the database answers (within 2 s) and its schema is at least this code's. A load balancer sends
+  // traffic only to an instance that answers 200 here.
+  app.get('/readyz', async (req, res) => {
+    res.setHeader('Cache-Control', 'no-store');
+    const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 2000).unref());
+    try {
+      const pending = await Promise.race([pendingMigrations(deps.database), timeout]);
+      if (pending === 'timeout') {
+        res.status(503).json({ status: 'unavailable', database: deps.database.kind, reason: 'The database did not answer within 2 s.' });
+      } else if (pending.length > 0) {
+        res.status(503).json({ status: 'unavailable', database: deps.database.kind, reason: `${pending.length} migration(s) not applied: run npm run db:migrate.`, pendingMigrations: pending });
+      } else {
+        res.json({ status: 'ready', database: deps.database.kind });
+      }
+    } catch (err) {
+      req.log.warn({ err: { name: (err as Error).name, code: (err as { code?: unknown }).code } }, 'readiness check failed');
+      res.status(503).json({ status: 'unavailable', database: deps.database.kind, reason: 'The database cannot be reached.' });
+    }
   });
   app.use(createHostedFlowRouter(deps));
 
@@ -114,9 +139,10 @@ export function createApp(deps: AppDeps, options: { serveClient?: boolean } = {}
       res.status(HTTP_STATUS[err.code]).json({ errors: [{ title: err.message }] });
       return;
     }
-    if (isConnectionLoss(err)) {
-      req.log.warn({ err: { name: (err as Error).name, message: (err as Error).message } }, 'database connection lost');
-      res.status(503).setHeader('Retry-After', '1').json({ errors: [{ title: CONNECTION_LOST_MESSAGE }] });
+    const unavailable = unavailableMessage(err);
+    if (unavailable) {
+      req.log.warn({ err: { name: (err as Error).name, code: (err as { code?: unknown }).code } }, 'dependency unavailable');
+      res.status(503).setHeader('Retry-After', '1').json({ errors: [{ title: unavailable }] });
       return;
     }
     const status = typeof err === 'object' && err !== null && 'status' in err && typeof err.status === 'number' ? err.status : 500;

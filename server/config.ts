@@ -28,6 +28,10 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SEED_INQUIRIES: z.coerce.number().int().min(0).max(10_000_000).default(5000),
   SWEEP_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  // Time limits (docs/operations.md): one slow statement or request cannot hold a connection forever. 0 turns one off.
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(15_000),
+  REQUEST_DEADLINE_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   // Guarded actions (server/services/inquiry-actions).
   SESSION_TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   SESSION_CAP: z.coerce.number().int().min(1).max(1000).default(25),
@@ -138,6 +142,8 @@ export type Config = {
   guards: GuardConfig;
   /** Express's "trust proxy": true/false, a hop count, or addresses/subnets ("loopback, 10.0.0.0/8"). */
   trustProxy: boolean | number | string;
+  /** Per-statement limit on a server database, per-request deadline, and how long shutdown waits for requests (ms; 0 = none). */
+  limits: { statementTimeoutMs: number; requestDeadlineMs: number; shutdownGraceMs: number };
   auth: AuthConfig;
   mail: MailConfig;
 };
@@ -174,6 +180,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       oneTimeLinkMinMinutes: e.ONE_TIME_LINK_MIN_MINUTES,
     },
     trustProxy: e.TRUST_PROXY === 'true' ? true : e.TRUST_PROXY === 'false' ? false : /^\d+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY,
+    limits: { statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS, requestDeadlineMs: e.REQUEST_DEADLINE_MS, shutdownGraceMs: e.SHUTDOWN_GRACE_MS },
     auth: authConfig(e),
     mail: { smtpUrl: e.SMTP_URL ?? null, from: e.MAIL_FROM, companyName: e.COMPANY_NAME },
   };

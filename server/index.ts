@@ -8,11 +8,14 @@ import { createLogger } from './logger.js';
 import { createDeps } from './providers/index.js';
 import { startSweeper } from './providers/local/sweeper-loop.js';
 import { isEmpty, seedWorld } from './seed/world.js';
+import { shutDownGracefully } from './shutdown.js';
 
 const config = loadConfig();
 const log = createLogger(config.logLevel);
 
-const database = await openDatabase(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir });
+const database = await openDatabase(
+  config.databaseUrl ? { databaseUrl: config.databaseUrl, statementTimeoutMs: config.limits.statementTimeoutMs } : { dataDir: config.dataDir },
+);
 const applied = await migrate(database);
 if (applied.length > 0) log.info({ applied }, 'migrations applied');
 
@@ -42,10 +45,15 @@ let closing = false;
 async function shutdown(signal: string) {
   if (closing) return;
   closing = true;
-  log.info({ signal }, 'shutting down');
-  stopSweeper();
-  server.close();
-  await database.close();
+  log.info({ signal, graceMs: config.limits.shutdownGraceMs }, 'shutting down: finishing requests in flight');
+  await shutDownGracefully({
+    server,
+    graceMs: config.limits.shutdownGraceMs,
+    stopBackground: stopSweeper,
+    // The audit checkpoint (AUDIT_CHECKPOINT_FILE, issue 10) will be written here, before the pool closes.
+    closeResources: () => database.close(),
+    log,
+  });
   process.exit(0);
 }
 process.on('SIGINT', () => void shutdown('SIGINT'));

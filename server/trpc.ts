@@ -2,7 +2,7 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import { transformer } from './transformer.js';
 import { ZodError } from 'zod';
 import { AppError } from './errors.js';
-import { CONNECTION_LOST_MESSAGE, isConnectionLoss } from './db/faults.js';
+import { unavailableMessage } from './db/faults.js';
 import type { Context } from './deps.js';
 import { hasPermission, type Permission } from '../shared/permissions.js';
 import { findControlCharacter } from '../shared/text.js';
@@ -80,9 +80,10 @@ const mapAppErrors = t.middleware(async ({ next }) => {
     const cause = result.error.cause;
     throw new TRPCError({ code: cause.code, message: cause.message, cause });
   }
-  // A lost database connection is not the caller's fault, nor a bug: 503, try again (the pool reconnects).
-  if (!result.ok && isConnectionLoss(result.error.cause)) {
-    throw new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: CONNECTION_LOST_MESSAGE, cause: new AppError('SERVICE_UNAVAILABLE', CONNECTION_LOST_MESSAGE, { retryable: true }) });
+  // A lost database connection or a statement over its time limit is not the caller's fault, nor a bug: 503, try again.
+  const unavailable = result.ok ? null : unavailableMessage(result.error.cause);
+  if (unavailable) {
+    throw new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: unavailable, cause: new AppError('SERVICE_UNAVAILABLE', unavailable, { retryable: true }) });
   }
   return result;
 });

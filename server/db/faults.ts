@@ -30,3 +30,22 @@ export function isConnectionLoss(error: unknown): boolean {
 
 /** What the person is told: nothing was done, and trying again shortly will work. */
 export const CONNECTION_LOST_MESSAGE = 'The database was unavailable for a moment and nothing was changed: try again.';
+
+/** PostgreSQL cancelled the statement: statement_timeout (or idle_in_transaction_session_timeout) expired. */
+export function isStatementTimeout(error: unknown): boolean {
+  for (let current = error, depth = 0; current && typeof current === 'object' && depth < 5; depth++) {
+    const { code, cause } = current as { code?: unknown; cause?: unknown };
+    if (code === '57014' || code === '25P03') return true;
+    current = cause;
+  }
+  return false;
+}
+
+export const STATEMENT_TIMEOUT_MESSAGE = 'The database took too long to answer and nothing was changed: try again in a moment.';
+
+/** For a database failure that is nobody's mistake and may pass (a lost connection, a timeout): what to tell the person; else null. */
+export function unavailableMessage(error: unknown): string | null {
+  if (isConnectionLoss(error)) return CONNECTION_LOST_MESSAGE;
+  if (isStatementTimeout(error)) return STATEMENT_TIMEOUT_MESSAGE;
+  return null;
+}

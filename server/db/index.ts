@@ -18,7 +18,12 @@ export interface Database {
 }
 
 export type DatabaseOptions =
-  | { databaseUrl: string; poolSize?: number }
+  | {
+      databaseUrl: string;
+      poolSize?: number;
+      /** The server's limit on one statement (ms; PostgreSQL's statement_timeout), and on a transaction left idle. */
+      statementTimeoutMs?: number;
+    }
   | { dataDir: string | null }; // null: in memory
 
 const INT8_OID = 20;
@@ -37,6 +42,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       // the list page itself (docs/performance.md, "Why the list is shaped this way"). Work that profits from JIT
       // turns it on for itself (the seed).
       options: '-c jit=off',
+      // No statement runs longer than this, and no transaction sits idle holding locks for longer than twice it.
+      ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs, idle_in_transaction_session_timeout: 2 * options.statementTimeoutMs } : {}),
+      // A request waiting for a free connection gives up (503) instead of queueing forever.
+      connectionTimeoutMillis: 10_000,
     });
     // A broken idle connection must not crash the process; the pool replaces it.
     pool.on('error', () => undefined);

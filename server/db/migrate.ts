@@ -51,3 +51,19 @@ export async function migrate(database: Database, migrations = readMigrations())
   }
   return applied;
 }
+
+/**
+ * Migrations in `migrations/` not yet applied to this database (readiness: an instance whose schema is behind
+ * its code must not take traffic). Throws when the database cannot be reached.
+ */
+export async function pendingMigrations(database: Database, migrations = readMigrations()): Promise<string[]> {
+  const applied = await sql<{ name: string }>`select name from schema_migrations`.execute(database.db).then(
+    (result) => new Set(result.rows.map((row) => row.name)),
+    (error: unknown) => {
+      // No table yet: nothing is applied.
+      if ((error as { code?: string }).code === '42P01') return new Set<string>();
+      throw error;
+    },
+  );
+  return migrations.map((m) => m.name).filter((name) => !applied.has(name));
+}

@@ -30,7 +30,7 @@ describe('HTTP surface', () => {
   it('GET /healthz says which database serves', async () => {
     const res = await fetch(`${base}/healthz`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: 'ok', database: 'pglite' });
+    expect(await res.json()).toEqual({ status: 'ok', database: 'pglite', provider: 'local' });
   });
 
   it('answers a list request with a request id header', async () => {
