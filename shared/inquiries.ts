@@ -66,6 +66,8 @@ export const InquiryListItemSchema = z.object({
   updatedAt: z.date(),
   expiresAt: z.date(),
   liveSessionCount: z.number().int(),
+  /** The prefilled email, masked (`a•••@example.com`) as search anywhere shows it; null when there is none. Never the address. */
+  emailMasked: z.string().nullable(),
 });
 export type InquiryListItem = z.infer<typeof InquiryListItemSchema>;
 

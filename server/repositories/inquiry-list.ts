@@ -45,6 +45,8 @@ export interface ListRow {
   updated_at: Date;
   expires_at: Date;
   live_session_count: number;
+  /** The stored (lower-cased) email: the service masks it and it goes no further. */
+  email_normalized: string | null;
 }
 
 /**
@@ -375,7 +377,7 @@ export async function listInquiries(db: Executor, plan: ListPlan): Promise<ListR
   }
   const result = await sql<ListRow>`
     select i.id, i.status, i.reference_id, i.template_id, i.version_id, i.version_number, i.customer_id,
-      i.created_at, i.updated_at, i.expires_at, t.name as template_name, t.latest_version_number,
+      i.created_at, i.updated_at, i.expires_at, i.email_normalized, t.name as template_name, t.latest_version_number,
       ${liveSessionCount('i', plan.now)} as live_session_count
     from (
       select id, sort_value from (${sql.join(parts, sql` union all `)}) branch_union

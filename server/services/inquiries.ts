@@ -20,7 +20,7 @@ import type { LinkSummary } from '../../shared/links.js';
 import type { AccessLinkRow } from '../db/schema.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { diagnose } from './diagnosis.js';
-import { maskFields } from './pii.js';
+import { maskFields, maskValue } from './pii.js';
 
 /**
  * Up to this many matches `total` is exact; above it, the planner's estimate (marked `totalExact: false`).
@@ -142,6 +142,8 @@ function toListItem(row: list.ListRow): InquiryListItem {
     updatedAt: row.updated_at,
     expiresAt: row.expires_at,
     liveSessionCount: row.live_session_count,
+    // Masked here, from the page's own row (read with it, after the index walks): the address never leaves the server.
+    emailMasked: row.email_normalized ? maskValue('email-address', row.email_normalized) : null,
   };
 }
 

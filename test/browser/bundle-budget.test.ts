@@ -33,11 +33,16 @@ function staticClosure(m: Manifest, key: string, into = new Set<string>()): Set<
   return into;
 }
 
-function initialKb(m: Manifest, page: string): { kb: number; files: string[] } {
-  const files = [...staticClosure(m, page, staticClosure(m, 'index.html'))].filter((f) => f.endsWith('.js'));
+function initialKb(m: Manifest, ...chunks: string[]): { kb: number; files: string[] } {
+  const closure = staticClosure(m, 'index.html');
+  for (const chunk of chunks) staticClosure(m, chunk, closure);
+  const files = [...closure].filter((f) => f.endsWith('.js'));
   const bytes = files.reduce((sum, f) => sum + gzipSync(fs.readFileSync(path.join(DIST, f))).length, 0);
   return { kb: bytes / KB, files };
 }
+
+const LIST = 'src/features/inquiries/InquiryListPage.tsx';
+const GRID = 'src/features/inquiries/InquiryGrid.tsx';
 
 describe('initial JavaScript per page (gzip)', () => {
   it('the sign-in page stays within 250 KB and does not load the list', () => {
@@ -46,11 +51,24 @@ describe('initial JavaScript per page (gzip)', () => {
     expect(signIn.kb).toBeLessThanOrEqual(250);
     const listOnly = m['src/features/inquiries/InquiryListPage.tsx']?.file;
     expect(signIn.files).not.toContain(listOnly);
+    expect(signIn.files).not.toContain(m[GRID]?.file);
   });
 
-  // KNOWN GAP (issue 14, "Delivery"): the list loads ~404 KB — the ~242 KB shell (React, MUI, router, query, tRPC)
-  // plus ~162 KB for the page, most of it the DataGrid. Flip to `it` once the list fits.
-  it.fails('KNOWN GAP: the inquiry list stays within 350 KB', () => {
-    expect(initialKb(manifest(), 'src/features/inquiries/InquiryListPage.tsx').kb).toBeLessThanOrEqual(350);
+  // The list shows its heading, counts, filters and search, and asks for its first rows, from the shell (~240 KB:
+  // React, MUI, router, query, tRPC) plus a few KB of its own. The grid (the DataGrid, ~130 KB) is its own chunk,
+  // requested by the page as it first renders, so it downloads beside the first rows instead of before them.
+  it('the inquiry list shows its page within 350 KB, and loads its grid beside it', () => {
+    const m = manifest();
+    expect(initialKb(m, LIST).kb).toBeLessThanOrEqual(350);
+    expect(m[LIST]?.dynamicImports).toContain(GRID);
+    // The row menu's action dialogs wait until a menu opens.
+    expect(initialKb(m, LIST).files).not.toContain(m['src/features/inquiries/actions/ActionDialogFor.tsx']?.file);
+  });
+
+  // Honest about the rest: everything the list needs to show its rows, ~390 KB today (zod kept out of it by
+  // client/vite.config.ts, pureSharedSchemas). A regression past this fails here instead of hiding behind the lazy grid.
+  it('the whole list, grid included, stays within 400 KB', () => {
+    const m = manifest();
+    expect(initialKb(m, LIST, GRID).kb).toBeLessThanOrEqual(400);
   });
 });

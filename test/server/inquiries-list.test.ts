@@ -91,6 +91,18 @@ describe.each(testEngines())('inquiries.list on %s', (engine) => {
     expect(await list({ search: 'usr_nobody' })).toEqual([]);
   });
 
+  it('shows each row’s email masked, never the address, also when searched by it', async () => {
+    const all = await caller.inquiries.list({});
+    const grace = all.items.find((i) => i.id === ids.createdSoon);
+    expect(grace?.emailMasked).toBe('g•••@example.com');
+    for (const item of all.items) expect(item.emailMasked).toMatch(/^.•••@example\.com$/);
+    const found = await caller.inquiries.list({ search: 'Grace.Hopper@Example.COM' });
+    expect(found.items.map((i) => i.emailMasked)).toEqual(['g•••@example.com']);
+    // Nowhere in the answer, in any case or field.
+    expect(JSON.stringify([all, found]).toLowerCase()).not.toContain('grace.hopper');
+    expect(JSON.stringify(all)).not.toContain(`${ids.stuck}@example.com`);
+  });
+
   it('filters by creation range', async () => {
     const rows = await list({ createdAfter: ago(25 * DAY), createdBefore: ago(15 * DAY) });
     expect(new Set(rows)).toEqual(new Set([ids.approved, ids.declined]));

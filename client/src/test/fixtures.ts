@@ -25,6 +25,7 @@ export function listItem(overrides: Partial<ListItem> = {}): ListItem {
     updatedAt: new Date(now - 2 * HOUR),
     expiresAt: new Date(now + 5 * HOUR + 60_000),
     liveSessionCount: 0,
+    emailMasked: 'j•••@example.com',
     ...overrides,
   };
 }

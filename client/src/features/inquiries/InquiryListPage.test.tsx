@@ -144,7 +144,7 @@ describe('Inquiry list', () => {
           ? { items: [listItem({ id: 'inq_Page2' })], nextCursor: null, total: 12_345, totalExact: false }
           : { items: [listItem({ id: 'inq_Page1' })], nextCursor: 'cursor-page-2', total: 12_345, totalExact: false },
     });
-    const { user, params } = renderApp('/inquiries');
+    const { user, params } = renderApp('/inquiries?status=pending');
     await screen.findByRole('link', { name: 'inq_Page1' });
     expect(screen.getByText(/of ≈12,345/)).toBeTruthy();
 
@@ -156,5 +156,39 @@ describe('Inquiry list', () => {
     await user.click(screen.getByRole('button', { name: 'Go to previous page' }));
     expect(params().getAll('cursor')).toEqual([]);
     await screen.findByRole('link', { name: 'inq_Page1' });
+  });
+
+  describe('one way of counting', () => {
+    const overview = (countsExact: boolean, counts: [string, number][]) => ({
+      ...emptyOverview,
+      byStatus: counts.map(([status, count]) => ({ status, count })),
+      countsExact,
+    });
+    const estimatedList = () => ({ items: [listItem()], nextCursor: 'next', total: 5_012, totalExact: false });
+
+    it('without filters, the heading and the grid count what the counts by status count, exactly when they are exact', async () => {
+      api({ 'inquiries.list': estimatedList, 'inquiries.overview': () => overview(true, [['pending', 3_000], ['expired', 2_000]]) });
+      renderApp('/inquiries');
+      expect(await screen.findByText('5,000 inquiries')).toBeTruthy();
+      expect(await screen.findByText(/of 5,000$/)).toBeTruthy();
+      expect(screen.getByText('All inquiries by status, exact counts')).toBeTruthy();
+      expect(screen.queryByText(/5,012/)).toBeNull();
+    });
+
+    it('says “estimate” wherever the figures are estimated, and where from', async () => {
+      api({ 'inquiries.list': estimatedList, 'inquiries.overview': () => overview(false, [['pending', 600_000], ['expired', 400_000]]) });
+      renderApp('/inquiries');
+      expect(await screen.findByText('≈1,000,000 inquiries (estimate)')).toBeTruthy();
+      expect(screen.getByText(/Estimated from table statistics, like the counts by status/)).toBeTruthy();
+      expect(screen.getByText('All inquiries by status, ≈ estimated from table statistics')).toBeTruthy();
+      expect(await screen.findByText(/of ≈1,000,000$/)).toBeTruthy();
+    });
+
+    it('with filters, counts the matches and says the counts by status are for all inquiries', async () => {
+      api({ 'inquiries.list': estimatedList, 'inquiries.overview': () => overview(true, [['pending', 3_000], ['expired', 2_000]]) });
+      renderApp('/inquiries?status=pending');
+      expect(await screen.findByText('≈5,012 inquiries (estimate)')).toBeTruthy();
+      expect(screen.getByText(/^Matching the filters, estimated .* The counts by status above are for all inquiries\.$/)).toBeTruthy();
+    });
   });
 });

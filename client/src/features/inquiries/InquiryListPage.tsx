@@ -1,26 +1,55 @@
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
 import Paper from '@mui/material/Paper';
+import Skeleton from '@mui/material/Skeleton';
 import Stack from '@mui/material/Stack';
 import Typography from '@mui/material/Typography';
+import { lazy, Suspense, useCallback, useState } from 'react';
+import type { ActionName } from '@shared/actions.js';
 import { EmptyState, ErrorState } from '../../components/states';
+import { useMe } from '../auth/useMe';
 import { useCustomerName } from '../customers/hooks';
 import { useTemplates } from '../templates/hooks';
-import { useInquiryList, useListState } from './hooks';
+import { useInquiryList, useListState, useOverview } from './hooks';
 import { InquiryFilters } from './InquiryFilters';
-import { InquiryGrid } from './InquiryGrid';
+import { headingCount, type HeadingCount } from './list/counts';
+import { ListActionDialog, preloadActionDialogs, type ChosenAction } from './list/ListActionDialog';
 import { clearFilters, describeFilters, hasFilters, type ListState } from './listParams';
 import { OverviewStrip } from './OverviewStrip';
 
-const number = new Intl.NumberFormat();
+/**
+ * The grid (the DataGrid, most of this page's code) is asked for as soon as this module runs: it downloads while the
+ * page shows its heading, counts and filters and asks for the first rows, instead of before any of them.
+ */
+const gridReady = import('./InquiryGrid');
+const InquiryGrid = lazy(() => gridReady);
 
-function ResultCount({ total, exact }: { total: number; exact: boolean }) {
+const GRID_HEIGHT = 'max(480px, calc(100vh - 340px))';
+
+function GridLoading() {
   return (
-    <Typography variant="body2" color="text.secondary" aria-live="polite">
-      {exact ? '' : '≈'}
-      {number.format(total)} {total === 1 ? 'inquiry' : 'inquiries'}
-      {exact ? '' : ' (estimated)'}
-    </Typography>
+    <Stack role="status" spacing={0.5} aria-busy="true" aria-label="Loading the list" sx={{ height: GRID_HEIGHT }}>
+      <Skeleton variant="rounded" height={52} />
+      {Array.from({ length: 8 }, (_, i) => (
+        <Skeleton key={i} variant="rounded" height={40} />
+      ))}
+    </Stack>
+  );
+}
+
+function ResultCount({ count }: { count: HeadingCount }) {
+  return (
+    <Stack sx={{ alignItems: 'flex-end' }} aria-live="polite">
+      <Typography variant="body2" color="text.secondary">
+        {count.text}
+        {count.exact ? '' : ' (estimate)'}
+      </Typography>
+      {count.note ? (
+        <Typography variant="caption" color="text.secondary" sx={{ textAlign: 'right', maxWidth: 420 }}>
+          {count.note}
+        </Typography>
+      ) : null}
+    </Stack>
   );
 }
 
@@ -57,6 +86,12 @@ function NoMatches({ state, templateName, customerName, onClear }: NoMatchesProp
 export default function InquiryListPage() {
   const [state, update] = useListState();
   const list = useInquiryList(state);
+  const overview = useOverview();
+  const me = useMe();
+  const [chosen, setChosen] = useState<ChosenAction | null>(null);
+  const chooseAction = useCallback((inquiryId: string, action: ActionName) => setChosen({ inquiryId, action }), []);
+  const closeAction = useCallback(() => setChosen(null), []);
+  const count = list.isError ? null : headingCount(list.data, overview.data, hasFilters(state));
   const templates = useTemplates();
   const templateItems = templates.data?.items ?? [];
   const templateName = (id: string) => templateItems.find((t) => t.id === id)?.name ?? null;
@@ -90,29 +125,37 @@ export default function InquiryListPage() {
     );
   } else {
     body = (
-      <Box sx={{ height: 'max(480px, calc(100vh - 340px))' }}>
-        <InquiryGrid
-          state={state}
-          data={list.data}
-          loading={list.isFetching}
-          onSortChange={(sort, order) => update({ sort, order })}
-          onNextPage={(cursor) => update((s) => ({ ...s, cursors: [...s.cursors, cursor] }))}
-          onPreviousPage={() => update((s) => ({ ...s, cursors: s.cursors.slice(0, -1) }))}
-          onPageSizeChange={(pageSize) => update({ pageSize })}
-        />
+      <Box sx={{ height: GRID_HEIGHT }}>
+        <Suspense fallback={<GridLoading />}>
+          <InquiryGrid
+            state={state}
+            data={list.data}
+            total={count && list.data ? { value: count.value, exact: count.exact } : null}
+            loading={list.isFetching}
+            staffId={me.data?.staff.id ?? null}
+            onSortChange={(sort, order) => update({ sort, order })}
+            onNextPage={(cursor) => update((s) => ({ ...s, cursors: [...s.cursors, cursor] }))}
+            onPreviousPage={() => update((s) => ({ ...s, cursors: s.cursors.slice(0, -1) }))}
+            onPageSizeChange={(pageSize) => update({ pageSize })}
+            onChooseAction={chooseAction}
+            onRowMenuOpen={preloadActionDialogs}
+          />
+        </Suspense>
       </Box>
     );
   }
 
   return (
     <Stack spacing={2}>
-      <Stack direction="row" sx={{ alignItems: 'baseline', justifyContent: 'space-between' }}>
+      <Stack direction="row" spacing={2} sx={{ alignItems: 'baseline', justifyContent: 'space-between' }}>
         <Typography variant="h1">Inquiries</Typography>
-        {list.data && !list.isError ? <ResultCount total={list.data.total} exact={list.data.totalExact} /> : null}
+        {count ? <ResultCount count={count} /> : null}
       </Stack>
       <OverviewStrip />
       <InquiryFilters state={state} update={update} templates={templateItems} customerName={customerName} />
       {body}
+      {/* The page's, not the row's: the action may take its row out of this view while the result is on screen. */}
+      {chosen ? <ListActionDialog key={`${chosen.inquiryId}:${chosen.action}`} chosen={chosen} onClose={closeAction} /> : null}
     </Stack>
   );
 }

@@ -48,7 +48,11 @@ function StatusCounts({ overview }: { overview: Overview }) {
   const rows = [...known, ...unknown];
   if (rows.length === 0) return <Typography color="text.secondary">No inquiries yet</Typography>;
   return (
-    <Stack direction="row" spacing={2} useFlexGap sx={{ flexWrap: 'wrap', flex: 1, minWidth: 0 }} aria-label="Inquiries by status">
+    <Stack direction="row" spacing={2} useFlexGap sx={{ flexWrap: 'wrap', flex: 1, minWidth: 0, alignItems: 'baseline' }} aria-label="Inquiries by status">
+      {/* Whatever the list's filters: these are all inquiries, and say whether they are counted or estimated. */}
+      <Typography variant="caption" color="text.secondary" sx={{ width: '100%' }}>
+        All inquiries by status{overview.countsExact ? ', exact counts' : ', ≈ estimated from table statistics'}
+      </Typography>
       {rows.map((row) => (
         <Typography key={row.status} variant="body2" component="span" sx={{ whiteSpace: 'nowrap' }}>
           <Typography component="span" variant="body2" color="text.secondary">
@@ -60,11 +64,6 @@ function StatusCounts({ overview }: { overview: Overview }) {
           </strong>
         </Typography>
       ))}
-      {!overview.countsExact ? (
-        <Typography variant="caption" color="text.secondary">
-          ≈ estimated from table statistics
-        </Typography>
-      ) : null}
     </Stack>
   );
 }
