@@ -47,6 +47,10 @@ const EnvSchema = z.object({
   // Which proxies' X-Forwarded-For to believe (Express "trust proxy"). Sign-in throttling is per client address,
   // so behind a load balancer this must name it (a subnet or a hop count), or every user shares one address.
   TRUST_PROXY: z.string().min(1).default('loopback'),
+  // The hosted flow (docs/hosted-flow.md): a bare inquiry id opening a created inquiry, and per-address limits.
+  HOSTED_FLOW_REQUIRE_CREDENTIAL: z.preprocess(emptyIsUnset, z.enum(['off', 'on']).default('off')),
+  HOSTED_FLOW_REQUESTS_PER_MINUTE: z.preprocess(emptyIsUnset, z.coerce.number().int().min(1).max(1_000_000).default(120)),
+  HOSTED_FLOW_STATIC_LINKS_PER_MINUTE: z.preprocess(emptyIsUnset, z.coerce.number().int().min(1).max(1_000_000).default(10)),
   // Staff sign-in (server/auth).
   LOCAL_PASSWORDS: z.enum(['on', 'off']).default('on'),
   ADMIN_EMAIL: z.email().optional(),
@@ -146,7 +150,18 @@ export type Config = {
   limits: { statementTimeoutMs: number; requestDeadlineMs: number; shutdownGraceMs: number };
   auth: AuthConfig;
   mail: MailConfig;
+  hostedFlow: HostedFlowConfig;
 };
+
+/** The local hosted flow's guards (server/hosted-flow). */
+export interface HostedFlowConfig {
+  /** HOSTED_FLOW_REQUIRE_CREDENTIAL=on: a created inquiry opens only with a one-time code or a session token. */
+  requireCredential: boolean;
+  /** Flow pages and steps (/verify, /widget) one client address may request per minute. */
+  requestsPerMinute: number;
+  /** Static links (new inquiries) one client address may open per minute. */
+  staticLinksPerMinute: number;
+}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = EnvSchema.safeParse(env);
@@ -183,6 +198,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     limits: { statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS, requestDeadlineMs: e.REQUEST_DEADLINE_MS, shutdownGraceMs: e.SHUTDOWN_GRACE_MS },
     auth: authConfig(e),
     mail: { smtpUrl: e.SMTP_URL ?? null, from: e.MAIL_FROM, companyName: e.COMPANY_NAME },
+    hostedFlow: {
+      requireCredential: e.HOSTED_FLOW_REQUIRE_CREDENTIAL === 'on',
+      requestsPerMinute: e.HOSTED_FLOW_REQUESTS_PER_MINUTE,
+      staticLinksPerMinute: e.HOSTED_FLOW_STATIC_LINKS_PER_MINUTE,
+    },
   };
 }
 

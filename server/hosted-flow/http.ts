@@ -43,20 +43,35 @@ export class Params {
     return value === null || value === '' ? null : value;
   }
 
-  /** `fields[name]=value` pairs (the SDK's prefill), bounded in number and size; nested or odd names are ignored. */
-  fields(): Record<string, string> {
+  /**
+   * `fields[name]=value` pairs (the SDK's prefill). Within PREFILL_LIMITS or refused whole (null): a static link
+   * needs no sign-in, so what it may store is bounded. Blank values and nested or odd names are ignored, but
+   * count towards the total size.
+   */
+  prefill(): Record<string, string> | null {
     const fields: Record<string, string> = {};
     let count = 0;
+    let total = 0;
     for (const [key, value] of this.search) {
-      const match = /^fields\[([^\]]*)\]$/.exec(key);
-      const name = match?.[1];
-      if (!name || !FIELD_NAME.test(name) || value.length > 1000 || !PRINTABLE.test(value) || count >= 50) continue;
+      if (!key.startsWith('fields[')) continue;
+      total += key.length - 'fields[]'.length + value.length;
+      if (total > PREFILL_LIMITS.totalChars) return null;
+      if (value === '') continue;
+      if (value.length > PREFILL_LIMITS.valueChars || !PRINTABLE.test(value)) return null;
+      const name = /^fields\[([^\]]*)\]$/.exec(key)?.[1];
+      if (!name || !FIELD_NAME.test(name)) continue;
+      if (!(name in fields) && ++count > PREFILL_LIMITS.fields) return null;
       fields[name] = value;
-      count++;
     }
     return fields;
   }
 }
+
+/**
+ * What a static link may prefill: Persona's prefill fields (names, email, phone, birthdate, address: about a
+ * dozen) with room to spare, each value the length of a long street line, and 4 KB in all (names included).
+ */
+export const PREFILL_LIMITS = { fields: 20, valueChars: 256, totalChars: 4096 } as const;
 
 /** A reference id as given, or null; undefined when it is unusable (too long, control characters). */
 export function referenceIdOf(params: Params): string | null | undefined {

@@ -1,3 +1,4 @@
+import { PREFILL_LIMITS } from './http.js';
 import type { Denial, FlowInquiry } from './service.js';
 
 /**
@@ -131,6 +132,10 @@ function exitButton(context: PageContext): string {
   return context.widget ? '\n<button type="button" class="secondary" data-action="exit">Exit</button>' : '';
 }
 
+/** Shown above details masked because the link came without a one-time code or a session (docs/hosted-flow.md). */
+const MASKED_NOTE =
+  'For your security, the details on file are partly hidden. If any of them is not yours or is wrong, do not continue: ask the company that sent you this link to correct it.';
+
 export function confirmPage(context: PageContext, inquiry: FlowInquiry, form: StepForm, event: 'start' | 'load'): string {
   const fields = displayFields(inquiry.fields);
   const list =
@@ -139,7 +144,7 @@ export function confirmPage(context: PageContext, inquiry: FlowInquiry, form: St
       : '<p>We have no details on file for you yet: there is nothing to check.</p>';
   const body = `<h1 tabindex="-1">Confirm your details</h1>
 <p class="step">Step 1 of 2</p>
-<p>Check that these details are yours and correct.</p>
+<p>Check that these details are yours and correct.</p>${inquiry.masked && fields.length > 0 ? `\n<p>${MASKED_NOTE}</p>` : ''}
 ${list}
 ${stepForm(context, 'confirm', form, 'Continue')}`;
   return layout('Confirm your details', context, body, { 'data-step': 'confirm', 'data-event': event });
@@ -165,7 +170,7 @@ export function thankYouPage(context: PageContext, inquiry: FlowInquiry): string
 }
 
 /** Pages that explain why the flow cannot go on, with the HTTP status each answers with. */
-export type Notice = Denial | 'bad_request' | 'not_embedded' | 'server_error';
+export type Notice = Denial | 'bad_request' | 'not_embedded' | 'server_error' | 'rate_limited' | 'prefill_refused';
 
 const NOTICES: Record<Notice, { status: number; title: string; text: string }> = {
   not_found: { status: 404, title: 'We could not find this verification', text: 'The link may be mistyped or no longer exist. Ask the company that sent it to you for a new link.' },
@@ -190,6 +195,21 @@ const NOTICES: Record<Notice, { status: number; title: string; text: string }> =
   bad_request: { status: 400, title: 'This link is incomplete', text: 'It does not say which verification to open. Check that you copied the whole link.' },
   not_embedded: { status: 400, title: 'This page opens inside an app', text: 'Open the verification from the app or website that offered it to you.' },
   server_error: { status: 500, title: 'Something went wrong', text: 'Nothing was lost. Try again in a moment.' },
+  credential_required: {
+    status: 403,
+    title: 'This link is incomplete — ask for a new one',
+    text: 'For your security, this verification opens only with the complete link the company sent you. Ask them for a new link.',
+  },
+  rate_limited: {
+    status: 429,
+    title: 'Too many requests from your network — try again in a minute',
+    text: 'This page limits how often it can be opened from one network. Wait a minute, then open your link again.',
+  },
+  prefill_refused: {
+    status: 400,
+    title: 'This link’s prefilled details cannot be used',
+    text: `A verification link may prefill at most ${PREFILL_LIMITS.fields} details, each up to ${PREFILL_LIMITS.valueChars} characters of plain text, ${PREFILL_LIMITS.totalChars / 1024} KB in all. Ask the company that sent it to you for a corrected link.`,
+  },
 };
 
 export function noticeStatus(notice: Notice): number {

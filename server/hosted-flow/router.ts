@@ -1,12 +1,13 @@
 import fs from 'node:fs';
 import express, { type Request, type Response, type Router } from 'express';
-import { requestLog } from '../context.js';
+import { requestInfo, requestLog } from '../context.js';
 import type { AppDeps } from '../deps.js';
 import { once } from '../once.js';
 import { FormTokens } from './form-token.js';
 import { containerIdOf, INQUIRY_ID, Params, parseOrigin, referenceIdOf, SessionCookies, setPageHeaders, TEMPLATE_ID } from './http.js';
 import { confirmPage, noticePage, noticeStatus, submitPage, thankYouPage, type Notice, type PageContext, type WidgetContext } from './pages.js';
-import { openInquiry, openStaticLink, redeemOneTimeCode, takeStep, type FlowEngine, type FlowResult } from './service.js';
+import { countFlowRequest, type FlowLimit } from './rate-limits.js';
+import { openInquiry, openStaticLink, redeemOneTimeCode, takeStep, type FlowEngine, type FlowResult, type FlowVisit } from './service.js';
 
 const ASSETS: Record<string, { file: URL; type: string }> = {
   'flow.mjs': { file: new URL('./assets/flow.mjs', import.meta.url), type: 'text/javascript; charset=utf-8' },
@@ -25,6 +26,8 @@ interface Flow {
  * - GET /widget?…  the same for the official `persona` SDK's iframe (the token travels in the form instead)
  * - POST /verify|/widget/confirm and /submit: the two steps, each needing the session and a form token
  * - GET /verify/assets/flow.css|flow.mjs
+ * Every page and step counts against its client address's per-minute limits (rate-limits.ts); a bare inquiry id
+ * starts a created inquiry only masked and recorded, or not at all with HOSTED_FLOW_REQUIRE_CREDENTIAL=on (service.ts).
  */
 export function createHostedFlowRouter(deps: AppDeps): Router {
   const router = express.Router();
@@ -59,6 +62,25 @@ export function createHostedFlowRouter(deps: AppDeps): Router {
     res.status(options.status ?? noticeStatus(notice)).type('html').send(noticePage(context, notice, options.event));
   }
 
+  const { requireCredential, requestsPerMinute, staticLinksPerMinute } = deps.config.hostedFlow;
+
+  /**
+   * Counts this request against the client address's limit (rate-limits.ts) and, over it, answers 429 with
+   * Retry-After and a page (the page's headers are already set, so it shows in the SDK's iframe too).
+   */
+  async function overLimit(req: Request, res: Response, limit: FlowLimit, context: PageContext, event: 'load' | 'page' = 'load'): Promise<boolean> {
+    const perMinute = limit === 'static_link' ? staticLinksPerMinute : requestsPerMinute;
+    const rate = await countFlowRequest(deps.database.db, limit, perMinute, req.ip ?? null, deps.now());
+    if (!rate.exceeded) return false;
+    // Once per window and address: a flood must not become a flood of log lines. No address: it is personal data.
+    if (rate.firstExceeded) requestLog(req, deps.log).warn({ limit, perMinute }, 'hosted flow rate limit reached');
+    res.setHeader('Retry-After', String(rate.retryAfterSeconds));
+    send(res, 'rate_limited', context, { event });
+    return true;
+  }
+
+  const visitOf = (req: Request, via: FlowVisit['via']): FlowVisit => ({ via, request: requestInfo(req) });
+
   router.get('/verify/assets/:file', (req, res) => {
     const asset = assets[req.params.file];
     if (!asset) {
@@ -81,6 +103,7 @@ export function createHostedFlowRouter(deps: AppDeps): Router {
       setPageHeaders(res, "'self'");
       const params = Params.ofQuery(req);
       const context: PageContext = { widget: null, inquiryId: null };
+      if (await overLimit(req, res, 'request', context)) return;
       const now = deps.now();
 
       /** A link that brings its own access (code, static link, token): keep the session in the cookie and drop the secret from the URL. */
@@ -97,16 +120,20 @@ export function createHostedFlowRouter(deps: AppDeps): Router {
         const referenceId = referenceIdOf(params);
         if (referenceId === undefined) return send(res, 'bad_request', context);
         if (!TEMPLATE_ID.test(templateId)) return send(res, 'template_not_found', context);
-        return enter(await openStaticLink(engine, { templateId, referenceId, fields: params.fields() }, now));
+        const fields = params.prefill();
+        if (fields === null) return send(res, 'prefill_refused', context);
+        if (await overLimit(req, res, 'static_link', context)) return;
+        return enter(await openStaticLink(engine, { templateId, referenceId, fields }, now));
       }
       const inquiryId = params.get('inquiry-id');
       if (inquiryId === null) return send(res, 'bad_request', context);
       if (!INQUIRY_ID.test(inquiryId)) return send(res, 'not_found', context);
       const linkToken = params.get('session-token');
-      if (linkToken !== null) return enter(await openInquiry(engine, inquiryId, linkToken, now, { countLinkUse: true }));
+      const visit = visitOf(req, '/verify');
+      if (linkToken !== null) return enter(await openInquiry(engine, inquiryId, linkToken, now, { countLinkUse: true, requireCredential, visit }));
 
       const cookieToken = cookies.read(req, inquiryId);
-      const result = await openInquiry(engine, inquiryId, cookieToken, now, { countLinkUse: false });
+      const result = await openInquiry(engine, inquiryId, cookieToken, now, { countLinkUse: false, requireCredential, visit });
       if (!result.ok) {
         if (cookieToken !== null && (result.denial === 'session_expired' || result.denial === 'link_revoked')) cookies.clear(res, inquiryId);
         return send(res, result.denial, context);
@@ -129,6 +156,7 @@ export function createHostedFlowRouter(deps: AppDeps): Router {
       setPageHeaders(res, iframeOrigin);
       const templateId = params.get('inquiry-template-id');
       const widget: WidgetContext = { iframeOrigin, containerId: containerIdOf(params), templateId };
+      if (await overLimit(req, res, 'request', { widget, inquiryId: null })) return;
       const now = deps.now();
 
       let result: FlowResult;
@@ -136,13 +164,16 @@ export function createHostedFlowRouter(deps: AppDeps): Router {
         const referenceId = referenceIdOf(params);
         if (referenceId === undefined) return send(res, 'bad_request', { widget, inquiryId: null });
         if (!TEMPLATE_ID.test(templateId)) return send(res, 'template_not_found', { widget, inquiryId: null });
-        result = await openStaticLink(engine, { templateId, referenceId, fields: params.fields() }, now);
+        const fields = params.prefill();
+        if (fields === null) return send(res, 'prefill_refused', { widget, inquiryId: null });
+        if (await overLimit(req, res, 'static_link', { widget, inquiryId: null })) return;
+        result = await openStaticLink(engine, { templateId, referenceId, fields }, now);
       } else {
         const inquiryId = params.get('inquiry-id');
         if (inquiryId === null) return send(res, 'bad_request', { widget, inquiryId: null });
         if (!INQUIRY_ID.test(inquiryId)) return send(res, 'not_found', { widget, inquiryId: null });
         const token = params.get('session-token');
-        result = await openInquiry(engine, inquiryId, token, now, { countLinkUse: token !== null });
+        result = await openInquiry(engine, inquiryId, token, now, { countLinkUse: token !== null, requireCredential, visit: visitOf(req, '/widget') });
         if (!result.ok) return send(res, result.denial, { widget, inquiryId });
       }
       if (!result.ok) return send(res, result.denial, { widget, inquiryId: null });
@@ -171,6 +202,7 @@ export function createHostedFlowRouter(deps: AppDeps): Router {
           } else {
             setPageHeaders(res, "'self'");
           }
+          if (await overLimit(req, res, 'request', { widget, inquiryId: null }, 'page')) return;
           const inquiryId = params.get('inquiry-id');
           if (inquiryId === null || !INQUIRY_ID.test(inquiryId)) return send(res, 'bad_request', { widget, inquiryId: null }, { event: 'page' });
           const context: PageContext = { widget, inquiryId };

@@ -2,7 +2,11 @@ import type { Kysely, Transaction } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { sha256Hex } from '../crypto.js';
+import type { RequestFacts } from '../deps.js';
 import type { HostedFlowKeys, InquiryProvider, IssuedBy } from '../providers/types.js';
+import { appendAuditEvent, auditRequestContext } from '../services/audit.js';
+import { addressBucket } from '../services/partner-api/access.js';
+import { maskFields } from '../services/pii.js';
 import * as store from '../repositories/inquiry-store/index.js';
 import * as templates from '../repositories/templates.js';
 import { canTransition, computeExpiresAt, policyInForce } from '../../shared/lifecycle.js';
@@ -32,12 +36,16 @@ export type Denial =
   | 'already_submitted'
   | 'unavailable'
   | 'session_limit'
-  | 'form_invalid';
+  | 'form_invalid'
+  | 'credential_required';
 
 export interface FlowInquiry {
   id: string;
   status: string;
+  /** The prefilled fields, masked as the console masks them when `masked`. */
   fields: Record<string, unknown>;
+  /** The session was started from a bare inquiry id: the visitor proved nothing, so sees no PII in clear. */
+  masked: boolean;
   expiresAt: Date;
 }
 
@@ -81,10 +89,14 @@ function blockedBy(inquiry: store.FlowInquiryRow, now: Date): Denial | null {
   }
 }
 
-const view = (row: store.FlowInquiryRow, patch: Partial<FlowInquiry> = {}): FlowInquiry => ({
+/** The console's masking (server/services/pii.ts), as `{ name: masked text }`. */
+const maskedFields = (fields: Record<string, unknown>): Record<string, string> => Object.fromEntries(maskFields(fields).map((f) => [f.name, f.value]));
+
+const view = (row: store.FlowInquiryRow, patch: Partial<Omit<FlowInquiry, 'fields' | 'masked'>> = {}, masked = false): FlowInquiry => ({
   id: row.id,
   status: row.status,
-  fields: row.fields,
+  fields: masked ? maskedFields(row.fields) : row.fields,
+  masked,
   expiresAt: row.expires_at,
   ...patch,
 });
@@ -127,29 +139,69 @@ async function sessionFromToken(trx: Transaction<DB>, engine: FlowEngine, inquir
   return row ? { id: row.id, token, expiresAt: row.expires_at, firstUse: row.started_at === null } : null;
 }
 
+/** Where a visit came from, for the record a bare-id start leaves. */
+export interface FlowVisit {
+  via: '/verify' | '/widget';
+  request: RequestFacts;
+}
+
+export interface OpenOptions {
+  /** The token came with the link itself, so a token link's use is counted. */
+  countLinkUse: boolean;
+  /** HOSTED_FLOW_REQUIRE_CREDENTIAL=on: a created inquiry does not open from its bare id. */
+  requireCredential?: boolean;
+  visit?: FlowVisit;
+}
+
+const BARE_ID_ACTOR = { type: 'system', id: 'hosted-flow', display: 'Hosted flow (link without a code or session)' } as const;
+
 /**
- * Opening `?inquiry-id=…`: a created inquiry opens for anyone with the link (and is started, with a new
- * end-user session); a pending one needs a live session token. `countLinkUse`: the token came with the link
- * itself, so a token link's use is counted.
+ * A created inquiry started from its bare id (no one-time code, no valid session token): anyone who can read the
+ * id could have done it, and it takes the inquiry's start. Recorded on its timeline (when, from which address)
+ * and in the audit log, and the session it got is marked so that it only ever sees the prefilled details masked.
  */
-export function openInquiry(engine: FlowEngine, inquiryId: string, token: string | null, now: Date, options: { countLinkUse: boolean }): Promise<FlowResult> {
+async function recordBareIdStart(trx: Transaction<DB>, inquiryId: string, sessionId: string, now: Date, visit: FlowVisit | undefined): Promise<void> {
+  const address = addressBucket(visit?.request.ip ?? null);
+  const via = visit?.via ?? '/verify';
+  await store.inquiryStartedFromBareId(trx, inquiryId, now, { sessionId, address, via });
+  await appendAuditEvent(trx, {
+    actor: BARE_ID_ACTOR,
+    action: 'inquiry.started_from_bare_id',
+    target: { type: 'inquiry', id: inquiryId },
+    metadata: { sessionId, via, address },
+    ...(visit ? { request: auditRequestContext(visit.request) } : {}),
+    occurredAt: now,
+  });
+}
+
+/**
+ * Opening `?inquiry-id=…`: a created inquiry opens for anyone with the link (and is started, with a new end-user
+ * session) — from a bare id only with the prefilled details masked, and not at all with `requireCredential`; a
+ * pending one needs a live session token.
+ */
+export function openInquiry(engine: FlowEngine, inquiryId: string, token: string | null, now: Date, options: OpenOptions): Promise<FlowResult> {
   return inTransaction(engine.db, async (trx) => {
     const inquiry = await store.lockInquiry(trx, inquiryId);
     if (!inquiry) return deny('not_found');
     const blocked = blockedBy(inquiry, now);
     if (blocked) return deny(blocked);
     if (inquiry.status === 'created') {
+      // A session token for this inquiry (from a resume) is a credential; anything else is a bare id.
+      const presented = await sessionFromToken(trx, engine, inquiry.id, token, now);
+      const bare = presented === null || presented === 'link_revoked';
+      if (bare && options.requireCredential) return deny('credential_required');
       const expiresAt = await start(trx, inquiry, now);
       const session = await newSession(trx, engine, inquiry.id, now, expiresAt);
       await useSession(trx, inquiry.id, session, now);
-      return { ok: true, inquiry: view(inquiry, { status: 'pending', expiresAt }), session, started: true };
+      if (bare) await recordBareIdStart(trx, inquiry.id, session.id, now, options.visit);
+      return { ok: true, inquiry: view(inquiry, { status: 'pending', expiresAt }, bare), session, started: true };
     }
     const session = await sessionFromToken(trx, engine, inquiry.id, token, now);
     if (session === 'link_revoked') return deny('link_revoked');
     if (!session) return deny('session_expired');
     await useSession(trx, inquiry.id, session, now);
     if (options.countLinkUse) await store.tokenLinkUsed(trx, session.id, now);
-    return { ok: true, inquiry: view(inquiry), session, started: false };
+    return { ok: true, inquiry: view(inquiry, {}, await store.isBareIdSession(trx, inquiry.id, session.id)), session, started: false };
   });
 }
 
@@ -238,10 +290,11 @@ export function takeStep(
     if (!session) return deny('session_expired');
     if (!input.formTokenMatches(session.id)) return deny('form_invalid');
     await useSession(trx, inquiry.id, session, now);
-    if (step === 'confirm') return { ok: true, inquiry: view(inquiry), session, started: false };
+    const masked = await store.isBareIdSession(trx, inquiry.id, session.id);
+    if (step === 'confirm') return { ok: true, inquiry: view(inquiry, {}, masked), session, started: false };
 
     if (!canTransition(inquiry.status, 'completed')) return deny('unavailable');
     await store.inquiryCompleted(trx, inquiry.id, now, session.id);
-    return { ok: true, inquiry: view(inquiry, { status: 'completed' }), session, started: false };
+    return { ok: true, inquiry: view(inquiry, { status: 'completed' }, masked), session, started: false };
   });
 }

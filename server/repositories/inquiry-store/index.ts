@@ -11,4 +11,5 @@ export * from './sweep.js';
 export { expiryReapplied, policyTarget, reappliedExpiry } from './expiry.js';
 export { rebuildCompletionDays, DURATION_EDGES } from './completions.js';
 export { sessionLiveAt, sessionOpen, liveSessionCount, noLiveSessionAt, refreshLiveSessionUntil } from './live-sessions.js';
+export { inquiryStartedFromBareId, isBareIdSession, STARTED_FROM_BARE_ID, type BareIdStart } from './bare-id.js';
 export type { TimelineEvent } from './events.js';

@@ -6,8 +6,16 @@ import { SectionCard } from './SectionCard';
 
 type TimelineEvent = RouterOutputs['inquiries']['get']['timeline'][number];
 
+/** Kinds whose words alone would not say what happened. */
+const KIND_LABELS: Record<string, string> = {
+  // server/repositories/inquiry-store/bare-id.ts: opened by someone who had only the inquiry id.
+  started_from_bare_id: 'Started from a link without a code or session token',
+};
+
 /** "inquiry.session_created" → "Inquiry session created". */
 export function describeKind(kind: string): string {
+  const label = KIND_LABELS[kind];
+  if (label) return label;
   const words = kind.split(/[._]+/).filter(Boolean).join(' ');
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
