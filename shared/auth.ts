@@ -89,6 +89,11 @@ export const StaffListItemSchema = SignedInStaffSchema.extend({
   hasPassword: z.boolean(),
   mustChangePassword: z.boolean(),
   activeSessionCount: z.number().int(),
+  /**
+   * Password sign-in is locked from at least one address until then (the latest such lock), after failed
+   * attempts there; null when no address is locked. An admin can lift it (staff.unlockSignIn).
+   */
+  signInLockedUntil: z.date().nullable(),
 });
 export type StaffListItem = z.infer<typeof StaffListItemSchema>;
 export const StaffListOutputSchema = z.object({ items: z.array(StaffListItemSchema) });
@@ -105,6 +110,10 @@ export const CreateStaffOutputSchema = z.object({
 export const ChangeRoleInputSchema = z.object({ id: StaffIdSchema, role: RoleSchema, reason: ReasonSchema }).strict();
 export const StaffTargetInputSchema = z.object({ id: StaffIdSchema, reason: ReasonSchema }).strict();
 export const ResetPasswordOutputSchema = z.object({ oneTimePassword: z.string() });
+export const UnlockSignInOutputSchema = z.object({
+  /** Locks lifted: addresses from which the person could not sign in until now (0: none was in force). */
+  unlockedAddresses: z.number().int(),
+});
 
 export const StaffSessionSchema = z.object({
   id: z.string(),

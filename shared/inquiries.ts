@@ -93,6 +93,13 @@ export const SessionSchema = z.object({
   reason: z.string().nullable(),
   tokenFingerprint: z.string().nullable(),
   state: z.enum(['live', 'expired', 'revoked']),
+  /**
+   * Later hand-outs of this same session by a resume that reused it (oldest first): each receiver holds its token
+   * too, and may expire it like the person it was issued to.
+   */
+  handedTo: z.array(
+    z.object({ type: z.string(), by: z.string().nullable(), byId: z.string().nullable(), at: z.date(), reason: z.string().nullable() }),
+  ),
 });
 export type Session = z.infer<typeof SessionSchema>;
 

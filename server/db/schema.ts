@@ -89,6 +89,18 @@ export interface InquirySessionsTable {
   last_used_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
+/** A live session handed out again by a later resume (migrations/0015); written only by the inquiry store. */
+export interface SessionHandoutsTable {
+  id: Generated<number>;
+  session_id: string;
+  handed_at: Timestamp;
+  handed_to_type: string;
+  handed_to_id: string | null;
+  handed_to_display: string | null;
+  reason: string | null;
+  ticket: string | null;
+}
+
 export interface InquiryEventsTable {
   id: Generated<number>;
   inquiry_id: string;
@@ -130,6 +142,8 @@ export interface StaffSessionsTable {
 
 export interface LoginThrottleTable {
   key: string;
+  /** The email a pair or account key counts for (null for an address key): how an admin finds its locks. */
+  account: string | null;
   failures: number;
   last_failure_at: Timestamp;
   locked_until: Timestamp | null;
@@ -234,6 +248,7 @@ export interface DB {
   policy_revisions: PolicyRevisionsTable;
   inquiries: InquiriesTable;
   inquiry_sessions: InquirySessionsTable;
+  session_handouts: SessionHandoutsTable;
   inquiry_events: InquiryEventsTable;
   access_links: AccessLinksTable;
   idempotency_keys: IdempotencyKeysTable;

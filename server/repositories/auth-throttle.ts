@@ -8,10 +8,10 @@ import type { DB } from '../db/schema.js';
  * (inserting or updating), which is held until the transaction ends: concurrent attempts on one key, from any
  * server, are counted one after another and each sees the lock its predecessor set.
  */
-export async function countAttempt(trx: Transaction<DB>, key: string, now: Date, resetBefore: Date) {
+export async function countAttempt(trx: Transaction<DB>, key: { key: string; account: string | null }, now: Date, resetBefore: Date) {
   return trx
     .insertInto('login_throttle')
-    .values({ key, failures: 1, last_failure_at: now, locked_until: null })
+    .values({ key: key.key, account: key.account, failures: 1, last_failure_at: now, locked_until: null })
     .onConflict((oc) =>
       oc.column('key').doUpdateSet((eb) => {
         const locked = eb('login_throttle.locked_until', '>', now);
@@ -52,6 +52,16 @@ export async function takeBackAttempt(db: Executor, key: string, lockSet: Date |
 
 export async function remove(db: Executor, key: string): Promise<void> {
   await db.deleteFrom('login_throttle').where('key', '=', key).execute();
+}
+
+/**
+ * An admin's unlock: forgets every count of the account — its locked (account, address) pairs and its slow-down —
+ * and returns what was forgotten, with the locks that were still in force at `now`. Address counts are not the
+ * account's and stay.
+ */
+export async function clearAccount(db: Executor, account: string, now: Date): Promise<{ key: string; lockedUntil: Date | null }[]> {
+  const rows = await db.deleteFrom('login_throttle').where('account', '=', account).returning(['key', 'locked_until']).execute();
+  return rows.map((r) => ({ key: r.key, lockedUntil: r.locked_until && r.locked_until > now ? r.locked_until : null }));
 }
 
 /** Forget quiet keys whose lock has passed, a batch at a time, so sprayed unknown emails do not pile up. */

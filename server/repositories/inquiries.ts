@@ -33,6 +33,18 @@ export function listSessions(db: Executor, inquiryId: string) {
   return db.selectFrom('inquiry_sessions').selectAll().where('inquiry_id', '=', inquiryId).orderBy('created_at', 'desc').limit(200).execute();
 }
 
+/** Every later hand-out of the inquiry's sessions (a reused session), oldest first. */
+export function listSessionHandouts(db: Executor, inquiryId: string) {
+  return db
+    .selectFrom('session_handouts as h')
+    .innerJoin('inquiry_sessions as s', 's.id', 'h.session_id')
+    .select(['h.session_id', 'h.handed_at', 'h.handed_to_type', 'h.handed_to_id', 'h.handed_to_display', 'h.reason'])
+    .where('s.inquiry_id', '=', inquiryId)
+    .orderBy('h.id')
+    .limit(500)
+    .execute();
+}
+
 export function listEvents(db: Executor, inquiryId: string) {
   return db.selectFrom('inquiry_events').selectAll().where('inquiry_id', '=', inquiryId).orderBy('occurred_at').orderBy('id').limit(500).execute();
 }

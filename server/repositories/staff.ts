@@ -65,6 +65,14 @@ export async function list(db: Executor, now: Date, idleSince: Date) {
         .where('ss.last_seen_at', '>', idleSince)
         .as('active_session_count'),
     )
+    .select((eb) =>
+      eb
+        .selectFrom('login_throttle as lt')
+        .select((e) => e.fn.max('lt.locked_until').as('until'))
+        .where('lt.account', '=', sql<string>`lower(s.email)`)
+        .where('lt.locked_until', '>', now)
+        .as('sign_in_locked_until'),
+    )
     .orderBy(sql`lower(s.email)`)
     .execute();
 }

@@ -12,6 +12,7 @@ import {
   StaffListOutputSchema,
   StaffSessionsOutputSchema,
   StaffTargetInputSchema,
+  UnlockSignInOutputSchema,
 } from '../../shared/auth.js';
 import * as staff from '../services/staff.js';
 import { permissionProcedure, router } from '../trpc.js';
@@ -32,4 +33,5 @@ export const staffRouter = router({
     .query(({ ctx, input }) => staff.listSessions(ctx, input)),
   endSession: manage.input(EndSessionInputSchema).output(EndSessionOutputSchema).mutation(({ ctx, input }) => staff.endSession(ctx, input)),
   endSessions: manage.input(StaffTargetInputSchema).output(EndSessionsOutputSchema).mutation(({ ctx, input }) => staff.endSessions(ctx, input)),
+  unlockSignIn: manage.input(StaffTargetInputSchema).output(UnlockSignInOutputSchema).mutation(({ ctx, input }) => staff.unlockSignIn(ctx, input)),
 });

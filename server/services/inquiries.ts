@@ -200,8 +200,9 @@ export async function getInquiry(deps: AppDeps, id: string): Promise<InquiryDeta
   const row = await repo.findInquiry(db, id);
   if (!row) throw new AppError('NOT_FOUND', `No inquiry ${id}. Check the id, or search by reference id or email.`);
   const now = deps.now();
-  const [sessions, links, events, successor, predecessor] = await Promise.all([
+  const [sessions, handouts, links, events, successor, predecessor] = await Promise.all([
     repo.listSessions(db, id),
+    repo.listSessionHandouts(db, id),
     store.listLinks(db, id),
     repo.listEvents(db, id),
     repo.findSuccessor(db, id),
@@ -219,6 +220,9 @@ export async function getInquiry(deps: AppDeps, id: string): Promise<InquiryDeta
     reason: s.reason,
     tokenFingerprint: s.token_fingerprint,
     state: s.revoked_at ? ('revoked' as const) : s.expired_at || s.expires_at <= now ? ('expired' as const) : ('live' as const),
+    handedTo: handouts
+      .filter((h) => h.session_id === s.id)
+      .map((h) => ({ type: h.handed_to_type, by: h.handed_to_display, byId: h.handed_to_id, at: h.handed_at, reason: h.reason })),
   }));
   const base = toListItem({
     ...row,

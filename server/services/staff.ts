@@ -5,6 +5,8 @@ import type { RequestDeps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { generateOneTimePassword, hashPassword } from '../auth/passwords.js';
 import { staffActor, type StaffPrincipal } from '../auth/principal.js';
+import { accountOf } from '../auth/throttle.js';
+import * as signInThrottle from '../repositories/auth-throttle.js';
 import * as staffSessions from '../repositories/staff-sessions.js';
 import * as staffRepo from '../repositories/staff.js';
 import { appendAuditEvent, auditRequestContext } from './audit.js';
@@ -21,7 +23,8 @@ import type { Role } from '../../shared/permissions.js';
 
 type ActorContext = RequestDeps & { staff: StaffPrincipal };
 
-function toListItem(row: StaffRow, activeSessionCount: number): StaffListItem {
+/** `signInLockedUntil` is only read by the list; a change's answer says null, and the console refetches the list. */
+function toListItem(row: StaffRow, activeSessionCount: number, signInLockedUntil: Date | null = null): StaffListItem {
   return {
     ...toSignedInStaff(row),
     disabledAt: row.disabled_at,
@@ -30,13 +33,14 @@ function toListItem(row: StaffRow, activeSessionCount: number): StaffListItem {
     hasPassword: row.password_hash !== null,
     mustChangePassword: row.must_change_password,
     activeSessionCount,
+    signInLockedUntil,
   };
 }
 
 export async function listStaff(ctx: RequestDeps): Promise<{ items: StaffListItem[] }> {
   const now = ctx.now();
   const rows = await staffRepo.list(ctx.database.db, now, new Date(now.getTime() - STAFF_SESSION_IDLE_MS));
-  return { items: rows.map((r) => toListItem(r, r.active_session_count ?? 0)) };
+  return { items: rows.map((r) => toListItem(r, r.active_session_count ?? 0, r.sign_in_locked_until ?? null)) };
 }
 
 async function lockTarget(trx: Transaction<DB>, id: string): Promise<StaffRow> {
@@ -212,5 +216,26 @@ export async function endSession(
     await staffSessions.end(trx, session.id, 'ended_by_admin', now);
     await auditStaffChange(trx, ctx, now, 'staff.session_ended', target.id, input.reason, { sessionId: session.id });
     return { sessionId: session.id, endedAt: now, current: session.id === ctx.staff.sessionId };
+  });
+}
+
+/**
+ * Lifts the person's sign-in locks: every (account, address) pair locked after failed attempts, and the account's
+ * slow-down. Addresses locked for failures across many accounts are not one person's and lift on their own (at most
+ * an hour). Audited with the admin's reason and the addresses that were locked (never a password).
+ */
+export async function unlockSignIn(ctx: ActorContext, input: { id: string; reason: string }): Promise<{ unlockedAddresses: number }> {
+  const now = ctx.now();
+  return ctx.database.db.transaction().execute(async (trx) => {
+    const target = await lockTarget(trx, input.id);
+    const cleared = await signInThrottle.clearAccount(trx, accountOf(target.email), now);
+    const locked = cleared.filter((c) => c.lockedUntil !== null && c.key.startsWith('pair:'));
+    const addresses = locked.map((c) => c.key.slice('pair:'.length, c.key.indexOf('|')));
+    await auditStaffChange(trx, ctx, now, 'staff.sign_in_unlocked', target.id, input.reason, {
+      unlockedAddresses: addresses.slice(0, 50),
+      unlockedCount: addresses.length,
+      countsCleared: cleared.length,
+    });
+    return { unlockedAddresses: addresses.length };
   });
 }

@@ -1,6 +1,6 @@
 import type * as Argon2 from '@node-rs/argon2';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ACCOUNT_THROTTLE, IP_THROTTLE } from '../../server/auth/throttle.js';
+import { PAIR_THROTTLE, IP_THROTTLE } from '../../server/auth/throttle.js';
 import { STAFF_SESSION_ABSOLUTE_MS, STAFF_SESSION_IDLE_MS } from '../../server/services/auth/staff-sessions.js';
 import { createTestDatabase, testEngines, type TestDatabase } from '../db.js';
 import {
@@ -111,10 +111,10 @@ describe.each(testEngines())('password sign-in over HTTP on %s', (engine) => {
     await database.db.deleteFrom('login_throttle').execute();
   });
 
-  it('locks an account after repeated failures, says when to retry, and refuses even the right password', async () => {
+  it('locks an account from an address after repeated failures there, says when to retry, and refuses even the right password there', async () => {
     const victim = await createStaffAccount(database.db);
     const ip = { 'x-forwarded-for': '198.51.100.3' };
-    for (let i = 1; i < ACCOUNT_THROTTLE.threshold; i++) {
+    for (let i = 1; i < PAIR_THROTTLE.threshold; i++) {
       expect((await login(app, victim.email, `wrong ${i}`, ip)).status).toBe(401);
     }
     const locking = await login(app, victim.email, 'wrong again', ip);
@@ -128,7 +128,8 @@ describe.each(testEngines())('password sign-in over HTTP on %s', (engine) => {
 
     const locks = await auditEvents(database.db, { action: 'auth.locked_out', targetId: victim.id });
     expect(locks).toHaveLength(1);
-    expect(locks[0]?.metadata).toMatchObject({ scope: 'account', minutes: 1, failures: ACCOUNT_THROTTLE.threshold });
+    expect(locks[0]?.metadata).toMatchObject({ scope: 'pair', minutes: 1, failures: PAIR_THROTTLE.threshold });
+    expect(locks[0]?.ip).toBe('198.51.100.3');
 
     // The lock passes; one more failure doubles it.
     app.advance(61_000);
@@ -147,19 +148,20 @@ describe.each(testEngines())('password sign-in over HTTP on %s', (engine) => {
     const ip = { 'x-forwarded-for': '198.51.100.7' };
     const burst = await Promise.all(Array.from({ length: 16 }, (_, i) => login(app, victim.email, `guess ${i}`, ip)));
     const statuses = burst.map((r) => r.status);
-    expect(statuses.filter((s) => s === 401)).toHaveLength(ACCOUNT_THROTTLE.threshold - 1);
-    expect(statuses.filter((s) => s === 429)).toHaveLength(16 - (ACCOUNT_THROTTLE.threshold - 1));
+    expect(statuses.filter((s) => s === 401)).toHaveLength(PAIR_THROTTLE.threshold - 1);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(16 - (PAIR_THROTTLE.threshold - 1));
     // Only the attempts that were counted reached a password check (and the audit log).
-    expect(await auditEvents(database.db, { action: 'auth.login_failed', targetId: victim.id })).toHaveLength(ACCOUNT_THROTTLE.threshold);
+    expect(await auditEvents(database.db, { action: 'auth.login_failed', targetId: victim.id })).toHaveLength(PAIR_THROTTLE.threshold);
   });
 
   it('lets the right password through on the attempt that reaches the threshold, and gives the address its count back', async () => {
     const person = await createStaffAccount(database.db);
     const ip = { 'x-forwarded-for': '198.51.100.8' };
-    for (let i = 1; i < ACCOUNT_THROTTLE.threshold; i++) expect((await login(app, person.email, 'wrong', ip)).status).toBe(401);
+    for (let i = 1; i < PAIR_THROTTLE.threshold; i++) expect((await login(app, person.email, 'wrong', ip)).status).toBe(401);
     expect((await login(app, person.email, person.password, ip)).status).toBe(200);
-    const rows = await database.db.selectFrom('login_throttle').selectAll().where('key', 'in', [`account:${person.email}`, 'ip:198.51.100.8']).execute();
-    expect(rows.map((r) => [r.key, r.failures, r.locked_until])).toEqual([['ip:198.51.100.8', ACCOUNT_THROTTLE.threshold - 1, null]]);
+    const keys = [`account:${person.email}`, `pair:198.51.100.8|${person.email}`, 'ip:198.51.100.8'];
+    const rows = await database.db.selectFrom('login_throttle').selectAll().where('key', 'in', keys).execute();
+    expect(rows.map((r) => [r.key, r.failures, r.locked_until])).toEqual([['ip:198.51.100.8', PAIR_THROTTLE.threshold - 1, null]]);
   });
 
   it('locks an unknown email exactly like a real one, so a lock-out reveals nothing', async () => {
@@ -168,7 +170,7 @@ describe.each(testEngines())('password sign-in over HTTP on %s', (engine) => {
     const answers = async (email: string) => {
       const statuses: number[] = [];
       let last: Response | null = null;
-      for (let i = 0; i < ACCOUNT_THROTTLE.threshold + 1; i++) {
+      for (let i = 0; i < PAIR_THROTTLE.threshold + 1; i++) {
         last = await login(app, email, 'wrong', ip);
         statuses.push(last.status);
       }
@@ -199,10 +201,10 @@ describe.each(testEngines())('password sign-in over HTTP on %s', (engine) => {
     try {
       const victim = await createStaffAccount(database.db);
       const ip = { 'x-forwarded-for': '198.51.100.5' };
-      for (let i = 0; i < ACCOUNT_THROTTLE.threshold; i++) await login(app, victim.email, 'wrong', ip);
+      for (let i = 0; i < PAIR_THROTTLE.threshold; i++) await login(app, victim.email, 'wrong', ip);
       const response = await fetch(`${other.baseUrl}/auth/login`, {
         method: 'POST',
-        headers: consoleHeaders(app, { 'x-forwarded-for': '198.51.100.6' }),
+        headers: consoleHeaders(app, ip),
         body: JSON.stringify({ email: victim.email, password: victim.password }),
       });
       expect(response.status).toBe(429);

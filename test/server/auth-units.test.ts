@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseCookies } from '../../server/auth/cookies.js';
 import { claimValues, mapRole } from '../../server/auth/oidc.js';
 import { generateOneTimePassword, hashPassword, verifyPassword } from '../../server/auth/passwords.js';
-import { ACCOUNT_THROTTLE, accountKey, lockDurationMs } from '../../server/auth/throttle.js';
+import { ACCOUNT_SLOWDOWN, accountKey, accountOf, addressOf, lockDurationMs, PAIR_THROTTLE, pairKey, signInKeys, slowdownMs } from '../../server/auth/throttle.js';
 import { loadConfig, parseRoleMap } from '../../server/config.js';
 import { safeReturnTo } from '../../server/services/auth/sso.js';
 
@@ -72,9 +72,31 @@ describe('sign-in building blocks', () => {
   });
 
   it('doubles the lock for each failure past the threshold, up to an hour', () => {
-    const t = ACCOUNT_THROTTLE.threshold;
-    expect(lockDurationMs(ACCOUNT_THROTTLE, t - 1)).toBeNull();
-    expect([t, t + 1, t + 2, t + 6, t + 100].map((n) => (lockDurationMs(ACCOUNT_THROTTLE, n) ?? 0) / 60_000)).toEqual([1, 2, 4, 60, 60]);
-    expect(accountKey('  Ada@Example.TEST ')).toBe('account:ada@example.test');
+    const t = PAIR_THROTTLE.threshold;
+    expect(lockDurationMs(PAIR_THROTTLE, t - 1)).toBeNull();
+    expect([t, t + 1, t + 2, t + 6, t + 100].map((n) => (lockDurationMs(PAIR_THROTTLE, n) ?? 0) / 60_000)).toEqual([1, 2, 4, 60, 60]);
+    expect(accountKey(accountOf('  Ada@Example.TEST '))).toBe('account:ada@example.test');
+  });
+
+  it('only ever slows an account down across addresses, by at most a few seconds', () => {
+    const t = ACCOUNT_SLOWDOWN.threshold;
+    expect([0, t - 1, t, t + 1, t + 2, t + 3, t + 1000].map((n) => slowdownMs(ACCOUNT_SLOWDOWN, n) / 1000)).toEqual([0, 0, 1, 2, 4, 4, 4]);
+  });
+
+  it('counts an address as typed for IPv4 and by its /64 for IPv6, and keys pairs by address first', () => {
+    expect(addressOf('198.51.100.7')).toBe('198.51.100.7');
+    expect(addressOf('::ffff:198.51.100.7')).toBe('198.51.100.7');
+    expect(addressOf('2001:db8:1:2:aaaa::1')).toBe('2001:db8:1:2::/64');
+    expect(addressOf('2001:db8:1:2:ffff:ffff:ffff:ffff')).toBe('2001:db8:1:2::/64');
+    expect(addressOf('2001:db8::1')).toBe('2001:db8:0:0::/64');
+    expect(addressOf('::1')).toBe('0:0:0:0::/64');
+    expect(addressOf('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
+    expect(addressOf(null)).toBe('unknown');
+    expect(pairKey('a|b@x.test', '203.0.113.9')).toBe('pair:203.0.113.9|a|b@x.test');
+    expect(signInKeys(' Ada@Example.TEST', '203.0.113.9').map((k) => [k.key, k.account, k.scope])).toEqual([
+      ['pair:203.0.113.9|ada@example.test', 'ada@example.test', 'pair'],
+      ['ip:203.0.113.9', null, 'ip'],
+      ['account:ada@example.test', 'ada@example.test', 'account'],
+    ]);
   });
 });

@@ -57,6 +57,7 @@ const PROCEDURE_ACCESS: Readonly<Record<string, Access>> = {
   'staff.sessions': 'staff:manage',
   'staff.endSession': 'staff:manage',
   'staff.endSessions': 'staff:manage',
+  'staff.unlockSignIn': 'staff:manage',
 
   'customers.list': 'apikey:manage',
   'apiKeys.list': 'apikey:manage',

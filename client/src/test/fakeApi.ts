@@ -85,6 +85,7 @@ export interface FakeApiHandlers {
   'staff.sessions'?: Handler<RouterInputs['staff']['sessions'], RouterOutputs['staff']['sessions']>;
   'staff.endSession'?: Handler<RouterInputs['staff']['endSession'], RouterOutputs['staff']['endSession']>;
   'staff.endSessions'?: Handler<RouterInputs['staff']['endSessions'], RouterOutputs['staff']['endSessions']>;
+  'staff.unlockSignIn'?: Handler<RouterInputs['staff']['unlockSignIn'], RouterOutputs['staff']['unlockSignIn']>;
   // Customers and partner API keys (features/customers).
   'customers.list'?: Handler<undefined, RouterOutputs['customers']['list']>;
   'apiKeys.list'?: Handler<RouterInputs['apiKeys']['list'], RouterOutputs['apiKeys']['list']>;

@@ -70,6 +70,7 @@ export function session(overrides: Partial<Session> = {}): Session {
     reason: null,
     tokenFingerprint: null,
     state: 'expired',
+    handedTo: [],
     ...overrides,
   };
 }
@@ -193,6 +194,7 @@ export function staffMember(overrides: Partial<StaffMember> = {}): StaffMember {
     hasPassword: true,
     mustChangePassword: false,
     activeSessionCount: 1,
+    signInLockedUntil: null,
     ...overrides,
   };
 }

@@ -37,6 +37,10 @@ function planReopen(inquiry: LockedInquiry, now: Date): { change: { reopenedUnti
   return { change: { reopenedUntil: expiresAt }, expiresAt };
 }
 
+function issuerRow(issuedBy: IssuedBy): store.IssuerRow {
+  return { issued_by_type: issuedBy.type, issued_by_id: issuedBy.id, issued_by_display: issuedBy.display, reason: issuedBy.reason ?? null, ticket: issuedBy.ticket ?? null };
+}
+
 /** The local engine: Persona's inquiry semantics, implemented in this database through the inquiry store. */
 export function createLocalProvider(options: LocalProviderOptions): InquiryProvider {
   const secret = once(options.secret);
@@ -67,15 +71,7 @@ export function createLocalProvider(options: LocalProviderOptions): InquiryProvi
     const issued = issue(session, false);
     return {
       issued,
-      row: {
-        ...session,
-        token_fingerprint: issued.tokenFingerprint,
-        issued_by_type: issuedBy.type,
-        issued_by_id: issuedBy.id,
-        issued_by_display: issuedBy.display,
-        reason: issuedBy.reason ?? null,
-        ticket: issuedBy.ticket ?? null,
-      },
+      row: { ...session, token_fingerprint: issued.tokenFingerprint, ...issuerRow(issuedBy) },
     };
   }
 
@@ -95,7 +91,9 @@ export function createLocalProvider(options: LocalProviderOptions): InquiryProvi
       const reusable = inquiry.reusableSession;
       if (reusable) {
         const session = issue({ id: reusable.id, inquiry_id: inquiry.id, created_at: reusable.createdAt, expires_at: reusable.expiresAt }, true);
-        await store.accessGranted(trx, { inquiryId: inquiry.id, now, inquiry: plan.change, session: null });
+        // Whoever receives it holds its token as much as its first holder: recorded, so they may expire it too.
+        const handout = { sessionId: reusable.id, to: issuerRow(issuedBy) };
+        await store.accessGranted(trx, { inquiryId: inquiry.id, now, inquiry: plan.change, session: null, handout });
         return { session, previousStatus: inquiry.status, inquiryExpiresAt: plan.expiresAt };
       }
       const created = prepareSession(inquiry.id, now, plan.expiresAt, issuedBy, inquiry.liveSessionCount);

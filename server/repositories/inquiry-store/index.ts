@@ -1,6 +1,6 @@
 /**
- * The inquiry store: the one home of every write to `inquiries`, `inquiry_sessions`, `access_links` and
- * `inquiry_events`, and of the invariants that ride on them (the live-session predicate, live_session_until, a
+ * The inquiry store: the one home of every write to `inquiries`, `inquiry_sessions` (and their later hand-outs,
+ * `session_handouts`), `access_links` and `inquiry_events`, and of the invariants that ride on them (the live-session predicate, live_session_until, a
  * timeline entry beside each change). Services, the local provider, the sweeper and the hosted flow say what
  * happened (`store.inquiryStarted(trx, …)`); how it is stored is decided here. Use as `import * as store`.
  */

@@ -3,7 +3,7 @@ import type { DB, NewInquiry } from '../../db/schema.js';
 import { writeTogether, type Write } from '../writes.js';
 import { addTimelineEvent, timelineWrite, type TimelineEvent } from './events.js';
 import { raiseLiveSessionUntil } from './live-sessions.js';
-import { sessionsEnded, type NewSessionRow } from './sessions.js';
+import { sessionsEnded, type IssuerRow, type NewSessionRow } from './sessions.js';
 import { inquiryLinksRevoked, sessionLinksRevoked } from './links.js';
 import { completionCounted } from './completions.js';
 
@@ -106,10 +106,15 @@ export interface AccessChange {
   /** Reopened with this expiry, touched, or left alone. */
   inquiry: { reopenedUntil: Date } | 'touched' | null;
   session: NewSessionRow | null;
+  /**
+   * An existing live session handed out again (Persona's reuse of an unused session), and to whom: recorded in
+   * session_handouts, so the session is attributed to each person it was handed to, and on the timeline.
+   */
+  handout?: { sessionId: string; to: IssuerRow };
 }
 
 export async function accessGranted(trx: Transaction<DB>, change: AccessChange): Promise<void> {
-  const { inquiryId, now, inquiry, session } = change;
+  const { inquiryId, now, inquiry, session, handout } = change;
   const writes: Write[] = [];
   const events: TimelineEvent[] = [];
   const sets = [
@@ -125,6 +130,12 @@ export async function accessGranted(trx: Transaction<DB>, change: AccessChange):
       values (${session.id}, ${session.inquiry_id}, ${session.created_at}, ${session.expires_at}, ${session.token_fingerprint},
         ${session.issued_by_type}, ${session.issued_by_id}, ${session.issued_by_display}, ${session.reason}, ${session.ticket})`);
     events.push({ kind: 'session.issued', detail: { sessionId: session.id, by: session.issued_by_type, expiresAt: session.expires_at.toISOString() } });
+  }
+  if (handout) {
+    const to = handout.to;
+    writes.push(sql`insert into session_handouts (session_id, handed_at, handed_to_type, handed_to_id, handed_to_display, reason, ticket)
+      values (${handout.sessionId}, ${now}, ${to.issued_by_type}, ${to.issued_by_id}, ${to.issued_by_display}, ${to.reason}, ${to.ticket})`);
+    events.push({ kind: 'session.handed_out', detail: { sessionId: handout.sessionId, by: to.issued_by_type } });
   }
   if (events.length > 0) writes.push(timelineWrite(inquiryId, now, events));
   await writeTogether(trx, writes);

@@ -29,9 +29,16 @@ export async function countLiveSessions(trx: Transaction<DB>, inquiryId: string,
   return live.rows[0]?.n ?? 0;
 }
 
-/** The ids of the inquiry's live sessions, or only of those `issuedById` issued. */
+/**
+ * The ids of the inquiry's live sessions, or only of those attributed to `issuedById`: issued to them, or handed to
+ * them again later (session_handouts: a reused session belongs to everyone who received its token).
+ */
 export async function liveSessionIds(trx: Transaction<DB>, inquiryId: string, now: Date, issuedById: string | null): Promise<string[]> {
-  const issuer = issuedById === null ? sql`` : sql`and s.issued_by_id = ${issuedById}`;
+  const issuer =
+    issuedById === null
+      ? sql``
+      : sql`and (s.issued_by_id = ${issuedById}
+          or exists (select 1 from session_handouts h where h.session_id = s.id and h.handed_to_id = ${issuedById}))`;
   const result = await sql<{ id: string }>`select s.id from inquiry_sessions s
     where s.inquiry_id = ${inquiryId} and ${sessionLiveAt('s', now)} ${issuer}`.execute(trx);
   return result.rows.map((row) => row.id);

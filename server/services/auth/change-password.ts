@@ -1,6 +1,7 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { hashPassword, verifyPassword } from '../../auth/passwords.js';
 import { staffActor, type StaffPrincipal } from '../../auth/principal.js';
-import { accountKey } from '../../auth/throttle.js';
+import { signInKeys } from '../../auth/throttle.js';
 import type { RequestDeps } from '../../deps.js';
 import { AppError } from '../../errors.js';
 import * as staffSessions from '../../repositories/staff-sessions.js';
@@ -9,8 +10,9 @@ import { appendAuditEvent, auditRequestContext } from '../audit.js';
 import { countAttempt, recordFailedSignIn, settleSuccess, tooManyAttempts } from './sign-in-throttle.js';
 
 /**
- * A person changes their own password (required after a one-time password). Wrong current passwords count
- * towards the account's lock like failed sign-ins. Other sessions end; this one stays.
+ * A person changes their own password (required after a one-time password). Wrong current passwords count like
+ * failed sign-ins from this address: towards the (account, address) lock and the account's slow-down (not the
+ * address's count, which is for guesses at many accounts). Other sessions end; this one stays.
  */
 export async function changeOwnPassword(
   ctx: RequestDeps,
@@ -21,8 +23,9 @@ export async function changeOwnPassword(
   const staff = await staffRepo.findById(ctx.database.db, principal.id);
   if (!staff) throw new AppError('UNAUTHORIZED', 'Sign in again.');
   if (!staff.password_hash) throw new AppError('PRECONDITION_FAILED', 'Your account signs in with single sign-on and has no password.');
-  const attempt = await countAttempt(ctx, [accountKey(principal.email)]);
+  const attempt = await countAttempt(ctx, signInKeys(principal.email, ctx.ip).filter((k) => k.scope !== 'ip'));
   if (attempt.refusedUntil) throw tooManyAttempts(attempt.refusedUntil, ctx.now());
+  if (attempt.delayMs > 0) await sleep(attempt.delayMs);
   if (!(await verifyPassword(staff.password_hash, input.currentPassword))) {
     const lockedUntil = await recordFailedSignIn(ctx, attempt.counted, staff, 'wrong_password');
     if (lockedUntil) throw tooManyAttempts(lockedUntil, ctx.now());

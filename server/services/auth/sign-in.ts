@@ -1,6 +1,7 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { verifyAgainstDummy, verifyPassword } from '../../auth/passwords.js';
 import { staffActor } from '../../auth/principal.js';
-import { accountKey, ipKey } from '../../auth/throttle.js';
+import { signInKeys } from '../../auth/throttle.js';
 import type { RequestDeps } from '../../deps.js';
 import { AppError } from '../../errors.js';
 import * as throttle from '../../repositories/auth-throttle.js';
@@ -16,16 +17,20 @@ export const WRONG_CREDENTIALS = 'Email or password is incorrect.';
  * Password sign-in. Every way of failing (no such account, wrong password, SSO-only, disabled) gives the same
  * answer after the same work (one argon2 verification), and locks apply to unknown emails exactly as to real
  * ones, so neither the message, the timing nor a lock-out tells whether an email has an account.
+ * Locks are per (account, address) and per address; guesses at one account from many addresses only make each
+ * attempt on it wait a few seconds (server/auth/throttle.ts), so nobody elsewhere can lock the owner out.
  */
 export async function signInWithPassword(ctx: RequestDeps, input: LoginInput): Promise<NewStaffSession> {
   if (!ctx.config.auth.localPasswords) {
     throw new AppError('FORBIDDEN', 'Password sign-in is turned off. Sign in with single sign-on.');
   }
-  const attempt = await countAttempt(ctx, [accountKey(input.email), ipKey(ctx.ip)]);
+  const attempt = await countAttempt(ctx, signInKeys(input.email, ctx.ip));
   if (attempt.refusedUntil) {
     ctx.log.warn({ requestId: ctx.requestId }, 'sign-in refused: locked out');
     throw tooManyAttempts(attempt.refusedUntil, ctx.now());
   }
+  // The account's slow-down: counted (and committed) first, so parallel guesses all wait too; no connection is held.
+  if (attempt.delayMs > 0) await sleep(attempt.delayMs);
 
   const staff = await staffRepo.findByEmail(ctx.database.db, input.email.trim());
   const verified = staff?.password_hash ? await verifyPassword(staff.password_hash, input.password) : await verifyAgainstDummy(input.password);

@@ -270,7 +270,10 @@ export async function revokeLink(ctx: ActionContext, input: z.infer<typeof Revok
   });
 }
 
-/** Expires live sessions of an inquiry (one, or all that this person may expire). */
+/**
+ * Expires live sessions of an inquiry (one, or all that this person may expire). With access:revoke 'own', a
+ * person's sessions are those issued to them and those a later resume handed to them again (store.liveSessionIds).
+ */
 export async function expireSessions(ctx: ActionContext, input: z.infer<typeof ExpireSessionsInputSchema>) {
   const { provider } = ctx;
   const now = ctx.now();
@@ -281,11 +284,11 @@ export async function expireSessions(ctx: ActionContext, input: z.infer<typeof E
     let ids = await store.liveSessionIds(trx, inquiry.id, now, ownOnly ? ctx.staff.id : null);
     if (input.sessionId) {
       if (!ids.includes(input.sessionId)) {
-        throw new AppError(ownOnly ? 'FORBIDDEN' : 'CONFLICT', ownOnly ? 'You can only expire live sessions you issued yourself.' : 'That session is not live.');
+        throw new AppError(ownOnly ? 'FORBIDDEN' : 'CONFLICT', ownOnly ? 'You can only expire live sessions issued or handed to you.' : 'That session is not live.');
       }
       ids = [input.sessionId];
     }
-    if (ids.length === 0) throw new AppError('CONFLICT', ownOnly ? 'There are no live sessions you issued on this inquiry.' : 'There are no live sessions to expire.');
+    if (ids.length === 0) throw new AppError('CONFLICT', ownOnly ? 'There are no live sessions issued or handed to you on this inquiry.' : 'There are no live sessions to expire.');
     const expired = await provider.expireSessions(trx, { inquiryId: inquiry.id, sessionIds: ids }, now, 'revoked');
     await store.sessionsExpiredByStaff(trx, inquiry.id, ids, expired, now, ctx.staff.id);
     await appendAuditEvent(trx, {

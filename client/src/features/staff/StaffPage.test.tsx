@@ -132,6 +132,35 @@ describe('Staff page', () => {
     expect(fake.inputsOf('staff.disable')).toEqual([{ id: 'stf_Support1', reason: 'Left the company' }]);
   });
 
+  it('unlocks a locked sign-in after confirming with a reason, offered only while it is locked', async () => {
+    let locked = true;
+    const fake = api({
+      'staff.list': () => ({ items: [ADMIN, { ...SAM, signInLockedUntil: locked ? new Date(Date.now() + 30 * 60_000) : null }] }),
+      'staff.unlockSignIn': () => {
+        locked = false;
+        return { unlockedAddresses: 1 };
+      },
+    });
+    const { user } = renderApp('/staff');
+    const row = (await screen.findByRole('cell', { name: 'sam@example.test' })).closest('tr');
+    expect(within(row!).getByText('Sign-in locked')).toBeTruthy();
+    await user.click(await openActions('admin@demo.test'));
+    await screen.findByRole('menuitem', { name: 'Sessions…' });
+    expect(screen.queryByRole('menuitem', { name: 'Unlock sign-in…' })).toBeNull();
+    await user.keyboard('{Escape}');
+
+    await user.click(await openActions('sam@example.test'));
+    await user.click(await screen.findByRole('menuitem', { name: 'Unlock sign-in…' }));
+    const dialog = within(await screen.findByRole('dialog', { name: 'Unlock sign-in for Sam Support?' }));
+    expect(dialog.getByText(/the lock lifts on its own/)).toBeTruthy();
+    expect(dialog.getByRole('button', { name: 'Unlock sign-in' }).hasAttribute('disabled')).toBe(true);
+    await user.type(dialog.getByRole('textbox', { name: /Reason/ }), 'Called the help desk, identity checked');
+    await user.click(dialog.getByRole('button', { name: 'Unlock sign-in' }));
+    expect(await screen.findByText('Sam Support can sign in again from every address.')).toBeTruthy();
+    expect(fake.inputsOf('staff.unlockSignIn')).toEqual([{ id: 'stf_Support1', reason: 'Called the help desk, identity checked' }]);
+    await waitFor(() => expect(screen.queryByText('Sign-in locked')).toBeNull());
+  });
+
   it('resets a password and shows the new one-time password once', async () => {
     const fake = api({ 'staff.resetPassword': () => ({ oneTimePassword: 'Maple-Orbit-1150-Brisk' }) });
     const { user } = renderApp('/staff');

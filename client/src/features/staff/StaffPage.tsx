@@ -10,6 +10,7 @@ import { useEffect, useMemo, useState } from 'react';
 import { ROLE_LABELS, type Role } from '@shared/permissions.js';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { EmptyState, ErrorState } from '../../components/states';
+import { RelativeTime } from '../../components/RelativeTime';
 import { useNotify } from '../../components/notifications';
 import { usePermissions } from '../auth/usePermissions';
 import { CreateStaffDialog } from './CreateStaffDialog';
@@ -161,6 +162,32 @@ export default function StaffPage() {
             <Typography variant="body2">
               Their current password stops working and they are signed out everywhere. You get a one-time password to hand over; they choose
               their own when they sign in with it.
+            </Typography>
+          </ConfirmDialog>
+        );
+        break;
+      }
+      case 'unlock': {
+        const { person } = open;
+        dialog = (
+          <ConfirmDialog
+            title={`Unlock sign-in for ${person.displayName}?`}
+            confirmLabel="Unlock sign-in"
+            onClose={close}
+            onConfirm={async (reason) => {
+              const { unlockedAddresses } = await mutations.unlockSignIn.mutateAsync({ id: person.id, reason });
+              close();
+              notify(unlockedAddresses > 0 ? `${person.displayName} can sign in again from every address.` : `Sign-in for ${person.displayName} was no longer locked.`);
+            }}
+          >
+            <Typography variant="body2">
+              After repeated wrong passwords, {person.email} cannot sign in with a password from some address
+              {person.signInLockedUntil ? (
+                <>
+                  {' '}(the lock lifts on its own <RelativeTime value={person.signInLockedUntil} />)
+                </>
+              ) : null}
+              . Signing in from elsewhere still works. Unlock once you know it is them asking: every lock on their account lifts at once.
             </Typography>
           </ConfirmDialog>
         );

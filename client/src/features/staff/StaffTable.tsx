@@ -18,7 +18,7 @@ import { RelativeTime } from '../../components/RelativeTime';
 import { VisuallyHidden } from '../../components/VisuallyHidden';
 import type { StaffMember } from './hooks';
 
-export type StaffAction = 'role' | 'reset' | 'sessions' | 'disable' | 'enable';
+export type StaffAction = 'role' | 'reset' | 'sessions' | 'disable' | 'enable' | 'unlock';
 
 function StatusChip({ person }: { person: StaffMember }) {
   if (person.disabledAt) return <Chip size="small" label="Disabled" />;
@@ -30,6 +30,16 @@ function StatusChip({ person }: { person: StaffMember }) {
     );
   }
   return <Chip size="small" color="success" variant="outlined" label="Active" />;
+}
+
+/** Password sign-in refused from some address after wrong passwords there (the server lists only locks in force). */
+function SignInLockChip({ person }: { person: StaffMember }) {
+  if (!person.signInLockedUntil) return null;
+  return (
+    <Tooltip title="Wrong passwords from some address locked sign-in from there; an admin can unlock it" describeChild>
+      <Chip size="small" color="error" variant="outlined" label="Sign-in locked" sx={{ ml: 0.5 }} />
+    </Tooltip>
+  );
 }
 
 function RowActions({ person, isSelf, localPasswords, onAction }: { person: StaffMember; isSelf: boolean; localPasswords: boolean; onAction: (action: StaffAction) => void }) {
@@ -47,6 +57,7 @@ function RowActions({ person, isSelf, localPasswords, onAction }: { person: Staf
         <MenuItem onClick={pick('role')}>Change role…</MenuItem>
         {localPasswords && person.hasPassword ? <MenuItem onClick={pick('reset')}>Reset password…</MenuItem> : null}
         <MenuItem onClick={pick('sessions')}>Sessions…</MenuItem>
+        {person.signInLockedUntil ? <MenuItem onClick={pick('unlock')}>Unlock sign-in…</MenuItem> : null}
         {person.disabledAt ? (
           <MenuItem onClick={pick('enable')}>Enable…</MenuItem>
         ) : (
@@ -107,6 +118,7 @@ export function StaffTable({ items, selfId, localPasswords, onAction }: StaffTab
                 <TableCell>{ROLE_LABELS[person.role]}</TableCell>
                 <TableCell>
                   <StatusChip person={person} />
+                  <SignInLockChip person={person} />
                 </TableCell>
                 <TableCell>
                   <RelativeTime value={person.lastLoginAt} empty="Never" />

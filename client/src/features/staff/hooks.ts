@@ -34,5 +34,6 @@ export function useStaffMutations() {
     resetPassword: useMutation(trpc.staff.resetPassword.mutationOptions(refresh)),
     endSession: useMutation(trpc.staff.endSession.mutationOptions(refresh)),
     endSessions: useMutation(trpc.staff.endSessions.mutationOptions(refresh)),
+    unlockSignIn: useMutation(trpc.staff.unlockSignIn.mutationOptions(refresh)),
   };
 }

@@ -118,6 +118,13 @@ export function SessionsCard({ inquiryId, sessions }: { inquiryId: string; sessi
                         {session.reason}
                       </Typography>
                     ) : null}
+                    {session.handedTo.map((handout, i) => (
+                      // A later resume handed this same session (and its token) out again.
+                      <Typography key={i} variant="caption" color="text.secondary" component="div">
+                        then handed to {handout.by ?? ISSUER_LABELS[handout.type] ?? handout.type} <RelativeTime value={handout.at} variant="caption" />
+                        {handout.reason ? ` · ${handout.reason}` : ''}
+                      </Typography>
+                    ))}
                   </TableCell>
                 </TableRow>
               ))}

@@ -113,6 +113,16 @@ describe('Sessions card', () => {
     expect(await screen.findByText('Expired 1 session.')).toBeTruthy();
   });
 
+  it('shows each later hand-out of a reused session', async () => {
+    const handedTo = [{ type: 'staff', by: 'bea@demo.test', byId: 'stf_bea', at: new Date(Date.now() - 5 * 60_000), reason: 'Customer called again' }];
+    const live = session({ state: 'live', expiresAt: new Date(Date.now() + HOUR), issuedByType: 'staff', issuedBy: 'al@demo.test', handedTo });
+    installFakeApi(handlers({ 'inquiries.get': ({ id }) => detail({ id, sessions: [live] }) }));
+    renderApp('/inquiries/inq_AAAA1111');
+    const card = within(await screen.findByRole('region', { name: 'Sessions' }));
+    expect(card.getByText('al@demo.test')).toBeTruthy();
+    expect(card.getByText(/then handed to bea@demo\.test/).textContent).toContain('Customer called again');
+  });
+
   it('offers nothing to expire when no session is live', async () => {
     installFakeApi(handlers({ 'inquiries.get': ({ id }) => detail({ id, sessions: [session()] }) }));
     renderApp('/inquiries/inq_AAAA1111');
