@@ -101,6 +101,8 @@ export function createApp(deps: AppDeps, options: { serveClient?: boolean } = {}
       maxBodySize: 256 * 1024,
       // One GET once carried ~700 procedures and held the server for 5 s.
       maxBatchSize: MAX_BATCH_SIZE,
+      // A query may come as a POST (the console sends inquiries.find so: a pasted link's code stays out of URLs).
+      allowMethodOverride: true,
       onError: ({ error, path: procedure, ctx }) => {
         if (error.code === 'SERVICE_UNAVAILABLE') {
           // A lost database connection or a mail server that failed: retryable, already worded for the person.
@@ -108,8 +110,8 @@ export function createApp(deps: AppDeps, options: { serveClient?: boolean } = {}
         } else if (error.code === 'INTERNAL_SERVER_ERROR') {
           (ctx?.log ?? deps.log).error({ err: error.cause ?? error, procedure }, 'procedure failed');
         } else if (error.code === 'PARSE_ERROR' || (error.code === 'BAD_REQUEST' && error.cause && !(error.cause instanceof AppError) && !(error.cause instanceof ZodError))) {
-          // The client got a generic 400; the detail is for the operator (never the input itself: it may carry PII).
-          (ctx?.log ?? deps.log).warn({ err: { name: error.cause?.name, message: error.cause?.message.slice(0, 200) }, procedure }, 'malformed request');
+          // The client got a generic 400. Only the error's name is logged: a parser's message quotes the input (PII).
+          (ctx?.log ?? deps.log).warn({ err: { name: error.cause?.name }, procedure }, 'malformed request');
         }
       },
     }),

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Logger } from './logger.js';
 
 export interface ShutdownOptions {
@@ -20,8 +20,15 @@ export interface ShutdownOptions {
 export async function shutDownGracefully({ server, graceMs, stopBackground, closeResources, log }: ShutdownOptions): Promise<{ cut: boolean }> {
   stopBackground();
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  // Keep-alive connections with no request on them would otherwise hold server.close() open.
+  // Keep-alive connections would otherwise hold server.close() open until their timeout: a request arriving on one
+  // is answered with `Connection: close`, and connections are closed as soon as they fall idle (a request in flight
+  // when shutdown began leaves its connection idle the moment it is answered).
+  server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
+    if (!res.headersSent) res.setHeader('Connection', 'close');
+  });
   server.closeIdleConnections();
+  const sweepIdle = setInterval(() => server.closeIdleConnections(), 50);
+  void closed.then(() => clearInterval(sweepIdle));
   let cut = false;
   const deadline = new Promise<void>((resolve) => {
     setTimeout(() => {
@@ -35,6 +42,7 @@ export async function shutDownGracefully({ server, graceMs, stopBackground, clos
     server.closeAllConnections();
     await closed;
   }
+  clearInterval(sweepIdle);
   await closeResources();
   log.info('shutdown complete');
   return { cut };

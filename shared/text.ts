@@ -1,9 +1,9 @@
 /**
- * Control characters no console input has a use for: C0 except tab, line feed and carriage return, and DEL.
+ * Control characters no console input has a use for: C0 except tab, line feed and carriage return, DEL, and C1.
  * PostgreSQL refuses NUL in text outright (a 500 before this check); the rest hide in logs and exports.
  */
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
-const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/u;
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/u;
 
 export interface ControlCharacterFinding {
   /** Where in the input, as a dotted path ("search", "fields.name"); "input" for the input itself. */

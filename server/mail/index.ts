@@ -12,7 +12,18 @@ import type { Logger } from '../logger.js';
  */
 
 /** How long each step may take (connecting, the server's greeting, any silence on the socket): the request waits. */
-const TIMEOUT_MS = 10_000;
+const TIMEOUT_MS = 5_000;
+/**
+ * The whole send, at most: it runs inside the action's transaction (a failed send must leave nothing behind), so it
+ * stays well under the request deadline and the idle-transaction limit (docs/operations.md).
+ */
+const SEND_DEADLINE_MS = 12_000;
+
+/** Plain SMTP without TLS only to a server on this machine (tests, a local relay); anywhere else TLS is required. */
+export function requiresTls(smtpUrl: string): boolean {
+  const { protocol, hostname } = new URL(smtpUrl);
+  return protocol === 'smtp:' && !['localhost', '127.0.0.1', '[::1]'].includes(hostname);
+}
 
 export const NO_MAIL_SERVER = 'No mail server is configured (SMTP_URL); create the link and copy it instead.';
 
@@ -54,9 +65,18 @@ function describeFailure(error: unknown): Record<string, unknown> {
  */
 export async function sendMail(config: MailConfig, log: Logger, message: OutgoingMessage): Promise<void> {
   if (!config.smtpUrl) throw new AppError('PRECONDITION_FAILED', NO_MAIL_SERVER, { emailUnavailable: 'no_mail_server' });
-  const transport = createTransport({ url: config.smtpUrl, connectionTimeout: TIMEOUT_MS, greetingTimeout: TIMEOUT_MS, socketTimeout: TIMEOUT_MS });
+  // smtp:// upgrades with STARTTLS; requireTLS refuses a server (or a man in the middle) that does not offer it,
+  // which would otherwise see the credentials and the link in clear.
+  const transport = createTransport({
+    url: config.smtpUrl,
+    connectionTimeout: TIMEOUT_MS,
+    greetingTimeout: TIMEOUT_MS,
+    socketTimeout: TIMEOUT_MS,
+    requireTLS: requiresTls(config.smtpUrl),
+  });
+  let timer: ReturnType<typeof setTimeout> | undefined;
   try {
-    await transport.sendMail({
+    const sent = transport.sendMail({
       from: config.from,
       to: { name: '', address: message.to },
       subject: message.subject,
@@ -64,6 +84,10 @@ export async function sendMail(config: MailConfig, log: Logger, message: Outgoin
       html: message.html,
       messageId: message.messageId,
     });
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(Object.assign(new Error('send deadline passed'), { code: 'ETIMEDOUT' })), SEND_DEADLINE_MS);
+    });
+    await Promise.race([sent, deadline]);
   } catch (error) {
     log.warn({ mail: describeFailure(error), messageId: message.messageId }, 'sending mail failed');
     const rejected = typeof error === 'object' && error !== null && 'responseCode' in error && typeof error.responseCode === 'number' && error.responseCode >= 500;
@@ -75,6 +99,7 @@ export async function sendMail(config: MailConfig, log: Logger, message: Outgoin
       { retryable: true },
     );
   } finally {
+    clearTimeout(timer);
     transport.close();
   }
 }

@@ -96,13 +96,19 @@ describe.skipIf(!run)('search anywhere: the top bar and the command palette', ()
 
   it('Escape closes the palette and gives the focus back; the top bar lists several matches accessibly', async () => {
     const nav = page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Templates' });
+    const navFocused = () => nav.evaluate((el) => el === (globalThis as unknown as PageGlobals).document.activeElement);
+    // The previous step navigated: let the page's heading take the focus first (it does so once, after a
+    // navigation), then put it on the link, and see it stay there.
+    await page.getByRole('heading', { level: 1 }).first().waitFor();
+    await page.waitForTimeout(300);
     await nav.focus();
+    await expect.poll(navFocused).toBe(true);
     await page.keyboard.press('/');
     const palette = page.getByRole('dialog', { name: 'Find an inquiry' });
     await palette.waitFor();
     await page.keyboard.press('Escape');
     await palette.waitFor({ state: 'detached' });
-    await expect.poll(() => nav.evaluate((el) => el === (globalThis as unknown as PageGlobals).document.activeElement)).toBe(true);
+    await expect.poll(navFocused).toBe(true);
 
     const email = await sql<{ email: string }>`
       select fields ->> 'email-address' as email from inquiries where email_normalized is not null

@@ -74,6 +74,9 @@ describe('the request deadline', () => {
         }
       }, 500);
     });
+    app.get('/trpc/{*procedures}', (_req, _res) => {
+      // Never answers: the deadline does, in tRPC's format.
+    });
     app.get('/fast', (_req, res) => {
       res.json({ ok: true });
     });
@@ -88,6 +91,15 @@ describe('the request deadline', () => {
       await new Promise((resolve) => setTimeout(resolve, 400));
       expect(lateWriteFailed).toBe(false);
       expect((await fetch(`${base}/fast`)).status).toBe(200);
+      // Under /trpc the console's client gets an error it can read, one per batched procedure.
+      const batched = await fetch(`${base}/trpc/inquiries.list,auth.me?batch=1`);
+      expect(batched.status).toBe(503);
+      const errors = (await batched.json()) as { error: { json: { message: string; data: { code: string; path: string } } } }[];
+      expect(errors.map((e) => [e.error.json.data.code, e.error.json.data.path])).toEqual([
+        ['SERVICE_UNAVAILABLE', 'inquiries.list'],
+        ['SERVICE_UNAVAILABLE', 'auth.me'],
+      ]);
+      expect(errors[0]?.error.json.message).toBe(DEADLINE_MESSAGE);
     } finally {
       server.closeAllConnections();
       server.close();
@@ -96,7 +108,7 @@ describe('the request deadline', () => {
 });
 
 describe('graceful shutdown', () => {
-  it('stops accepting, lets a request in flight finish, then closes the resources', async () => {
+  it('stops accepting, lets a request in flight finish, then closes the resources without waiting on keep-alive', async () => {
     const order: string[] = [];
     const server = createServer((_req, res) => {
       setTimeout(() => {
@@ -107,6 +119,7 @@ describe('graceful shutdown', () => {
     const base = await listen(server);
     const inFlight = fetch(`${base}/`).then(async (r) => ({ status: r.status, body: await r.text() }));
     await new Promise((resolve) => setTimeout(resolve, 50));
+    const startedAt = Date.now();
     const done = shutDownGracefully({
       server,
       graceMs: 5_000,
@@ -121,6 +134,8 @@ describe('graceful shutdown', () => {
     await expect(fetch(`${base}/`)).rejects.toThrow();
     expect(await inFlight).toEqual({ status: 200, body: 'done' });
     expect(await done).toEqual({ cut: false });
+    // The client's keep-alive connection did not hold the shutdown open until its own idle timeout.
+    expect(Date.now() - startedAt).toBeLessThan(1_500);
     expect(order).toEqual(['background stopped', 'request finished', 'resources closed']);
   });
 

@@ -49,6 +49,13 @@ describe('request hardening', () => {
     }
     // Ordinary text, including tabs and line breaks where a reason may have them, goes through.
     expect((await get(`/trpc/inquiries.list?batch=1&input=${listInput({ json: { search: 'ada lovelace' } })}`)).status).toBe(200);
+    const reasonWithBreaks = await fetch(`${app.baseUrl}/trpc/links.revoke?batch=1`, {
+      method: 'POST',
+      headers: consoleHeaders(app, { cookie: adminCookie }),
+      body: JSON.stringify({ 0: { json: { linkId: 'lnk_doesnotexist', reason: 'Line one\n\tline two, indented' } } }),
+    });
+    // Past the control-character check: the link is unknown (404), not the reason refused (400).
+    expect(reasonWithBreaks.status).toBe(404);
   });
 
   it('answers malformed superjson metadata with a generic 400 and keeps the internal text for the log', async () => {

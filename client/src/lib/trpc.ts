@@ -1,5 +1,5 @@
 import { QueryClient } from '@tanstack/react-query';
-import { createTRPCClient, httpBatchLink, type TRPCLink } from '@trpc/client';
+import { createTRPCClient, httpBatchLink, splitLink, type TRPCLink } from '@trpc/client';
 import { createTRPCContext } from '@trpc/tanstack-react-query';
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import superjson from 'superjson';
@@ -19,16 +19,24 @@ export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRou
 export const CSRF_HEADER: typeof SharedAuth.CSRF_HEADER = 'x-inquiry-desk';
 export const CSRF_HEADER_VALUE: typeof SharedAuth.CSRF_HEADER_VALUE = '1';
 
+/** What a search may carry in its input: a pasted link with a one-time code or a session token. */
+const SENT_IN_BODY = new Set(['inquiries.find']);
+
 export function createApiLink(url = '/trpc'): TRPCLink<AppRouter> {
-  return httpBatchLink({
-    url,
-    transformer: superjson,
-    headers: { [CSRF_HEADER]: CSRF_HEADER_VALUE },
-    // The server refuses larger batches (server/trpc.ts MAX_BATCH_SIZE); more queries go in further requests.
-    maxItems: 10,
-    // The session cookie rides along; resolved at call time so tests can stub the global fetch.
-    fetch: (input, init) => fetch(input, { ...(init as RequestInit), credentials: 'include' }),
-  });
+  const batchLink = (methodOverride?: 'POST') =>
+    httpBatchLink({
+      url,
+      transformer: superjson,
+      headers: { [CSRF_HEADER]: CSRF_HEADER_VALUE },
+      // The server refuses larger batches (server/trpc.ts MAX_BATCH_SIZE); more queries go in further requests.
+      maxItems: 10,
+      ...(methodOverride ? { methodOverride } : {}),
+      // The session cookie rides along; resolved at call time so tests can stub the global fetch.
+      fetch: (input, init) => fetch(input, { ...(init as RequestInit), credentials: 'include' }),
+    });
+  // A query's input travels in the URL, where proxies and access logs keep it: a search that may hold a pasted
+  // one-time code or session token is sent in a POST body instead.
+  return splitLink({ condition: (op) => SENT_IN_BODY.has(op.path), true: batchLink('POST'), false: batchLink() });
 }
 
 export function createApiClient(link: TRPCLink<AppRouter> = createApiLink()) {

@@ -112,6 +112,20 @@ describe('search anywhere: the top bar', () => {
 });
 
 describe('search anywhere: the command palette', () => {
+  it('closed while a search is on its way, does not navigate when the answer arrives', async () => {
+    let answer: (found: Found) => void = () => undefined;
+    const { user, router } = setup(() => new Promise<Found>((resolve) => (answer = resolve)));
+    await topBar();
+    await user.keyboard('{Control>}k{/Control}');
+    const dialog = await screen.findByRole('dialog', { name: 'Find an inquiry' });
+    await user.type(within(dialog).getByRole('combobox', { name: 'Find an inquiry' }), 'inq_Late1{Enter}');
+    await user.keyboard('{Escape}');
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+    answer({ kind: 'inquiryId', term: 'inq_Late1', items: [item('inq_Late1')], more: false });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(router.state.location.pathname).toBe('/templates');
+  });
+
   it('opens with Ctrl+K anywhere, searches, and closes with Escape, giving the focus back', async () => {
     const items = [item('inq_A1'), item('inq_B2', { status: 'expired' })];
     const { user, router } = setup(() => ({ kind: 'referenceId', term: 'user-42', items, more: false }));

@@ -1,4 +1,4 @@
-import { useCallback, useId, useRef, useState, type KeyboardEvent } from 'react';
+import { useCallback, useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
 import { useHref, useLocation, useNavigate } from 'react-router';
 import type { FindInquiriesOutput, FoundInquiry } from '@shared/inquiry-find.js';
 import { useTRPCClient } from '../../lib/trpc';
@@ -46,6 +46,13 @@ export function useInquiryFinder({ onOpened }: { onOpened?: () => void } = {}): 
   const [activeIndex, setActiveIndex] = useState(-1);
   // Only the newest request may change what is shown.
   const latest = useRef(0);
+  // Closed (the palette's Escape) while a search was on its way: its answer must not navigate any more.
+  useEffect(
+    () => () => {
+      latest.current += 1;
+    },
+    [],
+  );
   const baseId = useId();
   const listboxId = `${baseId}-matches`;
   const optionId = useCallback((index: number) => `${baseId}-match-${index}`, [baseId]);
