@@ -20,6 +20,7 @@ import { MAX_BATCH_SIZE } from './trpc.js';
 import { unavailableMessage } from './db/faults.js';
 import { pendingMigrations } from './db/migrate.js';
 import { requestDeadline } from './deadline.js';
+import { httpMetrics, metricsEndpoint } from './metrics/http.js';
 
 export const CLIENT_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/client');
 
@@ -47,9 +48,11 @@ export function createApp(deps: AppDeps, options: { serveClient?: boolean } = {}
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
       },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' || req.url === '/metrics' },
     }),
   );
+  // Request counts and latencies by route pattern (server/metrics): one `finish` listener per request.
+  app.use(httpMetrics(deps.metrics));
 
   app.use(securityHeaders({ publicUrl: deps.config.publicUrl, oidcIssuer: deps.config.auth.oidc?.issuer ?? null }));
   // No request runs longer than REQUEST_DEADLINE_MS: past it the person gets a 503 and the late answer is dropped.
@@ -91,6 +94,8 @@ export function createApp(deps: AppDeps, options: { serveClient?: boolean } = {}
       res.status(503).json({ status: 'unavailable', database: deps.database.kind, reason: 'The database cannot be reached.' });
     }
   });
+  // Prometheus metrics (docs/operations.md#metrics): off unless METRICS_TOKEN is set, then only with that bearer token.
+  app.get('/metrics', metricsEndpoint(deps.metrics, deps.config.metricsToken));
   app.use(createHostedFlowRouter(deps));
 
   app.use(

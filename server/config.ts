@@ -1,8 +1,30 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { RoleSchema, type Role } from '../shared/permissions.js';
+import { DEFAULT_APP_ROLE, DEFAULT_OWNER_ROLE, ROLE_NAME, type DatabaseRoles } from './db/roles.js';
 
 const emptyIsUnset = (value: unknown) => (value === '' ? undefined : value);
+
+/**
+ * A mistake in the environment. Its message is one line naming the variable and never repeats the value (it may
+ * be a secret). Entry points call exitOnConfigError() first, so it ends the process with that line, not a stack.
+ */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/**
+ * For entry points (`npm start`, the npm scripts): a ConfigError thrown anywhere while starting, even after an
+ * await, prints its one line to stderr and exits 1. Any other error keeps Node's usual report (a stack trace).
+ */
+export function exitOnConfigError(): void {
+  process.on('uncaughtExceptionMonitor', (error) => {
+    if (!(error instanceof ConfigError)) return;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  });
+}
 /** `smtp:` or `smtps:` with a host; the message never repeats the value (it may carry a password). */
 function isSmtpUrl(value: string): boolean {
   try {
@@ -19,8 +41,13 @@ const MAILBOX = /^(?:[^\r\n<>@]*<[^\s<>@]+@[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+)$/;
 const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  DATABASE_URL: z.url().optional(),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' }).optional(),
   DATA_DIR: z.string().min(1).default('.data'),
+  // Least-privilege roles, made by `npm run db:migrate -- --create-roles` (docs/operations.md#database-roles).
+  DATABASE_OWNER_ROLE: z.string().regex(ROLE_NAME, 'must be a plain role name: lower-case letters, digits and _').default(DEFAULT_OWNER_ROLE),
+  DATABASE_APP_ROLE: z.string().regex(ROLE_NAME, 'must be a plain role name: lower-case letters, digits and _').default(DEFAULT_APP_ROLE),
+  DATABASE_OWNER_PASSWORD: z.string().min(12, 'must be at least 12 characters').regex(/^[\x20-\x7e]+$/, 'must be printable ASCII').optional(),
+  DATABASE_APP_PASSWORD: z.string().min(12, 'must be at least 12 characters').regex(/^[\x20-\x7e]+$/, 'must be printable ASCII').optional(),
   PUBLIC_URL: z.url().optional(),
   HOSTED_FLOW_URL: z.url().optional(),
   INQUIRY_PROVIDER: z.enum(['local', 'persona']).default('local'),
@@ -30,10 +57,17 @@ const EnvSchema = z.object({
   SWEEP_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   // Time limits (docs/operations.md): one slow statement or request cannot hold a connection forever. 0 turns one off.
   DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(15_000),
+  // Connections one instance may open (docs/operations.md#several-instances): N instances need N × this.
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1000).default(10),
   REQUEST_DEADLINE_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   // Guarded actions (server/services/inquiry-actions).
+  // The session-token signing key (docs/security.md#the-session-token-secret): inline or in a file, and the one
+  // being rotated out. Never in the database; with DATABASE_URL the server refuses to start without one.
   SESSION_TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  SESSION_TOKEN_SECRET_FILE: z.string().optional(),
+  SESSION_TOKEN_PREVIOUS_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  SESSION_TOKEN_PREVIOUS_SECRET_FILE: z.string().optional(),
   SESSION_CAP: z.coerce.number().int().min(1).max(1000).default(25),
   RESUME_COOLDOWN_MAX: z.coerce.number().int().min(1).max(1000).default(3),
   RESUME_COOLDOWN_MINUTES: z.coerce.number().int().min(1).max(1440).default(10),
@@ -51,6 +85,8 @@ const EnvSchema = z.object({
   HOSTED_FLOW_REQUIRE_CREDENTIAL: z.preprocess(emptyIsUnset, z.enum(['off', 'on']).default('off')),
   HOSTED_FLOW_REQUESTS_PER_MINUTE: z.preprocess(emptyIsUnset, z.coerce.number().int().min(1).max(1_000_000).default(120)),
   HOSTED_FLOW_STATIC_LINKS_PER_MINUTE: z.preprocess(emptyIsUnset, z.coerce.number().int().min(1).max(1_000_000).default(10)),
+  // GET /metrics (docs/operations.md#metrics): answered only with this bearer token; unset, /metrics is off (404).
+  METRICS_TOKEN: z.preprocess(emptyIsUnset, z.string().min(16, 'must be at least 16 characters').regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces').optional()),
   // Staff sign-in (server/auth).
   LOCAL_PASSWORDS: z.enum(['on', 'off']).default('on'),
   ADMIN_EMAIL: z.email().optional(),
@@ -102,7 +138,7 @@ export function parseRoleMap(text: string): OidcRoleMapping[] {
       const value = pair.slice(0, at).trim();
       const role = RoleSchema.safeParse(pair.slice(at + 1).trim());
       if (at <= 0 || value.length === 0 || !role.success) {
-        throw new Error(`Invalid configuration: OIDC_ROLE_MAP: "${pair}" is not claimValue=role (roles: ${RoleSchema.options.join(', ')})`);
+        throw new ConfigError(`Invalid configuration: OIDC_ROLE_MAP: "${pair}" is not claimValue=role (roles: ${RoleSchema.options.join(', ')})`);
       }
       return { value, role: role.data };
     });
@@ -134,6 +170,10 @@ export type Config = {
   nodeEnv: 'development' | 'production' | 'test';
   port: number;
   databaseUrl: string | undefined;
+  /** DATABASE_POOL_SIZE: the most connections the server opens to a server database. */
+  databasePoolSize: number;
+  /** DATABASE_OWNER_ROLE/_PASSWORD, DATABASE_APP_ROLE/_PASSWORD: for `db:migrate --create-roles` only. Never log the passwords. */
+  databaseRoles: DatabaseRoles;
   dataDir: string;
   publicUrl: string;
   hostedFlowUrl: string;
@@ -142,7 +182,10 @@ export type Config = {
   logLevel: string;
   seedInquiries: number;
   sweepIntervalMs: number;
+  /** SESSION_TOKEN_SECRET(_FILE); unset: the embedded database's key file (server/providers/local/token-keys.ts). Never log it. */
   sessionTokenSecret: string | undefined;
+  /** SESSION_TOKEN_PREVIOUS_SECRET(_FILE): the key being rotated out; its tokens still verify. Never log it. */
+  sessionTokenPreviousSecret: string | undefined;
   guards: GuardConfig;
   /** Express's "trust proxy": true/false, a hop count, or addresses/subnets ("loopback, 10.0.0.0/8"). */
   trustProxy: boolean | number | string;
@@ -151,6 +194,8 @@ export type Config = {
   auth: AuthConfig;
   mail: MailConfig;
   hostedFlow: HostedFlowConfig;
+  /** METRICS_TOKEN: the bearer token GET /metrics requires; null: /metrics is off. Never log it. */
+  metricsToken: string | null;
 };
 
 /** The local hosted flow's guards (server/hosted-flow). */
@@ -163,18 +208,62 @@ export interface HostedFlowConfig {
   staticLinksPerMinute: number;
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = EnvSchema.safeParse(env);
+/** What a person should set instead, for zod's own issues (messages written into EnvSchema win over these). */
+function mustBe(issue: z.core.$ZodRawIssue): string | undefined {
+  const unit = issue.origin === 'string' ? ' characters' : '';
+  if (issue.code === 'invalid_type') return issue.expected === 'int' ? 'must be a whole number' : issue.expected === 'number' ? 'must be a number' : undefined;
+  if (issue.code === 'invalid_value') return `must be one of: ${issue.values.map(String).join(', ')}`;
+  if (issue.code === 'invalid_format') return issue.format === 'url' ? 'must be a URL' : issue.format === 'email' ? 'must be an email address' : undefined;
+  if (issue.code === 'too_small') return `must be at least ${String(issue.minimum)}${unit}`;
+  if (issue.code === 'too_big') return `must be at most ${String(issue.maximum)}${unit}`;
+  return undefined; // zod's own words
+}
+
+/**
+ * A secret given inline (`NAME`) or as a file (`NAME_FILE`, as Docker and Kubernetes mount secrets): the file's
+ * content without its trailing newline. Messages name the variable and the file, never the content.
+ */
+function secretFromEnv(name: string, inline: string | undefined, file: string | undefined): string | undefined {
+  if (inline !== undefined && file !== undefined) throw new ConfigError(`Invalid configuration: set ${name} or ${name}_FILE, not both`);
+  if (file === undefined) return inline;
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`Invalid configuration: ${name}_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'unreadable'})`);
+  }
+  const value = text.replace(/\r?\n$/, '');
+  if (value.length < 32) throw new ConfigError(`Invalid configuration: ${name}_FILE: ${file} must hold at least 32 characters`);
+  return value;
+}
+
+/**
+ * Reads the environment. An empty (or blank) variable means unset, as most tools treat it: `DATABASE_URL=` is the
+ * embedded database and `PORT=` the default port. A bad value throws a ConfigError naming every variable at fault.
+ * `server: true` is for the server itself (server/index.ts): on a server database it needs the session token secret
+ * from the environment. Tools that sign nothing (migrate, seed, audit:verify) leave it out and run without one.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { server?: boolean } = {}): Config {
+  const set = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''));
+  const parsed = EnvSchema.safeParse(set, { error: mustBe });
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new Error(`Invalid configuration: ${problems}`);
+    throw new ConfigError(`Invalid configuration: ${problems}`);
   }
   const e = parsed.data;
+  const sessionTokenSecret = secretFromEnv('SESSION_TOKEN_SECRET', e.SESSION_TOKEN_SECRET, e.SESSION_TOKEN_SECRET_FILE);
+  const sessionTokenPreviousSecret = secretFromEnv('SESSION_TOKEN_PREVIOUS_SECRET', e.SESSION_TOKEN_PREVIOUS_SECRET, e.SESSION_TOKEN_PREVIOUS_SECRET_FILE);
+  if (options.server && e.DATABASE_URL && !sessionTokenSecret) {
+    // Every instance on that database must sign with the same key, and the database is no place to keep it.
+    throw new ConfigError('Invalid configuration: SESSION_TOKEN_SECRET (or SESSION_TOKEN_SECRET_FILE) is required with a server database');
+  }
   const publicUrl = (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, '');
   return {
     nodeEnv: e.NODE_ENV,
     port: e.PORT,
     databaseUrl: e.DATABASE_URL,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
+    databaseRoles: { owner: e.DATABASE_OWNER_ROLE, app: e.DATABASE_APP_ROLE, ownerPassword: e.DATABASE_OWNER_PASSWORD, appPassword: e.DATABASE_APP_PASSWORD },
     dataDir: path.resolve(e.DATA_DIR),
     publicUrl,
     hostedFlowUrl: e.HOSTED_FLOW_URL ?? `${publicUrl}/verify`,
@@ -183,7 +272,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     seedInquiries: e.SEED_INQUIRIES,
     sweepIntervalMs: e.SWEEP_INTERVAL_SECONDS * 1000,
-    sessionTokenSecret: e.SESSION_TOKEN_SECRET,
+    sessionTokenSecret,
+    sessionTokenPreviousSecret,
     guards: {
       sessionCap: e.SESSION_CAP,
       resumeCooldownMax: e.RESUME_COOLDOWN_MAX,
@@ -203,20 +293,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       requestsPerMinute: e.HOSTED_FLOW_REQUESTS_PER_MINUTE,
       staticLinksPerMinute: e.HOSTED_FLOW_STATIC_LINKS_PER_MINUTE,
     },
+    metricsToken: e.METRICS_TOKEN ?? null,
   };
 }
 
 function authConfig(e: z.infer<typeof EnvSchema>): AuthConfig {
   let oidc: OidcConfig | null = null;
   if (e.OIDC_ISSUER) {
-    if (!e.OIDC_CLIENT_ID) throw new Error('Invalid configuration: OIDC_CLIENT_ID is required with OIDC_ISSUER');
+    if (!e.OIDC_CLIENT_ID) throw new ConfigError('Invalid configuration: OIDC_CLIENT_ID is required with OIDC_ISSUER');
     const roleMap = parseRoleMap(e.OIDC_ROLE_MAP);
-    if (roleMap.length === 0) throw new Error('Invalid configuration: OIDC_ROLE_MAP is required with OIDC_ISSUER (e.g. "idesk-admins=admin")');
+    if (roleMap.length === 0) throw new ConfigError('Invalid configuration: OIDC_ROLE_MAP is required with OIDC_ISSUER (e.g. "idesk-admins=admin")');
     const issuer = new URL(e.OIDC_ISSUER);
     const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(issuer.hostname);
     // Plain http only for an identity provider on this machine (development, tests).
     if (issuer.protocol !== 'https:' && !(issuer.protocol === 'http:' && loopback)) {
-      throw new Error('Invalid configuration: OIDC_ISSUER must be an https URL');
+      throw new ConfigError('Invalid configuration: OIDC_ISSUER must be an https URL');
     }
     oidc = {
       issuer: e.OIDC_ISSUER,
@@ -228,6 +319,6 @@ function authConfig(e: z.infer<typeof EnvSchema>): AuthConfig {
     };
   }
   const localPasswords = e.LOCAL_PASSWORDS === 'on';
-  if (!localPasswords && !oidc) throw new Error('Invalid configuration: LOCAL_PASSWORDS=off needs OIDC_ISSUER, or nobody can sign in');
+  if (!localPasswords && !oidc) throw new ConfigError('Invalid configuration: LOCAL_PASSWORDS=off needs OIDC_ISSUER, or nobody can sign in');
   return { localPasswords, oidc, adminEmail: e.ADMIN_EMAIL?.toLowerCase(), adminPassword: e.ADMIN_PASSWORD };
 }

@@ -2,6 +2,7 @@ import type { StaffPrincipal } from './auth/principal.js';
 import type { Config } from './config.js';
 import type { Database } from './db/index.js';
 import type { Logger } from './logger.js';
+import type { AppMetrics } from './metrics/index.js';
 import type { InquiryProvider } from './providers/types.js';
 
 /**
@@ -18,6 +19,8 @@ export interface AppDeps {
   now: () => Date;
   /** Every vendor-side effect goes through it (DESIGN §3); a test swaps it by building deps with another. */
   provider: InquiryProvider;
+  /** This app's Prometheus registry and metrics (server/metrics), served at GET /metrics. */
+  metrics: AppMetrics;
 }
 
 /** Where a request came from: what the audit log records beside an event. */

@@ -1,20 +1,24 @@
 import { createServer } from 'node:http';
 import { createApp } from './app.js';
 import { bootstrapStaff } from './auth/bootstrap.js';
-import { loadConfig } from './config.js';
+import { exitOnConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/index.js';
 import { migrate } from './db/migrate.js';
 import { createLogger } from './logger.js';
+import { createMetrics } from './metrics/index.js';
 import { createDeps } from './providers/index.js';
 import { startSweeper } from './providers/local/sweeper-loop.js';
 import { isEmpty, seedWorld } from './seed/world.js';
 import { shutDownGracefully } from './shutdown.js';
 
-const config = loadConfig();
+exitOnConfigError();
+const config = loadConfig(process.env, { server: true });
 const log = createLogger(config.logLevel);
 
 const database = await openDatabase(
-  config.databaseUrl ? { databaseUrl: config.databaseUrl, statementTimeoutMs: config.limits.statementTimeoutMs } : { dataDir: config.dataDir },
+  config.databaseUrl
+    ? { databaseUrl: config.databaseUrl, statementTimeoutMs: config.limits.statementTimeoutMs, poolSize: config.databasePoolSize }
+    : { dataDir: config.dataDir },
 );
 const applied = await migrate(database);
 if (applied.length > 0) log.info({ applied }, 'migrations applied');
@@ -29,7 +33,8 @@ if (seedDemo) {
 const staffNotice = await bootstrapStaff(database.db, config, { demo: seedDemo });
 
 // Fails at start-up, not at the first resume, when the provider cannot be built (e.g. INQUIRY_PROVIDER=persona).
-const deps = createDeps({ database, config, log, now: () => new Date() });
+// The server process also reports Node's own metrics (CPU, memory, event loop lag) at /metrics.
+const deps = createDeps({ database, config, log, now: () => new Date(), metrics: createMetrics(database, { processMetrics: true }) });
 await deps.provider.ready();
 const stopSweeper = config.inquiryProvider === 'local' ? startSweeper(deps) : () => undefined;
 const app = createApp(deps);

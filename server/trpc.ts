@@ -1,4 +1,6 @@
+import { performance } from 'node:perf_hooks';
 import { initTRPC, TRPCError } from '@trpc/server';
+import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { transformer } from './transformer.js';
 import { ZodError } from 'zod';
 import { AppError } from './errors.js';
@@ -6,6 +8,7 @@ import { unavailableMessage } from './db/faults.js';
 import type { Context } from './deps.js';
 import { hasPermission, type Permission } from '../shared/permissions.js';
 import { findControlCharacter } from '../shared/text.js';
+import { countGuardedAction, GUARDED_PROCEDURES, refusalReason } from './metrics/index.js';
 
 /** The most procedures one HTTP request may batch (app.ts; the client's batch link sends no more). */
 export const MAX_BATCH_SIZE = 10;
@@ -132,7 +135,25 @@ const refuseControlCharacters = t.middleware(async ({ getRawInput, next }) => {
   return next();
 });
 
-const guardedProcedure = t.procedure.use(mapAppErrors).use(enforceAccess).use(refuseControlCharacters);
+/**
+ * Times every procedure call (each call of a batch) and counts its errors by final tRPC code, and the guarded
+ * actions' outcomes (server/metrics). Outermost, so it sees the code the caller gets.
+ */
+const measure = t.middleware(async ({ ctx, path, type, next }) => {
+  const started = performance.now();
+  const result = await next();
+  const { metrics } = ctx;
+  metrics.procedureDuration.observe({ procedure: path, type }, (performance.now() - started) / 1000);
+  if (!result.ok) metrics.procedureErrors.inc({ procedure: path, code: result.error.code });
+  const action = GUARDED_PROCEDURES.get(path);
+  if (action) {
+    const status = result.ok ? 200 : getHTTPStatusCodeFromError(result.error);
+    countGuardedAction(metrics, action, status < 400 ? 'ok' : status < 500 ? 'refused' : 'error', result.ok ? undefined : refusalReason(result.error.code));
+  }
+  return result;
+});
+
+const guardedProcedure = t.procedure.use(measure).use(mapAppErrors).use(enforceAccess).use(refuseControlCharacters);
 
 /** Anyone may call it, signed in or not. Only for sign-in state (auth.me, auth.signInOptions). */
 export const publicProcedure = guardedProcedure.meta({ public: true });

@@ -43,6 +43,11 @@ export async function bootstrapStaff(db: Kysely<DB>, config: Config, options: { 
       lines.push(config.demoPassword ? 'Password: the DEMO_PASSWORD you set.' : `Password (generated, shown once; set DEMO_PASSWORD to choose it): ${password}`);
     }
   }
+  // A new server database has nobody to sign in as: say how to make someone.
+  if (lines.length === 0 && (await staffRepo.countAll(db)) === 0) {
+    lines.push('No staff yet, so nobody can sign in. Make an admin: npm run staff:create-admin -- --email you@example.com');
+    lines.push('or the five demo sign-ins: DEMO_PASSWORD=… npm run seed -- --demo-staff');
+  }
   return lines;
 }
 

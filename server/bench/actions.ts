@@ -6,6 +6,7 @@ import pg from 'pg';
 import { verifyAuditChain } from '../audit/verify.js';
 import { loadConfig } from '../config.js';
 import { createContextInner } from '../context.js';
+import { randomSecret } from '../crypto.js';
 import { openDatabase } from '../db/index.js';
 import { migrate } from '../db/migrate.js';
 import { createLogger } from '../logger.js';
@@ -63,7 +64,8 @@ export async function runActionsBench(databaseUrl: string, options: ActionsBench
     await sql`analyze`.execute(db);
 
     // Limits high enough that the bench measures the work, not the rate limiter refusing it.
-    const config = loadConfig({ NODE_ENV: 'production', LOG_LEVEL: 'silent', STAFF_ACTION_BUDGET: '100000', RESUME_COOLDOWN_MAX: '1000' });
+    // A scratch server database: a throwaway signing key (the server itself requires SESSION_TOKEN_SECRET there).
+    const config = loadConfig({ NODE_ENV: 'production', LOG_LEVEL: 'silent', STAFF_ACTION_BUDGET: '100000', RESUME_COOLDOWN_MAX: '1000', SESSION_TOKEN_SECRET: randomSecret() });
     const deps = createDeps({ database, config, log: createLogger('silent'), now: () => new Date() });
     const createCaller = createCallerFactory(appRouter);
     const callers = Array.from({ length: agents }, (_, i) =>
@@ -119,7 +121,7 @@ export async function runActionsBench(databaseUrl: string, options: ActionsBench
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const databaseUrl = process.env.DATABASE_URL ?? process.env.TEST_DATABASE_URL;
+  const databaseUrl = process.env.DATABASE_URL || process.env.TEST_DATABASE_URL; // empty means unset
   if (!databaseUrl) {
     console.error('Set DATABASE_URL to a PostgreSQL server (the bench creates and drops its own database there).');
     process.exit(2);

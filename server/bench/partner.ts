@@ -7,6 +7,7 @@ import { createApp } from '../app.js';
 import { verifyAuditChain } from '../audit/verify.js';
 import { loadConfig } from '../config.js';
 import { createContextInner } from '../context.js';
+import { randomSecret } from '../crypto.js';
 import { openDatabase } from '../db/index.js';
 import { migrate } from '../db/migrate.js';
 import { createLogger } from '../logger.js';
@@ -60,7 +61,8 @@ export async function runPartnerBench(databaseUrl: string, options: PartnerBench
       from generate_series(1, ${2 * PER_RUN}) g`.execute(db);
     await sql`analyze`.execute(db);
 
-    const config = loadConfig({ NODE_ENV: 'production', LOG_LEVEL: 'silent', STAFF_ACTION_BUDGET: '100000', RESUME_COOLDOWN_MAX: '1000' });
+    // A scratch server database: a throwaway signing key (the server itself requires SESSION_TOKEN_SECRET there).
+    const config = loadConfig({ NODE_ENV: 'production', LOG_LEVEL: 'silent', STAFF_ACTION_BUDGET: '100000', RESUME_COOLDOWN_MAX: '1000', SESSION_TOKEN_SECRET: randomSecret() });
     const deps = createDeps({ database, config, log: createLogger('silent'), now: () => new Date() });
     await deps.provider.ready();
     const caller = (i: number, role: 'admin' | 'support') =>

@@ -4,6 +4,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
 import { preparingPool } from './prepared.js';
+import { measuredPool, type PoolStats } from './pool-stats.js';
 import type { DB } from './schema.js';
 
 export type DatabaseKind = 'pglite' | 'postgres';
@@ -12,9 +13,13 @@ export type DatabaseKind = 'pglite' | 'postgres';
 export interface Database {
   db: Kysely<DB>;
   kind: DatabaseKind;
+  /** Where an embedded database keeps its files (and the session token key file); null in memory and on a server. */
+  dataDir: string | null;
   /** Runs a script of several statements (migrations). Inside `trx` when given. */
   runScript(script: string, trx?: Kysely<DB>): Promise<void>;
   close(): Promise<void>;
+  /** A server database's pool, as /metrics reports it (none for the embedded engine: one session, no pool). */
+  poolStats?: () => PoolStats;
 }
 
 export type DatabaseOptions =
@@ -55,10 +60,13 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     pool.on('connect', (client) => {
       client.on('error', () => undefined);
     });
-    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }) });
+    const measured = measuredPool(pool, preparingPool(pool));
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: measured.pool }) });
     return {
       db,
       kind: 'postgres',
+      poolStats: measured.stats,
+      dataDir: null,
       // With no parameters node-postgres uses the simple query protocol, which accepts several statements.
       runScript: async (script, trx) => {
         await sql.raw(script).execute(trx ?? db);
@@ -73,6 +81,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   return {
     db,
     kind: 'pglite',
+    dataDir: options.dataDir,
     // PGlite is one session: while a Kysely transaction holds it, exec() runs inside that transaction.
     runScript: async (script) => {
       await pglite.exec(script);

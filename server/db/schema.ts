@@ -280,7 +280,8 @@ export type StaffRow = Selectable<StaffTable>;
 export type StaffSessionRow = Selectable<StaffSessionsTable>;
 
 // Audit log (migrations/0002_audit_log.sql). Append-only: a trigger refuses UPDATE, DELETE and TRUNCATE, so no
-// column is updateable; rows are written only by appendAuditEvent (server/services/audit.ts).
+// column is updateable; rows are written only by appendAuditEvent (server/services/audit.ts), through the
+// SECURITY DEFINER function audit_append() (migrations/0016; the application's database role may only read these).
 type Immutable<T> = ColumnType<T, T, never>;
 
 export interface AuditEventsTable {

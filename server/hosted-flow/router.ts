@@ -35,13 +35,13 @@ export function createHostedFlowRouter(deps: AppDeps): Router {
   const assets = Object.fromEntries(Object.entries(ASSETS).map(([name, a]) => [name, { body: fs.readFileSync(a.file), type: a.type }]));
   const formBody = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 });
 
-  // Built on first use (the token secret may live in the database); a failure is retried on the next request.
+  // Built on first use (the provider resolves its token keys then); a failure is retried on the next request.
   const flowOf = once(async (): Promise<Flow> => {
     const keys = deps.provider.hostedFlow;
     if (!keys) throw new Error(`the ${deps.provider.name} provider hosts its own flow: this server has none to serve`);
-    // Resolved here, before any transaction of the flow: the token secret may have to be read from the database.
+    // Resolved here, before any transaction of the flow: resolving the token keys reads the database once.
     await deps.provider.ready();
-    return { engine: { db: deps.database.db, provider: deps.provider, keys }, forms: new FormTokens(await keys.formSecret()) };
+    return { engine: { db: deps.database.db, provider: deps.provider, keys }, forms: new FormTokens(await keys.formSecrets()) };
   });
 
   /** Runs a page handler; anything unexpected is logged (never with a token: none is in the error) and answered with a page. */

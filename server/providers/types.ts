@@ -87,7 +87,11 @@ export interface InquiryProvider {
   expireInquiry(trx: Transaction<DB>, inquiryId: string, now: Date, why: string): Promise<void>;
   /** A single-use code for the hosted flow; `linkId` names it, and its URL can be re-derived from the id. */
   createOneTimeLink(trx: Transaction<DB>, inquiryId: string, linkId: string, now: Date, lifetimeMinutes: number): Promise<OneTimeLink>;
-  oneTimeLinkUrl(linkId: string): string;
+  /**
+   * A one-time link's URL rebuilt for a replayed request, from its id and the stored hash of its code (the code is
+   * derived under whichever signing key made it); null when that key is no longer in force.
+   */
+  oneTimeLinkUrl(linkId: string, codeHash: string): string | null;
   /** A new session that expires at `expiresAt` (never later than the inquiry): the session behind a token link. */
   createSession(trx: Transaction<DB>, inquiryId: string, now: Date, expiresAt: Date, issuedBy: IssuedBy): Promise<IssuedSession>;
   /**
@@ -108,6 +112,6 @@ export interface InquiryProvider {
 export interface HostedFlowKeys {
   /** The session id and inquiry id of a valid, unexpired token; null for anything else. Needs `ready()` first. */
   verifySessionToken(token: string, now: Date): Promise<{ sessionId: string; inquiryId: string } | null>;
-  /** The secret the flow's form tokens are derived from. */
-  formSecret(): Promise<string>;
+  /** The secrets the flow's form tokens are derived from: the current one first, then one being rotated out. */
+  formSecrets(): Promise<readonly string[]>;
 }

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
-import type { Write } from './writes.js';
+import { callWrite, type Write } from './writes.js';
 
 /** An audit event's columns as the appender writes them; seq, prev_hash and hash come from the chain head at commit. */
 export interface AuditEventValues {
@@ -20,20 +20,18 @@ export interface AuditEventValues {
 }
 
 /**
- * Step 1 of an append (see migrations/0002_audit_log.sql): stages the event and its canonical body. Takes no
- * shared lock. At COMMIT the deferred trigger `audit_pending_chain` locks the chain head, gives the event the next
- * seq, computes its hash in SQL as chainHash() does in Node, and inserts it into audit_events; if the transaction
- * rolls back, nothing of it remains. A write (repositories/writes.ts): run it alone or with an action's other
- * last writes.
+ * Step 1 of an append: stages the event and its canonical body through audit_append(), the one way the
+ * application's database role may write the audit log (a SECURITY DEFINER function, migrations/0016; it refuses a
+ * body that does not describe the columns). Takes no shared lock. At COMMIT the deferred trigger
+ * `audit_pending_chain` (migrations/0002) locks the chain head, gives the event the next seq, computes its hash in
+ * SQL as chainHash() does in Node, and inserts it into audit_events; if the transaction rolls back, nothing of it
+ * remains. A call write (repositories/writes.ts): run it alone or with an action's other last writes.
  */
 export function pendingEventWrite(event: AuditEventValues, body: string): Write {
-  return sql`
-    insert into audit_pending (
-      body, occurred_at, actor_type, actor_id, actor_display, action, target_type, target_id,
-      reason, ticket, metadata, ip, user_agent, request_id)
-    values (${body}, ${event.occurredAt}::timestamptz, ${event.actorType}, ${event.actorId}, ${event.actorDisplay},
-            ${event.action}, ${event.targetType}, ${event.targetId}, ${event.reason}, ${event.ticket},
-            ${event.metadataJson}::jsonb, ${event.ip}, ${event.userAgent}, ${event.requestId})`;
+  return callWrite(sql`audit_append(
+      ${body}, ${event.occurredAt}::timestamptz, ${event.actorType}, ${event.actorId}, ${event.actorDisplay},
+      ${event.action}, ${event.targetType}, ${event.targetId}, ${event.reason}, ${event.ticket},
+      ${event.metadataJson}::jsonb, ${event.ip}, ${event.userAgent}, ${event.requestId})`);
 }
 
 export interface ChainHeadRow {

@@ -1,8 +1,9 @@
-import { loadConfig } from '../config.js';
+import { exitOnConfigError, loadConfig } from '../config.js';
 import { openDatabase } from '../db/index.js';
 import { verifyAuditChain } from '../audit/verify.js';
 
 /** `npm run audit:verify`: recomputes the whole audit chain; exits 1 when it is broken, 2 when it cannot run. */
+exitOnConfigError();
 const config = loadConfig();
 const database = await openDatabase(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir });
 try {

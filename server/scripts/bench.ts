@@ -14,7 +14,7 @@ import { BenchHttpClient } from '../bench/http-client.js';
 import { matrixRows, runListMatrix, summarize } from '../bench/list-matrix.js';
 import { listRows, listViews, runListBench, worldFacts, type ViewResult } from '../bench/list-views.js';
 import { allPass, markdownTable, printTable, rowFromResult, type BenchRow } from '../bench/report.js';
-import { loadConfig } from '../config.js';
+import { exitOnConfigError, loadConfig } from '../config.js';
 import { openDatabase } from '../db/index.js';
 import { migrate } from '../db/migrate.js';
 import { createLogger } from '../logger.js';
@@ -86,6 +86,7 @@ if (args.help) {
   process.stdout.write(`${USAGE}\n`);
   process.exit(0);
 }
+exitOnConfigError();
 const config = loadConfig();
 const databaseUrl = config.databaseUrl;
 if (!databaseUrl) {

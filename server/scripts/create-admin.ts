@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ensureAdmin, recoverAdmin } from '../auth/bootstrap.js';
-import { loadConfig } from '../config.js';
+import { exitOnConfigError, loadConfig } from '../config.js';
 import { openDatabase } from '../db/index.js';
 import { migrate } from '../db/migrate.js';
 import { AppError } from '../errors.js';
@@ -27,6 +27,7 @@ if (!email.success) {
   process.exit(2);
 }
 
+exitOnConfigError();
 const config = loadConfig();
 const database = await openDatabase(config.databaseUrl ? { databaseUrl: config.databaseUrl } : { dataDir: config.dataDir });
 try {

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { Transaction } from 'kysely';
 import { z } from 'zod';
 import type { DB } from '../db/schema.js';
@@ -7,6 +8,7 @@ import { AUDIT_ACTOR_TYPES, canonicalEventBody, canonicalJson, type AuditActor, 
 import { findMetadataProblem, isStorableText, MAX_METADATA_BYTES } from '../audit/metadata.js';
 import * as repo from '../repositories/audit.js';
 import type { Write } from '../repositories/writes.js';
+import { auditAppendDuration } from '../metrics/index.js';
 
 export { verifyAuditChain, type AuditVerification, type VerifyOptions } from '../audit/verify.js';
 
@@ -136,7 +138,9 @@ export function prepareAuditEvent(input: AuditEventInput, now: () => Date = () =
  * `sessionToken`, `password`, `secret`, `cookie`, … at any depth) or holds a bearer credential.
  */
 export async function appendAuditEvent(trx: Transaction<DB>, input: AuditEventInput): Promise<void> {
-  await auditEventWrite(input).execute(trx);
+  const started = performance.now();
+  await stagedEventWrite(input).execute(trx);
+  auditAppendDuration.observe({ mode: 'statement' }, (performance.now() - started) / 1000);
 }
 
 /**
@@ -144,6 +148,13 @@ export async function appendAuditEvent(trx: Transaction<DB>, input: AuditEventIn
  * validated and encoded now (throws as appendAuditEvent does), staged when the caller runs it in its transaction.
  */
 export function auditEventWrite(input: AuditEventInput): Write {
+  const started = performance.now();
+  const write = stagedEventWrite(input);
+  auditAppendDuration.observe({ mode: 'batched' }, (performance.now() - started) / 1000);
+  return write;
+}
+
+function stagedEventWrite(input: AuditEventInput): Write {
   const { event, body, metadataJson } = prepareAuditEvent(input);
   return repo.pendingEventWrite(
     {

@@ -13,6 +13,7 @@ import { createLogger, type Logger } from '../../server/logger.js';
 import { CSRF_HEADER, CSRF_HEADER_VALUE } from '../../shared/auth.js';
 import type { Role } from '../../shared/permissions.js';
 import { createDeps } from '../../server/providers/index.js';
+import { serverDatabaseSecret } from '../server/fixtures.js';
 
 /**
  * Signing in, for tests. Procedure tests pass a principal straight into the context (no session needed):
@@ -35,7 +36,7 @@ export function authTestDeps(database: Database, env: Record<string, string> = {
   let now = (options.start ?? new Date('2026-06-15T12:00:00.000Z')).getTime();
   const deps: AppDeps = createDeps({
     database,
-    config: loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...env }),
+    config: loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...serverDatabaseSecret(database), ...env }),
     log: options.log ?? createLogger('silent'),
     now: () => new Date(now),
   });

@@ -18,10 +18,19 @@ export const DAY = 24 * HOUR;
 export const ago = (ms: number) => new Date(NOW.getTime() - ms);
 export const ahead = (ms: number) => new Date(NOW.getTime() + ms);
 
+/**
+ * A server database needs SESSION_TOKEN_SECRET (as the server does); every test instance on one shares it, as
+ * instances behind a load balancer do. The embedded in-memory database uses its own per-process key.
+ */
+export const TEST_TOKEN_SECRET = 'test-session-token-secret-0123456789abcdef';
+export function serverDatabaseSecret(database: Database): Record<string, string> {
+  return database.kind === 'postgres' ? { SESSION_TOKEN_SECRET: TEST_TOKEN_SECRET } : {};
+}
+
 export function testDeps(database: Database, now: () => Date = () => NOW, env: Record<string, string> = {}): AppDeps {
   return createDeps({
     database,
-    config: loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...env }),
+    config: loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...serverDatabaseSecret(database), ...env }),
     log: createLogger('silent'),
     now,
   });

@@ -12,13 +12,16 @@ const WORLD = { inquiries: 2000, seed: 7, now: NOW };
 
 describe('npm run seed arguments', () => {
   it('reads counts written the way people write them, and defaults the seed', () => {
-    expect(parseSeedArgs(['--inquiries', '1_000_000'])).toEqual({ inquiries: 1_000_000, seed: 1, reset: false });
-    expect(parseSeedArgs(['--inquiries=5,000', '--seed', '42', '--reset'])).toEqual({ inquiries: 5000, seed: 42, reset: true });
+    expect(parseSeedArgs(['--inquiries', '1_000_000'])).toEqual({ inquiries: 1_000_000, seed: 1, reset: false, demoStaff: false });
+    expect(parseSeedArgs(['--inquiries=5,000', '--seed', '42', '--reset'])).toEqual({ inquiries: 5000, seed: 42, reset: true, demoStaff: false });
+    expect(parseSeedArgs(['--demo-staff'])).toEqual({ inquiries: null, seed: 1, reset: false, demoStaff: true });
+    expect(parseSeedArgs(['--inquiries', '10', '--demo-staff'])).toMatchObject({ inquiries: 10, demoStaff: true });
     expect(parseSeedArgs(['--help'])).toBe('help');
   });
 
   it('explains what is wrong with bad arguments', () => {
-    expect(() => parseSeedArgs([])).toThrow(new UsageError('--inquiries N is required'));
+    expect(() => parseSeedArgs([])).toThrow(new UsageError('--inquiries N (or --demo-staff) is required'));
+    expect(() => parseSeedArgs(['--demo-staff', '--reset'])).toThrow(new UsageError('--seed and --reset need --inquiries N'));
     expect(() => parseSeedArgs(['--inquiries', 'lots'])).toThrow(/--inquiries must be a whole number, got "lots"/);
     expect(() => parseSeedArgs(['--inquiries', '-5'])).toThrow(UsageError);
     expect(() => parseSeedArgs(['--inquiries', '20000000'])).toThrow(/between 0 and 10,000,000/);

@@ -7,11 +7,11 @@ import * as store from '../../repositories/inquiry-store/index.js';
 import * as templates from '../../repositories/templates.js';
 import { computeExpiresAt, DEFAULT_POLICY, effectiveStatus, policyInForce } from '../../../shared/lifecycle.js';
 import type { InquiryProvider, IssuedBy, IssuedSession, LockedInquiry } from '../types.js';
-import { SessionTokens } from './tokens.js';
+import { SessionTokens, type TokenKeys } from './tokens.js';
 
 export interface LocalProviderOptions {
-  /** The token signing secret, resolved on first use (it may have to be read from the database). */
-  secret: () => Promise<string>;
+  /** The token signing keys, resolved on first use (token-keys.ts: a key file, or a start-up step in the database). */
+  keys: () => Promise<TokenKeys>;
   hostedFlowUrl: string;
   /** Live sessions an inquiry may have at once (Persona's default is 25). */
   sessionCap: number;
@@ -43,15 +43,20 @@ function issuerRow(issuedBy: IssuedBy): store.IssuerRow {
 
 /** The local engine: Persona's inquiry semantics, implemented in this database through the inquiry store. */
 export function createLocalProvider(options: LocalProviderOptions): InquiryProvider {
-  const secret = once(options.secret);
   let loaded: SessionTokens | null = null;
   const ready = once(async () => {
-    loaded = new SessionTokens(await secret());
+    loaded ??= new SessionTokens(await options.keys());
   });
   /** The token signer; `ready()` resolved it before the caller's transaction began. */
   function tokens(): SessionTokens {
     if (!loaded) throw new Error('The local provider is not ready: await provider.ready() before opening the transaction.');
     return loaded;
+  }
+
+  function codeUrl(code: string): string {
+    const url = new URL(options.hostedFlowUrl);
+    url.searchParams.set('code', code);
+    return url.toString();
   }
 
   function issue(session: { id: string; inquiry_id: string; created_at: Date; expires_at: Date }, reused: boolean): IssuedSession {
@@ -136,13 +141,13 @@ export function createLocalProvider(options: LocalProviderOptions): InquiryProvi
       const inquiryExpiresAt = await store.inquiryExpiresAt(trx, inquiryId);
       const expiresAt = new Date(Math.min(now.getTime() + lifetimeMinutes * 60_000, inquiryExpiresAt.getTime()));
       await store.oneTimeLinkCreated(trx, inquiryId, linkId, expiresAt, now);
-      return { url: this.oneTimeLinkUrl(linkId), codeHash: sha256Hex(tokens().oneTimeCode(linkId)), expiresAt };
+      const code = tokens().oneTimeCode(linkId);
+      return { url: codeUrl(code), codeHash: sha256Hex(code), expiresAt };
     },
 
-    oneTimeLinkUrl(linkId) {
-      const url = new URL(options.hostedFlowUrl);
-      url.searchParams.set('code', tokens().oneTimeCode(linkId));
-      return url.toString();
+    oneTimeLinkUrl(linkId, codeHash) {
+      const code = tokens().oneTimeCodeMatching(linkId, codeHash);
+      return code === null ? null : codeUrl(code);
     },
 
     async createSession(trx, inquiryId, now, expiresAt, issuedBy) {
@@ -180,7 +185,10 @@ export function createLocalProvider(options: LocalProviderOptions): InquiryProvi
       verifySessionToken(token, now) {
         return tokens().verify(token, now);
       },
-      formSecret: secret,
+      async formSecrets() {
+        await ready();
+        return tokens().secrets();
+      },
     },
   };
 }

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { AppDeps } from '../../deps.js';
 import { pruneGuardState } from '../../repositories/access.js';
 import { sweepExpired } from './sweeper.js';
@@ -11,15 +12,22 @@ export function startSweeper(deps: AppDeps): () => void {
   const tick = async () => {
     if (running) return;
     running = true;
+    const started = performance.now();
+    let outcome: 'ran' | 'skipped' | 'error' = 'error';
     try {
       const now = deps.now();
       const result = await sweepExpired(deps.database.db, now);
       if (result.ran) await pruneGuardState(deps.database.db, new Date(now.getTime() - GUARD_STATE_RETENTION_MS));
       if (result.inquiriesExpired > 0 || result.sessionsExpired > 0) deps.log.info(result, 'expiry sweep');
+      outcome = result.ran ? 'ran' : 'skipped';
+      deps.metrics.sweepExpired.inc({ kind: 'inquiry' }, result.inquiriesExpired);
+      deps.metrics.sweepExpired.inc({ kind: 'session' }, result.sessionsExpired);
     } catch (err) {
       deps.log.error({ err }, 'expiry sweep failed');
     } finally {
       running = false;
+      deps.metrics.sweepRuns.inc({ outcome });
+      deps.metrics.sweepDuration.observe({ outcome }, (performance.now() - started) / 1000);
     }
   };
   void tick();

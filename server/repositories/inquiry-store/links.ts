@@ -29,7 +29,7 @@ export function lockLink(trx: Transaction<DB>, id: string) {
 }
 
 export function findLinkInquiry(trx: Transaction<DB>, id: string) {
-  return trx.selectFrom('access_links').select('inquiry_id').where('id', '=', id).executeTakeFirst();
+  return trx.selectFrom('access_links').select(['inquiry_id', 'code_hash']).where('id', '=', id).executeTakeFirst();
 }
 
 /** A person revoked one link (its session, if any, is ended by the provider). */

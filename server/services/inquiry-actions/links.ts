@@ -43,12 +43,15 @@ type StoredLink = {
 /** Rebuilds a link's URL for a replayed request: codes and tokens are derived, never stored. An emailed link is not sent again. */
 async function replayLink(ctx: ActionContext, trx: Transaction<DB>, stored: StoredLink, now: Date): Promise<OneTimeLinkOutput> {
   const { provider } = ctx;
+  const link = await store.findLinkInquiry(trx, stored.linkId);
   if (stored.kind === 'one_time') {
     const delivered = { ...(stored.delivery ? { delivery: stored.delivery } : {}), ...(stored.sentTo ? { sentTo: stored.sentTo } : {}) };
-    return { linkId: stored.linkId, url: provider.oneTimeLinkUrl(stored.linkId), expiresAt: new Date(stored.expiresAt), ...delivered };
+    // The code was derived under the signing key of its day; rotated out since, it cannot be rebuilt (it still redeems).
+    const url = link?.code_hash ? provider.oneTimeLinkUrl(stored.linkId, link.code_hash) : null;
+    if (!url) throw new AppError('CONFLICT', 'The link this request created can no longer be shown (the signing key has been rotated since): issue a new one, as a new request.');
+    return { linkId: stored.linkId, url, expiresAt: new Date(stored.expiresAt), ...delivered };
   }
   const session = stored.sessionId ? await provider.tokenFor(trx, stored.sessionId, now) : null;
-  const link = await store.findLinkInquiry(trx, stored.linkId);
   if (!session || !link) throw new AppError('CONFLICT', 'The link this request created has ended since (revoked or expired): issue a new one, as a new request.');
   return { linkId: stored.linkId, url: provider.tokenLinkUrl(link.inquiry_id, session.sessionToken), expiresAt: new Date(stored.expiresAt) };
 }
