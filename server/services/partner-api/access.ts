@@ -1,4 +1,5 @@
 import type { AuditActor } from '../../audit/canonical.js';
+import { addressOf } from '../../auth/throttle.js';
 import { sha256Hex } from '../../crypto.js';
 import type { AppDeps } from '../../deps.js';
 import * as repo from '../../repositories/api-keys.js';
@@ -109,13 +110,6 @@ export async function authenticate(deps: Pick<AppDeps, 'database'>, authorizatio
  * /64, and would otherwise get a fresh limit for every address in it).
  */
 export function addressBucket(address: string | null): string {
-  if (!address) return 'unknown';
-  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
-  if (mapped?.[1]) return mapped[1];
-  if (!address.includes(':')) return address;
-  const [head = '', tail = ''] = address.toLowerCase().split('%')[0]!.split('::');
-  const headGroups = head ? head.split(':') : [];
-  const tailGroups = address.includes('::') ? (tail ? tail.split(':') : []) : [];
-  const groups = [...headGroups, ...Array<string>(Math.max(0, 8 - headGroups.length - tailGroups.length)).fill('0'), ...tailGroups];
-  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+  // One rule for every per-address count and record (sign-in throttle, partner API, hosted flow).
+  return addressOf(address);
 }
