@@ -170,7 +170,7 @@ export function thankYouPage(context: PageContext, inquiry: FlowInquiry): string
 }
 
 /** Pages that explain why the flow cannot go on, with the HTTP status each answers with. */
-export type Notice = Denial | 'bad_request' | 'not_embedded' | 'server_error' | 'rate_limited' | 'prefill_refused';
+export type Notice = Denial | 'bad_request' | 'not_embedded' | 'server_error' | 'busy' | 'rate_limited' | 'prefill_refused';
 
 const NOTICES: Record<Notice, { status: number; title: string; text: string }> = {
   not_found: { status: 404, title: 'We could not find this verification', text: 'The link may be mistyped or no longer exist. Ask the company that sent it to you for a new link.' },
@@ -195,6 +195,7 @@ const NOTICES: Record<Notice, { status: number; title: string; text: string }> =
   bad_request: { status: 400, title: 'This link is incomplete', text: 'It does not say which verification to open. Check that you copied the whole link.' },
   not_embedded: { status: 400, title: 'This page opens inside an app', text: 'Open the verification from the app or website that offered it to you.' },
   server_error: { status: 500, title: 'Something went wrong', text: 'Nothing was lost. Try again in a moment.' },
+  busy: { status: 503, title: 'We could not reach this verification just now', text: 'Nothing was lost. Reload the page in a moment to continue.' },
   credential_required: {
     status: 403,
     title: 'This link is incomplete — ask for a new one',

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { unavailableMessage } from '../db/faults.js';
 import express, { type Request, type Response, type Router } from 'express';
 import { requestInfo, requestLog } from '../context.js';
 import type { AppDeps } from '../deps.js';
@@ -51,10 +52,14 @@ export function createHostedFlowRouter(deps: AppDeps): Router {
       try {
         await handler(req, res, await flowOf());
       } catch (err) {
-        requestLog(req, deps.log).error({ err }, 'hosted flow request failed');
+        // A lost database connection or a statement over its time limit passes: a retryable 503, not a 500.
+        const passing = unavailableMessage(err) !== null;
+        if (passing) requestLog(req, deps.log).warn({ err: { name: (err as Error).name, code: (err as { code?: unknown }).code } }, 'hosted flow: database unavailable');
+        else requestLog(req, deps.log).error({ err }, 'hosted flow request failed');
         if (res.headersSent) return;
         setPageHeaders(res, "'none'");
-        send(res, 'server_error', { widget: null, inquiryId: null });
+        if (passing) res.setHeader('Retry-After', '1');
+        send(res, passing ? 'busy' : 'server_error', { widget: null, inquiryId: null });
       }
     };
 

@@ -140,4 +140,19 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('a lost database connection on P
     expect(text).toContain('try again');
     expect(text).not.toMatch(/57P01|terminat|administrator command/i);
   });
+
+  it('the hosted flow answers a page saying to reload (503), not an error page, when its connection is lost', async () => {
+    const id = await addInquiry(database.db, template, { status: 'created', createdAt: new Date(now().getTime() - HOUR), expiresAt: new Date(now().getTime() + DAY) });
+    await healthy();
+    await locker.query('begin');
+    await locker.query('select id from inquiries where id = $1 for update', [id]);
+    const pending = fetch(`${app.baseUrl}/verify?inquiry-id=${id}`);
+    await expect.poll(lockWaiters, { timeout: 10_000 }).toBe(1);
+    await terminateAppBackends();
+    await locker.query('rollback');
+    const response = await pending;
+    expect(response.status).toBe(503);
+    expect(response.headers.get('retry-after')).toBe('1');
+    expect(await response.text()).toContain('Reload the page in a moment');
+  });
 });
