@@ -15,12 +15,13 @@ export class ConfigError extends Error {
 }
 
 /**
- * For entry points (`npm start`, the npm scripts): a ConfigError thrown anywhere while starting, even after an
- * await, prints its one line to stderr and exits 1. Any other error keeps Node's usual report (a stack trace).
+ * For entry points (`npm start`, the npm scripts): a ConfigError (or a MigrationPrivilegeError) thrown anywhere while
+ * starting, even after an await, prints its one line to stderr and exits 1. Any other error keeps Node's usual report (a stack trace).
  */
 export function exitOnConfigError(): void {
   process.on('uncaughtExceptionMonitor', (error) => {
-    if (!(error instanceof ConfigError)) return;
+    // Also the database role that cannot apply pending migrations (server/db/migrate.ts): a setup step, one line.
+    if (!(error instanceof ConfigError) && error.name !== 'MigrationPrivilegeError') return;
     process.stderr.write(`${error.message}\n`);
     process.exit(1);
   });
