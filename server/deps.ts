@@ -3,6 +3,7 @@ import type { Config } from './config.js';
 import type { Database } from './db/index.js';
 import type { Logger } from './logger.js';
 import type { AppMetrics } from './metrics/index.js';
+import type { CatalogCache } from './services/catalog-cache.js';
 import type { InquiryProvider } from './providers/types.js';
 
 /**
@@ -21,6 +22,8 @@ export interface AppDeps {
   provider: InquiryProvider;
   /** This app's Prometheus registry and metrics (server/metrics), served at GET /metrics. */
   metrics: AppMetrics;
+  /** The version catalogue kept between requests, invalidated by LISTEN/NOTIFY (server/services/catalog-cache.ts). */
+  catalog: CatalogCache;
 }
 
 /** Where a request came from: what the audit log records beside an event. */

@@ -56,7 +56,10 @@ async function shutdown(signal: string) {
     graceMs: config.limits.shutdownGraceMs,
     stopBackground: stopSweeper,
     // The audit checkpoint (AUDIT_CHECKPOINT_FILE, issue 10) will be written here, before the pool closes.
-    closeResources: () => database.close(),
+    closeResources: async () => {
+      deps.catalog.close();
+      await database.close();
+    },
     log,
   });
   process.exit(0);

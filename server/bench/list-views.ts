@@ -15,6 +15,8 @@ import { latency, type BenchRow, type Latency } from './report.js';
 export const TARGET_P95_MS = 10;
 export const TARGET_OVERHEAD_MS = 3;
 export const TARGET_DEEP_PAGE_RATIO = 1.5;
+/** The HTTP answer's p50 may cost at most this many times the page statement's own p50 (issue 13). */
+export const TARGET_HTTP_TO_PAGE = 2;
 const DEEP_PAGE = 500;
 
 export interface ListView {
@@ -275,8 +277,11 @@ export async function runListBench(options: ListBenchOptions, views: readonly Li
   return { rows: listRows(results), results };
 }
 
-/** One row per measured view, checked against the targets. */
-export function listRows(results: readonly ViewResult[]): BenchRow[] {
+/**
+ * One row per measured view, checked against the targets. With `calibrationMs` (the run's single-row primary-key
+ * select p50) each latency is also given as a multiple of it (×cal), so runs on machines of other speeds compare.
+ */
+export function listRows(results: readonly ViewResult[], calibrationMs: number | null = null): BenchRow[] {
   const firstPage = results.find((r) => r.view.page === 1);
   return results.map((r): BenchRow => {
     const overhead = r.http.p50 - r.raw.p50;
@@ -284,6 +289,11 @@ export function listRows(results: readonly ViewResult[]): BenchRow[] {
       { target: `HTTP p95 ≤ ${TARGET_P95_MS} ms`, pass: r.http.p95 <= TARGET_P95_MS },
       { target: `HTTP p50 − SQL p50 ≤ ${TARGET_OVERHEAD_MS} ms`, pass: overhead <= TARGET_OVERHEAD_MS },
     ];
+    const pageP50 = r.listOnly.samples > 0 ? r.listOnly.p50 : null;
+    if (pageP50 !== null) {
+      checks.push({ target: `HTTP p50 ≤ ${TARGET_HTTP_TO_PAGE} × page statement p50`, pass: r.http.p50 <= TARGET_HTTP_TO_PAGE * pageP50 });
+    }
+    const cal = (ms: number | null) => (calibrationMs && ms !== null ? Number((ms / calibrationMs).toFixed(1)) : null);
     if ((r.view.page ?? 1) > 1 && firstPage) {
       checks.push({
         target: `p50 ≤ ${TARGET_DEEP_PAGE_RATIO} × page 1 (${(TARGET_DEEP_PAGE_RATIO * firstPage.http.p50).toFixed(2)} ms)`,
@@ -298,7 +308,12 @@ export function listRows(results: readonly ViewResult[]): BenchRow[] {
         'HTTP p95': r.http.p95,
         'SQL p50': r.raw.p50,
         'SQL p95': r.raw.p95,
-        'page query p50': r.listOnly.samples > 0 ? r.listOnly.p50 : null,
+        'page query p50': pageP50,
+        'HTTP p50 ÷ page p50': pageP50 ? Number((r.http.p50 / pageP50).toFixed(2)) : null,
+        'page ×cal': cal(pageP50),
+        'SQL ×cal': cal(r.raw.p50),
+        'HTTP p50 ×cal': cal(r.http.p50),
+        'HTTP p95 ×cal': cal(r.http.p95),
         overhead,
         rows: r.items,
         total: r.totalExact ? r.total : `~${r.total.toLocaleString('en-US')}`,

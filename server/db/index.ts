@@ -5,6 +5,7 @@ import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
 import { preparingPool } from './prepared.js';
 import { measuredPool, type PoolStats } from './pool-stats.js';
+import { postgresNotifications, type Notifications } from './notifications.js';
 import type { DB } from './schema.js';
 
 export type DatabaseKind = 'pglite' | 'postgres';
@@ -20,6 +21,8 @@ export interface Database {
   close(): Promise<void>;
   /** A server database's pool, as /metrics reports it (none for the embedded engine: one session, no pool). */
   poolStats?: () => PoolStats;
+  /** LISTEN/NOTIFY for this instance (server/db/notifications.ts): one dedicated connection on a server database. */
+  notifications: Notifications;
 }
 
 export type DatabaseOptions =
@@ -62,16 +65,21 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     });
     const measured = measuredPool(pool, preparingPool(pool));
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: measured.pool }) });
+    const notifications = postgresNotifications(options.databaseUrl);
     return {
       db,
       kind: 'postgres',
       poolStats: measured.stats,
+      notifications,
       dataDir: null,
       // With no parameters node-postgres uses the simple query protocol, which accepts several statements.
       runScript: async (script, trx) => {
         await sql.raw(script).execute(trx ?? db);
       },
-      close: () => db.destroy(),
+      close: async () => {
+        await notifications.close();
+        await db.destroy();
+      },
     };
   }
 
@@ -86,6 +94,34 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     runScript: async (script) => {
       await pglite.exec(script);
     },
+    notifications: pgliteNotifications(pglite),
     close: () => db.destroy(),
+  };
+}
+
+/**
+ * The embedded engine is one session in this process: a NOTIFY from a trigger reaches its listen() callback while
+ * the committing statement is still being answered, before the write's promise resolves (test/server/catalog-cache).
+ */
+function pgliteNotifications(pglite: PGlite): Notifications {
+  return {
+    subscribe(channel, subscriber) {
+      let active = true;
+      let stop: (() => Promise<void>) | null = null;
+      void pglite.listen(channel, () => subscriber.onNotify()).then(
+        (unlisten) => {
+          stop = unlisten;
+          if (active) subscriber.onListening(true);
+          else void unlisten().catch(() => undefined);
+        },
+        () => subscriber.onListening(false),
+      );
+      return () => {
+        active = false;
+        if (stop) void stop().catch(() => undefined);
+      };
+    },
+    backendPid: () => null,
+    close: () => Promise.resolve(),
   };
 }

@@ -6,6 +6,7 @@ import { createLocalProvider } from './local/provider.js';
 import type { Logger } from '../logger.js';
 import { loadTokenKeys } from './local/token-keys.js';
 import type { InquiryProvider } from './types.js';
+import { createCatalogCache, type CatalogCache } from '../services/catalog-cache.js';
 
 /**
  * The configured provider for this database. Only the local engine exists so far: INQUIRY_PROVIDER=persona is
@@ -22,7 +23,15 @@ export function createProvider(database: Database, config: Config, log?: Logger)
   });
 }
 
-/** The app's dependencies: the given ones, the provider configured for them, and a metrics registry unless given. */
-export function createDeps(base: Omit<AppDeps, 'provider' | 'metrics'> & { metrics?: AppMetrics }): AppDeps {
-  return { ...base, metrics: base.metrics ?? createMetrics(base.database), provider: createProvider(base.database, base.config, base.log) };
+/**
+ * The app's dependencies: the given ones, the provider configured for them, and a metrics registry and a version
+ * catalogue cache unless given. The cache's subscription ends with `catalog.close()` or with the database's close.
+ */
+export function createDeps(base: Omit<AppDeps, 'provider' | 'metrics' | 'catalog'> & { metrics?: AppMetrics; catalog?: CatalogCache }): AppDeps {
+  return {
+    ...base,
+    metrics: base.metrics ?? createMetrics(base.database),
+    catalog: base.catalog ?? createCatalogCache(base.database),
+    provider: createProvider(base.database, base.config, base.log),
+  };
 }

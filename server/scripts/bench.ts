@@ -1,10 +1,9 @@
+import { fork } from 'node:child_process';
 import fs from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { sql } from 'kysely';
-import { createApp } from '../app.js';
+import { CompiledQuery, sql } from 'kysely';
 import { ensureDemoStaff } from '../auth/bootstrap.js';
 import { runActionsBench } from '../bench/actions.js';
 import { runAuditBench } from '../bench/audit.js';
@@ -13,7 +12,7 @@ import { runTemplatesBench } from '../bench/templates.js';
 import { BenchHttpClient } from '../bench/http-client.js';
 import { matrixRows, runListMatrix, summarize } from '../bench/list-matrix.js';
 import { listRows, listViews, runListBench, worldFacts, type ViewResult } from '../bench/list-views.js';
-import { allPass, markdownTable, printTable, rowFromResult, type BenchRow } from '../bench/report.js';
+import { allPass, latency, markdownTable, printTable, rowFromResult, type BenchRow } from '../bench/report.js';
 import { exitOnConfigError, loadConfig } from '../config.js';
 import { openDatabase } from '../db/index.js';
 import { migrate } from '../db/migrate.js';
@@ -25,8 +24,10 @@ import { createDeps } from '../providers/index.js';
  * `npm run bench -- [--rows N] [--requests N] [--sections list,matrix,audit,actions,partner,templates] [--json FILE] [--markdown FILE]`
  *
  * Needs DATABASE_URL: a scratch PostgreSQL database. With fewer than --rows inquiries it is emptied and seeded
- * (npm run seed --reset). The list section runs the real app in this process on an ephemeral port, signed in
- * as the demo viewer; other sections bring their own scratch databases.
+ * (npm run seed --reset). The list section runs the real app in a child process of its own (server/bench/list-server.ts)
+ * on an ephemeral port, signed in as the demo viewer, and reports that process's peak RSS; it also times a fixed
+ * calibration workload in the same run (a single-row primary-key select), and every list figure as a ratio to it.
+ * Other sections bring their own scratch databases.
  */
 
 const USAGE = `Usage: DATABASE_URL=postgres://… npm run bench -- [--rows N] [--requests N] [--sections list,matrix,audit,actions,partner,templates] [--views V] [--json FILE] [--markdown FILE]
@@ -39,7 +40,8 @@ const USAGE = `Usage: DATABASE_URL=postgres://… npm run bench -- [--rows N] [-
   --json FILE     write every measurement, plan and the machine's details as JSON
   --markdown FILE write the tables and plans as Markdown (between bench markers, if FILE already has them)`;
 
-const RSS_TARGET_MB = 300;
+const RSS_TARGET_MB = 200;
+const CALIBRATION_SELECTS = 2_000;
 const MARK_START = '<!-- bench:start -->';
 const MARK_END = '<!-- bench:end -->';
 
@@ -108,13 +110,13 @@ const report: Record<string, unknown> = {
 };
 const listResults: ViewResult[] = [];
 let listDone = false;
-const rss = { peak: process.memoryUsage().rss };
+let calibrationMs: number | null = null;
 
 // Stopped midway (Ctrl-C, a timeout): report the views measured so far rather than nothing.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     log(`\n${signal}: reporting the ${listResults.length} views measured so far.`);
-    if (!listDone) rows.push(...listRows(listResults));
+    if (!listDone) rows.push(...listRows(listResults, calibrationMs));
     finish(true);
     process.exit(130);
   });
@@ -161,9 +163,6 @@ function finish(partial: boolean): void {
 
 if (args.sections.includes('list')) {
   const database = await openDatabase({ databaseUrl, poolSize: 10 });
-  const sampler = setInterval(() => {
-    rss.peak = Math.max(rss.peak, process.memoryUsage().rss);
-  }, 100);
   try {
     await migrate(database);
     const { db } = database;
@@ -189,38 +188,73 @@ if (args.sections.includes('list')) {
     const password = config.demoPassword ?? 'bench-demo-password';
     await ensureDemoStaff(db, password, facts.now);
 
+    // The bench's own deps: the SQL side (each request's statements, replayed) runs here, the server in its child.
     const deps = createDeps({ database, config, log: createLogger('silent'), now: () => facts.now });
-    const app = createApp(deps, { serveClient: false });
-    const server = createServer(app);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const client = new BenchHttpClient(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    const calibration = await calibrate(database.db);
+    const child = fork(fileURLToPath(new URL('../bench/list-server.ts', import.meta.url)), [], {
+      execArgv: ['--import', 'tsx'],
+      env: { ...process.env, BENCH_WORLD_NOW: facts.now.toISOString() },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    const port = await new Promise<number>((resolve, reject) => {
+      child.once('message', (message) => resolve((message as { port: number }).port));
+      child.once('exit', (code) => reject(new Error(`the bench server (server/bench/list-server.ts) exited with ${String(code)}`)));
+    });
+    const client = new BenchHttpClient(`http://127.0.0.1:${port}`);
+    const rssAtStart = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${String(child.pid)}/status`, 'utf8'))?.[1];
+    report.serverRssAtStartMb = Number(rssAtStart ?? NaN) / 1024;
+    log(`The app server runs in process ${String(child.pid)} (RSS at start ${Math.round(Number(report.serverRssAtStartMb))} MB).`);
     try {
       await client.signIn('viewer@demo.test', password, new URL(config.publicUrl).origin).catch((error: unknown) => {
         throw new Error(`${error instanceof Error ? error.message : String(error)}\n(If the demo accounts already exist with another password, set DEMO_PASSWORD to it.)`);
       });
       log(`inquiries.list: ${args.requests} requests per view over HTTP and as SQL, world clock ${facts.now.toISOString()}, load ${os.loadavg()[0]?.toFixed(1)}`);
       const views = listViews(facts).filter((v) => !args.views || args.views.some((part) => v.name.toLowerCase().includes(part)));
-      const list = await runListBench(
-        { client, deps, requests: args.requests, log, onView: (result) => listResults.push(result) },
-        views,
-      );
-      rows.push(...list.rows);
+      await runListBench({ client, deps, requests: args.requests, log, onView: (result) => listResults.push(result) }, views);
+      // Calibrated before and after the views; the median of both halves is the run's unit.
+      calibration.push(...(await calibrate(database.db)));
+      calibrationMs = latency(calibration).p50;
+      report.calibration = { statement: 'select … from inquiries where id = $1 (one row, primary key)', p50Ms: calibrationMs, samples: calibration.length };
+      rows.push({
+        section: 'calibration',
+        name: `single-row primary-key select, ${calibration.length} times (the unit of the ×cal columns)`,
+        cells: { 'p50 ms': calibrationMs },
+        checks: [],
+      });
+      rows.push(...listRows(listResults, calibrationMs));
       listDone = true;
+      // VmHWM: the server process's peak resident set over its whole life (Linux).
+      const status = fs.readFileSync(`/proc/${String(child.pid)}/status`, 'utf8');
+      const peakMb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? NaN) / 1024;
+      report.serverPeakRssMb = peakMb;
+      rows.push({
+        section: 'process',
+        name: 'peak RSS of the app server process (VmHWM; its own process, the bench client not included)',
+        cells: { MB: Math.round(peakMb) },
+        checks: [{ target: `≤ ${RSS_TARGET_MB} MB`, pass: peakMb <= RSS_TARGET_MB }],
+      });
     } finally {
       client.close();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      await exited;
     }
-    const peakMb = rss.peak / 2 ** 20;
-    rows.push({
-      section: 'process',
-      name: 'peak RSS: app server and bench client in one process',
-      cells: { MB: Math.round(peakMb) },
-      checks: [{ target: `≤ ${RSS_TARGET_MB} MB`, pass: peakMb <= RSS_TARGET_MB }],
-    });
   } finally {
-    clearInterval(sampler);
     await database.close();
   }
+}
+
+/** The calibration workload: single-row primary-key selects of known ids, each timed (ms). */
+async function calibrate(db: Parameters<typeof worldFacts>[0]): Promise<number[]> {
+  const ids = await sql<{ id: string }>`select id from inquiries order by id limit 500`.execute(db);
+  const samples: number[] = [];
+  for (let i = 0; i < CALIBRATION_SELECTS / 2; i++) {
+    const id = ids.rows[i % ids.rows.length]?.id ?? '';
+    const t0 = performance.now();
+    await db.executeQuery(CompiledQuery.raw('select id, status, expires_at from inquiries where id = $1', [id]));
+    samples.push(performance.now() - t0);
+  }
+  return samples;
 }
 
 // Every filter × sort × direction of inquiries.list, first and fifth page, on the world the list section measured.

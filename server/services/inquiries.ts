@@ -3,7 +3,6 @@ import type { AppDeps } from '../deps.js';
 import * as repo from '../repositories/inquiries.js';
 import * as list from '../repositories/inquiry-list.js';
 import * as store from '../repositories/inquiry-store/index.js';
-import * as templatesRepo from '../repositories/templates.js';
 import {
   INQUIRY_ID_PATTERN,
   type ExpiryFilter,
@@ -18,6 +17,7 @@ import {
 import { OPEN_STATUSES, type Status } from '../../shared/statuses.js';
 import type { LinkSummary } from '../../shared/links.js';
 import type { AccessLinkRow } from '../db/schema.js';
+import type { VersionCatalog } from './catalog-cache.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { diagnose } from './diagnosis.js';
 import { maskFields, maskValue } from './pii.js';
@@ -58,8 +58,6 @@ function intersect<T>(a: readonly T[] | null, b: readonly T[] | null): T[] | nul
   if (b === null) return [...a];
   return a.filter((x) => b.includes(x));
 }
-
-type VersionCatalog = Awaited<ReturnType<typeof templatesRepo.listVersions>>;
 
 function resolveVersions(query: InquiryListQuery, catalog: VersionCatalog): string[] | null {
   if (!query.templateId && !query.versionState) return null;
@@ -149,7 +147,8 @@ function toListItem(row: list.ListRow): InquiryListItem {
 
 export async function listInquiries(deps: AppDeps, query: InquiryListQuery): Promise<InquiryListOutput> {
   const { db } = deps.database;
-  const catalog = await templatesRepo.listVersions(db);
+  // Kept between requests and dropped on any change to templates or versions (server/services/catalog-cache.ts).
+  const catalog = await deps.catalog.versions();
   const plan = planList(query, catalog, deps.now());
   if (!plan) return { items: [], nextCursor: null, total: 0, totalExact: true };
 

@@ -160,7 +160,7 @@ export async function applyPolicy(ctx: ManagerContext, input: { templateId: stri
 /** A new locked version becomes the template's latest; its open inquiries on older versions are outdated from now. */
 export async function publishVersion(ctx: ManagerContext, input: { templateId: string; notes: string; reason: string }) {
   const now = ctx.now();
-  return ctx.database.db.transaction().execute(async (trx) => {
+  const published = await ctx.database.db.transaction().execute(async (trx) => {
     const template = await repo.lockTemplate(trx, input.templateId);
     if (!template) throw new AppError('NOT_FOUND', `No template ${input.templateId}.`);
     const versionNumber = template.latest_version_number + 1;
@@ -179,6 +179,9 @@ export async function publishVersion(ctx: ManagerContext, input: { templateId: s
     });
     return { versionId, versionNumber, outdatedOpenCount };
   });
+  // This instance's catalogue copy goes now; the others' with the notification the commit sent (migrations/0017).
+  ctx.catalog.invalidate();
+  return published;
 }
 
 /** The guards of a recreate, as a manager's bulk action takes it: any open inquiry, no staff budget. */
