@@ -16,6 +16,8 @@
  * A link's session token is never read, and a one-time code is only ever hashed for the lookup: neither is echoed.
  */
 
+import { ONE_LINE_CONTROL } from './text.js';
+
 /** Longest text accepted (a token link with its JWT fits comfortably). */
 export const FIND_QUERY_MAX_LENGTH = 2048;
 /** Most inquiries one search lists; `more` says there were others (the list's search shows them all). */
@@ -28,8 +30,8 @@ export const INQUIRY_ID_RE = /^inq_[A-Za-z0-9]{1,64}$/;
 /** A one-time link's code, as the hosted flow accepts it (server/hosted-flow/service.ts). */
 export const ONE_TIME_CODE_RE = /^[A-Za-z0-9_-]{16,128}$/;
 const TEMPLATE_ID_RE = /^itmpl_[A-Za-z0-9]{1,64}$/;
-/** C0 and C1 control characters (NUL, tab, line breaks, DEL, …): refused in what is typed, and never searched. */
-export const CONTROL_CHARACTER_RE = /\p{Cc}/u;
+/** Control characters (NUL, tab, line breaks, DEL, C1): refused in what is typed, and never searched (shared/text.ts). */
+export const CONTROL_CHARACTER_RE = ONE_LINE_CONTROL;
 
 const EMAIL_RE = /^[^\s@<>()",;:]+@[^\s@<>()",;:]+$/;
 const NAMED_EMAIL_RE = /^[^<>]*<([^\s@<>]+@[^\s@<>]+)>$/;

@@ -5,6 +5,15 @@
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/u;
 
+/**
+ * Any control character at all (C0 including tab and line breaks, DEL, C1): none belongs in one line of text — an
+ * id, a reference, a name, a search, a prefilled value. The one rule for such fields, server and client alike.
+ */
+export const ONE_LINE_CONTROL = /\p{Cc}/u;
+
+/** One line of printable text: no control character (ONE_LINE_CONTROL). */
+export const isOneLineText = (text: string): boolean => !ONE_LINE_CONTROL.test(text);
+
 export interface ControlCharacterFinding {
   /** Where in the input, as a dotted path ("search", "fields.name"); "input" for the input itself. */
   path: string;

@@ -1,4 +1,5 @@
 import type { Request, Response } from 'express';
+import { isOneLineText } from '../../shared/text.js';
 import { parseCookies } from '../auth/cookies.js';
 
 /** Request parsing, headers and the session cookie of the hosted flow. */
@@ -7,8 +8,8 @@ export const INQUIRY_ID = /^inq_[A-Za-z0-9]{1,64}$/;
 export const TEMPLATE_ID = /^itmpl_[A-Za-z0-9]{1,64}$/;
 const CONTAINER_ID = /^[A-Za-z0-9_-]{1,100}$/;
 const FIELD_NAME = /^[A-Za-z0-9_-]{1,64}$/;
-// eslint-disable-next-line no-control-regex -- refusing control characters is the point
-const PRINTABLE = /^[^\u0000-\u001f\u007f]+$/;
+/** Non-empty, one line, no control character (shared/text.ts). */
+const printable = (value: string) => value.length > 0 && isOneLineText(value);
 
 /**
  * The query exactly as sent. Express's parser would turn `fields[name-first]` into nested objects or arrays
@@ -57,7 +58,7 @@ export class Params {
       total += key.length - 'fields[]'.length + value.length;
       if (total > PREFILL_LIMITS.totalChars) return null;
       if (value === '') continue;
-      if (value.length > PREFILL_LIMITS.valueChars || !PRINTABLE.test(value)) return null;
+      if (value.length > PREFILL_LIMITS.valueChars || !printable(value)) return null;
       const name = /^fields\[([^\]]*)\]$/.exec(key)?.[1];
       if (!name || !FIELD_NAME.test(name)) continue;
       if (!(name in fields) && ++count > PREFILL_LIMITS.fields) return null;
@@ -77,7 +78,7 @@ export const PREFILL_LIMITS = { fields: 20, valueChars: 256, totalChars: 4096 } 
 export function referenceIdOf(params: Params): string | null | undefined {
   const value = params.get('reference-id') ?? params.get('reference_id');
   if (value === null) return null;
-  return value.length <= 255 && PRINTABLE.test(value) ? value : undefined;
+  return value.length <= 255 && printable(value) ? value : undefined;
 }
 
 /** `iframe-origin` must be exactly an http(s) origin: it goes into the CSP and is the only target of postMessage. */

@@ -7,14 +7,13 @@ import { useNavigate } from 'react-router';
 import type { CreateInquiryInput } from '@shared/create-inquiry.js';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { useNotify } from '../../components/notifications';
+import { isOneLineText } from '@shared/text.js';
 import { useTRPC } from '../../lib/trpc';
 import { useIdempotencyKey } from '../inquiries/actions/idempotency';
 
 /** shared/create-inquiry.ts's rules, repeated so the dialog can say what is wrong before asking the server. */
 const REFERENCE_ID_MAX_LENGTH = 255;
 const NAME_MAX_LENGTH = 100;
-// eslint-disable-next-line no-control-regex -- refusing control characters is the point
-const CONTROL = /[\u0000-\u001f\u007f]/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 export interface NewInquiryFields {
@@ -32,13 +31,13 @@ export function newInquiryProblems(fields: NewInquiryFields): FieldProblems {
   const referenceId = fields.referenceId.trim();
   if (referenceId === '') problems.referenceId = 'Required: the end user’s id in your system.';
   else if (referenceId.length > REFERENCE_ID_MAX_LENGTH) problems.referenceId = `At most ${REFERENCE_ID_MAX_LENGTH} characters.`;
-  else if (CONTROL.test(referenceId)) problems.referenceId = 'Printable text only.';
+  else if (!isOneLineText(referenceId)) problems.referenceId = 'Printable text only.';
   const email = fields.email.trim();
   if (email !== '' && !EMAIL.test(email)) problems.email = 'Not an email address.';
   for (const key of ['nameFirst', 'nameLast'] as const) {
     const value = fields[key].trim();
     if (value.length > NAME_MAX_LENGTH) problems[key] = `At most ${NAME_MAX_LENGTH} characters.`;
-    else if (CONTROL.test(value)) problems[key] = 'Printable text only.';
+    else if (!isOneLineText(value)) problems[key] = 'Printable text only.';
   }
   return problems;
 }
