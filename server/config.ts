@@ -4,7 +4,6 @@ import { z } from 'zod';
 import { RoleSchema, type Role } from '../shared/permissions.js';
 import { DEFAULT_APP_ROLE, DEFAULT_OWNER_ROLE, ROLE_NAME, type DatabaseRoles } from './db/roles.js';
 
-const emptyIsUnset = (value: unknown) => (value === '' ? undefined : value);
 
 /**
  * A mistake in the environment. Its message is one line naming the variable and never repeats the value (it may
@@ -83,11 +82,11 @@ const EnvSchema = z.object({
   // so behind a load balancer this must name it (a subnet or a hop count), or every user shares one address.
   TRUST_PROXY: z.string().min(1).default('loopback'),
   // The hosted flow (docs/hosted-flow.md): a bare inquiry id opening a created inquiry, and per-address limits.
-  HOSTED_FLOW_REQUIRE_CREDENTIAL: z.preprocess(emptyIsUnset, z.enum(['off', 'on']).default('off')),
-  HOSTED_FLOW_REQUESTS_PER_MINUTE: z.preprocess(emptyIsUnset, z.coerce.number().int().min(1).max(1_000_000).default(120)),
-  HOSTED_FLOW_STATIC_LINKS_PER_MINUTE: z.preprocess(emptyIsUnset, z.coerce.number().int().min(1).max(1_000_000).default(10)),
+  HOSTED_FLOW_REQUIRE_CREDENTIAL: z.enum(['off', 'on']).default('off'),
+  HOSTED_FLOW_REQUESTS_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(120),
+  HOSTED_FLOW_STATIC_LINKS_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(10),
   // GET /metrics (docs/operations.md#metrics): answered only with this bearer token; unset, /metrics is off (404).
-  METRICS_TOKEN: z.preprocess(emptyIsUnset, z.string().min(16, 'must be at least 16 characters').regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces').optional()),
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces').optional(),
   // Staff sign-in (server/auth).
   LOCAL_PASSWORDS: z.enum(['on', 'off']).default('on'),
   ADMIN_EMAIL: z.email().optional(),
@@ -99,9 +98,9 @@ const EnvSchema = z.object({
   OIDC_ROLE_CLAIM: z.string().min(1).default('groups'),
   OIDC_ROLE_MAP: z.string().default(''),
   // Emailing one-time links to the address on file (server/mail). Empty means unset, as for leaving it out.
-  SMTP_URL: z.preprocess(emptyIsUnset, z.string().refine(isSmtpUrl, 'must be smtp://[user:pass@]host[:port] or smtps://…').optional()),
-  MAIL_FROM: z.preprocess(emptyIsUnset, z.string().trim().max(200).regex(MAILBOX, 'must be an address, or "Name <address>"').default('Inquiry Desk <no-reply@localhost>')),
-  COMPANY_NAME: z.preprocess(emptyIsUnset, z.string().trim().min(1).max(100).regex(/^[^\r\n<>]+$/, 'must be one line, without < or >').default('Inquiry Desk')),
+  SMTP_URL: z.string().refine(isSmtpUrl, 'must be smtp://[user:pass@]host[:port] or smtps://…').optional(),
+  MAIL_FROM: z.string().trim().max(200).regex(MAILBOX, 'must be an address, or "Name <address>"').default('Inquiry Desk <no-reply@localhost>'),
+  COMPANY_NAME: z.string().trim().min(1).max(100).regex(/^[^\r\n<>]+$/, 'must be one line, without < or >').default('Inquiry Desk'),
 });
 
 /** One `claim value → role` pair of OIDC_ROLE_MAP; the first pair that matches a person's claim wins. */
