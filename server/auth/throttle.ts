@@ -58,7 +58,8 @@ export function accountOf(email: string): string {
 }
 
 /**
- * The client address as counted. IPv4 (also IPv4-mapped IPv6) as is; IPv6 by its /64, since one subscriber
+ * The client address as counted — by the sign-in throttle, the partner API and the hosted flow alike. IPv4 (also
+ * IPv4-mapped IPv6) as is; IPv6 by its /64, since one subscriber
  * usually holds a whole /64 and could otherwise step through fresh addresses.
  */
 export function addressOf(ip: string | null): string {

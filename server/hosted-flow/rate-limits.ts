@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { countCall } from '../repositories/api-keys.js';
-import { addressBucket } from '../services/partner-api/access.js';
+import { addressOf } from '../auth/throttle.js';
 
 /**
  * Per-address limits on the hosted flow, so nobody can open static links (each a new inquiry) or hammer the
@@ -24,7 +24,7 @@ const BUCKET_PREFIX: Record<FlowLimit, string> = { request: 'flow-request', stat
 
 export async function countFlowRequest(db: Kysely<DB>, limit: FlowLimit, perMinute: number, clientAddress: string | null, now: Date): Promise<FlowRate> {
   const windowStart = new Date(Math.floor(now.getTime() / WINDOW_MS) * WINDOW_MS);
-  const calls = await countCall(db, `${BUCKET_PREFIX[limit]}:${addressBucket(clientAddress)}`, windowStart, null);
+  const calls = await countCall(db, `${BUCKET_PREFIX[limit]}:${addressOf(clientAddress)}`, windowStart, null);
   return {
     exceeded: calls > perMinute,
     firstExceeded: calls === perMinute + 1,

@@ -5,7 +5,7 @@ import { sha256Hex } from '../crypto.js';
 import type { RequestFacts } from '../deps.js';
 import type { HostedFlowKeys, InquiryProvider, IssuedBy } from '../providers/types.js';
 import { appendAuditEvent, auditRequestContext } from '../services/audit.js';
-import { addressBucket } from '../services/partner-api/access.js';
+import { addressOf } from '../auth/throttle.js';
 import { maskFields } from '../services/pii.js';
 import * as store from '../repositories/inquiry-store/index.js';
 import * as templates from '../repositories/templates.js';
@@ -161,7 +161,7 @@ const BARE_ID_ACTOR = { type: 'system', id: 'hosted-flow', display: 'Hosted flow
  * and in the audit log, and the session it got is marked so that it only ever sees the prefilled details masked.
  */
 async function recordBareIdStart(trx: Transaction<DB>, inquiryId: string, sessionId: string, now: Date, visit: FlowVisit | undefined): Promise<void> {
-  const address = addressBucket(visit?.request.ip ?? null);
+  const address = addressOf(visit?.request.ip ?? null);
   const via = visit?.via ?? '/verify';
   await store.inquiryStartedFromBareId(trx, inquiryId, now, { sessionId, address, via });
   await appendAuditEvent(trx, {

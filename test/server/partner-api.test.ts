@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../server/crypto.js';
 import { createLogger } from '../../server/logger.js';
 import { lockAndCheckAs } from '../../server/services/inquiry-actions/common.js';
-import { addressBucket } from '../../server/services/partner-api/access.js';
+import { addressOf } from '../../server/auth/throttle.js';
 import { ErrorsSchema, InquiryResponseSchema, ResumeResponseSchema } from '../../server/partner-api/schemas.js';
 import { API_CLIENT_TYPES, generateApiTypes } from '../../server/scripts/api-client.js';
 import { createTestDatabase, testEngines, type TestDatabase } from '../db.js';
@@ -410,12 +410,12 @@ describe.each(testEngines())('partner resume API on %s', (engine) => {
     });
 
     it('buckets IPv6 clients by /64 and IPv4-mapped ones as IPv4', () => {
-      expect(addressBucket('2001:db8:1:2:aaaa::1')).toBe('2001:db8:1:2::/64');
-      expect(addressBucket('2001:db8:1:2:bbbb:cccc:dddd:eeee')).toBe('2001:db8:1:2::/64');
-      expect(addressBucket('::ffff:10.0.0.7')).toBe('10.0.0.7');
-      expect(addressBucket('10.0.0.7')).toBe('10.0.0.7');
-      expect(addressBucket('::1')).toBe('0:0:0:0::/64');
-      expect(addressBucket(null)).toBe('unknown');
+      expect(addressOf('2001:db8:1:2:aaaa::1')).toBe('2001:db8:1:2::/64');
+      expect(addressOf('2001:db8:1:2:bbbb:cccc:dddd:eeee')).toBe('2001:db8:1:2::/64');
+      expect(addressOf('::ffff:10.0.0.7')).toBe('10.0.0.7');
+      expect(addressOf('10.0.0.7')).toBe('10.0.0.7');
+      expect(addressOf('::1')).toBe('0:0:0:0::/64');
+      expect(addressOf(null)).toBe('unknown');
     });
   });
 

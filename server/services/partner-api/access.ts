@@ -99,17 +99,9 @@ export async function authenticate(deps: Pick<AppDeps, 'database'>, authorizatio
   if (key && state === 'active') {
     return { ok: true, key, rate: await count(deps, `api-key:${key.id}`, key.rateLimitPerMinute, now, key) };
   }
-  const rate = await count(deps, `api-ip:${addressBucket(clientAddress)}`, UNAUTHENTICATED_LIMIT_PER_MINUTE, now, null);
+  const rate = await count(deps, `api-ip:${addressOf(clientAddress)}`, UNAUTHENTICATED_LIMIT_PER_MINUTE, now, null);
   if (!key || state === null || state === 'active') return { ok: false, refusedKey: null, rate };
   const refusals = await count(deps, `api-key-refused:${key.id}`, 1, now, null);
   return { ok: false, refusedKey: { ...key, state, firstInWindow: !refusals.exceeded }, rate };
 }
 
-/**
- * The bucket of a client address: an IPv4 address as it is, an IPv6 one by its /64 (one host usually holds a whole
- * /64, and would otherwise get a fresh limit for every address in it).
- */
-export function addressBucket(address: string | null): string {
-  // One rule for every per-address count and record (sign-in throttle, partner API, hosted flow).
-  return addressOf(address);
-}
