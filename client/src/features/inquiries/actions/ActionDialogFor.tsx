@@ -17,8 +17,8 @@ export interface ActionDialogForProps {
 }
 
 /**
- * The dialog of one guarded action, as the inquiry page's Actions panel opens it, for callers elsewhere (the
- * list's row menu). A default export, so that callers can load it lazily: the dialogs are not needed to show a list.
+ * The dialog of one guarded action, for the inquiry page's Actions panel and the list's row menu alike. A default
+ * export, so that the list can load it lazily: the dialogs are not needed to show a list.
  */
 export default function ActionDialogFor({ action, inquiry, verdicts, onClose }: ActionDialogForProps) {
   const [open, setOpen] = useState<{ action: ActionName; reason?: string }>({ action });

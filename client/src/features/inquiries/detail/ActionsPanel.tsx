@@ -12,18 +12,15 @@ import { useId, useState } from 'react';
 import type { ActionName, ActionsForOutput, ActionVerdict } from '@shared/actions.js';
 import { ErrorState } from '../../../components/states';
 import type { RouterOutputs } from '../../../lib/trpc';
+import ActionDialogFor from '../actions/ActionDialogFor';
 import { useActionsFor } from '../actions/hooks';
-import { OneTimeLinkDialog } from '../actions/OneTimeLinkDialog';
 import { Countdown } from '../actions/RetryAfter';
-import { RecreateDialog } from '../actions/RecreateDialog';
-import { ResumeDialog } from '../actions/ResumeDialog';
-import { TokenLinkDialog } from '../actions/TokenLinkDialog';
 import { SectionCard } from './SectionCard';
 
 type Inquiry = RouterOutputs['inquiries']['get'];
 
 /** The dialog open right now, if any: one action at a time, each a fresh session (new idempotency key). */
-type OpenDialog = { action: ActionName; reason?: string } | null;
+type OpenDialog = ActionName | null;
 
 export const ACTION_LABELS: Record<ActionName, string> = {
   resume: 'Resume and copy token',
@@ -155,15 +152,15 @@ export function ActionsPanel({ inquiry }: { inquiry: Inquiry }) {
     body = (
       <Stack spacing={2}>
         <LimitsSummary limits={verdicts.limits} />
-        <ActionRow action="resume" verdict={verdicts.resume} {...row} onOpen={() => setOpen({ action: 'resume' })} />
-        <ActionRow action="oneTimeLink" verdict={verdicts.oneTimeLink} {...row} onOpen={() => setOpen({ action: 'oneTimeLink' })} recommended variant="contained" />
-        <ActionRow action="recreate" verdict={verdicts.recreate} {...row} onOpen={() => setOpen({ action: 'recreate' })} />
+        <ActionRow action="resume" verdict={verdicts.resume} {...row} onOpen={() => setOpen('resume')} />
+        <ActionRow action="oneTimeLink" verdict={verdicts.oneTimeLink} {...row} onOpen={() => setOpen('oneTimeLink')} recommended variant="contained" />
+        <ActionRow action="recreate" verdict={verdicts.recreate} {...row} onOpen={() => setOpen('recreate')} />
         <Divider textAlign="left">
           <Typography variant="caption" color="text.secondary">
             Last resort
           </Typography>
         </Divider>
-        <ActionRow action="tokenLink" verdict={verdicts.tokenLink} {...row} onOpen={() => setOpen({ action: 'tokenLink' })} color="warning" />
+        <ActionRow action="tokenLink" verdict={verdicts.tokenLink} {...row} onOpen={() => setOpen('tokenLink')} color="warning" />
       </Stack>
     );
   } else if (actions.isError) {
@@ -181,19 +178,8 @@ export function ActionsPanel({ inquiry }: { inquiry: Inquiry }) {
   return (
     <SectionCard title="Actions" subheader="What you may do now, as the server judges it">
       {body}
-      {verdicts && open?.action === 'resume' ? (
-        <ResumeDialog
-          inquiry={inquiry}
-          verdict={verdicts.resume}
-          onRecreateInstead={verdicts.recreate.allowed ? (reason) => setOpen({ action: 'recreate', reason }) : undefined}
-          onClose={close}
-        />
-      ) : null}
-      {verdicts && open?.action === 'oneTimeLink' ? <OneTimeLinkDialog inquiry={inquiry} verdict={verdicts.oneTimeLink} onClose={close} /> : null}
-      {verdicts && open?.action === 'recreate' ? (
-        <RecreateDialog inquiry={inquiry} verdict={verdicts.recreate} {...(open.reason ? { initialReason: open.reason } : {})} onClose={close} />
-      ) : null}
-      {verdicts && open?.action === 'tokenLink' ? <TokenLinkDialog inquiry={inquiry} verdict={verdicts.tokenLink} onClose={close} /> : null}
+      {/* One dialog per opening (a fresh idempotency key); resume may hand over to recreate inside it. */}
+      {verdicts && open ? <ActionDialogFor action={open} inquiry={inquiry} verdicts={verdicts} onClose={close} /> : null}
     </SectionCard>
   );
 }
