@@ -1,5 +1,7 @@
 import { router } from '../trpc.js';
+import { accessRouter } from './access.js';
 import { apiKeysRouter } from './api-keys.js';
+import { auditRouter } from './audit.js';
 import { authRouter } from './auth.js';
 import { customersRouter } from './customers.js';
 import { inquiriesRouter } from './inquiries.js';
@@ -15,6 +17,8 @@ export const appRouter = router({
   staff: staffRouter,
   customers: customersRouter,
   apiKeys: apiKeysRouter,
+  audit: auditRouter,
+  access: accessRouter,
 });
 
 export type AppRouter = typeof appRouter;
