@@ -8,7 +8,7 @@ import type { AppDeps } from '../deps.js';
 import { listInquiries as listInquiriesService } from '../services/inquiries.js';
 import { EXPIRY_FILTERS, InquiryListInputSchema, QUICK_VIEWS, SORT_FIELDS, type InquiryListInput } from '../../shared/inquiries.js';
 import { STATUSES } from '../../shared/statuses.js';
-import { isPageOrCount, statementsOfRequest, worldFacts, type WorldFacts } from './list-views.js';
+import { statementsOfRequest, worldFacts, type WorldFacts } from './list-views.js';
 import { type BenchRow } from './report.js';
 import { createDeps } from '../providers/index.js';
 
@@ -197,8 +197,7 @@ async function measure(options: MatrixOptions, filter: MatrixFilter, input: Inqu
   const { db } = deps.database;
   const runs = options.runs ?? 5;
   const query = InquiryListInputSchema.parse(input);
-  const { statements, output } = await statementsOfRequest(deps, query);
-  const [pageStatement, countStatement] = statements.filter(isPageOrCount);
+  const { output, page: pageStatement, count: countStatement } = await statementsOfRequest(deps, query);
   const base = { filter: filter.name, sort: query.sort, order: query.order, page, rows: output.items.length, total: output.total, totalExact: output.totalExact };
   if (!pageStatement) {
     // planList proved the filter empty: no statement at all.

@@ -7,6 +7,7 @@ import { preparingPool } from './prepared.js';
 import { measuredPool, type PoolStats } from './pool-stats.js';
 import { postgresNotifications, type Notifications } from './notifications.js';
 import type { DB } from './schema.js';
+import { parseTimestamptz, TIMESTAMPTZ_TYPE_OID } from './timestamps.js';
 
 export type DatabaseKind = 'pglite' | 'postgres';
 
@@ -36,16 +37,21 @@ export type DatabaseOptions =
 
 const INT8_OID = 20;
 
-const parseInt8AsNumber = ((oid: number, format?: 'text' | 'binary'): unknown =>
-  oid === INT8_OID ? (v: string) => Number(v) : (pg.types.getTypeParser(oid, format) as unknown)) as typeof pg.types.getTypeParser;
+/** int8 as numbers (as PGlite returns them; all our int8 values are far below 2^53); timestamptz by a parser without
+ * regular expressions (server/db/timestamps.ts); everything else as node-postgres parses it. */
+const typeParser = ((oid: number, format?: 'text' | 'binary'): unknown =>
+  format !== 'binary' && oid === INT8_OID
+    ? (v: string) => Number(v)
+    : format !== 'binary' && oid === TIMESTAMPTZ_TYPE_OID
+      ? parseTimestamptz
+      : (pg.types.getTypeParser(oid, format) as unknown)) as typeof pg.types.getTypeParser;
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if ('databaseUrl' in options) {
     const pool = new pg.Pool({
       connectionString: options.databaseUrl,
       max: options.poolSize ?? 10,
-      // int8 (counts, identity columns) as numbers, as PGlite returns them; all our int8 values are far below 2^53.
-      types: { getTypeParser: parseInt8AsNumber },
+      types: { getTypeParser: typeParser },
       // Short OLTP statements: JIT compiling one whose estimate crosses jit_above_cost took far longer than running
       // the list page itself (docs/performance.md, "Why the list is shaped this way"). Work that profits from JIT
       // turns it on for itself (the seed).

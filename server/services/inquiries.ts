@@ -152,7 +152,8 @@ export async function listInquiries(deps: AppDeps, query: InquiryListQuery): Pro
   const plan = planList(query, catalog, deps.now());
   if (!plan) return { items: [], nextCursor: null, total: 0, totalExact: true };
 
-  const rows = await list.listInquiries(db, plan);
+  // One round trip: the page, and the count or the estimate when the page alone cannot tell the total.
+  const { rows, counted, estimate } = await list.listInquiriesWithTotal(db, plan, TOTAL_EXACT_CAP);
   const page = rows.slice(0, plan.limit);
   const last = page.at(-1);
   const nextCursor =
@@ -167,15 +168,15 @@ export async function listInquiries(deps: AppDeps, query: InquiryListQuery): Pro
     total = page.length;
     totalExact = true;
   } else {
-    const counted = await list.countInquiriesUpTo(db, plan, TOTAL_EXACT_CAP);
     totalExact = counted !== null;
-    total = counted ?? Math.max(await list.estimateInquiries(db, plan), TOTAL_EXACT_CAP + 1);
+    total = counted ?? Math.max(estimate ?? 0, TOTAL_EXACT_CAP + 1);
   }
   return { items: page.map(toListItem), nextCursor, total, totalExact };
 }
 
 function toLinkSummary(l: AccessLinkRow, now: Date): LinkSummary {
-  const state = l.revoked_at ? 'revoked' : l.expires_at <= now ? 'expired' : l.kind === 'one_time' && l.first_used_at ? 'used' : 'live';
+  // As the access report says it (repositories/access-report.ts): a redeemed one-time link stays 'used' past its expiry.
+  const state = l.revoked_at ? 'revoked' : l.kind === 'one_time' && l.first_used_at ? 'used' : l.expires_at <= now ? 'expired' : 'live';
   return {
     id: l.id,
     kind: l.kind,
