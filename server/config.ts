@@ -101,6 +101,10 @@ const EnvSchema = z.object({
   SMTP_URL: z.string().refine(isSmtpUrl, 'must be smtp://[user:pass@]host[:port] or smtps://…').optional(),
   MAIL_FROM: z.string().trim().max(200).regex(MAILBOX, 'must be an address, or "Name <address>"').default('Inquiry Desk <no-reply@localhost>'),
   COMPANY_NAME: z.string().trim().min(1).max(100).regex(/^[^\r\n<>]+$/, 'must be one line, without < or >').default('Inquiry Desk'),
+  // Audit chain checkpoints outside the database (docs/security.md#checkpoints): a file, a webhook, or both.
+  AUDIT_CHECKPOINT_FILE: z.string().min(1).optional(),
+  AUDIT_CHECKPOINT_WEBHOOK_URL: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
+  AUDIT_CHECKPOINT_INTERVAL_SECONDS: z.coerce.number().int().min(5).max(86_400).default(300),
 });
 
 /** One `claim value → role` pair of OIDC_ROLE_MAP; the first pair that matches a person's claim wins. */
@@ -196,7 +200,18 @@ export type Config = {
   hostedFlow: HostedFlowConfig;
   /** METRICS_TOKEN: the bearer token GET /metrics requires; null: /metrics is off. Never log it. */
   metricsToken: string | null;
+  auditCheckpoints: AuditCheckpointConfig;
 };
+
+/** Where the audit chain's head is written outside the database (server/audit/checkpoint-writer.ts). */
+export interface AuditCheckpointConfig {
+  /** AUDIT_CHECKPOINT_FILE, absolute: append-only JSON lines; also what verification compares against. */
+  file: string | null;
+  /** AUDIT_CHECKPOINT_WEBHOOK_URL: each checkpoint is POSTed here as JSON. May carry credentials: never log it. */
+  webhookUrl: string | null;
+  /** AUDIT_CHECKPOINT_INTERVAL_SECONDS, in ms: how often a running server checks whether the head moved. */
+  intervalMs: number;
+}
 
 /** The local hosted flow's guards (server/hosted-flow). */
 export interface HostedFlowConfig {
@@ -294,6 +309,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { serv
       staticLinksPerMinute: e.HOSTED_FLOW_STATIC_LINKS_PER_MINUTE,
     },
     metricsToken: e.METRICS_TOKEN ?? null,
+    auditCheckpoints: auditCheckpointConfig(e),
+  };
+}
+
+function auditCheckpointConfig(e: z.infer<typeof EnvSchema>): AuditCheckpointConfig {
+  const webhook = e.AUDIT_CHECKPOINT_WEBHOOK_URL ? new URL(e.AUDIT_CHECKPOINT_WEBHOOK_URL) : null;
+  // A checkpoint is no secret, but one altered on its way is worthless: plain http only to this machine.
+  if (webhook && webhook.protocol !== 'https:' && !['localhost', '127.0.0.1', '[::1]'].includes(webhook.hostname)) {
+    throw new ConfigError('Invalid configuration: AUDIT_CHECKPOINT_WEBHOOK_URL must be an https URL (plain http only to localhost)');
+  }
+  return {
+    file: e.AUDIT_CHECKPOINT_FILE ? path.resolve(e.AUDIT_CHECKPOINT_FILE) : null,
+    webhookUrl: e.AUDIT_CHECKPOINT_WEBHOOK_URL ?? null,
+    intervalMs: e.AUDIT_CHECKPOINT_INTERVAL_SECONDS * 1000,
   };
 }
 

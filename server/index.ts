@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import { createApp } from './app.js';
+import { checkpointDestinations, startCheckpointWriter } from './audit/checkpoint-writer.js';
 import { bootstrapStaff } from './auth/bootstrap.js';
 import { exitOnConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/index.js';
@@ -37,6 +38,14 @@ const staffNotice = await bootstrapStaff(database.db, config, { demo: seedDemo }
 const deps = createDeps({ database, config, log, now: () => new Date(), metrics: createMetrics(database, { processMetrics: true }) });
 await deps.provider.ready();
 const stopSweeper = config.inquiryProvider === 'local' ? startSweeper(deps) : () => undefined;
+// The audit chain's head, outside the database (AUDIT_CHECKPOINT_FILE / _WEBHOOK_URL): now, then every interval.
+const checkpoints = startCheckpointWriter({
+  db: database.db,
+  log,
+  now: deps.now,
+  intervalMs: config.auditCheckpoints.intervalMs,
+  destinations: checkpointDestinations(config.auditCheckpoints),
+});
 const app = createApp(deps);
 const server = createServer(app);
 
@@ -55,8 +64,9 @@ async function shutdown(signal: string) {
     server,
     graceMs: config.limits.shutdownGraceMs,
     stopBackground: stopSweeper,
-    // The audit checkpoint (AUDIT_CHECKPOINT_FILE, issue 10) will be written here, before the pool closes.
     closeResources: async () => {
+      // The last audit checkpoint: the head as this instance leaves it, after its last request, before the pool closes.
+      await checkpoints?.close();
       deps.catalog.close();
       await database.close();
     },

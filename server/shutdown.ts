@@ -7,7 +7,7 @@ export interface ShutdownOptions {
   graceMs: number;
   /** Stop background work (the sweeper) at once. */
   stopBackground: () => void;
-  /** After the last request: write what must survive (an audit checkpoint, once it exists), close the pool. */
+  /** After the last request: write what must survive (the last audit checkpoint), close the pool. */
   closeResources: () => Promise<void>;
   log: Logger;
 }

@@ -16,6 +16,7 @@ const TemplatesPage = lazy(() => import('./features/templates/TemplatesPage'));
 const TemplatePage = lazy(() => import('./features/templates/TemplatePage'));
 const StaffPage = lazy(() => import('./features/staff/StaffPage'));
 const CustomersPage = lazy(() => import('./features/customers/CustomersPage'));
+const AuditVerifyPage = lazy(() => import('./features/audit/VerifyPage'));
 const NotFoundPage = lazy(() => import('./layout/NotFoundPage'));
 
 /**
@@ -58,6 +59,14 @@ export const routes: RouteObject[] = [
             element: (
               <RequirePermission permission="apikey:manage">
                 <CustomersPage />
+              </RequirePermission>
+            ),
+          },
+          {
+            path: 'audit/verify',
+            element: (
+              <RequirePermission permission="audit:export">
+                <AuditVerifyPage />
               </RequirePermission>
             ),
           },

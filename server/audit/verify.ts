@@ -13,6 +13,8 @@ export interface AuditVerification {
   checked: number;
   /** The chain head as recorded in audit_chain_head when verification started. */
   headHash: string;
+  /** The seq of that head: the number of events in the chain, if it is intact. */
+  headSeq: number;
   /**
    * The first seq at which the chain does not hold: an event whose hash or prev_hash is wrong, or the seq that is
    * missing when an event was deleted, or the first seq past the recorded head when events exist beyond it.
@@ -68,7 +70,7 @@ export async function verifyAuditChain(db: Kysely<DB>, options: VerifyOptions = 
   const walked = parallel
     ? await walkInWorkers(options.databaseUrl as string, head.seq, workers)
     : await walkInBatches(db, head.seq, Math.max(1, Math.floor(options.batchSize ?? 20_000)));
-  const broken = (seq: number, checked: number): AuditVerification => ({ ok: false, checked, headHash: head.hash, firstBrokenSeq: seq });
+  const broken = (seq: number, checked: number): AuditVerification => ({ ok: false, checked, headHash: head.hash, headSeq: head.seq, firstBrokenSeq: seq });
   if (walked.brokenSeq !== null) return broken(walked.brokenSeq, walked.brokenSeq - 1);
 
   if (walked.lastHash !== head.hash) return broken(Math.max(head.seq, 1), Math.max(head.seq - 1, 0));
@@ -77,7 +79,7 @@ export async function verifyAuditChain(db: Kysely<DB>, options: VerifyOptions = 
   const maxSeq = await maxEventSeq(db);
   const headNow = await readChainHead(db);
   if (headNow && maxSeq > headNow.seq) return broken(headNow.seq + 1, head.seq);
-  return { ok: true, checked: head.seq, headHash: head.hash, firstBrokenSeq: null };
+  return { ok: true, checked: head.seq, headHash: head.hash, headSeq: head.seq, firstBrokenSeq: null };
 }
 
 /** Where a walk from seq 1 to the head ended: the first broken seq, or the hash of the head's event. */

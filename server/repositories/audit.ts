@@ -87,3 +87,16 @@ export async function chainRowsInRange(db: Kysely<DB>, from: number, to: number)
      order by seq`.execute(db);
   return result.rows;
 }
+
+/**
+ * The hash stored for each of `seqs` that has an event (primary-key lookups, a thousand per statement): what an
+ * audit checkpoint outside the database is compared with (server/audit/checkpoints.ts).
+ */
+export async function eventHashesAt(db: Kysely<DB>, seqs: readonly number[]): Promise<Map<number, string>> {
+  const hashes = new Map<number, string>();
+  for (let i = 0; i < seqs.length; i += 1000) {
+    const rows = await db.selectFrom('audit_events').select(['seq', 'hash']).where('seq', 'in', seqs.slice(i, i + 1000)).execute();
+    for (const row of rows) hashes.set(Number(row.seq), row.hash);
+  }
+  return hashes;
+}

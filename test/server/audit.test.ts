@@ -64,7 +64,7 @@ describe.each(testEngines())('audit log on %s', (engine) => {
 
   it('starts from the genesis head and verifies an empty chain', async () => {
     expect(await head(database.db)).toEqual({ seq: 0, hash: GENESIS_HASH });
-    expect(await verifyAuditChain(database.db)).toEqual({ ok: true, checked: 0, headHash: GENESIS_HASH, firstBrokenSeq: null });
+    expect(await verifyAuditChain(database.db)).toEqual({ ok: true, checked: 0, headHash: GENESIS_HASH, headSeq: 0, firstBrokenSeq: null });
   });
 
   it('appends events whose hashes chain in seq order, computed in SQL exactly as the verifier computes them', async () => {
@@ -91,7 +91,7 @@ describe.each(testEngines())('audit log on %s', (engine) => {
       ip: '203.0.113.7',
       request_id: 'req-1',
     });
-    expect(await verifyAuditChain(database.db)).toEqual({ ok: true, checked: 2, headHash: second.hash, firstBrokenSeq: null });
+    expect(await verifyAuditChain(database.db)).toEqual({ ok: true, checked: 2, headHash: second.hash, headSeq: 2, firstBrokenSeq: null });
   });
 
   it('chains at commit: events of one transaction take consecutive seqs in call order, and nothing stays staged', async () => {
@@ -315,7 +315,7 @@ describe.each(testEngines())('audit log on %s', (engine) => {
       await behindTheTriggersBack(`update audit_chain_head set hash = '${'e'.repeat(64)}'`);
       expect(await verifyAuditChain(db)).toMatchObject({ ok: false, firstBrokenSeq: h.seq, headHash: 'e'.repeat(64) });
       await behindTheTriggersBack(`update audit_chain_head set hash = '${h.hash}'`);
-      expect(await verifyAuditChain(db)).toEqual({ ok: true, checked: h.seq, headHash: h.hash, firstBrokenSeq: null });
+      expect(await verifyAuditChain(db)).toEqual({ ok: true, checked: h.seq, headHash: h.hash, headSeq: h.seq, firstBrokenSeq: null });
     });
 
     // npm run audit:verify on PostgreSQL: seq ranges checked by worker threads reading COPY's text format.
@@ -331,7 +331,7 @@ describe.each(testEngines())('audit log on %s', (engine) => {
         await appendAuditEvent(trx, { actor: { type: 'system', id: null, display: null }, action: 'audit.escaped', target: null, reason: null, metadata: {}, request: { ip: null, userAgent: null, requestId: null } });
       });
       const h = await head(db);
-      expect(await verifyAuditChain(db, parallel)).toEqual({ ok: true, checked: h.seq, headHash: h.hash, firstBrokenSeq: null });
+      expect(await verifyAuditChain(db, parallel)).toEqual({ ok: true, checked: h.seq, headHash: h.hash, headSeq: h.seq, firstBrokenSeq: null });
 
       const size = Math.ceil(h.seq / 3); // ranges [1, size], [size + 1, 2 size], …
       const cases: { seq: number; tamper: string; broken: number }[] = [
@@ -360,7 +360,7 @@ describe.each(testEngines())('audit log on %s', (engine) => {
       await behindTheTriggersBack(`update audit_events set reason = 'forged', hash = '${forged}' where seq = ${size}`);
       expect(await verifyAuditChain(db, parallel)).toMatchObject({ ok: false, checked: size, firstBrokenSeq: size + 1 });
       await behindTheTriggersBack(...restore);
-      expect(await verifyAuditChain(db, parallel)).toEqual({ ok: true, checked: h.seq, headHash: h.hash, firstBrokenSeq: null });
+      expect(await verifyAuditChain(db, parallel)).toEqual({ ok: true, checked: h.seq, headHash: h.hash, headSeq: h.seq, firstBrokenSeq: null });
     });
   });
 });

@@ -63,6 +63,8 @@ const PROCEDURE_ACCESS: Readonly<Record<string, Access>> = {
   'apiKeys.list': 'apikey:manage',
   'apiKeys.create': 'apikey:manage',
   'apiKeys.revoke': 'apikey:manage',
+
+  'audit.verify': 'audit:export',
 };
 
 /** Callable while a one-time password still has to be replaced (besides public ones, which never check). */
@@ -125,7 +127,7 @@ const ROLE_CAN_CALL: Readonly<Record<Role, readonly string[]>> = {
     'links.revoke',
     'templates.staticLink',
   ],
-  compliance: [...SELF, ...READ, 'inquiries.expireSessions', 'links.revoke'],
+  compliance: [...SELF, ...READ, 'inquiries.expireSessions', 'links.revoke', 'audit.verify'],
   manager: [...SELF, ...READ, ...POLICY_EDIT],
   admin: Object.keys(PROCEDURE_ACCESS),
 };

@@ -14,9 +14,12 @@ function isCurrent(currentPath: string, itemPath: string) {
 
 export function NavList({ currentPath, onNavigate }: { currentPath: string; onNavigate?: () => void }) {
   const { can } = usePermissions();
+  const items = navItemsFor(can);
+  // The most specific section is the current one: /audit/verify is "Audit integrity", not also "Audit".
+  const currentItem = items.filter((item) => !item.comingSoon && isCurrent(currentPath, item.path)).sort((a, b) => b.path.length - a.path.length)[0];
   return (
     <List sx={{ px: 1 }}>
-      {navItemsFor(can).map((item) => {
+      {items.map((item) => {
         const Icon = item.icon;
         if (item.comingSoon) {
           return (
@@ -31,7 +34,7 @@ export function NavList({ currentPath, onNavigate }: { currentPath: string; onNa
             </ListItem>
           );
         }
-        const current = isCurrent(currentPath, item.path);
+        const current = item === currentItem;
         return (
           <ListItem key={item.path} disablePadding>
             <ListItemButton

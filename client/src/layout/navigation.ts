@@ -3,6 +3,7 @@ import BusinessOutlinedIcon from '@mui/icons-material/BusinessOutlined';
 import GroupOutlinedIcon from '@mui/icons-material/GroupOutlined';
 import HistoryEduOutlinedIcon from '@mui/icons-material/HistoryEduOutlined';
 import SettingsOutlinedIcon from '@mui/icons-material/SettingsOutlined';
+import VerifiedUserOutlinedIcon from '@mui/icons-material/VerifiedUserOutlined';
 import ViewQuiltOutlinedIcon from '@mui/icons-material/ViewQuiltOutlined';
 import type SvgIcon from '@mui/material/SvgIcon';
 import type { Permission } from '@shared/permissions.js';
@@ -23,6 +24,7 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { label: 'Inquiries', path: '/inquiries', icon: AssignmentIndOutlinedIcon, permission: 'inquiry:read' },
   { label: 'Templates', path: '/templates', icon: ViewQuiltOutlinedIcon, permission: 'inquiry:read' },
   { label: 'Audit', path: '/audit', icon: HistoryEduOutlinedIcon, permission: 'audit:read', comingSoon: true },
+  { label: 'Audit integrity', path: '/audit/verify', icon: VerifiedUserOutlinedIcon, permission: 'audit:export' },
   { label: 'Staff', path: '/staff', icon: GroupOutlinedIcon, permission: 'staff:manage' },
   { label: 'Customers', path: '/customers', icon: BusinessOutlinedIcon, permission: 'apikey:manage' },
   { label: 'Settings', path: '/settings', icon: SettingsOutlinedIcon, permission: 'apikey:manage', comingSoon: true },

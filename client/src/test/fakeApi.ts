@@ -91,6 +91,8 @@ export interface FakeApiHandlers {
   'apiKeys.list'?: Handler<RouterInputs['apiKeys']['list'], RouterOutputs['apiKeys']['list']>;
   'apiKeys.create'?: Handler<RouterInputs['apiKeys']['create'], RouterOutputs['apiKeys']['create']>;
   'apiKeys.revoke'?: Handler<RouterInputs['apiKeys']['revoke'], RouterOutputs['apiKeys']['revoke']>;
+  // The audit log's integrity (features/audit/VerifyPage).
+  'audit.verify'?: Handler<undefined, RouterOutputs['audit']['verify']>;
 }
 
 /** A plain HTTP answer for the /auth routes (sign-in and sign-out are not tRPC). */
