@@ -1,9 +1,10 @@
-// `npm start`: build the console if it has not been built, then run the server (which migrates, seeds an
-// empty embedded database with demo data, and prints the URL).
+// `npm start`: build the console if it has not been built, compile the server, then run it (it migrates, seeds
+// an empty embedded database with demo data, and prints the URL).
 import { spawnSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildServer, SERVER_OUT } from './build-server.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = (name) => path.join(root, 'node_modules', '.bin', name);
@@ -14,7 +15,15 @@ if (!existsSync(path.join(root, 'dist', 'client', 'index.html'))) {
   if (build.status !== 0) process.exit(build.status ?? 1);
 }
 
-const server = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], {
+// The server runs compiled (dist/server/, built in well under a second on every start so it never lags its
+// sources): no TypeScript loader in the running process, about 90 MB less memory (docs/performance.md).
+try {
+  await buildServer();
+} catch {
+  process.exit(1); // esbuild has printed the errors
+}
+
+const server = spawn(process.execPath, [path.join(SERVER_OUT, 'index.mjs')], {
   cwd: root,
   stdio: 'inherit',
   env: { NODE_ENV: 'production', ...process.env },

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createExpressMiddleware } from '@trpc/server/adapters/express';
 import compression from 'compression';
 import express, { type ErrorRequestHandler } from 'express';
@@ -21,8 +20,9 @@ import { unavailableMessage } from './db/faults.js';
 import { pendingMigrations } from './db/migrate.js';
 import { requestDeadline } from './deadline.js';
 import { httpMetrics, metricsEndpoint } from './metrics/http.js';
+import { projectPath } from './paths.js';
 
-export const CLIENT_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../dist/client');
+export const CLIENT_DIST = projectPath('dist', 'client');
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 

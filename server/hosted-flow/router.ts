@@ -4,15 +4,16 @@ import express, { type Request, type Response, type Router } from 'express';
 import { requestInfo, requestLog } from '../context.js';
 import type { AppDeps } from '../deps.js';
 import { once } from '../once.js';
+import { projectPath } from '../paths.js';
 import { FormTokens } from './form-token.js';
 import { containerIdOf, INQUIRY_ID, Params, parseOrigin, referenceIdOf, SessionCookies, setPageHeaders, TEMPLATE_ID } from './http.js';
 import { confirmPage, noticePage, noticeStatus, submitPage, thankYouPage, type Notice, type PageContext, type WidgetContext } from './pages.js';
 import { countFlowRequest, type FlowLimit } from './rate-limits.js';
 import { openInquiry, openStaticLink, redeemOneTimeCode, takeStep, type FlowEngine, type FlowResult, type FlowVisit } from './service.js';
 
-const ASSETS: Record<string, { file: URL; type: string }> = {
-  'flow.mjs': { file: new URL('./assets/flow.mjs', import.meta.url), type: 'text/javascript; charset=utf-8' },
-  'flow.css': { file: new URL('./assets/flow.css', import.meta.url), type: 'text/css; charset=utf-8' },
+const ASSETS: Record<string, { file: string; type: string }> = {
+  'flow.mjs': { file: projectPath('server', 'hosted-flow', 'assets', 'flow.mjs'), type: 'text/javascript; charset=utf-8' },
+  'flow.css': { file: projectPath('server', 'hosted-flow', 'assets', 'flow.css'), type: 'text/css; charset=utf-8' },
 };
 
 interface Flow {

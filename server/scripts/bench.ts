@@ -1,10 +1,11 @@
 import { fork } from 'node:child_process';
+import { build } from 'esbuild';
 import fs from 'node:fs';
 import os from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CompiledQuery, sql } from 'kysely';
 import { ensureDemoStaff } from '../auth/bootstrap.js';
+import { projectPath } from '../paths.js';
 import { runActionsBench } from '../bench/actions.js';
 import { runAuditBench } from '../bench/audit.js';
 import { runPartnerBench } from '../bench/partner.js';
@@ -19,6 +20,22 @@ import { migrate } from '../db/migrate.js';
 import { createLogger } from '../logger.js';
 import { UsageError, parseCount, runSeed } from '../seed/cli.js';
 import { createDeps } from '../providers/index.js';
+
+/** server/bench/list-server.ts compiled like the production server (esbuild, packages left to node_modules). */
+async function compileListServer(): Promise<string> {
+  const outfile = projectPath('.bench', 'list-server.mjs');
+  await build({
+    entryPoints: [projectPath('server', 'bench', 'list-server.ts')],
+    outfile,
+    bundle: true,
+    packages: 'external',
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    logLevel: 'warning',
+  });
+  return outfile;
+}
 
 /**
  * `npm run bench -- [--rows N] [--requests N] [--sections list,matrix,audit,actions,partner,templates] [--json FILE] [--markdown FILE]`
@@ -191,8 +208,10 @@ if (args.sections.includes('list')) {
     // The bench's own deps: the SQL side (each request's statements, replayed) runs here, the server in its child.
     const deps = createDeps({ database, config, log: createLogger('silent'), now: () => facts.now });
     const calibration = await calibrate(database.db);
-    const child = fork(fileURLToPath(new URL('../bench/list-server.ts', import.meta.url)), [], {
-      execArgv: ['--import', 'tsx'],
+    // Compiled, as `npm start` runs the server (scripts/build-server.mjs): no TypeScript loader in the measured process.
+    const serverFile = await compileListServer();
+    const child = fork(serverFile, [], {
+      execArgv: [],
       env: { ...process.env, BENCH_WORLD_NOW: facts.now.toISOString() },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
@@ -222,6 +241,31 @@ if (args.sections.includes('list')) {
         checks: [],
       });
       rows.push(...listRows(listResults, calibrationMs));
+      // The floor under every answer: what the server costs for a signed-in procedure that reads nothing but the
+      // session (auth.me), and for a request that reaches no procedure at all (/healthz), in the same run.
+      const floor = async (path: string) => {
+        const samples: number[] = [];
+        for (let i = 0; i < args.requests; i++) {
+          const t0 = performance.now();
+          const answer = await client.request('GET', path);
+          samples.push(performance.now() - t0);
+          if (answer.status !== 200) throw new Error(`${path} answered ${answer.status}`);
+        }
+        return latency(samples);
+      };
+      for (const [name, path] of [
+        ['GET /healthz (Express, no procedure)', '/healthz'],
+        ['auth.me over HTTP (the session lookup, tRPC, superjson)', BenchHttpClient.queryPath('auth.me', undefined)],
+      ] as const) {
+        const measured = await floor(path);
+        report.requestFloor = { ...(report.requestFloor as Record<string, unknown> | undefined), [name]: measured };
+        rows.push({
+          section: 'request floor',
+          name,
+          cells: { 'p50 ms': measured.p50, 'p95 ms': measured.p95, 'p50 ×cal': Number((measured.p50 / calibrationMs).toFixed(1)) },
+          checks: [],
+        });
+      }
       listDone = true;
       // VmHWM: the server process's peak resident set over its whole life (Linux).
       const status = fs.readFileSync(`/proc/${String(child.pid)}/status`, 'utf8');
