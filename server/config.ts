@@ -74,6 +74,9 @@ const EnvSchema = z.object({
   STAFF_ACTION_BUDGET: z.coerce.number().int().min(1).max(100_000).default(60),
   STAFF_ACTION_BUDGET_MINUTES: z.coerce.number().int().min(1).max(1440).default(60),
   TOKEN_LINK_MAX_MINUTES: z.coerce.number().int().min(5).max(43_200).default(1440),
+  // Revealing prefilled PII (inquiries.revealPii): reveals one person may make per window (docs/security.md#revealing-pii).
+  PII_REVEAL_BUDGET: z.coerce.number().int().min(1).max(100_000).default(30),
+  PII_REVEAL_BUDGET_MINUTES: z.coerce.number().int().min(1).max(1440).default(60),
   // Past this age an expired inquiry's resume warns and recommends recreating it (the seed: "check how old it is").
   STALE_INQUIRY_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   // A one-time link is refused when the inquiry expires sooner than this (resume it first to extend it).
@@ -191,6 +194,8 @@ export type Config = {
   /** SESSION_TOKEN_PREVIOUS_SECRET(_FILE): the key being rotated out; its tokens still verify. Never log it. */
   sessionTokenPreviousSecret: string | undefined;
   guards: GuardConfig;
+  /** PII_REVEAL_BUDGET(_MINUTES): reveals of prefilled PII one person may make per window. */
+  piiReveal: { budget: number; budgetMinutes: number };
   /** Express's "trust proxy": true/false, a hop count, or addresses/subnets ("loopback, 10.0.0.0/8"). */
   trustProxy: boolean | number | string;
   /** Per-statement limit on a server database, per-request deadline, and how long shutdown waits for requests (ms; 0 = none). */
@@ -299,6 +304,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { serv
       staleInquiryDays: e.STALE_INQUIRY_DAYS,
       oneTimeLinkMinMinutes: e.ONE_TIME_LINK_MIN_MINUTES,
     },
+    piiReveal: { budget: e.PII_REVEAL_BUDGET, budgetMinutes: e.PII_REVEAL_BUDGET_MINUTES },
     trustProxy: e.TRUST_PROXY === 'true' ? true : e.TRUST_PROXY === 'false' ? false : /^\d+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY,
     limits: { statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS, requestDeadlineMs: e.REQUEST_DEADLINE_MS, shutdownGraceMs: e.SHUTDOWN_GRACE_MS },
     auth: authConfig(e),

@@ -9,6 +9,8 @@ import type { Context } from './deps.js';
 import { hasPermission, type Permission } from '../shared/permissions.js';
 import { findControlCharacter } from '../shared/text.js';
 import { countGuardedAction, GUARDED_PROCEDURES, refusalReason } from './metrics/index.js';
+import { auditRequestContext } from './services/audit.js';
+import { isSensitivePermission, recordAccessDenied } from './services/refusal-audit.js';
 
 /** The most procedures one HTTP request may batch (app.ts; the client's batch link sends no more). */
 export const MAX_BATCH_SIZE = 10;
@@ -116,6 +118,23 @@ const enforceAccess = t.middleware(({ ctx, meta, next }) => {
   throw forbidden('This procedure declares no permission, so nobody may call it.', { reason: 'undeclared_permission' });
 });
 
+/**
+ * A 403 on a procedure that needs a sensitive permission (SENSITIVE_PERMISSIONS) leaves an `access.denied` event,
+ * whether enforceAccess refused the role or the service refused the permission's scope (support revoking what
+ * someone else issued), so a probing insider leaves a trail (services/refusal-audit.ts; flood-bounded there).
+ * Outside enforceAccess, so it sees both; the answer is the same 403 either way.
+ */
+const auditDenials = t.middleware(async ({ ctx, meta, path, getRawInput, next }) => {
+  const result = await next();
+  const permission = meta?.permission;
+  if (result.ok || !ctx.staff || !permission || !isSensitivePermission(permission)) return result;
+  const cause = result.error.cause;
+  if (!(cause instanceof AppError) || cause.code !== 'FORBIDDEN' || cause.details?.reason === 'password_change_required') return result;
+  const rawInput = await getRawInput().catch(() => undefined);
+  await recordAccessDenied({ ...ctx, staff: ctx.staff, request: auditRequestContext(ctx) }, { procedure: path, permission, error: cause, rawInput });
+  return result;
+});
+
 /** Narrows ctx.staff for procedures that run only for a signed-in person (enforceAccess has checked). */
 const withStaff = t.middleware(({ ctx, next }) => {
   if (!ctx.staff) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in to continue.' });
@@ -153,7 +172,7 @@ const measure = t.middleware(async ({ ctx, path, type, next }) => {
   return result;
 });
 
-const guardedProcedure = t.procedure.use(measure).use(mapAppErrors).use(enforceAccess).use(refuseControlCharacters);
+const guardedProcedure = t.procedure.use(measure).use(mapAppErrors).use(auditDenials).use(enforceAccess).use(refuseControlCharacters);
 
 /** Anyone may call it, signed in or not. Only for sign-in state (auth.me, auth.signInOptions). */
 export const publicProcedure = guardedProcedure.meta({ public: true });

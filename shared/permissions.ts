@@ -28,7 +28,9 @@ export const PERMISSIONS = [
   'link:token',
   /** Revoke links and expire sessions. Support: only what they issued themselves. */
   'access:revoke',
-  /** Read the audit log and the access report. Support: only their own actions. */
+  /** Read the session-bearing access report (every token and link issued). Support: only what they issued. */
+  'access:read',
+  /** Read the audit log. Support: only their own actions; manager: only policy and template events. */
   'audit:read',
   /** Export the audit log and verify its hash chain. */
   'audit:export',
@@ -42,8 +44,11 @@ export const PERMISSIONS = [
 export const PermissionSchema = z.enum(PERMISSIONS);
 export type Permission = z.infer<typeof PermissionSchema>;
 
-/** `all`: everything; `own`: only records the signed-in person created (enforced by the service that reads them). */
-export type PermissionScope = 'all' | 'own';
+/**
+ * `all`: everything; `own`: only records the signed-in person created (enforced by the service that reads them);
+ * `policy`: only policy and template events (a manager's view of the audit log, enforced by `audit.list`).
+ */
+export type PermissionScope = 'all' | 'own' | 'policy';
 
 export const ROLE_PERMISSIONS: Readonly<Record<Role, Readonly<Partial<Record<Permission, PermissionScope>>>>> = {
   viewer: {
@@ -55,18 +60,20 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, Readonly<Partial<Record<Per
     'inquiry:act': 'all',
     'link:token': 'all',
     'access:revoke': 'own',
+    'access:read': 'own',
     'audit:read': 'own',
   },
   compliance: {
     'inquiry:read': 'all',
     'pii:reveal': 'all',
     'access:revoke': 'all',
+    'access:read': 'all',
     'audit:read': 'all',
     'audit:export': 'all',
   },
   manager: {
     'inquiry:read': 'all',
-    'audit:read': 'all',
+    'audit:read': 'policy',
     'policy:edit': 'all',
   },
   admin: {
@@ -75,6 +82,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, Readonly<Partial<Record<Per
     'inquiry:act': 'all',
     'link:token': 'all',
     'access:revoke': 'all',
+    'access:read': 'all',
     'audit:read': 'all',
     'audit:export': 'all',
     'policy:edit': 'all',
@@ -102,3 +110,19 @@ export function permissionsOf(role: string): Permission[] {
 export function ownOnlyPermissionsOf(role: string): Permission[] {
   return PERMISSIONS.filter((p) => permissionScope(role, p) === 'own');
 }
+
+/**
+ * Permissions whose refusal is itself audited (`access.denied`, server/trpc.ts): each grants access to an inquiry,
+ * exposes PII or the log, or changes who may do what, so a signed-in person refused one leaves a trail
+ * (docs/security.md, "Refusals are recorded"). The read permissions (inquiry:read, access:read, audit:read) and
+ * policy:edit are left out: a refused read shows nothing, and the policy editor's refusals grant no access.
+ */
+export const SENSITIVE_PERMISSIONS: readonly Permission[] = [
+  'inquiry:act',
+  'link:token',
+  'access:revoke',
+  'pii:reveal',
+  'audit:export',
+  'staff:manage',
+  'apikey:manage',
+];

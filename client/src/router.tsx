@@ -16,6 +16,8 @@ const TemplatesPage = lazy(() => import('./features/templates/TemplatesPage'));
 const TemplatePage = lazy(() => import('./features/templates/TemplatePage'));
 const StaffPage = lazy(() => import('./features/staff/StaffPage'));
 const CustomersPage = lazy(() => import('./features/customers/CustomersPage'));
+const AccessPage = lazy(() => import('./features/access/AccessPage'));
+const AuditPage = lazy(() => import('./features/audit/AuditPage'));
 const AuditVerifyPage = lazy(() => import('./features/audit/VerifyPage'));
 const NotFoundPage = lazy(() => import('./layout/NotFoundPage'));
 
@@ -47,10 +49,26 @@ export const routes: RouteObject[] = [
           { path: 'templates', element: <TemplatesPage /> },
           { path: 'templates/:id', element: <TemplatePage /> },
           {
+            path: 'access',
+            element: (
+              <RequirePermission permission="access:read">
+                <AccessPage />
+              </RequirePermission>
+            ),
+          },
+          {
             path: 'staff',
             element: (
               <RequirePermission permission="staff:manage">
                 <StaffPage />
+              </RequirePermission>
+            ),
+          },
+          {
+            path: 'audit',
+            element: (
+              <RequirePermission permission="audit:read">
+                <AuditPage />
               </RequirePermission>
             ),
           },

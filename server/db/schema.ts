@@ -182,6 +182,9 @@ export interface AccessLinksTable {
   emailed_to_masked: string | null;
   emailed_at: Timestamp | null;
   email_message_id: string | null;
+  /** The inquiry's version and its template's latest version when the link was issued (migrations/0018); null on older links. */
+  inquiry_version_number: ColumnType<number | null, number | null | undefined, number | null>;
+  latest_version_number: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface IdempotencyKeysTable {
@@ -195,6 +198,14 @@ export interface IdempotencyKeysTable {
 export interface RateLimitEventsTable {
   bucket: string;
   occurred_at: Timestamp;
+}
+
+/** A refusal kind's counting window: how many refused actions or 403s of one kind were seen (migrations/0021). */
+export interface AuditRefusalWindowsTable {
+  key: string;
+  window_start: Timestamp;
+  hits: number;
+  carried: ColumnType<number, number | undefined, number>;
 }
 
 export interface ApiKeysTable {
@@ -253,6 +264,7 @@ export interface DB {
   access_links: AccessLinksTable;
   idempotency_keys: IdempotencyKeysTable;
   rate_limit_events: RateLimitEventsTable;
+  audit_refusal_windows: AuditRefusalWindowsTable;
   app_secrets: AppSecretsTable;
   inquiry_completion_days: InquiryCompletionDaysTable;
   api_keys: ApiKeysTable;

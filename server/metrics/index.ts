@@ -27,6 +27,7 @@ export const GUARDED_PROCEDURES: ReadonlyMap<string, string> = new Map([
   ['links.createOneTime', 'one_time_link'],
   ['links.createWithToken', 'token_link'],
   ['links.revoke', 'link_revoke'],
+  ['inquiries.revealPii', 'pii_reveal'],
 ]);
 
 export type ActionOutcome = 'ok' | 'refused' | 'error';

@@ -157,11 +157,12 @@ export function findIdempotent(trx: Transaction<DB>, scope: string, key: string)
   return trx.selectFrom('idempotency_keys').select(['request_hash', 'result']).where('scope', '=', scope).where('key', '=', key).executeTakeFirst();
 }
 
-/** Housekeeping for the sweeper: rate-limit rows (the console's and the partner API's) and idempotency records older than any window that reads them. */
+/** Housekeeping for the sweeper: rate-limit rows (the console's and the partner API's), idempotency records and refusal-audit windows older than any window that reads them. */
 export async function pruneGuardState(db: Kysely<DB>, olderThan: Date) {
   await sql`delete from rate_limit_events where occurred_at < ${olderThan}`.execute(db);
   await sql`delete from idempotency_keys where created_at < ${olderThan}`.execute(db);
   await sql`delete from api_rate_windows where window_start < ${olderThan}`.execute(db);
+  await sql`delete from audit_refusal_windows where window_start < ${olderThan}`.execute(db);
 }
 
 /**

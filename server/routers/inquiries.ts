@@ -11,9 +11,11 @@ import {
 import { CreateInquiryInputSchema, CreateInquiryOutputSchema } from '../../shared/create-inquiry.js';
 import { InquiryDetailSchema, InquiryIdSchema, InquiryListInputSchema, InquiryListOutputSchema, OverviewSchema } from '../../shared/inquiries.js';
 import { FindInquiriesInputSchema, FindInquiriesOutputSchema } from '../../shared/inquiry-find.js';
+import { RevealPiiInputSchema, RevealPiiOutputSchema } from '../../shared/pii.js';
 import * as actions from '../services/inquiry-actions/index.js';
 import * as inquiries from '../services/inquiries.js';
 import { findInquiries } from '../services/inquiry-find.js';
+import { revealPii } from '../services/pii-reveal.js';
 import { permissionProcedure, router } from '../trpc.js';
 import { actionContext } from './action-context.js';
 
@@ -59,6 +61,12 @@ export const inquiriesRouter = router({
     .input(RecreateInputSchema)
     .output(RecreateOutputSchema)
     .mutation(({ ctx, input }) => actions.recreate(actionContext(ctx), input)),
+
+  /** The prefilled values in the clear, for the view that asked; audited as pii.revealed (docs/security.md#revealing-pii). */
+  revealPii: permissionProcedure('pii:reveal')
+    .input(RevealPiiInputSchema)
+    .output(RevealPiiOutputSchema)
+    .mutation(({ ctx, input }) => revealPii(actionContext(ctx), input)),
 
   expireSessions: permissionProcedure('access:revoke')
     .input(ExpireSessionsInputSchema)

@@ -26,12 +26,32 @@ export function maskValue(name: string, value: string): string {
     .join(' ');
 }
 
-export function maskFields(fields: Record<string, unknown>): { name: string; label: string; value: string }[] {
+/** The prefilled fields that have a value, in stored order, as text: PII in the clear (callers mask or audit). */
+function prefilledText(fields: Record<string, unknown>): { name: string; label: string; text: string }[] {
   return Object.entries(fields)
     .filter(([, v]) => v !== null && v !== undefined)
     .map(([name, v]) => {
       const raw: unknown = typeof v === 'object' && v !== null && 'value' in v ? v.value : v;
       const text = typeof raw === 'string' ? raw : typeof raw === 'number' || typeof raw === 'boolean' ? String(raw) : '';
-      return { name, label: FIELD_LABELS[name] ?? name, value: maskValue(name, text) };
+      return { name, label: FIELD_LABELS[name] ?? name, text };
     });
+}
+
+export function maskFields(fields: Record<string, unknown>): { name: string; label: string; value: string }[] {
+  return prefilledText(fields).map(({ name, label, text }) => ({ name, label, value: maskValue(name, text) }));
+}
+
+/**
+ * The prefilled fields in the clear, in the order maskFields lists them: only for a reveal (services/pii-reveal.ts),
+ * which is permitted, audited and answered to the one view that asked. `names`: only these (in stored order).
+ */
+export function revealFields(fields: Record<string, unknown>, names?: readonly string[]): { name: string; label: string; value: string }[] {
+  return prefilledText(fields)
+    .filter((f) => names === undefined || names.includes(f.name))
+    .map(({ name, label, text }) => ({ name, label, value: text }));
+}
+
+/** The names of the prefilled fields that have a value (what a reveal may ask for). */
+export function prefilledNames(fields: Record<string, unknown>): string[] {
+  return prefilledText(fields).map((f) => f.name);
 }

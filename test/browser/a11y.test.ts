@@ -264,6 +264,29 @@ describe.skipIf(!run)('accessibility of the console (axe-core, WCAG 2.1 AA)', ()
     await closeDialog(dialog);
   });
 
+  it('the access report and its bulk-revoke dialog', async () => {
+    await goTo('/access', 'Access report');
+    await page.getByRole('table', { name: 'Issued access' }).locator('tbody tr').first().waitFor();
+    await audit(page, 'access report');
+    const dialog = await openDialog(page.getByRole('button', { name: 'Revoke all matching…' }));
+    await dialog.getByText(/This revokes exactly/).waitFor();
+    await audit(page, 'bulk-revoke dialog');
+    await closeDialog(dialog);
+  });
+
+  it('the audit log page and an event drawer', async () => {
+    await goTo('/audit?q=action%3Astaff.*', 'Audit log');
+    await page.getByRole('table', { name: 'Audit events' }).waitFor();
+    await audit(page, 'audit log page');
+    const drawer = await openDialog(page.getByRole('button', { name: /^Open event / }).first());
+    await audit(page, 'audit event drawer');
+    await closeDialog(drawer);
+    await page.getByRole('textbox', { name: 'Search the log' }).fill('colour:red');
+    await page.keyboard.press('Enter');
+    await page.getByText(/unknown key "colour:"/).waitFor();
+    await audit(page, 'audit log page, search not understood');
+  });
+
   it('the not-found page', async () => {
     await goTo('/no-such-page');
     await audit(page, 'not-found page');
@@ -285,7 +308,7 @@ describe.skipIf(!run)('accessibility of the console (axe-core, WCAG 2.1 AA)', ()
   it('every page has exactly one h1', async () => {
     const inquiry = await app.database.db.selectFrom('inquiries').select('id').orderBy('created_at', 'desc').executeTakeFirstOrThrow();
     const template = await app.database.db.selectFrom('templates').select('id').orderBy('name').executeTakeFirstOrThrow();
-    const pages = ['/inquiries', `/inquiries/${inquiry.id}`, '/inquiries/inq_doesNotExist0000000000', '/templates', `/templates/${template.id}`, '/staff', '/customers', '/no-such-page'];
+    const pages = ['/inquiries', `/inquiries/${inquiry.id}`, '/inquiries/inq_doesNotExist0000000000', '/templates', `/templates/${template.id}`, '/staff', '/customers', '/audit', '/access', '/no-such-page'];
     for (const path of pages) {
       await goTo(path);
       await settle(page);

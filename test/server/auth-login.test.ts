@@ -62,8 +62,8 @@ describe.each(testEngines())('password sign-in over HTTP on %s', (engine) => {
     const { me } = await whoAmI(app, cookie);
     expect(me).toMatchObject({
       staff: { email: support.email, role: 'support', mustChangePassword: false },
-      permissions: ['inquiry:read', 'pii:reveal', 'inquiry:act', 'link:token', 'access:revoke', 'audit:read'],
-      ownOnly: ['access:revoke', 'audit:read'],
+      permissions: ['inquiry:read', 'pii:reveal', 'inquiry:act', 'link:token', 'access:revoke', 'access:read', 'audit:read'],
+      ownOnly: ['access:revoke', 'access:read', 'audit:read'],
     });
     // The session row stores a hash, never the cookie value.
     const value = cookie.split('=')[1] ?? '';

@@ -58,7 +58,7 @@ describe.each(testEngines())('a one-time link for an expired inquiry, in one ste
     await database?.close();
   });
 
-  it('is refused without the expiry acknowledgement, with words that say so, and records nothing', async () => {
+  it('is refused without the expiry acknowledgement, with words that say so, and records nothing but the refusal', async () => {
     clock = NOW;
     const id = await addInquiry(database.db, kyc, { status: 'expired', createdAt: ago(3 * DAY), expiresAt: ago(DAY) });
     const verdicts = await support('stf_ack').inquiries.actionsFor({ id });
@@ -69,7 +69,10 @@ describe.each(testEngines())('a one-time link for an expired inquiry, in one ste
     expect(refused.code).toBe('PRECONDITION_FAILED');
     expect(refused.message).toBe('acknowledgeExpired: confirm first — Expired: creating the link reopens it, pending again for 24 h.');
     expect(await linksOf(id)).toEqual([]);
-    expect(await auditEvents(database.db, { targetId: id })).toEqual([]);
+    // No link.created: only the refusal itself is on record (docs/security.md, "Refusals are recorded").
+    expect(await auditEvents(database.db, { targetId: id })).toMatchObject([
+      { action: 'inquiry.action_refused', metadata: { action: 'one_time_link', refusal: ['missing_acknowledgement'], missingAcknowledgements: ['acknowledgeExpired'] } },
+    ]);
     expect(await inquiryRow(id)).toMatchObject({ status: 'expired' });
     expect(await budgetUsed('stf_ack')).toBe(0);
   });

@@ -33,6 +33,7 @@ const PROCEDURE_ACCESS: Readonly<Record<string, Access>> = {
   'inquiries.recreate': 'inquiry:act',
   'inquiries.create': 'inquiry:act',
   'inquiries.expireSessions': 'access:revoke',
+  'inquiries.revealPii': 'pii:reveal',
 
   'templates.list': 'inquiry:read',
   'templates.staticLink': 'inquiry:act',
@@ -64,7 +65,13 @@ const PROCEDURE_ACCESS: Readonly<Record<string, Access>> = {
   'apiKeys.create': 'apikey:manage',
   'apiKeys.revoke': 'apikey:manage',
 
+  'access.list': 'access:read',
+  'access.outliers': 'access:read',
+  'access.revokePreview': 'access:revoke',
+  'access.revokeMatching': 'access:revoke',
+
   'audit.verify': 'audit:export',
+  'audit.list': 'audit:read',
 };
 
 /** Callable while a one-time password still has to be replaced (besides public ones, which never check). */
@@ -81,18 +88,21 @@ const DESIGN_ROLE_PERMISSIONS: Readonly<Record<Role, Readonly<Partial<Record<Per
     'inquiry:act': 'all',
     'link:token': 'all',
     'access:revoke': 'own',
+    'access:read': 'own',
     'audit:read': 'own',
   },
   compliance: {
     'inquiry:read': 'all',
     'pii:reveal': 'all',
     'access:revoke': 'all',
+    'access:read': 'all',
     'audit:read': 'all',
     'audit:export': 'all',
   },
   manager: {
     'inquiry:read': 'all',
-    'audit:read': 'all',
+    // The issue narrows DESIGN §5's ✓: a manager reads policy and template events only.
+    'audit:read': 'policy',
     'policy:edit': 'all',
   },
   admin: {
@@ -101,6 +111,7 @@ const DESIGN_ROLE_PERMISSIONS: Readonly<Record<Role, Readonly<Partial<Record<Per
     'inquiry:act': 'all',
     'link:token': 'all',
     'access:revoke': 'all',
+    'access:read': 'all',
     'audit:read': 'all',
     'audit:export': 'all',
     'policy:edit': 'all',
@@ -122,13 +133,19 @@ const ROLE_CAN_CALL: Readonly<Record<Role, readonly string[]>> = {
     'inquiries.create',
     'inquiries.recreate',
     'inquiries.resume',
+    'inquiries.revealPii',
     'links.createOneTime',
     'links.createWithToken',
     'links.revoke',
     'templates.staticLink',
+    'access.list',
+    'access.outliers',
+    'access.revokePreview',
+    'access.revokeMatching',
+    'audit.list',
   ],
-  compliance: [...SELF, ...READ, 'inquiries.expireSessions', 'links.revoke', 'audit.verify'],
-  manager: [...SELF, ...READ, ...POLICY_EDIT],
+  compliance: [...SELF, ...READ, 'inquiries.expireSessions', 'inquiries.revealPii', 'links.revoke', 'access.list', 'access.outliers', 'access.revokePreview', 'access.revokeMatching', 'audit.verify', 'audit.list'],
+  manager: [...SELF, ...READ, ...POLICY_EDIT, 'audit.list'],
   admin: Object.keys(PROCEDURE_ACCESS),
 };
 /** Anonymous callers: only these; everything else is UNAUTHORIZED. */

@@ -10,7 +10,8 @@ describe('App shell', () => {
     const { user, router } = renderApp('/templates');
     const nav = within(await screen.findByRole('navigation', { name: 'Main' }));
     expect(nav.getByRole('link', { name: 'Templates', current: 'page' })).toBeTruthy();
-    expect(nav.getByRole('button', { name: /Audit/ }).getAttribute('aria-disabled')).toBe('true');
+    expect(nav.getByRole('button', { name: /Settings/ }).getAttribute('aria-disabled')).toBe('true');
+    expect(nav.getByRole('link', { name: 'Audit' }).getAttribute('href')).toBe('/audit');
     await user.click(nav.getByRole('link', { name: 'Inquiries' }));
     expect(router.state.location.pathname).toBe('/inquiries');
   });

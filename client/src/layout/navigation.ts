@@ -2,6 +2,7 @@ import AssignmentIndOutlinedIcon from '@mui/icons-material/AssignmentIndOutlined
 import BusinessOutlinedIcon from '@mui/icons-material/BusinessOutlined';
 import GroupOutlinedIcon from '@mui/icons-material/GroupOutlined';
 import HistoryEduOutlinedIcon from '@mui/icons-material/HistoryEduOutlined';
+import KeyOutlinedIcon from '@mui/icons-material/KeyOutlined';
 import SettingsOutlinedIcon from '@mui/icons-material/SettingsOutlined';
 import VerifiedUserOutlinedIcon from '@mui/icons-material/VerifiedUserOutlined';
 import ViewQuiltOutlinedIcon from '@mui/icons-material/ViewQuiltOutlined';
@@ -23,7 +24,8 @@ export interface NavItem {
 export const NAV_ITEMS: readonly NavItem[] = [
   { label: 'Inquiries', path: '/inquiries', icon: AssignmentIndOutlinedIcon, permission: 'inquiry:read' },
   { label: 'Templates', path: '/templates', icon: ViewQuiltOutlinedIcon, permission: 'inquiry:read' },
-  { label: 'Audit', path: '/audit', icon: HistoryEduOutlinedIcon, permission: 'audit:read', comingSoon: true },
+  { label: 'Access', path: '/access', icon: KeyOutlinedIcon, permission: 'access:read' },
+  { label: 'Audit', path: '/audit', icon: HistoryEduOutlinedIcon, permission: 'audit:read' },
   { label: 'Audit integrity', path: '/audit/verify', icon: VerifiedUserOutlinedIcon, permission: 'audit:export' },
   { label: 'Staff', path: '/staff', icon: GroupOutlinedIcon, permission: 'staff:manage' },
   { label: 'Customers', path: '/customers', icon: BusinessOutlinedIcon, permission: 'apikey:manage' },

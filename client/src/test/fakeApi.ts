@@ -58,6 +58,7 @@ export interface FakeApiHandlers {
   'inquiries.recreate'?: Handler<RouterInputs['inquiries']['recreate'], RouterOutputs['inquiries']['recreate']>;
   'inquiries.create'?: Handler<RouterInputs['inquiries']['create'], RouterOutputs['inquiries']['create']>;
   'inquiries.expireSessions'?: Handler<RouterInputs['inquiries']['expireSessions'], RouterOutputs['inquiries']['expireSessions']>;
+  'inquiries.revealPii'?: Handler<RouterInputs['inquiries']['revealPii'], RouterOutputs['inquiries']['revealPii']>;
   'links.createOneTime'?: Handler<RouterInputs['links']['createOneTime'], RouterOutputs['links']['createOneTime']>;
   'links.createWithToken'?: Handler<RouterInputs['links']['createWithToken'], RouterOutputs['links']['createWithToken']>;
   'links.revoke'?: Handler<RouterInputs['links']['revoke'], RouterOutputs['links']['revoke']>;
@@ -91,6 +92,13 @@ export interface FakeApiHandlers {
   'apiKeys.list'?: Handler<RouterInputs['apiKeys']['list'], RouterOutputs['apiKeys']['list']>;
   'apiKeys.create'?: Handler<RouterInputs['apiKeys']['create'], RouterOutputs['apiKeys']['create']>;
   'apiKeys.revoke'?: Handler<RouterInputs['apiKeys']['revoke'], RouterOutputs['apiKeys']['revoke']>;
+  // The access report (features/access).
+  'access.list'?: Handler<RouterInputs['access']['list'], RouterOutputs['access']['list']>;
+  'access.outliers'?: Handler<RouterInputs['access']['outliers'], RouterOutputs['access']['outliers']>;
+  'access.revokePreview'?: Handler<RouterInputs['access']['revokePreview'], RouterOutputs['access']['revokePreview']>;
+  'access.revokeMatching'?: Handler<RouterInputs['access']['revokeMatching'], RouterOutputs['access']['revokeMatching']>;
+  // The audit explorer (features/audit).
+  'audit.list'?: Handler<RouterInputs['audit']['list'], RouterOutputs['audit']['list']>;
   // The audit log's integrity (features/audit/VerifyPage).
   'audit.verify'?: Handler<undefined, RouterOutputs['audit']['verify']>;
 }

@@ -30,6 +30,16 @@ export function lockInquiryRow(trx: Transaction<DB>, id: string): Promise<{ id: 
   return trx.selectFrom('inquiries').select('id').where('id', '=', id).forUpdate().executeTakeFirst();
 }
 
+/**
+ * Locks several inquiry rows, in id order (so two bulk changes over overlapping sets queue instead of
+ * deadlocking); returns the ids that exist.
+ */
+export async function lockInquiryRows(trx: Transaction<DB>, ids: readonly string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const rows = await trx.selectFrom('inquiries').select('id').where('id', 'in', [...ids]).orderBy('id').forUpdate().execute();
+  return rows.map((row) => row.id);
+}
+
 export async function inquiryExpiresAt(trx: Transaction<DB>, id: string): Promise<Date> {
   const row = await trx.selectFrom('inquiries').select('expires_at').where('id', '=', id).executeTakeFirstOrThrow();
   return row.expires_at;
@@ -83,10 +93,21 @@ export async function inquiryRecreated(trx: Transaction<DB>, inquiryId: string, 
   await addTimelineEvent(trx, inquiryId, now, { kind: 'recreated', detail: { successorId } });
 }
 
-/** A person expired these sessions of the inquiry: the token links that carry them go too. */
-export async function sessionsExpiredByStaff(trx: Transaction<DB>, inquiryId: string, sessionIds: readonly string[], count: number, now: Date, by: string): Promise<void> {
+/**
+ * A person expired these sessions of the inquiry: the token links that carry them go too. `detail` adds to the
+ * timeline entry (a bulk revocation's id).
+ */
+export async function sessionsExpiredByStaff(
+  trx: Transaction<DB>,
+  inquiryId: string,
+  sessionIds: readonly string[],
+  count: number,
+  now: Date,
+  by: string,
+  detail: Record<string, unknown> = {},
+): Promise<void> {
   await sessionLinksRevoked(trx, sessionIds, now, by);
-  await addTimelineEvent(trx, inquiryId, now, { kind: 'sessions.expired', detail: { count } });
+  await addTimelineEvent(trx, inquiryId, now, { kind: 'sessions.expired', detail: { ...detail, count } });
 }
 
 /** The vendor issued a one-time link for the inquiry (the link's own row is written by linkIssued). */

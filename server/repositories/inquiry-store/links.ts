@@ -10,7 +10,9 @@ import type { IssuerRow } from './sessions.js';
 export type NewLinkRow = IssuerRow &
   Pick<AccessLinkRow, 'id' | 'inquiry_id' | 'kind' | 'code_hash' | 'session_id' | 'token_fingerprint' | 'created_at' | 'expires_at'> &
   /** A one-time link emailed to the address on file: the address masked, never in full (migrations/0013). */
-  Partial<Pick<AccessLinkRow, 'emailed_to_masked' | 'emailed_at' | 'email_message_id'>>;
+  Partial<Pick<AccessLinkRow, 'emailed_to_masked' | 'emailed_at' | 'email_message_id'>> &
+  /** The inquiry's version and its template's latest then: the version gap the link was issued over (migrations/0018). */
+  Partial<Pick<AccessLinkRow, 'inquiry_version_number' | 'latest_version_number'>>;
 
 /**
  * A link was issued. Its timeline entry is the provider's (a one-time link) or its session's (a token link); an
@@ -32,10 +34,19 @@ export function findLinkInquiry(trx: Transaction<DB>, id: string) {
   return trx.selectFrom('access_links').select(['inquiry_id', 'code_hash']).where('id', '=', id).executeTakeFirst();
 }
 
-/** A person revoked one link (its session, if any, is ended by the provider). */
-export async function linkRevoked(trx: Transaction<DB>, link: Pick<AccessLinkRow, 'id' | 'inquiry_id' | 'kind'>, now: Date, by: string): Promise<void> {
+/**
+ * A person revoked one link (its session, if any, is ended by the provider). `detail` adds to the timeline entry
+ * (a bulk revocation's id: the one audit event that names the whole set).
+ */
+export async function linkRevoked(
+  trx: Transaction<DB>,
+  link: Pick<AccessLinkRow, 'id' | 'inquiry_id' | 'kind'>,
+  now: Date,
+  by: string,
+  detail: Record<string, unknown> = {},
+): Promise<void> {
   await trx.updateTable('access_links').set({ revoked_at: now, revoked_by: by }).where('id', '=', link.id).execute();
-  await addTimelineEvent(trx, link.inquiry_id, now, { kind: 'link.revoked', detail: { linkId: link.id, kind: link.kind } });
+  await addTimelineEvent(trx, link.inquiry_id, now, { kind: 'link.revoked', detail: { ...detail, linkId: link.id, kind: link.kind } });
 }
 
 /** Sessions a person expired take the token links that carry them along. */

@@ -147,8 +147,10 @@ export function assertAllowed(verdicts: GuardVerdicts, action: ActionName, ackno
   if (!verdict.allowed) {
     const retryAfter = verdicts.retryAfterSeconds[action];
     const limitOnly = retryAfter !== undefined && verdict.reasons.length === 1;
-    if (limitOnly) throw new AppError('TOO_MANY_REQUESTS', verdict.reasons.join(' '), { retryAfterSeconds: retryAfter });
-    throw new AppError('CONFLICT', verdict.reasons.join(' '), { reasons: verdict.reasons });
+    // The codes go with the refusal: services/refusal-audit.ts records them (`inquiry.action_refused`).
+    const refusalCodes = verdicts.refusalCodes[action];
+    if (limitOnly) throw new AppError('TOO_MANY_REQUESTS', verdict.reasons.join(' '), { retryAfterSeconds: retryAfter, refusalCodes });
+    throw new AppError('CONFLICT', verdict.reasons.join(' '), { reasons: verdict.reasons, refusalCodes });
   }
   const missing = verdict.requires.filter((ack) => acknowledged[ack] !== true);
   if (missing.length > 0) {

@@ -34,16 +34,31 @@ export interface GuardFacts {
   permissions: { act: boolean; tokenLink: boolean };
 }
 
+/**
+ * Why a guard refuses, as a code: what the audit log records when an action is refused (`inquiry.action_refused`,
+ * services/refusal-audit.ts), beside the sentence the person reads.
+ */
+export const REFUSAL_CODES = ['not_permitted', 'replaced', 'status', 'session_cap', 'resume_cooldown', 'staff_budget', 'too_close_to_expiry'] as const;
+export type RefusalCode = (typeof REFUSAL_CODES)[number];
+
 export interface GuardVerdicts extends Omit<ActionsForOutput, 'limits'> {
   /** When a rate limit is what refuses an action: seconds until it would be allowed. */
   retryAfterSeconds: Partial<Record<ActionName, number>>;
+  /** Each refused action's refusal codes, in the order of its reasons (no duplicates); empty when allowed. */
+  refusalCodes: Record<ActionName, RefusalCode[]>;
 }
 
 const verdict = (): ActionVerdict => ({ allowed: true, reasons: [], warnings: [], requires: [] });
 
-function refuse(v: ActionVerdict, reason: string) {
+/** The codes of each verdict's refusals, kept beside the verdict (ActionVerdict is what the console reads). */
+const codesOf = new WeakMap<ActionVerdict, RefusalCode[]>();
+
+function refuse(v: ActionVerdict, code: RefusalCode, reason: string) {
   v.allowed = false;
   v.reasons.push(reason);
+  const codes = codesOf.get(v) ?? [];
+  if (!codes.includes(code)) codes.push(code);
+  codesOf.set(v, codes);
 }
 
 function requireAck(v: ActionVerdict, ack: Acknowledgement, warning: string) {
@@ -68,18 +83,18 @@ export function evaluateGuards(facts: GuardFacts, limits: GuardLimits, now: Date
   const behind = facts.latestVersionNumber - facts.versionNumber;
 
   if (!facts.permissions.act) {
-    for (const v of [resume, oneTimeLink, recreate]) refuse(v, 'Your role cannot act on inquiries.');
+    for (const v of [resume, oneTimeLink, recreate]) refuse(v, 'not_permitted', 'Your role cannot act on inquiries.');
   }
-  if (!facts.permissions.tokenLink) refuse(tokenLink, 'Your role cannot issue links with a session token.');
+  if (!facts.permissions.tokenLink) refuse(tokenLink, 'not_permitted', 'Your role cannot issue links with a session token.');
 
   if (facts.successorId) {
     const msg = `Replaced by ${facts.successorId}: act on the new inquiry instead.`;
-    for (const v of [resume, oneTimeLink, tokenLink, recreate]) refuse(v, msg);
+    for (const v of [resume, oneTimeLink, tokenLink, recreate]) refuse(v, 'replaced', msg);
   }
 
   // Resume: pending or expired only.
   if (status !== 'pending' && status !== 'expired') {
-    refuse(resume, `Only pending or expired inquiries can be resumed; this one is ${status}.`);
+    refuse(resume, 'status', `Only pending or expired inquiries can be resumed; this one is ${status}.`);
   }
   // Resuming and reopening (a one-time link for an expired inquiry) ask for the same acknowledgements, in the same words.
   const staleWarning = `Created ${ageDays} days ago: check how old it is — recreating it on the latest version is usually better than resuming.`;
@@ -91,11 +106,11 @@ export function evaluateGuards(facts: GuardFacts, limits: GuardLimits, now: Date
   if (isOutdated && (status === 'pending' || status === 'expired')) requireAck(resume, 'acknowledgeOutdated', outdatedWarning);
   const needsNewSession = !facts.hasReusableSession;
   if (needsNewSession && facts.liveSessionCount >= limits.sessionCap) {
-    refuse(resume, `${facts.liveSessionCount} live sessions: the limit is ${limits.sessionCap}. Expire some sessions first.`);
+    refuse(resume, 'session_cap', `${facts.liveSessionCount} live sessions: the limit is ${limits.sessionCap}. Expire some sessions first.`);
   }
   if (facts.resumesInWindow >= limits.resumeCooldownMax) {
     const wait = secondsUntil(facts.resumeWindowFreesAt, now);
-    refuse(resume, `Resumed ${facts.resumesInWindow} times in the last ${limits.resumeCooldownMinutes} min: wait ${describeDuration(wait * 1000)} (this guards against eager resuming).`);
+    refuse(resume, 'resume_cooldown', `Resumed ${facts.resumesInWindow} times in the last ${limits.resumeCooldownMinutes} min: wait ${describeDuration(wait * 1000)} (this guards against eager resuming).`);
     retryAfterSeconds.resume = wait;
   }
 
@@ -108,43 +123,45 @@ export function evaluateGuards(facts: GuardFacts, limits: GuardLimits, now: Date
     if (stale) requireAck(oneTimeLink, 'acknowledgeExpired', staleWarning);
     if (isOutdated) requireAck(oneTimeLink, 'acknowledgeOutdated', outdatedWarning);
     if (facts.afterResumeMinutes < limits.oneTimeLinkMinMinutes) {
-      refuse(oneTimeLink, `Reopened, it would expire in ${describeDuration(reopenedForMs)}, too soon for a link to be used: recreate it.`);
+      refuse(oneTimeLink, 'too_close_to_expiry', `Reopened, it would expire in ${describeDuration(reopenedForMs)}, too soon for a link to be used: recreate it.`);
     }
-  } else if (status !== 'created' && status !== 'pending') refuse(oneTimeLink, `One-time links are for created or pending inquiries; this one is ${status}.`);
+  } else if (status !== 'created' && status !== 'pending') refuse(oneTimeLink, 'status', `One-time links are for created or pending inquiries; this one is ${status}.`);
   else if (untilExpiryMs < limits.oneTimeLinkMinMinutes * 60_000) {
-    refuse(oneTimeLink, `Expires in ${describeDuration(untilExpiryMs)}, too soon for a link to be used: let it expire and resume it, or recreate it.`);
+    refuse(oneTimeLink, 'too_close_to_expiry', `Expires in ${describeDuration(untilExpiryMs)}, too soon for a link to be used: let it expire and resume it, or recreate it.`);
   }
 
   // Link with the token appended: pending or expired, time-boxed.
   if (status !== 'pending' && status !== 'expired') {
-    refuse(tokenLink, `Token links are for pending or expired inquiries; this one is ${status}.`);
+    refuse(tokenLink, 'status', `Token links are for pending or expired inquiries; this one is ${status}.`);
   }
   const untilExpiry = status === 'expired' ? facts.afterResumeMinutes : Math.floor((facts.expiresAt.getTime() - now.getTime()) / 60_000);
   const maxMinutes = Math.max(0, Math.min(limits.tokenLinkMaxMinutes, untilExpiry));
-  if (tokenLink.allowed && maxMinutes < TOKEN_LINK_MIN_MINUTES) refuse(tokenLink, 'Expires in less than 5 minutes: recreate it or let it expire and resume.');
+  if (tokenLink.allowed && maxMinutes < TOKEN_LINK_MIN_MINUTES) refuse(tokenLink, 'too_close_to_expiry', 'Expires in less than 5 minutes: recreate it or let it expire and resume.');
   tokenLink.warnings.push('Anyone holding this link can open the inquiry until it expires. Prefer a one-time link.');
   if (!tokenLink.requires.includes('acknowledgeRisk')) tokenLink.requires.push('acknowledgeRisk');
   if (status === 'expired') requireAck(tokenLink, 'acknowledgeExpired', 'Expired: issuing the link resumes it.');
   if (isOutdated && (status === 'pending' || status === 'expired')) {
     requireAck(tokenLink, 'acknowledgeOutdated', `Pinned to v${facts.versionNumber}, ${behind} behind v${facts.latestVersionNumber}: Persona recommends recreating on the latest version instead.`);
   }
-  if (needsNewSession && facts.liveSessionCount >= limits.sessionCap) refuse(tokenLink, `${facts.liveSessionCount} live sessions: the limit is ${limits.sessionCap}.`);
+  if (needsNewSession && facts.liveSessionCount >= limits.sessionCap) refuse(tokenLink, 'session_cap', `${facts.liveSessionCount} live sessions: the limit is ${limits.sessionCap}.`);
 
   // Session-bearing actions share one budget per member of staff.
   if (facts.staffActionsInWindow >= limits.staffBudget) {
     const wait = secondsUntil(facts.staffWindowFreesAt, now);
     const msg = `You have issued ${facts.staffActionsInWindow} sessions or links in the last ${describeDuration(limits.staffBudgetMinutes * 60_000)}: wait ${describeDuration(wait * 1000)}.`;
     for (const [name, v] of [['resume', resume], ['oneTimeLink', oneTimeLink], ['tokenLink', tokenLink]] as const) {
-      refuse(v, msg);
+      refuse(v, 'staff_budget', msg);
       retryAfterSeconds[name] = Math.max(retryAfterSeconds[name] ?? 0, wait);
     }
   }
 
   // Recreate: anything not yet decided or completed.
-  if (isDecisioned) refuse(recreate, `A decision has been made (${status}): it cannot be recreated.`);
-  else if (status === 'completed') refuse(recreate, 'The end user completed it (completed), and it is waiting for a decision: nothing to recreate.');
-  else if (!['created', 'pending', 'expired', 'failed'].includes(status)) refuse(recreate, `Inquiries in status ${status} cannot be recreated.`);
+  if (isDecisioned) refuse(recreate, 'status', `A decision has been made (${status}): it cannot be recreated.`);
+  else if (status === 'completed') refuse(recreate, 'status', 'The end user completed it (completed), and it is waiting for a decision: nothing to recreate.');
+  else if (!['created', 'pending', 'expired', 'failed'].includes(status)) refuse(recreate, 'status', `Inquiries in status ${status} cannot be recreated.`);
   if (recreate.allowed && !isOutdated) recreate.warnings.push('Already on the latest version: recreating only restarts the flow.');
 
-  return { resume, oneTimeLink, tokenLink: { ...tokenLink, maxMinutes }, recreate, retryAfterSeconds };
+  const codes = (v: ActionVerdict) => [...(codesOf.get(v) ?? [])];
+  const refusalCodes = { resume: codes(resume), oneTimeLink: codes(oneTimeLink), tokenLink: codes(tokenLink), recreate: codes(recreate) };
+  return { resume, oneTimeLink, tokenLink: { ...tokenLink, maxMinutes }, recreate, retryAfterSeconds, refusalCodes };
 }

@@ -10,15 +10,18 @@ import { auditEventWrite } from '../audit.js';
 import { idempotentAction, recordWrite } from '../idempotency.js';
 import { assertAllowed, issuedBy, limitsFor, lockAndCheck, lockedInquiry, readAndCheck, resumeBucket, staffBucket, successorOf, type ActionContext } from './common.js';
 
+import { auditingRefusal } from '../refusal-audit.js';
+
 export type { ActionContext } from './common.js';
 import { emailDelivery } from './links.js';
-export { createOneTimeLink, createTokenLink, revokeLink, expireSessions, staticLink } from './links.js';
+import * as links from './links.js';
+export { revokeLink, expireSessions, staticLink } from './links.js';
 export { createInquiry } from './create.js';
 
 /** For each action: may this person take it now, and if not, why. The UI shows exactly this. */
 export async function actionsFor(ctx: ActionContext, inquiryId: string): Promise<ActionsForOutput> {
   const { inquiry, facts, verdicts: all } = await readAndCheck(ctx.database.db, ctx, inquiryId, ctx.now());
-  const { retryAfterSeconds, ...verdicts } = all;
+  const { retryAfterSeconds, refusalCodes: _codes, ...verdicts } = all;
   // A refusal that only a limit causes tells the console when it lifts, exactly as the action's 429 would.
   const waitOf = (name: ActionName) => {
     const wait = retryAfterSeconds[name];
@@ -48,10 +51,28 @@ export async function actionsFor(ctx: ActionContext, inquiryId: string): Promise
 type StoredResume = Omit<ResumeOutput, 'sessionToken' | 'tokenFingerprint' | 'expiresAt'> & { expiresAt: string };
 
 /**
+ * The session-bearing actions, each with its guard refusals recorded (`inquiry.action_refused`, after the refused
+ * transaction rolled back: services/refusal-audit.ts).
+ */
+export function resume(ctx: ActionContext, input: ResumeInput): Promise<ResumeOutput> {
+  return auditingRefusal(ctx, { action: 'resume', procedure: 'inquiries.resume', inquiryId: input.id, reason: input.reason }, () => resumeInquiry(ctx, input));
+}
+
+export function createOneTimeLink(ctx: ActionContext, input: Parameters<typeof links.createOneTimeLink>[1]): ReturnType<typeof links.createOneTimeLink> {
+  const attempt = { action: 'one_time_link', procedure: 'links.createOneTime', inquiryId: input.inquiryId, reason: input.reason } as const;
+  return auditingRefusal(ctx, attempt, () => links.createOneTimeLink(ctx, input));
+}
+
+export function createTokenLink(ctx: ActionContext, input: Parameters<typeof links.createTokenLink>[1]): ReturnType<typeof links.createTokenLink> {
+  const attempt = { action: 'token_link', procedure: 'links.createWithToken', inquiryId: input.inquiryId, reason: input.reason, ticket: input.ticket } as const;
+  return auditingRefusal(ctx, attempt, () => links.createTokenLink(ctx, input));
+}
+
+/**
  * Resume and hand the agent a session token for the customer's app (the seed's embedded-SDK scenario).
  * The token is returned once and never stored or logged; the audit event carries its fingerprint.
  */
-export function resume(ctx: ActionContext, input: ResumeInput): Promise<ResumeOutput> {
+function resumeInquiry(ctx: ActionContext, input: ResumeInput): Promise<ResumeOutput> {
   const { provider } = ctx;
   return idempotentAction<StoredResume, ResumeOutput>(ctx, { scope: `${ctx.staff.id}:inquiries.resume`, input }, {
     async replay(trx, stored, now) {

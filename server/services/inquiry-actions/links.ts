@@ -80,6 +80,8 @@ interface IssuedLink {
   metadata?: Record<string, unknown>;
   /** A one-time link emailed to the address on file: the address masked, and the message's Message-ID. */
   email?: { sentTo: string; messageId: string };
+  /** The inquiry's version and its template's latest now: the access report shows the gap it was issued over. */
+  versions: { versionNumber: number; latestVersionNumber: number };
 }
 
 /**
@@ -101,6 +103,8 @@ async function recordIssuedLink(ctx: ActionContext, trx: Transaction<DB>, idem: 
     issued_by_display: ctx.staff.email,
     reason: link.reason,
     ticket: link.ticket,
+    inquiry_version_number: link.versions.versionNumber,
+    latest_version_number: link.versions.latestVersionNumber,
     ...(link.email ? { emailed_to_masked: link.email.sentTo, emailed_at: now, email_message_id: link.email.messageId } : {}),
   });
   const expiresAt = link.expiresAt.toISOString();
@@ -176,6 +180,7 @@ export function createOneTimeLink(ctx: ActionContext, input: z.infer<typeof Crea
       expiresAt: link.expiresAt,
       reason: input.reason,
       ticket: null,
+      versions: { versionNumber: inquiry.version_number, latestVersionNumber: inquiry.latest_version_number },
       ...(email ? { email } : {}),
       ...(reopened
         ? {
@@ -227,6 +232,7 @@ export function createTokenLink(ctx: ActionContext, input: z.infer<typeof Create
       expiresAt: session.expiresAt,
       reason: input.reason,
       ticket: input.ticket,
+      versions: { versionNumber: inquiry.version_number, latestVersionNumber: inquiry.latest_version_number },
       metadata: {
         sessionId: session.sessionId,
         tokenFingerprint: session.tokenFingerprint,

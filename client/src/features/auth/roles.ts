@@ -18,6 +18,7 @@ export const PERMISSION_ACTIONS: Readonly<Record<Permission, string>> = {
   'inquiry:act': 'resume inquiries, send one-time links or recreate inquiries',
   'link:token': 'issue links with a session token',
   'access:revoke': 'revoke links or expire sessions',
+  'access:read': 'read the access report',
   'audit:read': 'read the audit log',
   'audit:export': 'export or verify the audit log',
   'policy:edit': 'edit expiration policies or publish versions',

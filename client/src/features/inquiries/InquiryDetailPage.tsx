@@ -21,7 +21,8 @@ import { VersionChip } from '../../components/VersionChip';
 import { errorCodeOf, type RouterOutputs } from '../../lib/trpc';
 import { MONOSPACE } from '../../theme/theme';
 import { ActionsPanel } from './detail/ActionsPanel';
-import { DetailsCard, FieldsCard } from './detail/DetailsCard';
+import { DetailsCard } from './detail/DetailsCard';
+import { FieldsCard } from './detail/FieldsCard';
 import { DiagnosisPanel } from './detail/DiagnosisPanel';
 import { LineageCard } from './detail/LineageCard';
 import { LinksCard } from './detail/LinksCard';
@@ -167,7 +168,7 @@ export default function InquiryDetailPage() {
           <Stack spacing={2} sx={{ gridArea: 'main', minWidth: 0 }}>
             <DiagnosisPanel findings={data.diagnosis} />
             <DetailsCard inquiry={data} />
-            <FieldsCard fields={data.fields} />
+            <FieldsCard inquiryId={data.id} fields={data.fields} />
             <SessionsCard inquiryId={data.id} sessions={data.sessions} />
             <LinksCard inquiryId={data.id} links={data.links} />
           </Stack>

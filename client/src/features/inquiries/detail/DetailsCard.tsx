@@ -98,17 +98,3 @@ export function DetailsCard({ inquiry }: { inquiry: Inquiry }) {
     </SectionCard>
   );
 }
-
-export function FieldsCard({ fields }: { fields: Inquiry['fields'] }) {
-  return (
-    <SectionCard title="Prefilled fields" subheader="Personal data is masked. Revealing it will be a separate, audited action.">
-      {fields.length === 0 ? (
-        <Typography variant="body2" color="text.secondary">
-          No prefilled fields.
-        </Typography>
-      ) : (
-        <DefinitionList items={fields.map((f) => ({ label: f.label, value: <Mono>{f.value}</Mono> }))} />
-      )}
-    </SectionCard>
-  );
-}

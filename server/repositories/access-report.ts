@@ -1,0 +1,457 @@
+import { sql, type RawBuilder, type SqlBool } from 'kysely';
+import type { AccessKind, AccessState } from '../../shared/access.js';
+import type { Executor } from './executor.js';
+import { sessionLiveAt } from './inquiry-store/live-sessions.js';
+
+/**
+ * The session-bearing access report's reads (docs/access-report.md). One row per issue of access, from four
+ * sources, each read as its own keyset walk newest first and merged by issue time (`issued_at desc, row_id asc`,
+ * the order of the indexes in migrations/0018):
+ *
+ * - `inquiry_sessions` issued by someone (staff: console resume; partner key: partner API resume; system: the
+ *   customer's backend), except a token link's own session (the link is its row);
+ * - `session_handouts`: a reused session handed out again, one row per hand-out;
+ * - `access_links`: one-time links and token links;
+ * - `inquiry_events` of kind `started_from_bare_id`: a created inquiry opened from its bare id, and the session it got.
+ *
+ * A row's state is derived here, once, as SQL (the list shows it, the filters and the bulk revocation select by it).
+ */
+
+export interface ReportFilter {
+  kinds: readonly AccessKind[] | null;
+  states: readonly AccessState[] | null;
+  issuerId: string | null;
+  issuerType: 'staff' | 'partner' | 'system' | null;
+  inquiryId: string | null;
+  issuedAfter: Date | null;
+  /** Inclusive. */
+  issuedBefore: Date | null;
+  hasTicket: boolean | null;
+  /** Only rows that revoking would end now. */
+  revocableOnly: boolean;
+}
+
+export interface ReportPosition {
+  issuedAt: Date;
+  id: string;
+}
+
+export interface ReportRow {
+  row_id: string;
+  kind: AccessKind;
+  inquiry_id: string;
+  issuer_type: string;
+  issuer_id: string | null;
+  issuer_display: string | null;
+  issued_at: Date;
+  reason: string | null;
+  ticket: string | null;
+  fingerprint: string | null;
+  expires_at: Date;
+  state: AccessState;
+  first_used_at: Date | null;
+  last_used_at: Date | null;
+  use_count: number | null;
+  revoked_at: Date | null;
+  session_id: string | null;
+  link_id: string | null;
+  reused_session: boolean;
+  version_number: number | null;
+  latest_version_number: number | null;
+  note: string | null;
+  revocable: boolean;
+}
+
+type Predicate = RawBuilder<SqlBool>;
+const TRUE: Predicate = sql<SqlBool>`true`;
+const FALSE: Predicate = sql<SqlBool>`false`;
+const and = (parts: readonly Predicate[]): Predicate => (parts.length === 0 ? TRUE : sql<SqlBool>`(${sql.join(parts, sql` and `)})`);
+const or = (parts: readonly Predicate[]): Predicate => (parts.length === 0 ? FALSE : sql<SqlBool>`(${sql.join(parts, sql` or `)})`);
+
+/** The issuer type of a session or hand-out that makes each kind. */
+const ISSUER_OF_KIND: Partial<Record<AccessKind, string>> = { console_resume: 'staff', partner_resume: 'partner', system_resume: 'system' };
+
+/** The issuer of a bare-id start: nobody issued it; the hosted flow let the visit in (as its audit event says). */
+export const BARE_ID_ISSUER = { type: 'system', id: 'hosted-flow', display: 'Hosted flow (no code or session token)' } as const;
+
+/** A session's state: revoked, expired (marked, or past its own expiry), or live. */
+function sessionState(a: string, now: Date): RawBuilder<AccessState> {
+  const c = (column: string) => sql.ref(`${a}.${column}`);
+  return sql<AccessState>`(case when ${c('revoked_at')} is not null then 'revoked'
+    when ${c('expired_at')} is not null or ${c('expires_at')} <= ${now} then 'expired' else 'live' end)`;
+}
+
+function sessionStateIs(a: string, states: readonly AccessState[], now: Date): Predicate {
+  const c = (column: string) => sql.ref(`${a}.${column}`);
+  return or(
+    states.flatMap((state) => {
+      switch (state) {
+        case 'live':
+          return [sessionLiveAt(a, now)];
+        case 'expired':
+          return [sql<SqlBool>`(${c('revoked_at')} is null and (${c('expired_at')} is not null or ${c('expires_at')} <= ${now}))`];
+        case 'revoked':
+          return [sql<SqlBool>`${c('revoked_at')} is not null`];
+        case 'used':
+          return [];
+      }
+    }),
+  );
+}
+
+/** One source of rows: its FROM, its column expressions, and how its filters and states read. */
+interface Branch {
+  kinds: readonly AccessKind[];
+  from: RawBuilder<unknown>;
+  base: Predicate;
+  rowId: RawBuilder<string>;
+  issuedAt: RawBuilder<Date>;
+  issuerId: RawBuilder<string | null>;
+  inquiryId: RawBuilder<string>;
+  ticket: RawBuilder<string | null>;
+  /** The predicate that keeps only `kinds` (a subset of the branch's own). */
+  kindIn: (kinds: readonly AccessKind[]) => Predicate;
+  issuerTypeIs: (type: string) => Predicate;
+  stateIn: (states: readonly AccessState[], now: Date) => Predicate;
+  revocable: (now: Date) => Predicate;
+  columns: (now: Date) => Record<keyof ReportRow, RawBuilder<unknown>>;
+  /** `order by` of the branch's own walk: its index's order. */
+  order: RawBuilder<unknown>;
+}
+
+const nullText = sql`null::text`;
+const nullInt = sql`null::int`;
+
+function sessionColumns(s: string, now: Date) {
+  const c = (column: string) => sql.ref(`${s}.${column}`);
+  return {
+    fingerprint: c('token_fingerprint'),
+    expires_at: c('expires_at'),
+    state: sessionState(s, now),
+    first_used_at: c('started_at'),
+    last_used_at: c('last_used_at'),
+    use_count: nullInt,
+    revoked_at: c('revoked_at'),
+    session_id: c('id'),
+    link_id: nullText,
+    version_number: nullInt,
+    latest_version_number: nullInt,
+    revocable: sessionLiveAt(s, now),
+  };
+}
+
+const kindOfIssuerType = (column: RawBuilder<unknown>) =>
+  sql<AccessKind>`(case ${column} when 'staff' then 'console_resume' when 'partner' then 'partner_resume' else 'system_resume' end)`;
+const issuerTypesOf = (kinds: readonly AccessKind[]) => kinds.flatMap((k) => ISSUER_OF_KIND[k] ?? []);
+
+/** Sessions issued by someone; a token link's own session is that link's row. */
+const SESSIONS: Branch = {
+  kinds: ['console_resume', 'partner_resume', 'system_resume'],
+  from: sql`inquiry_sessions s`,
+  base: sql<SqlBool>`s.issued_by_type <> 'end_user'
+    and not exists (select 1 from access_links tl where tl.session_id = s.id and tl.kind = 'token')`,
+  rowId: sql<string>`s.id`,
+  issuedAt: sql<Date>`s.created_at`,
+  issuerId: sql<string | null>`s.issued_by_id`,
+  inquiryId: sql<string>`s.inquiry_id`,
+  ticket: sql<string | null>`s.ticket`,
+  kindIn: (kinds) => sql<SqlBool>`s.issued_by_type in (${sql.join(issuerTypesOf(kinds))})`,
+  issuerTypeIs: (type) => sql<SqlBool>`s.issued_by_type = ${type}`,
+  stateIn: (states, now) => sessionStateIs('s', states, now),
+  revocable: (now) => sessionLiveAt('s', now),
+  columns: (now) => ({
+    row_id: sql`s.id`,
+    kind: kindOfIssuerType(sql`s.issued_by_type`),
+    inquiry_id: sql`s.inquiry_id`,
+    issuer_type: sql`s.issued_by_type`,
+    issuer_id: sql`s.issued_by_id`,
+    issuer_display: sql`s.issued_by_display`,
+    issued_at: sql`s.created_at`,
+    reason: sql`s.reason`,
+    ticket: sql`s.ticket`,
+    reused_session: sql`false`,
+    note: nullText,
+    ...sessionColumns('s', now),
+  }),
+  order: sql`s.created_at desc, s.id asc`,
+};
+
+/** Zero-padded so that text order is number order (the index's). */
+const handoutRowId = sql<string>`('hnd_' || lpad(h.id::text, 19, '0'))`;
+
+/** A reused session's later hand-outs: each receiver holds the token too. */
+const HANDOUTS: Branch = {
+  kinds: ['console_resume', 'partner_resume', 'system_resume'],
+  from: sql`session_handouts h join inquiry_sessions hs on hs.id = h.session_id`,
+  base: sql<SqlBool>`h.handed_to_type <> 'end_user'`,
+  rowId: handoutRowId,
+  issuedAt: sql<Date>`h.handed_at`,
+  issuerId: sql<string | null>`h.handed_to_id`,
+  inquiryId: sql<string>`hs.inquiry_id`,
+  ticket: sql<string | null>`h.ticket`,
+  kindIn: (kinds) => sql<SqlBool>`h.handed_to_type in (${sql.join(issuerTypesOf(kinds))})`,
+  issuerTypeIs: (type) => sql<SqlBool>`h.handed_to_type = ${type}`,
+  stateIn: (states, now) => sessionStateIs('hs', states, now),
+  revocable: (now) => sessionLiveAt('hs', now),
+  columns: (now) => ({
+    row_id: handoutRowId,
+    kind: kindOfIssuerType(sql`h.handed_to_type`),
+    inquiry_id: sql`hs.inquiry_id`,
+    issuer_type: sql`h.handed_to_type`,
+    issuer_id: sql`h.handed_to_id`,
+    issuer_display: sql`h.handed_to_display`,
+    issued_at: sql`h.handed_at`,
+    reason: sql`h.reason`,
+    ticket: sql`h.ticket`,
+    reused_session: sql`true`,
+    note: nullText,
+    ...sessionColumns('hs', now),
+  }),
+  order: sql`h.handed_at desc, h.id asc`,
+};
+
+function linkBranch(kind: 'one_time' | 'token'): Branch {
+  const oneTime = kind === 'one_time';
+  const reportKind: AccessKind = oneTime ? 'one_time_link' : 'token_link';
+  // A one-time link's code is spent once redeemed ('used'); a token link lives as long as its session does.
+  const state = (now: Date) =>
+    oneTime
+      ? sql<AccessState>`(case when l.revoked_at is not null then 'revoked' when l.first_used_at is not null then 'used'
+          when l.expires_at <= ${now} then 'expired' else 'live' end)`
+      : sql<AccessState>`(case when l.revoked_at is not null or ls.revoked_at is not null then 'revoked'
+          when l.expires_at <= ${now} or ls.expired_at is not null or ls.expires_at <= ${now} then 'expired' else 'live' end)`;
+  const live = (now: Date): Predicate =>
+    oneTime
+      ? sql<SqlBool>`(l.revoked_at is null and l.first_used_at is null and l.expires_at > ${now})`
+      : sql<SqlBool>`(l.revoked_at is null and l.expires_at > ${now} and ${sessionLiveAt('ls', now)})`;
+  const stateIn = (states: readonly AccessState[], now: Date): Predicate =>
+    or(
+      states.map((s) => {
+        switch (s) {
+          case 'live':
+            return live(now);
+          case 'revoked':
+            return oneTime ? sql<SqlBool>`l.revoked_at is not null` : sql<SqlBool>`(l.revoked_at is not null or ls.revoked_at is not null)`;
+          case 'used':
+            return oneTime ? sql<SqlBool>`(l.revoked_at is null and l.first_used_at is not null)` : FALSE;
+          case 'expired':
+            return oneTime
+              ? sql<SqlBool>`(l.revoked_at is null and l.first_used_at is null and l.expires_at <= ${now})`
+              : sql<SqlBool>`(l.revoked_at is null and ls.revoked_at is null and (l.expires_at <= ${now} or ls.expired_at is not null or ls.expires_at <= ${now}))`;
+        }
+      }),
+    );
+  // Revoking a redeemed one-time link still ends the session it opened, while that lives.
+  const revocable = (now: Date): Predicate =>
+    oneTime ? sql<SqlBool>`(${live(now)} or (l.revoked_at is null and ls.id is not null and ${sessionLiveAt('ls', now)}))` : live(now);
+  return {
+    kinds: [reportKind],
+    from: sql`access_links l left join inquiry_sessions ls on ls.id = l.session_id`,
+    base: sql<SqlBool>`l.kind = ${kind}`,
+    rowId: sql<string>`l.id`,
+    issuedAt: sql<Date>`l.created_at`,
+    issuerId: sql<string | null>`l.issued_by_id`,
+    inquiryId: sql<string>`l.inquiry_id`,
+    ticket: sql<string | null>`l.ticket`,
+    kindIn: () => TRUE,
+    issuerTypeIs: (type) => sql<SqlBool>`l.issued_by_type = ${type}`,
+    stateIn,
+    revocable,
+    columns: (now) => ({
+      row_id: sql`l.id`,
+      kind: sql`${reportKind}::text`,
+      inquiry_id: sql`l.inquiry_id`,
+      issuer_type: sql`l.issued_by_type`,
+      issuer_id: sql`l.issued_by_id`,
+      issuer_display: sql`l.issued_by_display`,
+      issued_at: sql`l.created_at`,
+      reason: sql`l.reason`,
+      ticket: sql`l.ticket`,
+      fingerprint: sql`coalesce(l.token_fingerprint, ls.token_fingerprint)`,
+      expires_at: sql`l.expires_at`,
+      state: state(now),
+      // The hosted flow's use of the link itself and of the session it carries (or, redeemed, opened).
+      first_used_at: oneTime ? sql`l.first_used_at` : sql`least(l.first_used_at, ls.started_at)`,
+      last_used_at: sql`greatest(l.last_used_at, ls.last_used_at)`,
+      use_count: sql`l.use_count`,
+      revoked_at: oneTime ? sql`l.revoked_at` : sql`coalesce(l.revoked_at, ls.revoked_at)`,
+      session_id: sql`l.session_id`,
+      link_id: sql`l.id`,
+      reused_session: sql`false`,
+      version_number: sql`l.inquiry_version_number`,
+      latest_version_number: sql`l.latest_version_number`,
+      note: oneTime ? sql`case when l.emailed_to_masked is not null then 'emailed to ' || l.emailed_to_masked end` : nullText,
+      revocable: revocable(now),
+    }),
+    order: sql`l.created_at desc, l.id asc`,
+  };
+}
+
+const bareSessionId = sql<string>`(e.detail->>'sessionId')`;
+
+/** Created inquiries opened from their bare id: the session the visit got (hosted flow, issue 13). */
+const BARE_ID_STARTS: Branch = {
+  kinds: ['bare_id_start'],
+  from: sql`inquiry_events e join inquiry_sessions bs on bs.id = (e.detail->>'sessionId')`,
+  base: sql<SqlBool>`e.kind = 'started_from_bare_id'`,
+  rowId: bareSessionId,
+  issuedAt: sql<Date>`e.occurred_at`,
+  issuerId: sql<string | null>`${BARE_ID_ISSUER.id}::text`,
+  inquiryId: sql<string>`e.inquiry_id`,
+  ticket: sql<string | null>`null::text`,
+  kindIn: () => TRUE,
+  issuerTypeIs: (type) => (type === BARE_ID_ISSUER.type ? TRUE : FALSE),
+  stateIn: (states, now) => sessionStateIs('bs', states, now),
+  revocable: (now) => sessionLiveAt('bs', now),
+  columns: (now) => ({
+    row_id: bareSessionId,
+    kind: sql`'bare_id_start'::text`,
+    inquiry_id: sql`e.inquiry_id`,
+    issuer_type: sql`${BARE_ID_ISSUER.type}::text`,
+    issuer_id: sql`${BARE_ID_ISSUER.id}::text`,
+    issuer_display: sql`${BARE_ID_ISSUER.display}::text`,
+    issued_at: sql`e.occurred_at`,
+    reason: nullText,
+    ticket: nullText,
+    reused_session: sql`false`,
+    note: sql`'opened from its bare id via ' || coalesce(e.detail->>'via', '/verify')`,
+    ...sessionColumns('bs', now),
+  }),
+  order: sql`e.occurred_at desc, (e.detail->>'sessionId') asc`,
+};
+
+const BRANCHES: readonly Branch[] = [SESSIONS, HANDOUTS, linkBranch('one_time'), linkBranch('token'), BARE_ID_STARTS];
+
+const COLUMN_ORDER: readonly (keyof ReportRow)[] = [
+  'row_id',
+  'kind',
+  'inquiry_id',
+  'issuer_type',
+  'issuer_id',
+  'issuer_display',
+  'issued_at',
+  'reason',
+  'ticket',
+  'fingerprint',
+  'expires_at',
+  'state',
+  'first_used_at',
+  'last_used_at',
+  'use_count',
+  'revoked_at',
+  'session_id',
+  'link_id',
+  'reused_session',
+  'version_number',
+  'latest_version_number',
+  'note',
+  'revocable',
+];
+
+/** The branches a filter reads, each with its WHERE; a branch the filter rules out entirely is left out. */
+function plan(filter: ReportFilter, now: Date, after: ReportPosition | null): { branch: Branch; where: Predicate }[] {
+  return BRANCHES.flatMap((branch) => {
+    const kinds = filter.kinds ? branch.kinds.filter((k) => filter.kinds?.includes(k)) : branch.kinds;
+    if (kinds.length === 0) return [];
+    if (filter.states?.length === 0) return [];
+    const parts: Predicate[] = [branch.base];
+    if (kinds.length < branch.kinds.length) parts.push(branch.kindIn(kinds));
+    if (filter.issuerType) parts.push(branch.issuerTypeIs(filter.issuerType));
+    if (filter.issuerId !== null) parts.push(sql<SqlBool>`${branch.issuerId} = ${filter.issuerId}`);
+    if (filter.inquiryId !== null) parts.push(sql<SqlBool>`${branch.inquiryId} = ${filter.inquiryId}`);
+    if (filter.issuedAfter) parts.push(sql<SqlBool>`${branch.issuedAt} >= ${filter.issuedAfter}`);
+    if (filter.issuedBefore) parts.push(sql<SqlBool>`${branch.issuedAt} <= ${filter.issuedBefore}`);
+    if (filter.hasTicket !== null) parts.push(filter.hasTicket ? sql<SqlBool>`${branch.ticket} is not null` : sql<SqlBool>`${branch.ticket} is null`);
+    if (filter.states) parts.push(branch.stateIn(filter.states, now));
+    if (filter.revocableOnly) parts.push(branch.revocable(now));
+    if (after) {
+      // Newest first, ties by id ascending: the indexes' order. The first bound lets the walk start at the position.
+      parts.push(sql<SqlBool>`${branch.issuedAt} <= ${after.issuedAt}`);
+      parts.push(sql<SqlBool>`(${branch.issuedAt} < ${after.issuedAt} or ${branch.rowId} > ${after.id})`);
+    }
+    return [{ branch, where: and(parts) }];
+  });
+}
+
+function selectList(branch: Branch, now: Date): RawBuilder<unknown> {
+  const columns = branch.columns(now);
+  return sql.join(COLUMN_ORDER.map((name) => sql`(${columns[name]}) as ${sql.id(name)}`));
+}
+
+/** The statement of one page (null when the filter rules out every source): for reportPage, and for EXPLAIN. */
+export function reportPageQuery(filter: ReportFilter, now: Date, after: ReportPosition | null, limit: number): RawBuilder<ReportRow> | null {
+  const branches = plan(filter, now, after);
+  if (branches.length === 0) return null;
+  const walks = branches.map(
+    ({ branch, where }) => sql`(select ${selectList(branch, now)} from ${branch.from} where ${where} order by ${branch.order} limit ${limit})`,
+  );
+  return sql<ReportRow>`select * from (${sql.join(walks, sql` union all `)}) r
+    order by r.issued_at desc, r.row_id asc limit ${limit}`;
+}
+
+/** One page of rows, newest first, after `after`; `limit` rows at most. */
+export async function reportPage(db: Executor, filter: ReportFilter, now: Date, after: ReportPosition | null, limit: number): Promise<ReportRow[]> {
+  const query = reportPageQuery(filter, now, after, limit);
+  return query ? (await query.execute(db)).rows : [];
+}
+
+/**
+ * How many rows match, by kind, each source counted up to `cap + 1` rows (so a count never walks more than
+ * that): `exact` is false when a source reached it. Each source is counted along the same index walk as its page.
+ */
+export function reportCountsQuery(filter: ReportFilter, now: Date, cap: number): RawBuilder<{ branch: number; kind: AccessKind; n: number }> | null {
+  const branches = plan(filter, now, null);
+  if (branches.length === 0) return null;
+  const counts = branches.map(
+    ({ branch, where }, i) =>
+      sql`(select ${i}::int as branch, kind, count(*)::int as n from
+        (select ${branch.columns(now).kind} as kind from ${branch.from} where ${where} order by ${branch.order} limit ${cap + 1}) c group by kind)`,
+  );
+  return sql<{ branch: number; kind: AccessKind; n: number }>`${sql.join(counts, sql` union all `)}`;
+}
+
+export async function reportCounts(db: Executor, filter: ReportFilter, now: Date, cap: number): Promise<{ byKind: { kind: AccessKind; count: number }[]; exact: boolean }> {
+  const query = reportCountsQuery(filter, now, cap);
+  if (!query) return { byKind: [], exact: true };
+  const result = await query.execute(db);
+  const perBranch = new Map<number, number>();
+  const byKind = new Map<AccessKind, number>();
+  for (const row of result.rows) {
+    perBranch.set(row.branch, (perBranch.get(row.branch) ?? 0) + row.n);
+    byKind.set(row.kind, (byKind.get(row.kind) ?? 0) + row.n);
+  }
+  const exact = [...perBranch.values()].every((n) => n <= cap);
+  return { byKind: [...byKind].map(([kind, count]) => ({ kind, count })), exact };
+}
+
+/**
+ * Issues by staff per UTC day or ISO week (Monday) in [from, to): console resumes (and hand-outs received), one-time
+ * links and token links. One row per agent and bucket that has any.
+ */
+export async function issuesPerAgent(
+  db: Executor,
+  unit: 'day' | 'week',
+  from: Date,
+  to: Date,
+): Promise<{ bucket: Date; issuer_id: string; issuer_display: string | null; n: number }[]> {
+  const result = await sql<{ bucket: Date; issuer_id: string; issuer_display: string | null; n: number }>`
+    with issues as (
+      select s.issued_by_id as issuer_id, s.issued_by_display as issuer_display, s.created_at as at
+      from inquiry_sessions s
+      where s.issued_by_type = 'staff' and s.issued_by_id is not null and s.created_at >= ${from} and s.created_at < ${to}
+        and not exists (select 1 from access_links tl where tl.session_id = s.id and tl.kind = 'token')
+      union all
+      select h.handed_to_id, h.handed_to_display, h.handed_at
+      from session_handouts h
+      where h.handed_to_type = 'staff' and h.handed_to_id is not null and h.handed_at >= ${from} and h.handed_at < ${to}
+      union all
+      select l.issued_by_id, l.issued_by_display, l.created_at
+      from access_links l
+      where l.issued_by_type = 'staff' and l.issued_by_id is not null and l.created_at >= ${from} and l.created_at < ${to}
+    )
+    select date_trunc(${unit}, at, 'UTC') as bucket, issuer_id, max(issuer_display) as issuer_display, count(*)::int as n
+    from issues
+    group by 1, 2
+    order by 1, 2`.execute(db);
+  return result.rows;
+}

@@ -1,0 +1,493 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FlowEngine } from '../../server/hosted-flow/service.js';
+import { openInquiry, redeemOneTimeCode } from '../../server/hosted-flow/service.js';
+import type { AccessListInput, AccessRow } from '../../shared/access.js';
+import { createTestDatabase, testEngines, type TestDatabase } from '../db.js';
+import { auditEvents } from '../helpers/auth.js';
+import { addInquiry, addTemplate, ago, ahead, callerFor, DAY, errorOf, HOUR, MINUTE, NOW, staffPrincipal, testDeps, type TemplateFixture } from './fixtures.js';
+
+/**
+ * The session-bearing access report (docs/access-report.md): every kind of issued access appears with the state
+ * the hosted flow and the console left it in; filters, keyset paging and role scopes; bulk revocation checks the
+ * confirmed count, works in batches and leaves one audit event.
+ */
+
+const reason = 'Customer lost the tab (ticket 5120)';
+let keyCounter = 0;
+const key = () => `access-${++keyCounter}-${Math.random().toString(36).slice(2, 10)}`;
+
+describe.each(testEngines())('the access report on %s', (engine) => {
+  let database: TestDatabase;
+  let kyc: TemplateFixture;
+  let clock = NOW;
+  let flow: FlowEngine;
+  const agentA = staffPrincipal('support', 'stf_accessA');
+  const agentB = staffPrincipal('support', 'stf_accessB');
+  const compliance = staffPrincipal('compliance', 'stf_accessC');
+  const as = (who = compliance) => callerFor(database, () => clock, who);
+  const visit = { via: '/verify' as const, request: { requestId: 'test', ip: '203.0.113.9', userAgent: 'vitest' } };
+
+  beforeAll(async () => {
+    database = await createTestDatabase(engine);
+    kyc = await addTemplate(database.db, 'KYC', 3);
+    const deps = testDeps(database, () => clock);
+    await deps.provider.ready();
+    const keys = deps.provider.hostedFlow;
+    if (!keys) throw new Error('the local provider hosts the flow');
+    flow = { db: database.db, provider: deps.provider, keys };
+  });
+  afterAll(async () => {
+    await database?.close();
+  });
+
+  const pending = (options: { version?: number } = {}) => addInquiry(database.db, kyc, { status: 'pending', createdAt: ago(HOUR), expiresAt: ahead(DAY), ...options });
+  /** Every row of the report for one inquiry, as compliance sees it. */
+  const rowsOf = async (inquiryId: string) => (await as().access.list({ inquiryId, limit: 100 })).items;
+  const byId = async (inquiryId: string, id: string) => {
+    const row = (await rowsOf(inquiryId)).find((r) => r.id === id);
+    if (!row) throw new Error(`no row ${id}`);
+    return row;
+  };
+  const paramOf = (url: string, name: string) => {
+    const value = new URL(url).searchParams.get(name);
+    if (!value) throw new Error(`no ${name} in the url`);
+    return value;
+  };
+
+  describe('each kind, with its state', () => {
+    it('a console resume: live, then used (first and last use), then revoked', async () => {
+      clock = NOW;
+      const id = await pending();
+      const resumed = await as(agentA).inquiries.resume({ id, reason, idempotencyKey: key() });
+      expect(await byId(id, resumed.sessionId)).toMatchObject({
+        kind: 'console_resume',
+        inquiryId: id,
+        issuedBy: agentA.email,
+        issuer: { type: 'staff', id: agentA.id, display: agentA.email },
+        issuedAt: NOW,
+        reason,
+        ticket: null,
+        fingerprint: resumed.tokenFingerprint,
+        state: 'live',
+        firstUsedAt: null,
+        lastUsedAt: null,
+        reusedSession: false,
+        revocable: true,
+      });
+
+      clock = ahead(10 * MINUTE);
+      expect((await openInquiry(flow, id, resumed.sessionToken, clock, { countLinkUse: false })).ok).toBe(true);
+      clock = ahead(20 * MINUTE);
+      expect((await openInquiry(flow, id, resumed.sessionToken, clock, { countLinkUse: false })).ok).toBe(true);
+      expect(await byId(id, resumed.sessionId)).toMatchObject({ state: 'live', firstUsedAt: ahead(10 * MINUTE), lastUsedAt: ahead(20 * MINUTE) });
+
+      await as(agentA).inquiries.expireSessions({ inquiryId: id, sessionId: resumed.sessionId, reason: 'Token pasted in a public chat' });
+      expect(await byId(id, resumed.sessionId)).toMatchObject({ state: 'revoked', revokedAt: ahead(20 * MINUTE), revocable: false });
+    });
+
+    it('a console resume past its expiry is expired', async () => {
+      clock = NOW;
+      const id = await pending();
+      const resumed = await as(agentA).inquiries.resume({ id, reason, idempotencyKey: key() });
+      clock = ahead(DAY + MINUTE);
+      expect(await byId(id, resumed.sessionId)).toMatchObject({ state: 'expired', revocable: false });
+    });
+
+    it('a reused session handed out again is a row of its own, issued to its second holder', async () => {
+      clock = NOW;
+      const id = await pending();
+      const first = await as(agentA).inquiries.resume({ id, reason, idempotencyKey: key() });
+      clock = ahead(MINUTE);
+      const second = await as(agentB).inquiries.resume({ id, reason: 'Customer called again (ticket 5121)', idempotencyKey: key() });
+      expect(second.sessionId).toBe(first.sessionId);
+      const rows = await rowsOf(id);
+      expect(rows.map((r) => [r.kind, r.issuer.id, r.sessionId, r.reusedSession])).toEqual([
+        ['console_resume', agentB.id, first.sessionId, true],
+        ['console_resume', agentA.id, first.sessionId, false],
+      ]);
+      expect(rows[0]?.id).toMatch(/^hnd_\d{19}$/);
+      expect(rows[0]).toMatchObject({ issuedAt: ahead(MINUTE), fingerprint: first.tokenFingerprint, state: 'live' });
+      // B holds the token: B's report shows it, A's shows A's issue only.
+      expect((await as(agentB).access.list({ inquiryId: id })).items.map((r) => r.id)).toEqual([rows[0]?.id]);
+      expect((await as(agentA).access.list({ inquiryId: id })).items.map((r) => r.id)).toEqual([first.sessionId]);
+    });
+
+    it('a partner API resume and a backend resume name their issuer', async () => {
+      clock = NOW;
+      const id = await pending();
+      const partner = await database.db.transaction().execute((trx) =>
+        flow.provider.createSession(trx, id, NOW, ahead(HOUR), { type: 'partner', id: 'key_acme1', display: 'Acme · main key', reason: null }),
+      );
+      const backend = await database.db.transaction().execute((trx) =>
+        flow.provider.createSession(trx, id, NOW, ahead(HOUR), { type: 'system', id: 'backend-api', display: null, reason: null }),
+      );
+      expect(await byId(id, partner.sessionId)).toMatchObject({ kind: 'partner_resume', issuer: { type: 'partner', id: 'key_acme1', display: 'Acme · main key' }, state: 'live' });
+      expect(await byId(id, backend.sessionId)).toMatchObject({ kind: 'system_resume', issuer: { type: 'system', id: 'backend-api' }, state: 'live' });
+    });
+
+    it('a one-time link: live, used once redeemed (and while its session lives, still revocable), then revoked', async () => {
+      clock = NOW;
+      const id = await pending();
+      const link = await as(agentA).links.createOneTime({ inquiryId: id, reason, idempotencyKey: key() });
+      expect(await byId(id, link.linkId)).toMatchObject({ kind: 'one_time_link', state: 'live', fingerprint: null, useCount: 0, versionNumber: 3, latestVersionNumber: 3, versionGap: 0 });
+
+      clock = ahead(5 * MINUTE);
+      const redeemed = await redeemOneTimeCode(flow, paramOf(link.url, 'code'), clock);
+      expect(redeemed.ok).toBe(true);
+      const used = await byId(id, link.linkId);
+      expect(used).toMatchObject({ state: 'used', firstUsedAt: ahead(5 * MINUTE), lastUsedAt: ahead(5 * MINUTE), useCount: 1, revocable: true });
+      expect(used.sessionId).toMatch(/^iqse_/);
+      // The end user's own session is the link's, not a row of its own.
+      expect((await rowsOf(id)).map((r) => r.id)).toEqual([link.linkId]);
+
+      // Past the code's own expiry, a redeemed link stays 'used' (the inquiry page says the same).
+      clock = ahead(2 * HOUR);
+      expect(await byId(id, link.linkId)).toMatchObject({ state: 'used' });
+      expect((await as().inquiries.get({ id })).links[0]?.state).toBe('used');
+
+      await as(agentA).links.revoke({ linkId: link.linkId, reason: 'Sent to the wrong address' });
+      expect(await byId(id, link.linkId)).toMatchObject({ state: 'revoked', revokedAt: ahead(2 * HOUR), revocable: false });
+    });
+
+    it('a one-time link nobody opened expires with its code', async () => {
+      clock = NOW;
+      const id = await pending();
+      const link = await as(agentA).links.createOneTime({ inquiryId: id, reason, idempotencyKey: key() });
+      clock = new Date(link.expiresAt.getTime() + 1000);
+      expect(await byId(id, link.linkId)).toMatchObject({ state: 'expired', firstUsedAt: null, revocable: false });
+    });
+
+    it('a token link: its version gap at issue, its uses, and revoked; its own session is not a resume row', async () => {
+      clock = NOW;
+      const id = await pending({ version: 1 });
+      const link = await as(agentA).links.createWithToken({
+        inquiryId: id,
+        reason,
+        ticket: 'SUP-5120',
+        expiresInMinutes: 60,
+        acknowledgeRisk: true,
+        acknowledgeOutdated: true,
+        idempotencyKey: key(),
+      });
+      const issued = await byId(id, link.linkId);
+      expect(issued).toMatchObject({ kind: 'token_link', ticket: 'SUP-5120', state: 'live', versionNumber: 1, latestVersionNumber: 3, versionGap: 2, useCount: 0, revocable: true });
+      expect(issued.fingerprint).toMatch(/\S/);
+      expect((await rowsOf(id)).map((r) => r.id)).toEqual([link.linkId]);
+
+      clock = ahead(3 * MINUTE);
+      expect((await openInquiry(flow, id, paramOf(link.url, 'session-token'), clock, { countLinkUse: true })).ok).toBe(true);
+      clock = ahead(7 * MINUTE);
+      expect((await openInquiry(flow, id, paramOf(link.url, 'session-token'), clock, { countLinkUse: true })).ok).toBe(true);
+      expect(await byId(id, link.linkId)).toMatchObject({ state: 'live', firstUsedAt: ahead(3 * MINUTE), lastUsedAt: ahead(7 * MINUTE), useCount: 2 });
+
+      await as(compliance).links.revoke({ linkId: link.linkId, reason: 'Ticket closed, link no longer needed' });
+      expect(await byId(id, link.linkId)).toMatchObject({ state: 'revoked', revocable: false });
+    });
+
+    it('a token link whose session ended with its inquiry is expired, not live', async () => {
+      clock = NOW;
+      const id = await pending();
+      const link = await as(agentA).links.createWithToken({ inquiryId: id, reason, ticket: 'SUP-1', expiresInMinutes: 60, acknowledgeRisk: true, idempotencyKey: key() });
+      await database.db.transaction().execute((trx) => flow.provider.expireInquiry(trx, id, NOW, 'test'));
+      expect(await byId(id, link.linkId)).toMatchObject({ state: 'expired', revocable: false });
+    });
+
+    it('a link issued before the version gap was kept shows none', async () => {
+      clock = NOW;
+      const id = await pending();
+      const link = await as(agentA).links.createWithToken({ inquiryId: id, reason, ticket: 'SUP-2', expiresInMinutes: 60, acknowledgeRisk: true, idempotencyKey: key() });
+      await database.db.updateTable('access_links').set({ inquiry_version_number: null, latest_version_number: null }).where('id', '=', link.linkId).execute();
+      expect(await byId(id, link.linkId)).toMatchObject({ versionNumber: null, latestVersionNumber: null, versionGap: null });
+    });
+
+    it('a created inquiry started from its bare id is a row, issued by the hosted flow', async () => {
+      clock = NOW;
+      const id = await addInquiry(database.db, kyc, { status: 'created', createdAt: ago(HOUR), expiresAt: ahead(DAY) });
+      const opened = await openInquiry(flow, id, null, NOW, { countLinkUse: false, visit });
+      if (!opened.ok) throw new Error(opened.denial);
+      expect(await byId(id, opened.session.id)).toMatchObject({
+        kind: 'bare_id_start',
+        issuer: { type: 'system', id: 'hosted-flow' },
+        issuedAt: NOW,
+        state: 'live',
+        firstUsedAt: NOW,
+        note: 'opened from its bare id via /verify',
+        revocable: true,
+      });
+      // Compliance can end it like any session.
+      await as(compliance).inquiries.expireSessions({ inquiryId: id, sessionId: opened.session.id, reason: 'Nobody should hold this inquiry' });
+      expect(await byId(id, opened.session.id)).toMatchObject({ state: 'revoked' });
+    });
+  });
+
+  describe('filters and paging', () => {
+    const world = { a: '', b: '', tokenLink: '', ticketed: '', oneTime: '', ids: [] as string[] };
+
+    beforeAll(async () => {
+      // A fresh template: these inquiries only, at known times.
+      clock = ahead(30 * DAY);
+      const t = await addTemplate(database.db, 'Filters', 1);
+      const open = () => addInquiry(database.db, t, { status: 'pending', createdAt: ago(-29 * DAY), expiresAt: ahead(40 * DAY) });
+      world.a = await open();
+      world.b = await open();
+      const at = (minutes: number) => new Date(ahead(30 * DAY).getTime() + minutes * MINUTE);
+      clock = at(1);
+      world.ids.push((await as(agentA).inquiries.resume({ id: world.a, reason, idempotencyKey: key() })).sessionId);
+      clock = at(2);
+      world.oneTime = (await as(agentA).links.createOneTime({ inquiryId: world.a, reason, idempotencyKey: key() })).linkId;
+      world.ids.push(world.oneTime);
+      clock = at(3);
+      world.tokenLink = (await as(agentB).links.createWithToken({ inquiryId: world.b, reason, ticket: 'SUP-9', expiresInMinutes: 60, acknowledgeRisk: true, idempotencyKey: key() })).linkId;
+      world.ids.push(world.tokenLink);
+      clock = at(4);
+      world.ids.push((await as(agentB).links.createOneTime({ inquiryId: world.b, reason, idempotencyKey: key() })).linkId);
+      clock = at(5);
+      const revokedLink = (await as(agentA).links.createOneTime({ inquiryId: world.b, reason, idempotencyKey: key() })).linkId;
+      world.ids.push(revokedLink);
+      await as(agentA).links.revoke({ linkId: revokedLink, reason: 'Not needed after all' });
+      clock = at(6);
+      world.ticketed = (await as(agentB).links.createWithToken({ inquiryId: world.a, reason, ticket: 'SUP-10', expiresInMinutes: 60, acknowledgeRisk: true, idempotencyKey: key() })).linkId;
+      world.ids.push(world.ticketed);
+      clock = at(7);
+    });
+
+    const period = () => ({ issuedAfter: ahead(30 * DAY), issuedBefore: ahead(31 * DAY) });
+    const list = (input: AccessListInput, who = compliance) => as(who).access.list({ ...period(), limit: 100, ...input });
+    const ids = (rows: readonly AccessRow[]) => rows.map((r) => r.id);
+
+    it('lists newest first, with an exact count', async () => {
+      const page = await list({});
+      expect(ids(page.items)).toEqual([...world.ids].reverse());
+      expect(page).toMatchObject({ total: 6, totalExact: true, nextCursor: null, scope: 'all' });
+    });
+
+    it('filters by kind, state, issuer (id or email), inquiry, ticket and period', async () => {
+      expect(ids((await list({ kind: ['token_link'] })).items)).toEqual([world.ticketed, world.tokenLink]);
+      expect(ids((await list({ kind: ['token_link'], state: ['live'] })).items)).toEqual([world.ticketed, world.tokenLink]);
+      expect((await list({ state: ['revoked'] })).items.map((r) => r.state)).toEqual(['revoked']);
+      expect((await list({ kind: ['one_time_link'], state: ['live'] })).total).toBe(2);
+      expect(ids((await list({ issuer: agentB.id })).items)).toEqual([world.ticketed, world.ids[3], world.tokenLink]);
+      expect((await list({ inquiryId: world.a })).items.every((r) => r.inquiryId === world.a)).toBe(true);
+      expect((await list({ inquiryId: world.a })).total).toBe(3);
+      expect(ids((await list({ hasTicket: true })).items)).toEqual([world.ticketed, world.tokenLink]);
+      expect((await list({ hasTicket: false })).total).toBe(4);
+      const narrow = await list({ issuedAfter: new Date(ahead(30 * DAY).getTime() + 2 * MINUTE), issuedBefore: new Date(ahead(30 * DAY).getTime() + 3 * MINUTE) });
+      expect(ids(narrow.items)).toEqual([world.tokenLink, world.oneTime]);
+
+      // An issuer given by email is looked up; an unknown one is a clear 400.
+      await database.db
+        .insertInto('staff')
+        .values({ id: agentB.id, email: agentB.email, display_name: 'Agent B', role: 'support' })
+        .onConflict((oc) => oc.doNothing())
+        .execute();
+      expect((await list({ issuer: agentB.email.toUpperCase() })).total).toBe(3);
+      const unknown = await errorOf(list({ issuer: 'nobody@demo.test' }));
+      expect(unknown.code).toBe('BAD_REQUEST');
+      expect(unknown.message).toContain('nobody@demo.test');
+    });
+
+    it('pages with keyset cursors, every row once, in order', async () => {
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      for (let pages = 0; pages < 10; pages++) {
+        const page = await list({ limit: 2, ...(cursor ? { cursor } : {}) });
+        expect(page.total).toBe(6);
+        seen.push(...ids(page.items));
+        cursor = page.nextCursor ?? undefined;
+        if (!cursor) break;
+      }
+      expect(seen).toEqual([...world.ids].reverse());
+      const bad = await errorOf(list({ cursor: 'not-a-cursor' }));
+      expect(bad.code).toBe('BAD_REQUEST');
+    });
+
+    it('refuses an inverted period and a malformed filter with a 400', async () => {
+      expect((await errorOf(list({ issuedAfter: ahead(31 * DAY), issuedBefore: ahead(30 * DAY) }))).code).toBe('BAD_REQUEST');
+      expect((await errorOf(as().access.list({ kind: ['teleport' as never] }))).code).toBe('BAD_REQUEST');
+      expect((await errorOf(as().access.list({ issuer: 'two words' }))).code).toBe('BAD_REQUEST');
+    });
+
+    it('support sees only what they issued; asking for someone else is refused; manager and viewer see nothing', async () => {
+      const mine = await list({}, agentA);
+      expect(mine.scope).toBe('own');
+      expect(mine.items.every((r) => r.issuer.id === agentA.id)).toBe(true);
+      expect(ids(mine.items)).toEqual([world.ids[4], world.oneTime, world.ids[0]]);
+      expect((await errorOf(list({ issuer: agentB.id }, agentA))).code).toBe('FORBIDDEN');
+      expect((await list({ issuer: agentA.id }, agentA)).total).toBe(3);
+      for (const role of ['manager', 'viewer'] as const) {
+        const refused = await errorOf(list({}, staffPrincipal(role)));
+        expect(refused.code).toBe('FORBIDDEN');
+        expect(refused.message).toContain("'access:read'");
+        expect((await errorOf(as(staffPrincipal(role)).access.outliers({ granularity: 'day' }))).code).toBe('FORBIDDEN');
+      }
+    });
+  });
+
+  describe('outliers', () => {
+    it('counts issues per agent per day beside the team median, and flags an agent far above it', async () => {
+      clock = ahead(100 * DAY);
+      const t = await addTemplate(database.db, 'Outliers', 1);
+      const day = (d: number) => new Date(Date.UTC(clock.getUTCFullYear(), clock.getUTCMonth(), clock.getUTCDate()) - d * DAY + HOUR);
+      // Sessions issued directly (as the store would write them): agents 1–3 issue 2 a day; agent 4 issues 12 once.
+      const agents = ['stf_o1', 'stf_o2', 'stf_o3', 'stf_o4'];
+      const inquiry = await addInquiry(database.db, t, { status: 'pending', createdAt: day(5), expiresAt: ahead(200 * DAY) });
+      const rows = [];
+      for (const [i, agent] of agents.entries()) {
+        for (let n = 0; n < (i === 3 ? 12 : 2); n++) {
+          rows.push({ id: `iqse_out${i}x${n}`, inquiry_id: inquiry, created_at: day(1), expires_at: day(1), expired_at: day(1), issued_by_type: 'staff', issued_by_id: agent, issued_by_display: `${agent}@demo.test` });
+        }
+      }
+      await database.db.insertInto('inquiry_sessions').values(rows).execute();
+      const result = await as().access.outliers({ granularity: 'day' });
+      expect(result.buckets).toHaveLength(14);
+      const bucket = result.buckets.find((b) => b.start.getTime() === day(1).getTime() - HOUR);
+      expect(bucket).toMatchObject({ teamMedian: 2, agents: 4 });
+      expect(result.agents[0]).toMatchObject({ issuerId: 'stf_o4', total: 12, outlier: true, peak: { count: 12, teamMedian: 2 } });
+      expect(result.agents.filter((a) => a.outlier).map((a) => a.issuerId)).toEqual(['stf_o4']);
+
+      // Support sees their own line only, against the same median.
+      const own = await as(staffPrincipal('support', 'stf_o1')).access.outliers({ granularity: 'week' });
+      expect(own.scope).toBe('own');
+      expect(own.agents.map((a) => a.issuerId)).toEqual(['stf_o1']);
+    });
+  });
+
+  describe('bulk revoke', () => {
+    /** `count` staff-issued live sessions on fresh inquiries (written as the store writes them), issued at `at`. */
+    async function liveSessions(count: number, issuer: string, at: Date): Promise<{ inquiryIds: string[]; sessionIds: string[] }> {
+      const t = await addTemplate(database.db, `Bulk ${issuer}`, 1);
+      const inquiryIds: string[] = [];
+      for (let i = 0; i < Math.ceil(count / 20); i++) inquiryIds.push(await addInquiry(database.db, t, { status: 'pending', createdAt: at, expiresAt: new Date(at.getTime() + 60 * DAY) }));
+      const sessionIds = Array.from({ length: count }, (_, i) => `iqse_bulk${issuer.replace(/[^A-Za-z0-9]/g, '')}${i}x${Math.random().toString(36).slice(2, 8)}`);
+      await database.db
+        .insertInto('inquiry_sessions')
+        .values(
+          sessionIds.map((id, i) => ({
+            id,
+            inquiry_id: inquiryIds[Math.floor(i / 20)] ?? '',
+            created_at: new Date(at.getTime() + i * 1000),
+            expires_at: new Date(at.getTime() + 30 * DAY),
+            issued_by_type: 'staff',
+            issued_by_id: issuer,
+            issued_by_display: `${issuer}@demo.test`,
+            reason: 'Seeded for a bulk revoke',
+          })),
+        )
+        .execute();
+      await sql`update inquiries i set live_session_until = (select max(expires_at) from inquiry_sessions s where s.inquiry_id = i.id) where i.id in (${sql.join(inquiryIds)})`.execute(database.db);
+      return { inquiryIds, sessionIds };
+    }
+
+    it('confirms the exact count, revokes in batches, and leaves one audit event naming the filter and count', async () => {
+      const at = ahead(200 * DAY);
+      clock = new Date(at.getTime() + DAY);
+      const issuer = 'stf_bulk1';
+      const { inquiryIds, sessionIds } = await liveSessions(450, issuer, at);
+      const filter = { issuer, kind: ['console_resume' as const], state: ['live' as const] };
+
+      const preview = await as().access.revokePreview(filter);
+      expect(preview).toMatchObject({ count: 450, tooMany: false, byKind: [{ kind: 'console_resume', count: 450 }] });
+
+      // A count that has moved is refused, with the count as it is now.
+      const moved = await errorOf(as().access.revokeMatching({ ...filter, expectedCount: 449, reason: 'Agent account compromised', idempotencyKey: key() }));
+      expect(moved.code).toBe('CONFLICT');
+      expect(moved.message).toContain('450 rows match now, not 449');
+      expect(await auditEvents(database.db, { action: 'access.bulk_revoked' })).toHaveLength(0);
+
+      const result = await as().access.revokeMatching({ ...filter, expectedCount: 450, reason: 'Agent account compromised', idempotencyKey: key() });
+      expect(result).toMatchObject({ count: 450, revoked: 450, skipped: 0, batches: 3, status: 'done' });
+
+      const open = await database.db.selectFrom('inquiry_sessions').select('id').where('id', 'in', sessionIds).where('revoked_at', 'is', null).execute();
+      expect(open).toEqual([]);
+      const events = await auditEvents(database.db, { action: 'access.bulk_revoked' });
+      expect(events).toHaveLength(1);
+      expect(events[0]).toMatchObject({
+        actor_id: compliance.id,
+        target_type: 'access_report',
+        target_id: result.bulkId,
+        reason: 'Agent account compromised',
+        metadata: { bulkId: result.bulkId, count: 450, batchSize: 200, filter: { issuer, kind: ['console_resume'], state: ['live'] } },
+      });
+      // Each inquiry's timeline names the bulk revocation; live_session_until followed.
+      const timeline = await database.db.selectFrom('inquiry_events').select(['detail']).where('inquiry_id', 'in', inquiryIds).where('kind', '=', 'sessions.expired').execute();
+      expect(timeline).toHaveLength(450);
+      expect(timeline.every((e) => e.detail['bulkId'] === result.bulkId)).toBe(true);
+      const stillLive = await database.db.selectFrom('inquiries').select('id').where('id', 'in', inquiryIds).where('live_session_until', 'is not', null).execute();
+      expect(stillLive).toEqual([]);
+      expect((await as().access.revokePreview(filter)).count).toBe(0);
+    });
+
+    it('a repeated or concurrent request with the same key revokes once; a second key finds nothing left', async () => {
+      const at = ahead(300 * DAY);
+      clock = new Date(at.getTime() + DAY);
+      const issuer = 'stf_bulk2';
+      await liveSessions(30, issuer, at);
+      const filter = { issuer };
+      const input = { ...filter, expectedCount: 30, reason: 'Offboarding the agent', idempotencyKey: key() };
+      const [one, two] = await Promise.all([as().access.revokeMatching(input), as().access.revokeMatching(input)]);
+      expect(two.bulkId).toBe(one.bulkId);
+      expect([one.status, two.status]).toContain('done');
+      expect(await auditEvents(database.db, { action: 'access.bulk_revoked', targetId: one.bulkId })).toHaveLength(1);
+      const again = await as().access.revokeMatching(input);
+      expect(again).toMatchObject({ bulkId: one.bulkId, count: 30, revoked: 30, status: 'done' });
+
+      const other = await errorOf(as().access.revokeMatching({ ...input, idempotencyKey: key() }));
+      expect(other.code).toBe('CONFLICT');
+      expect(other.message).toContain('0 rows match now, not 30');
+    });
+
+    it('two people revoking overlapping sets at once never end a row twice', async () => {
+      const at = ahead(400 * DAY);
+      clock = new Date(at.getTime() + DAY);
+      const issuer = 'stf_bulk3';
+      await liveSessions(60, issuer, at);
+      const admin = staffPrincipal('admin', 'stf_admin_bulk');
+      const results = await Promise.allSettled([
+        as(compliance).access.revokeMatching({ issuer, expectedCount: 60, reason: 'Overlapping run one', idempotencyKey: key() }),
+        as(admin).access.revokeMatching({ issuer, expectedCount: 60, reason: 'Overlapping run two', idempotencyKey: key() }),
+      ]);
+      const done = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+      for (const r of results) if (r.status === 'rejected') expect(String(r.reason)).toMatch(/rows match now/);
+      expect(done.reduce((sum, r) => sum + (r.revoked ?? 0), 0)).toBe(60);
+    });
+
+    it('support revokes only their own, and the set is theirs even with no issuer named', async () => {
+      const at = ahead(500 * DAY);
+      clock = new Date(at.getTime() + DAY);
+      const mine = staffPrincipal('support', 'stf_bulkOwn');
+      await liveSessions(5, mine.id, at);
+      const theirs = await liveSessions(4, 'stf_bulkOther', at);
+      const period = { issuedAfter: at };
+      expect((await as(mine).access.revokePreview(period)).count).toBe(5);
+      expect((await errorOf(as(mine).access.revokePreview({ ...period, issuer: 'stf_bulkOther' }))).code).toBe('FORBIDDEN');
+      expect(await as(mine).access.revokeMatching({ ...period, expectedCount: 5, reason: 'Cleaning up my own links', idempotencyKey: key() })).toMatchObject({ revoked: 5 });
+      const others = await database.db.selectFrom('inquiry_sessions').select('id').where('id', 'in', theirs.sessionIds).where('revoked_at', 'is', null).execute();
+      expect(others).toHaveLength(4);
+      for (const role of ['manager', 'viewer'] as const) {
+        expect((await errorOf(as(staffPrincipal(role)).access.revokePreview(period))).code).toBe('FORBIDDEN');
+      }
+    });
+
+    it('ends links too: a token link with its session, a one-time link', async () => {
+      clock = ahead(600 * DAY);
+      const t = await addTemplate(database.db, 'Bulk links', 1);
+      const id = await addInquiry(database.db, t, { status: 'pending', createdAt: ago(-599 * DAY), expiresAt: ahead(700 * DAY) });
+      const issuer = staffPrincipal('support', 'stf_bulkLinks');
+      const token = await as(issuer).links.createWithToken({ inquiryId: id, reason, ticket: 'SUP-77', expiresInMinutes: 60, acknowledgeRisk: true, idempotencyKey: key() });
+      const oneTime = await as(issuer).links.createOneTime({ inquiryId: id, reason, idempotencyKey: key() });
+      const preview = await as().access.revokePreview({ issuer: issuer.id });
+      expect(preview.count).toBe(2);
+      expect(await as().access.revokeMatching({ issuer: issuer.id, expectedCount: 2, reason: 'Both links went to a shared inbox', idempotencyKey: key() })).toMatchObject({ revoked: 2 });
+      const rows = await rowsOf(id);
+      // Issued in the same instant: ties are in id order.
+      expect(rows.map((r) => [r.id, r.state])).toEqual(
+        [
+          [oneTime.linkId, 'revoked'],
+          [token.linkId, 'revoked'],
+        ].sort((a, b) => ((a[0] ?? '') < (b[0] ?? '') ? -1 : 1)),
+      );
+      expect((await openInquiry(flow, id, paramOf(token.url, 'session-token'), clock, { countLinkUse: true })).ok).toBe(false);
+    });
+  });
+});
