@@ -1,4 +1,4 @@
-import { createQueryId, sql, type SqlBool } from 'kysely';
+import { sql, type SqlBool } from 'kysely';
 import type { Executor } from './executor.js';
 import { liveSessionCount, noLiveSessionAt } from './inquiry-store/live-sessions.js';
 
@@ -279,66 +279,7 @@ function branches(plan: ListPlan, buckets: Buckets | null): Branch[] {
   return statuses.flatMap((status) => versions.map((versionId) => ({ status, versionId, bucket: null })));
 }
 
-/** The page of a plan: its rows (one more than `limit` when there is a next page), in the plan's order. */
 export async function listInquiries(db: Executor, plan: ListPlan): Promise<ListRow[]> {
-  const page = await pageQuery(db, plan);
-  const result = await sql<ListRow>`${page} order by sort_value ${plan.order === 'asc' ? sql`asc` : sql`desc`}, id ${plan.order === 'asc' ? sql`asc` : sql`desc`}`.execute(db);
-  return result.rows;
-}
-
-/** What inquiries.list answers: the page, and how many rows match (see listInquiriesWithTotal). */
-export interface ListPage {
-  rows: ListRow[];
-  /** The number of matching rows when it is at most the cap; null above it, or when the page told it already. */
-  counted: number | null;
-  /** The planner's estimate of matching rows, only when the count passed the cap. */
-  estimate: number | null;
-}
-
-/**
- * The page, the count of matching rows up to `cap` and, past the cap, the planner's estimate — in one statement,
- * one round trip (issue 13, "A leaner request path"). The count runs only when the page cannot tell the total (a
- * next page exists, or this is not the first page), and the estimate only when the count passed the cap; both are
- * evaluated once, in a CTE of their own (the OFFSET 0 keeps the planner from copying the count into both places
- * that read it). The estimate is EXPLAIN's row count of the count's filter, asked through
- * migrations/0019's inquiry_list_estimate().
- */
-export async function listInquiriesWithTotal(db: Executor, plan: ListPlan, cap: number): Promise<ListPage> {
-  const page = await pageQuery(db, plan);
-  const dir = plan.order === 'asc' ? sql`asc` : sql`desc`;
-  // Compiled by the executor directly: Kysely's compile() would hand the text to plugins as a query of its own.
-  const estimate = db
-    .getExecutor()
-    .compileQuery(sql`select 1 from inquiries i ${where(filters(plan, { status: null, versionId: null, bucket: null }))}`.toOperationNode(), createQueryId());
-  const result = await sql<ListRow & { counted: number | null; estimate: number | null }>`
-    with page as materialized (${page}),
-    totals as materialized (
-      select n as counted, case when n > ${cap} then inquiry_list_estimate(${estimate.sql}, ${estimate.parameters.map(textParameter)}::text[]) end as estimate
-      from (select case when ${plan.after !== null} or (select count(*) from page) > ${plan.limit} then (${countQuery(plan, cap)}) end as n offset 0) c
-    )
-    select page.*, totals.counted, totals.estimate
-    from totals left join page on true
-    order by page.sort_value ${dir}, page.id ${dir}`.execute(db);
-  const first = result.rows[0];
-  const counted = first?.counted ?? null;
-  return {
-    rows: result.rows.filter((r) => r.id !== null),
-    counted: counted !== null && counted <= cap ? counted : null,
-    estimate: first?.estimate ?? null,
-  };
-}
-
-/** A query parameter as PostgreSQL's text form, for inquiry_list_estimate (which quotes it as an untyped literal). */
-function textParameter(value: unknown): string | null {
-  if (value === null || value === undefined) return null;
-  if (value instanceof Date) return value.toISOString();
-  if (Array.isArray(value)) return `{${value.map((v) => (v === null ? 'NULL' : `"${String(textParameter(v)).replace(/[\\"]/g, (c) => `\\${c}`)}"`)).join(',')}}`;
-  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
-  throw new Error(`inquiry_list_estimate: no text form for a parameter of type ${typeof value}`);
-}
-
-/** The page's rows with their sort value (`sort_value`), unordered: callers order by (sort_value, id). */
-async function pageQuery(db: Executor, plan: ListPlan) {
   const col = sql.ref(`i.${plan.sort}`);
   const dir = plan.order === 'asc' ? sql`asc` : sql`desc`;
   const keyset = plan.after
@@ -434,16 +375,18 @@ async function pageQuery(db: Executor, plan: ListPlan) {
         cross join lateral ${walk(first, true)} w)`;
     });
   }
-  return sql`
+  const result = await sql<ListRow>`
     select i.id, i.status, i.reference_id, i.template_id, i.version_id, i.version_number, i.customer_id,
       i.created_at, i.updated_at, i.expires_at, i.email_normalized, t.name as template_name, t.latest_version_number,
-      ${liveSessionCount('i', plan.now)} as live_session_count, page.sort_value
+      ${liveSessionCount('i', plan.now)} as live_session_count
     from (
       select id, sort_value from (${sql.join(parts, sql` union all `)}) branch_union
       order by sort_value ${dir}, id ${dir} limit ${take}
     ) page
     join inquiries i on i.id = page.id
-    join templates t on t.id = i.template_id`;
+    join templates t on t.id = i.template_id
+    order by page.sort_value ${dir}, page.id ${dir}`.execute(db);
+  return result.rows;
 }
 
 /**
@@ -451,18 +394,14 @@ async function pageQuery(db: Executor, plan: ListPlan) {
  * the cap was reached: the caller then asks the planner for an estimate instead.
  */
 export async function countInquiriesUpTo(db: Executor, plan: ListPlan, cap: number): Promise<number | null> {
-  const result = await sql<{ n: number }>`${countQuery(plan, cap)}`.execute(db);
-  const n = result.rows[0]?.n ?? 0;
-  return n > cap ? null : n;
-}
-
-/** `select count(*)` of the matching rows, stopping at cap + 1. */
-function countQuery(plan: ListPlan, cap: number) {
   // The expired filter is an OR across statuses (expired, or open and overdue): as one condition it makes the scan
   // filter every open row before it reaches the expired ones. Counted status by status, each part is an index range.
   const statuses = plan.expiredAsOf && plan.statuses && !plan.search ? plan.statuses : [null];
   const parts = statuses.map((status) => sql`select 1 from inquiries i ${where(filters(plan, { status, versionId: null, bucket: null }))}`);
-  return sql`select count(*)::int as n from (${sql.join(parts, sql` union all `)} limit ${cap + 1}) capped`;
+  const result = await sql<{ n: number }>`
+    select count(*)::int as n from (${sql.join(parts, sql` union all `)} limit ${cap + 1}) capped`.execute(db);
+  const n = result.rows[0]?.n ?? 0;
+  return n > cap ? null : n;
 }
 
 /** The planner's row estimate for the filter: instant, approximate, and labelled as such by the caller. */

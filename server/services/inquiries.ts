@@ -152,8 +152,7 @@ export async function listInquiries(deps: AppDeps, query: InquiryListQuery): Pro
   const plan = planList(query, catalog, deps.now());
   if (!plan) return { items: [], nextCursor: null, total: 0, totalExact: true };
 
-  // One round trip: the page, and the count or the estimate when the page alone cannot tell the total.
-  const { rows, counted, estimate } = await list.listInquiriesWithTotal(db, plan, TOTAL_EXACT_CAP);
+  const rows = await list.listInquiries(db, plan);
   const page = rows.slice(0, plan.limit);
   const last = page.at(-1);
   const nextCursor =
@@ -168,8 +167,9 @@ export async function listInquiries(deps: AppDeps, query: InquiryListQuery): Pro
     total = page.length;
     totalExact = true;
   } else {
+    const counted = await list.countInquiriesUpTo(db, plan, TOTAL_EXACT_CAP);
     totalExact = counted !== null;
-    total = counted ?? Math.max(estimate ?? 0, TOTAL_EXACT_CAP + 1);
+    total = counted ?? Math.max(await list.estimateInquiries(db, plan), TOTAL_EXACT_CAP + 1);
   }
   return { items: page.map(toListItem), nextCursor, total, totalExact };
 }

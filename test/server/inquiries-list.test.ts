@@ -1,6 +1,6 @@
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { countInquiriesUpTo, estimateInquiries, listInquiries, listInquiriesWithTotal } from '../../server/repositories/inquiry-list.js';
+import { countInquiriesUpTo, estimateInquiries } from '../../server/repositories/inquiry-list.js';
 import { listVersions } from '../../server/repositories/templates.js';
 import { planList } from '../../server/services/inquiries.js';
 import { InquiryListInputSchema, type InquiryListInput } from '../../shared/inquiries.js';
@@ -179,48 +179,6 @@ describe.each(testEngines())('inquiries.list on %s', (engine) => {
     expect(await countInquiriesUpTo(database.db, plan, 100)).toBe(10);
     expect(await countInquiriesUpTo(database.db, plan, 5)).toBeNull();
     expect(await estimateInquiries(database.db, plan)).toBeGreaterThan(0);
-  });
-
-  // inquiries.list answers page, count and estimate in one statement; the estimate goes through
-  // inquiry_list_estimate() (migrations/0019), which fills the count's parameters in as literals.
-  it.each([
-    ['every inquiry', {}],
-    ['several statuses', { status: ['pending', 'created'] }],
-    ['a template and a creation range', { templateId: 'KYC', createdAfter: 'DAY50', createdBefore: 'NOW' }],
-    ['search text with quotes, backslashes, placeholders and a semicolon', { search: `o'k\\'; $1 $2 "x" select` }],
-    ['search by an id', { search: 'inq_ÿ$10' }],
-  ] as const)('one statement answers the page, the count to the cap and the estimate past it: %s', async (_name, raw) => {
-    const input = {
-      ...raw,
-      ...('templateId' in raw ? { templateId: kycId, createdAfter: ago(50 * DAY), createdBefore: NOW } : {}),
-    } as InquiryListInput;
-    const plan = planList(InquiryListInputSchema.parse(input), await listVersions(database.db), NOW);
-    if (!plan) throw new Error('plan expected');
-    const alone = await listInquiries(database.db, plan);
-    const count = await countInquiriesUpTo(database.db, plan, 100);
-    for (const cap of [100, 0]) {
-      const together = await listInquiriesWithTotal(database.db, plan, cap);
-      expect(together.rows.map((r) => r.id)).toEqual(alone.map((r) => r.id));
-      if (cap === 100) {
-        // The first page that holds every match tells the total by itself: no count is run.
-        if (alone.length <= plan.limit) expect(together).toMatchObject({ counted: null, estimate: null });
-        continue;
-      }
-      // A later page always counts; past the cap the estimate is the figure a separate EXPLAIN gives (a cap of -1
-      // asks for it even with no match, so the hostile search text goes through inquiry_list_estimate too).
-      const later = { ...plan, after: { value: new Date('9999-01-01T00:00:00Z'), id: 'inq_' } };
-      expect(await listInquiriesWithTotal(database.db, later, cap)).toMatchObject(count === 0 ? { counted: 0, estimate: null } : { counted: null, estimate: await estimateInquiries(database.db, plan) });
-      expect(await listInquiriesWithTotal(database.db, later, -1)).toMatchObject({ counted: null, estimate: await estimateInquiries(database.db, plan) });
-    }
-  });
-
-  it('a page past the end still tells the total', async () => {
-    const plan = planList(InquiryListInputSchema.parse({}), await listVersions(database.db), NOW);
-    if (!plan) throw new Error('plan expected');
-    const oldest = (await listInquiries(database.db, plan)).at(-1);
-    if (!oldest) throw new Error('rows expected');
-    const after = await listInquiriesWithTotal(database.db, { ...plan, after: { value: oldest.created_at, id: oldest.id } }, 100);
-    expect(after).toEqual({ rows: [], counted: 10, estimate: null });
   });
 
   // The (status, version) branches sorted by expiry or update (migration 0008's indexes), against a brute-force
