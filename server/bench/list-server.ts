@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import v8 from 'node:v8';
 import { createApp } from '../app.js';
 import { loadConfig } from '../config.js';
 import { openDatabase } from '../db/index.js';
@@ -45,4 +46,11 @@ async function close() {
   process.exit(0);
 }
 process.on('SIGTERM', () => void close());
+// The parent asks where the memory went (docs/performance.md): V8's heap, Buffers and the rest.
+process.on('message', (message) => {
+  if (message === 'memory') {
+    const spaces = Object.fromEntries(v8.getHeapSpaceStatistics().map((space) => [space.space_name, space.space_size]));
+    process.send?.({ memory: { ...process.memoryUsage(), ...spaces } });
+  }
+});
 process.on('disconnect', () => void close());
