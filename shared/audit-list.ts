@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FilterDateSchema } from './dates.js';
 import { AUDIT_QUERY_MAX_LENGTH } from './audit-query.js';
 
 /**
@@ -28,8 +29,8 @@ export const AuditListInputSchema = z
     target: z.object({ type: z.string().max(64), id: z.string().max(200) }).strict().optional(),
     ticket: z.string().max(200).optional(),
     hasTicket: z.boolean().optional(),
-    after: z.coerce.date().optional(),
-    before: z.coerce.date().optional(),
+    after: FilterDateSchema.optional(),
+    before: FilterDateSchema.optional(),
     /** From the previous page's nextCursor: later pages of the same search only. */
     cursor: z.string().max(512, 'cursor is malformed').optional(),
     /** Sent by tRPC's infinite queries with every page; only forward (older events) is served. */

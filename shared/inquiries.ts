@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FilterDateSchema } from './dates.js';
 import { LinkSummarySchema } from './links.js';
 import { StatusSchema } from './statuses.js';
 
@@ -36,8 +37,8 @@ export const InquiryListInputSchema = z
     /** Pending with no live session: the end user lost their way back in. */
     noLiveSession: z.boolean().optional(),
     quickView: QuickViewSchema.optional(),
-    createdAfter: z.coerce.date().optional(),
-    createdBefore: z.coerce.date().optional(),
+    createdAfter: FilterDateSchema.optional(),
+    createdBefore: FilterDateSchema.optional(),
     sort: SortFieldSchema.default('createdAt'),
     order: z.enum(['asc', 'desc']).default('desc'),
     cursor: z.string().max(512, 'cursor is malformed').optional(),

@@ -251,6 +251,14 @@ describe.each(testEngines())('audit.list on %s', (engine) => {
       expect(error.message).toMatch(message);
     });
 
+    it('refuses a date PostgreSQL cannot store with a 400 naming the field (was a 500)', async () => {
+      for (const input of [{ after: new Date(-8e15) }, { before: new Date(8e15) }]) {
+        const error = await errorOf(callerAs(people.compliance).audit.list(input));
+        expect(error.code).toBe('BAD_REQUEST');
+        expect(error.message).toMatch(/must be on or (after 1970-01-01|before 9999-12-31)/);
+      }
+    });
+
     it('refuses fields that contradict the text', async () => {
       const error = await errorOf(callerAs(people.compliance).audit.list({ q: 'action:link.created', action: 'link.revoked' }));
       expect(error.code).toBe('BAD_REQUEST');
