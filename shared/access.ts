@@ -181,7 +181,10 @@ export const RevokeMatchingOutputSchema = z.object({
   revoked: z.number().int().nullable(),
   skipped: z.number().int().nullable(),
   batches: z.number().int().nullable(),
-  /** `running`: a repeat of a request (same idempotency key) whose run has not finished. */
-  status: z.enum(['done', 'running']),
+  /**
+   * `running`: a repeat of a request (same idempotency key) whose run has not finished; `failed`: a repeat of one
+   * whose run stopped on an error after `batches` batches — preview again to revoke what is left.
+   */
+  status: z.enum(['done', 'running', 'failed']),
 });
 export type RevokeMatchingOutput = z.infer<typeof RevokeMatchingOutputSchema>;

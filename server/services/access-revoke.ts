@@ -68,7 +68,7 @@ type RevokeMatchingInput = AccessFilter & { expectedCount: number; reason: z.inf
 interface StoredBulk {
   bulkId: string;
   count: number;
-  status: 'done' | 'running';
+  status: 'done' | 'running' | 'failed';
   revoked?: number;
   skipped?: number;
   batches?: number;
@@ -208,14 +208,26 @@ export async function revokeMatching(ctx: ActionContext, input: RevokeMatchingIn
   const ended = new Set(first.outcome.ended);
   let { revoked, skipped } = first.outcome;
   let batches = 1;
-  for (let offset = BATCH_SIZE; offset < first.rows.length; offset += BATCH_SIZE) {
-    const chunk = first.rows.slice(offset, offset + BATCH_SIZE);
-    const now = ctx.now();
-    const outcome = await retried(() => db.transaction().execute((trx) => revokeBatch(ctx, trx, chunk, ended, now, bulkId, ownOnly)));
-    for (const id of outcome.ended) ended.add(id);
-    revoked += outcome.revoked;
-    skipped += outcome.skipped;
-    batches += 1;
+  try {
+    for (let offset = BATCH_SIZE; offset < first.rows.length; offset += BATCH_SIZE) {
+      const chunk = first.rows.slice(offset, offset + BATCH_SIZE);
+      const now = ctx.now();
+      const outcome = await retried(() => db.transaction().execute((trx) => revokeBatch(ctx, trx, chunk, ended, now, bulkId, ownOnly)));
+      for (const id of outcome.ended) ended.add(id);
+      revoked += outcome.revoked;
+      skipped += outcome.skipped;
+      batches += 1;
+    }
+  } catch (error) {
+    // A batch failed for good after the run began (its event and first batch are committed): say so for a repeat
+    // of this request, with what was done, instead of leaving it "under way" until the key expires. Best effort —
+    // if the database is gone, the error that stopped the run is the one to answer.
+    const failed: StoredBulk = { bulkId, count: first.rows.length, status: 'failed', revoked, skipped, batches };
+    await db
+      .transaction()
+      .execute((trx) => writeTogether(trx, [recordWrite(idem, failed)]))
+      .catch(() => undefined);
+    throw error;
   }
   const done: StoredBulk = { bulkId, count: first.rows.length, status: 'done', revoked, skipped, batches };
   await db.transaction().execute((trx) => writeTogether(trx, [recordWrite(idem, done)]));

@@ -418,6 +418,34 @@ describe.each(testEngines())('the access report on %s', (engine) => {
       expect((await as().access.revokePreview(filter)).count).toBe(0);
     });
 
+    it('a run that fails after its first batch says so on a repeat, with what it revoked, instead of "under way"', async () => {
+      const at = ahead(250 * DAY);
+      clock = new Date(at.getTime() + DAY);
+      const issuer = 'stf_bulkfail';
+      await liveSessions(250, issuer, at);
+      const input = { issuer, expectedCount: 250, reason: 'Agent account compromised', idempotencyKey: key() };
+      // The second batch fails for good: a trigger refuses any revocation once the first 200 are committed.
+      await sql`create function pg_temp_bulk_fail() returns trigger language plpgsql as $$
+        begin
+          if new.revoked_at is not null and (select count(*) from inquiry_sessions where issued_by_id = 'stf_bulkfail' and revoked_at is not null) >= 200 then
+            raise exception 'the disk is full';
+          end if;
+          return new;
+        end $$`.execute(database.db);
+      await sql`create trigger bulk_fail before update on inquiry_sessions for each row execute function pg_temp_bulk_fail()`.execute(database.db);
+      try {
+        expect((await errorOf(as().access.revokeMatching(input))).code).toBe('INTERNAL_SERVER_ERROR');
+      } finally {
+        await sql`drop trigger bulk_fail on inquiry_sessions`.execute(database.db);
+        await sql`drop function pg_temp_bulk_fail()`.execute(database.db);
+      }
+      expect(await as().access.revokeMatching(input)).toMatchObject({ count: 250, revoked: 200, batches: 1, status: 'failed' });
+      expect(await auditEvents(database.db, { action: 'access.bulk_revoked' })).toEqual(
+        expect.arrayContaining([expect.objectContaining({ metadata: expect.objectContaining({ count: 250 }) as unknown })]),
+      );
+      expect((await as().access.revokePreview({ issuer })).count).toBe(50);
+    });
+
     it('a repeated or concurrent request with the same key revokes once; a second key finds nothing left', async () => {
       const at = ahead(300 * DAY);
       clock = new Date(at.getTime() + DAY);

@@ -85,7 +85,9 @@ export function BulkRevokeDialog({ filter, described, onClose }: BulkRevokeDialo
       notify(
         result.status === 'running'
           ? `The revocation of ${rows(result.count)} is already under way.`
-          : `Revoked ${rows(result.revoked ?? 0)} of ${number.format(result.count)}${result.skipped ? ` (${number.format(result.skipped)} had ended meanwhile)` : ''}.`,
+          : result.status === 'failed'
+            ? `That revocation stopped after revoking ${rows(result.revoked ?? 0)} of ${number.format(result.count)}. Open Revoke matching again to revoke the rest.`
+            : `Revoked ${rows(result.revoked ?? 0)} of ${number.format(result.count)}${result.skipped ? ` (${number.format(result.skipped)} had ended meanwhile)` : ''}.`,
       );
       onClose();
     } catch (error) {
