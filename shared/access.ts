@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FilterDateSchema } from './dates.js';
 import { IdempotencyKeySchema, ReasonSchema } from './actions.js';
 import { InquiryIdSchema } from './inquiries.js';
 
@@ -46,8 +47,8 @@ export const AccessFilterSchema = z
     issuer: IssuerSchema.optional(),
     issuerType: z.enum(ISSUER_TYPES).optional(),
     inquiryId: InquiryIdSchema.optional(),
-    issuedAfter: z.coerce.date().optional(),
-    issuedBefore: z.coerce.date().optional(),
+    issuedAfter: FilterDateSchema.optional(),
+    issuedBefore: FilterDateSchema.optional(),
     /** true: only rows with a ticket reference; false: only rows without one. */
     hasTicket: z.boolean().optional(),
   })
