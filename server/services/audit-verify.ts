@@ -5,6 +5,7 @@ import type { RequestDeps } from '../deps.js';
 import { AppError } from '../errors.js';
 import type { AuditVerifyOutput } from '../../shared/audit-verify.js';
 import { appendAuditEvent, auditRequestContext } from './audit.js';
+import { takeAuditRead } from './audit-reads.js';
 
 type ActorContext = RequestDeps & { staff: StaffPrincipal };
 
@@ -33,6 +34,8 @@ function sharedVerification(ctx: ActorContext): Promise<AuditLogVerification> {
  * recorded as `audit.verified` with its outcome — who checked the log, and what they were shown.
  */
 export async function verifyAuditLogAs(ctx: ActorContext): Promise<AuditVerifyOutput> {
+  // A verification is a recorded read of the log: counted (and refused past the bound) before the scan starts.
+  await ctx.database.db.transaction().execute((trx) => takeAuditRead(trx, ctx.staff.id, ctx.now()));
   const result = await sharedVerification(ctx).catch((error: unknown) => {
     if (error instanceof CheckpointFileError) throw new AppError('SERVICE_UNAVAILABLE', `${error.message} Ask an administrator to fix its permissions.`);
     throw error;

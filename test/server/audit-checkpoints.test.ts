@@ -12,6 +12,7 @@ import { canonicalEventBody, chainHash } from '../../server/audit/canonical.js';
 import { fileDestination, startCheckpointWriter, webhookDestination, type CheckpointDestination } from '../../server/audit/checkpoint-writer.js';
 import { readCheckpointFile, verifyAuditLog } from '../../server/audit/checkpoints.js';
 import { verifyAuditChain } from '../../server/audit/verify.js';
+import { AUDIT_READS_PER_MINUTE } from '../../server/services/audit-reads.js';
 import { ConfigError, loadConfig } from '../../server/config.js';
 import type { Database } from '../../server/db/index.js';
 import { openDatabase } from '../../server/db/index.js';
@@ -234,6 +235,16 @@ describe.each(testEngines())('verification against checkpoints on %s', (engine) 
       code: 'SERVICE_UNAVAILABLE',
       message: `The checkpoint file ${directory} (AUDIT_CHECKPOINT_FILE) cannot be read (EISDIR). Ask an administrator to fix its permissions.`,
     });
+  });
+
+  it('a verification is a recorded read of the log: past the per-minute bound it is refused with a 429 and appends nothing', async () => {
+    database = await createTestDatabase(engine);
+    const { deps } = authTestDeps(database, {});
+    const caller = createCaller(contextAs(deps, 'compliance'));
+    for (let i = 0; i < AUDIT_READS_PER_MINUTE; i++) await caller.audit.verify();
+    await expect(caller.audit.verify()).rejects.toMatchObject({ code: 'TOO_MANY_REQUESTS', message: expect.stringMatching(/each is recorded\): wait \d+ s\.$/) as unknown });
+    const verified = await database.db.selectFrom('audit_events').select('seq').where('action', '=', 'audit.verified').execute();
+    expect(verified).toHaveLength(AUDIT_READS_PER_MINUTE);
   });
 
   it('npm run audit:verify -- --checkpoints FILE names the checkpoint a re-hashed rewrite contradicts, exit 1', { timeout: 120_000 }, async () => {
