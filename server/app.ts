@@ -14,6 +14,7 @@ import type { AppDeps } from './deps.js';
 import { AppError, HTTP_STATUS } from './errors.js';
 import { createHostedFlowRouter } from './hosted-flow/index.js';
 import { createPartnerApiRouter } from './partner-api/router.js';
+import { exportRoutes } from './routers/exports.js';
 import { appRouter } from './routers/_app.js';
 import { MAX_BATCH_SIZE } from './trpc.js';
 import { unavailableMessage } from './db/faults.js';
@@ -58,7 +59,12 @@ export function createApp(deps: AppDeps, options: { serveClient?: boolean } = {}
   // No request runs longer than REQUEST_DEADLINE_MS: past it the person gets a 503 and the late answer is dropped.
   if (deps.config.limits.requestDeadlineMs > 0) app.use(requestDeadline(deps.config.limits.requestDeadlineMs));
   // gzip/deflate/brotli as the browser accepts; small answers (under 1 KB) go as they are.
-  app.use(compression());
+  app.use(
+    compression({
+      // JSONL exports too (application/x-ndjson is not in the compressible list): they shrink about tenfold.
+      filter: (req, res) => compression.filter(req, res) || String(res.getHeader('Content-Type') ?? '').startsWith('application/x-ndjson'),
+    }),
+  );
   // Cross-site request forgery: state-changing requests must come from the console itself (server/auth/csrf.ts).
   const csrf = csrfProtection(deps.config.publicUrl);
   app.use('/trpc', csrf, (_req, res, next) => {
@@ -124,6 +130,9 @@ export function createApp(deps: AppDeps, options: { serveClient?: boolean } = {}
 
   // The partner resume API (B2B2C): bearer keys, no cookies, Persona's shapes.
   app.use('/api/v1', createPartnerApiRouter(deps));
+
+  // Exports of the audit log and the access report, streamed (server/routers/exports.ts): staff session, audit:export.
+  app.use(exportRoutes(deps));
 
   app.use('/api', (_req, res) => {
     res.status(404).json({ errors: [{ title: 'Not found' }] });

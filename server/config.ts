@@ -74,6 +74,9 @@ const EnvSchema = z.object({
   STAFF_ACTION_BUDGET: z.coerce.number().int().min(1).max(100_000).default(60),
   STAFF_ACTION_BUDGET_MINUTES: z.coerce.number().int().min(1).max(1440).default(60),
   TOKEN_LINK_MAX_MINUTES: z.coerce.number().int().min(5).max(43_200).default(1440),
+  // The two-person rule (docs/two-person-rule.md): 'required' turns a token link into a request a second person approves.
+  TOKEN_LINK_APPROVAL: z.enum(['off', 'required']).default('off'),
+  TOKEN_LINK_APPROVAL_TTL_MINUTES: z.coerce.number().int().min(5).max(10_080).default(60),
   // Revealing prefilled PII (inquiries.revealPii): reveals one person may make per window (docs/security.md#revealing-pii).
   PII_REVEAL_BUDGET: z.coerce.number().int().min(1).max(100_000).default(30),
   PII_REVEAL_BUDGET_MINUTES: z.coerce.number().int().min(1).max(1440).default(60),
@@ -194,6 +197,8 @@ export type Config = {
   /** SESSION_TOKEN_PREVIOUS_SECRET(_FILE): the key being rotated out; its tokens still verify. Never log it. */
   sessionTokenPreviousSecret: string | undefined;
   guards: GuardConfig;
+  /** TOKEN_LINK_APPROVAL(_TTL_MINUTES): whether a token link needs a second person's approval, and how long a request waits. */
+  tokenLinkApproval: { required: boolean; ttlMinutes: number };
   /** PII_REVEAL_BUDGET(_MINUTES): reveals of prefilled PII one person may make per window. */
   piiReveal: { budget: number; budgetMinutes: number };
   /** Express's "trust proxy": true/false, a hop count, or addresses/subnets ("loopback, 10.0.0.0/8"). */
@@ -304,6 +309,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { serv
       staleInquiryDays: e.STALE_INQUIRY_DAYS,
       oneTimeLinkMinMinutes: e.ONE_TIME_LINK_MIN_MINUTES,
     },
+    tokenLinkApproval: { required: e.TOKEN_LINK_APPROVAL === 'required', ttlMinutes: e.TOKEN_LINK_APPROVAL_TTL_MINUTES },
     piiReveal: { budget: e.PII_REVEAL_BUDGET, budgetMinutes: e.PII_REVEAL_BUDGET_MINUTES },
     trustProxy: e.TRUST_PROXY === 'true' ? true : e.TRUST_PROXY === 'false' ? false : /^\d+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY,
     limits: { statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS, requestDeadlineMs: e.REQUEST_DEADLINE_MS, shutdownGraceMs: e.SHUTDOWN_GRACE_MS },

@@ -9,7 +9,7 @@ import { InquiryIdSchema } from './inquiries.js';
  * token), marked `reusedSession`.
  */
 
-export const ACCESS_KINDS = ['console_resume', 'partner_resume', 'system_resume', 'one_time_link', 'token_link', 'bare_id_start'] as const;
+export const ACCESS_KINDS = ['console_resume', 'partner_resume', 'system_resume', 'one_time_link', 'token_link', 'bare_id_start', 'token_link_request'] as const;
 export const AccessKindSchema = z.enum(ACCESS_KINDS);
 export type AccessKind = z.infer<typeof AccessKindSchema>;
 
@@ -20,13 +20,16 @@ export const ACCESS_KIND_LABELS: Readonly<Record<AccessKind, string>> = {
   one_time_link: 'One-time link',
   token_link: 'Token link',
   bare_id_start: 'Bare-id start',
+  token_link_request: 'Token link request',
 };
 
 /**
  * live: it still opens the inquiry; used: a one-time link's code was redeemed; expired: past its own expiry (or its
- * session ended with the inquiry); revoked: a person ended it.
+ * session ended with the inquiry); revoked: a person ended it. Token link requests under the two-person rule
+ * (docs/two-person-rule.md) grant nothing themselves: pending (waiting for a second person), approved (the link was
+ * issued: its own row), rejected, or expired (nobody decided in time).
  */
-export const ACCESS_STATES = ['live', 'used', 'expired', 'revoked'] as const;
+export const ACCESS_STATES = ['live', 'used', 'expired', 'revoked', 'pending', 'approved', 'rejected'] as const;
 export const AccessStateSchema = z.enum(ACCESS_STATES);
 export type AccessState = z.infer<typeof AccessStateSchema>;
 
@@ -104,6 +107,8 @@ export const AccessRowSchema = z.object({
   note: z.string().nullable(),
   /** Revoking it now would end access (live, or a redeemed one-time link whose session is still live). */
   revocable: z.boolean(),
+  /** The two-person rule: who approved a token link (on the link's row and its approved request's row); else null. */
+  approvedBy: z.string().nullable().optional(),
 });
 export type AccessRow = z.infer<typeof AccessRowSchema>;
 

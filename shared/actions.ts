@@ -45,6 +45,11 @@ export const ActionsForOutputSchema = z.object({
   tokenLink: ActionVerdictSchema.extend({
     /** The longest lifetime a token link may have right now (policy cap and inquiry expiry). */
     maxMinutes: z.number().int(),
+    /**
+     * TOKEN_LINK_APPROVAL=required: asking for a token link makes a request that a second person approves
+     * (docs/two-person-rule.md); the link is issued on approval. Absent or false: the link is issued at once.
+     */
+    approvalRequired: z.boolean().optional(),
   }),
   recreate: ActionVerdictSchema,
   limits: z.object({
@@ -139,6 +144,22 @@ export const LinkOutputSchema = z.object({
   expiresAt: z.date(),
 });
 export type LinkOutput = z.infer<typeof LinkOutputSchema>;
+
+/**
+ * `links.createWithToken`'s answer. `issued`: the link (DESIGN §7's `{ linkId, url, expiresAt }`, the URL shown
+ * once). `pending_approval` (TOKEN_LINK_APPROVAL=required): a request a second person approves or rejects before
+ * `expiresAt`; once approved, the requester collects the link once with `links.collect`.
+ */
+export const IssuedTokenLinkOutputSchema = LinkOutputSchema.extend({ status: z.literal('issued') });
+export const PendingTokenLinkOutputSchema = z.object({
+  status: z.literal('pending_approval'),
+  requestId: z.string(),
+  inquiryId: z.string(),
+  /** When the request expires if nobody decides it. */
+  expiresAt: z.date(),
+});
+export const TokenLinkOutputSchema = z.discriminatedUnion('status', [IssuedTokenLinkOutputSchema, PendingTokenLinkOutputSchema]);
+export type TokenLinkOutput = z.infer<typeof TokenLinkOutputSchema>;
 
 export const OneTimeLinkOutputSchema = LinkOutputSchema.extend({
   /** How it was delivered; with 'email' the agent is not meant to see `url` (the console does not show it). */

@@ -187,6 +187,29 @@ export interface AccessLinksTable {
   latest_version_number: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
+/** Token link requests under the two-person rule (migrations/0022, docs/two-person-rule.md). */
+export interface TokenLinkRequestsTable {
+  id: string;
+  inquiry_id: string;
+  state: ColumnType<'pending' | 'approved' | 'rejected' | 'expired', 'pending' | undefined, 'approved' | 'rejected' | 'expired'>;
+  requested_by_id: string;
+  requested_by_display: string;
+  reason: string;
+  ticket: string;
+  expires_in_minutes: number;
+  acknowledged_expired: ColumnType<boolean, boolean | undefined, boolean>;
+  acknowledged_outdated: ColumnType<boolean, boolean | undefined, boolean>;
+  idempotency_key: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  decided_at: Timestamp | null;
+  decided_by_id: string | null;
+  decided_by_display: string | null;
+  decision_reason: string | null;
+  link_id: string | null;
+  collected_at: Timestamp | null;
+}
+
 export interface IdempotencyKeysTable {
   scope: string;
   key: string;
@@ -262,6 +285,7 @@ export interface DB {
   session_handouts: SessionHandoutsTable;
   inquiry_events: InquiryEventsTable;
   access_links: AccessLinksTable;
+  token_link_requests: TokenLinkRequestsTable;
   idempotency_keys: IdempotencyKeysTable;
   rate_limit_events: RateLimitEventsTable;
   audit_refusal_windows: AuditRefusalWindowsTable;

@@ -27,6 +27,9 @@ export const GUARDED_PROCEDURES: ReadonlyMap<string, string> = new Map([
   ['links.createOneTime', 'one_time_link'],
   ['links.createWithToken', 'token_link'],
   ['links.revoke', 'link_revoke'],
+  ['links.approve', 'token_link_approve'],
+  ['links.reject', 'token_link_reject'],
+  ['links.collect', 'token_link_collect'],
   ['inquiries.revealPii', 'pii_reveal'],
 ]);
 

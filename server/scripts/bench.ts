@@ -8,6 +8,7 @@ import { ensureDemoStaff } from '../auth/bootstrap.js';
 import { projectPath } from '../paths.js';
 import { runActionsBench } from '../bench/actions.js';
 import { runAuditBench } from '../bench/audit.js';
+import { runExportBench } from '../bench/export.js';
 import { runPartnerBench } from '../bench/partner.js';
 import { runTemplatesBench } from '../bench/templates.js';
 import { BenchHttpClient } from '../bench/http-client.js';
@@ -38,7 +39,7 @@ async function compileListServer(): Promise<string> {
 }
 
 /**
- * `npm run bench -- [--rows N] [--requests N] [--sections list,matrix,audit,actions,partner,templates] [--json FILE] [--markdown FILE]`
+ * `npm run bench -- [--rows N] [--requests N] [--sections list,matrix,audit,export,actions,partner,templates] [--json FILE] [--markdown FILE]`
  *
  * Needs DATABASE_URL: a scratch PostgreSQL database. With fewer than --rows inquiries it is emptied and seeded
  * (npm run seed --reset). The list section runs the real app in a child process of its own (server/bench/list-server.ts)
@@ -47,7 +48,7 @@ async function compileListServer(): Promise<string> {
  * Other sections bring their own scratch databases.
  */
 
-const USAGE = `Usage: DATABASE_URL=postgres://… npm run bench -- [--rows N] [--requests N] [--sections list,matrix,audit,actions,partner,templates] [--views V] [--json FILE] [--markdown FILE]
+const USAGE = `Usage: DATABASE_URL=postgres://… npm run bench -- [--rows N] [--requests N] [--sections list,matrix,audit,export,actions,partner,templates] [--views V] [--json FILE] [--markdown FILE]
 
   --rows N        inquiries the list section needs (default 1,000,000); a database with fewer is reset and seeded
   --requests N    timed requests per list view, over HTTP and as SQL each (default 200)
@@ -62,8 +63,8 @@ const CALIBRATION_SELECTS = 2_000;
 const MARK_START = '<!-- bench:start -->';
 const MARK_END = '<!-- bench:end -->';
 
-type Section = 'list' | 'matrix' | 'audit' | 'actions' | 'partner' | 'templates';
-const SECTIONS: readonly Section[] = ['list', 'matrix', 'audit', 'actions', 'partner', 'templates'];
+type Section = 'list' | 'matrix' | 'audit' | 'export' | 'actions' | 'partner' | 'templates';
+const SECTIONS: readonly Section[] = ['list', 'matrix', 'audit', 'export', 'actions', 'partner', 'templates'];
 
 function parse() {
   const { values } = parseArgs({
@@ -321,6 +322,12 @@ if (args.sections.includes('audit')) rows.push(...(await runAuditBench(databaseU
 if (args.sections.includes('actions')) rows.push(...(await runActionsBench(databaseUrl, { log })).map((r) => rowFromResult('guarded actions', r)));
 if (args.sections.includes('partner')) rows.push(...(await runPartnerBench(databaseUrl, { log })).map((r) => rowFromResult('partner API', r)));
 if (args.sections.includes('templates')) rows.push(...(await runTemplatesBench(databaseUrl, { log })).map((r) => rowFromResult('templates (policy editor)', r)));
+
+// Exports of 1,000,000 events from the app server in its own process: its RSS growth while a client downloads, and the rate.
+if (args.sections.includes('export')) {
+  const serverFile = await compileListServer();
+  rows.push(...(await runExportBench(databaseUrl, { log, serverFile })).map((r) => rowFromResult('exports', r)));
+}
 
 finish(false);
 

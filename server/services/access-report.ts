@@ -23,7 +23,7 @@ import { permissionScope, type Permission } from '../../shared/permissions.js';
 
 type ReportContext = Pick<AppDeps, 'database' | 'now'> & { staff: StaffPrincipal };
 
-/** Counted exactly up to this many rows per source; past it the heading says "more than". */
+/** Counted exactly up to this many rows (all sources together); past it the heading says "at least". */
 export const COUNT_CAP = 1_000;
 
 /**
@@ -48,16 +48,15 @@ export async function resolveFilter(
 ): Promise<{ filter: repo.ReportFilter; scope: 'all' | 'own' }> {
   const scope = accessScope(staff, permission);
   let issuerId = input.issuer ?? null;
-  if (issuerId?.includes('@')) {
+  if (scope === 'own') {
+    // Checked before any lookup: support learns nothing about other people's ids or emails from the answer.
+    const mine = issuerId === null || issuerId === staff.id || issuerId.toLowerCase() === staff.email.toLowerCase();
+    if (!mine) throw new AppError('FORBIDDEN', 'You can see only the access you issued yourself: leave the issuer filter empty.');
+    issuerId = staff.id;
+  } else if (issuerId?.includes('@')) {
     const person = await staffRepo.findByEmail(db, issuerId);
     if (!person) throw new AppError('BAD_REQUEST', `issuer: no member of staff has the email ${issuerId}.`);
     issuerId = person.id;
-  }
-  if (scope === 'own') {
-    if (issuerId !== null && issuerId !== staff.id) {
-      throw new AppError('FORBIDDEN', 'You can see only the access you issued yourself: leave the issuer filter empty.');
-    }
-    issuerId = staff.id;
   }
   return {
     scope,
@@ -117,24 +116,29 @@ export function toAccessRow(row: repo.ReportRow): AccessRow {
     versionGap: version !== null && latest !== null ? Math.max(0, latest - version) : null,
     note: row.note,
     revocable: row.revocable,
+    approvedBy: row.approved_by,
   };
 }
 
-/** One page of the report, newest first, with how many rows match (exact up to COUNT_CAP per source). */
+/**
+ * One page of the report, newest first, with how many rows match: exact up to COUNT_CAP, else "at least COUNT_CAP"
+ * (totalExact false). A first page that holds every match is its own count.
+ */
 export async function listAccess(ctx: ReportContext, input: AccessListQuery): Promise<AccessListOutput> {
   const { db } = ctx.database;
   const now = ctx.now();
   const { filter, scope } = await resolveFilter(db, ctx.staff, 'access:read', input);
   const after = input.cursor ? decodeCursor(input.cursor) : null;
   const rows = await repo.reportPage(db, filter, now, after, input.limit + 1);
-  const counts = await repo.reportCounts(db, filter, now, COUNT_CAP);
   const page = rows.slice(0, input.limit);
   const last = page.at(-1);
+  const more = rows.length > input.limit;
+  const counted = !after && !more ? page.length : await repo.reportTotalUpTo(db, filter, now, COUNT_CAP);
   return {
     items: page.map(toAccessRow),
-    nextCursor: rows.length > input.limit && last ? encodeCursor({ issuedAt: last.issued_at, id: last.row_id }) : null,
-    total: counts.byKind.reduce((sum, k) => sum + k.count, 0),
-    totalExact: counts.exact,
+    nextCursor: more && last ? encodeCursor({ issuedAt: last.issued_at, id: last.row_id }) : null,
+    total: counted ?? COUNT_CAP,
+    totalExact: counted !== null,
     scope,
   };
 }

@@ -7,6 +7,7 @@ import { AppError } from '../errors.js';
 import * as repo from '../repositories/audit-list.js';
 import * as staffRepo from '../repositories/staff.js';
 import { appendAuditEvent, auditRequestContext } from './audit.js';
+import { takeAuditRead } from './audit-reads.js';
 import { POLICY_SCOPE_FAMILIES, type AuditEventItem, type AuditListOutput, type AuditListQuery, type AuditReadScope } from '../../shared/audit-list.js';
 import { combineAuditQuery, formatAuditQuery, type AuditFilter } from '../../shared/audit-query.js';
 import { permissionScope } from '../../shared/permissions.js';
@@ -83,9 +84,10 @@ function familyOf(action: string): string {
 
 /**
  * The page filter for a search within a scope; null when the scope leaves nothing to show (a support agent asking
- * for someone else's events, a manager for link events, an email nobody has).
+ * for someone else's events, a manager for link events, an email nobody has). The export reads the same
+ * (services/exports.ts), so an export holds exactly what the explorer shows for the search.
  */
-async function pageFilterFor(ctx: ReaderContext, filter: AuditFilter, scope: AuditReadScope): Promise<Omit<repo.AuditPageFilter, 'limit'> | null> {
+export async function pageFilterFor(ctx: ReaderContext, filter: AuditFilter, scope: AuditReadScope): Promise<Omit<repo.AuditPageFilter, 'limit'> | null> {
   const page: Omit<repo.AuditPageFilter, 'limit'> = {};
   if (filter.actor !== undefined) {
     if (filter.actor.includes('@')) {
@@ -183,6 +185,7 @@ export async function listAuditEvents(ctx: ReaderContext, input: AuditListQuery)
 
   const viewId = newId('auv');
   return ctx.database.db.transaction().execute(async (trx) => {
+    await takeAuditRead(trx, ctx.staff.id, ctx.now()); // a recorded read: bounded per person (services/audit-reads.ts)
     const sinceSeq = await repo.chainHeadSeq(trx);
     const rows = await pageOf(trx);
     await appendAuditEvent(trx, {

@@ -2,10 +2,11 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FlowEngine } from '../../server/hosted-flow/service.js';
 import { openInquiry, redeemOneTimeCode } from '../../server/hosted-flow/service.js';
+import { reportTotalUpTo, type ReportFilter } from '../../server/repositories/access-report.js';
 import type { AccessListInput, AccessRow } from '../../shared/access.js';
 import { createTestDatabase, testEngines, type TestDatabase } from '../db.js';
 import { auditEvents } from '../helpers/auth.js';
-import { addInquiry, addTemplate, ago, ahead, callerFor, DAY, errorOf, HOUR, MINUTE, NOW, staffPrincipal, testDeps, type TemplateFixture } from './fixtures.js';
+import { addInquiry, addTemplate, ago, ahead, callerFor, DAY, errorOf, HOUR, issuedLink, MINUTE, NOW, staffPrincipal, testDeps, type TemplateFixture } from './fixtures.js';
 
 /**
  * The session-bearing access report (docs/access-report.md): every kind of issued access appears with the state
@@ -161,7 +162,7 @@ describe.each(testEngines())('the access report on %s', (engine) => {
     it('a token link: its version gap at issue, its uses, and revoked; its own session is not a resume row', async () => {
       clock = NOW;
       const id = await pending({ version: 1 });
-      const link = await as(agentA).links.createWithToken({
+      const link = issuedLink(await as(agentA).links.createWithToken({
         inquiryId: id,
         reason,
         ticket: 'SUP-5120',
@@ -169,7 +170,7 @@ describe.each(testEngines())('the access report on %s', (engine) => {
         acknowledgeRisk: true,
         acknowledgeOutdated: true,
         idempotencyKey: key(),
-      });
+      }));
       const issued = await byId(id, link.linkId);
       expect(issued).toMatchObject({ kind: 'token_link', ticket: 'SUP-5120', state: 'live', versionNumber: 1, latestVersionNumber: 3, versionGap: 2, useCount: 0, revocable: true });
       expect(issued.fingerprint).toMatch(/\S/);
@@ -188,7 +189,7 @@ describe.each(testEngines())('the access report on %s', (engine) => {
     it('a token link whose session ended with its inquiry is expired, not live', async () => {
       clock = NOW;
       const id = await pending();
-      const link = await as(agentA).links.createWithToken({ inquiryId: id, reason, ticket: 'SUP-1', expiresInMinutes: 60, acknowledgeRisk: true, idempotencyKey: key() });
+      const link = issuedLink(await as(agentA).links.createWithToken({ inquiryId: id, reason, ticket: 'SUP-1', expiresInMinutes: 60, acknowledgeRisk: true, idempotencyKey: key() }));
       await database.db.transaction().execute((trx) => flow.provider.expireInquiry(trx, id, NOW, 'test'));
       expect(await byId(id, link.linkId)).toMatchObject({ state: 'expired', revocable: false });
     });
@@ -196,7 +197,7 @@ describe.each(testEngines())('the access report on %s', (engine) => {
     it('a link issued before the version gap was kept shows none', async () => {
       clock = NOW;
       const id = await pending();
-      const link = await as(agentA).links.createWithToken({ inquiryId: id, reason, ticket: 'SUP-2', expiresInMinutes: 60, acknowledgeRisk: true, idempotencyKey: key() });
+      const link = issuedLink(await as(agentA).links.createWithToken({ inquiryId: id, reason, ticket: 'SUP-2', expiresInMinutes: 60, acknowledgeRisk: true, idempotencyKey: key() }));
       await database.db.updateTable('access_links').set({ inquiry_version_number: null, latest_version_number: null }).where('id', '=', link.linkId).execute();
       expect(await byId(id, link.linkId)).toMatchObject({ versionNumber: null, latestVersionNumber: null, versionGap: null });
     });
@@ -238,7 +239,7 @@ describe.each(testEngines())('the access report on %s', (engine) => {
       world.oneTime = (await as(agentA).links.createOneTime({ inquiryId: world.a, reason, idempotencyKey: key() })).linkId;
       world.ids.push(world.oneTime);
       clock = at(3);
-      world.tokenLink = (await as(agentB).links.createWithToken({ inquiryId: world.b, reason, ticket: 'SUP-9', expiresInMinutes: 60, acknowledgeRisk: true, idempotencyKey: key() })).linkId;
+      world.tokenLink = issuedLink(await as(agentB).links.createWithToken({ inquiryId: world.b, reason, ticket: 'SUP-9', expiresInMinutes: 60, acknowledgeRisk: true, idempotencyKey: key() })).linkId;
       world.ids.push(world.tokenLink);
       clock = at(4);
       world.ids.push((await as(agentB).links.createOneTime({ inquiryId: world.b, reason, idempotencyKey: key() })).linkId);
@@ -247,7 +248,7 @@ describe.each(testEngines())('the access report on %s', (engine) => {
       world.ids.push(revokedLink);
       await as(agentA).links.revoke({ linkId: revokedLink, reason: 'Not needed after all' });
       clock = at(6);
-      world.ticketed = (await as(agentB).links.createWithToken({ inquiryId: world.a, reason, ticket: 'SUP-10', expiresInMinutes: 60, acknowledgeRisk: true, idempotencyKey: key() })).linkId;
+      world.ticketed = issuedLink(await as(agentB).links.createWithToken({ inquiryId: world.a, reason, ticket: 'SUP-10', expiresInMinutes: 60, acknowledgeRisk: true, idempotencyKey: key() })).linkId;
       world.ids.push(world.ticketed);
       clock = at(7);
     });
@@ -302,6 +303,26 @@ describe.each(testEngines())('the access report on %s', (engine) => {
       expect(bad.code).toBe('BAD_REQUEST');
     });
 
+    it('counts exactly up to the cap over every source together, and no further', async () => {
+      // Six rows from three sources (a console resume, three one-time links, two token links): a cap of five is
+      // passed only when the sources are counted together.
+      const filter: ReportFilter = {
+        kinds: null,
+        states: null,
+        issuerId: null,
+        issuerType: null,
+        inquiryId: null,
+        ...period(),
+        hasTicket: null,
+        revocableOnly: false,
+      };
+      expect(await reportTotalUpTo(database.db, filter, clock, 6)).toBe(6);
+      expect(await reportTotalUpTo(database.db, filter, clock, 5)).toBeNull();
+      expect(await reportTotalUpTo(database.db, { ...filter, kinds: ['token_link'] }, clock, 2)).toBe(2);
+      // A page that does not hold every match is counted the same way (up to COUNT_CAP).
+      expect(await list({ limit: 2 })).toMatchObject({ total: 6, totalExact: true });
+    });
+
     it('refuses an inverted period and a malformed filter with a 400', async () => {
       expect((await errorOf(list({ issuedAfter: ahead(31 * DAY), issuedBefore: ahead(30 * DAY) }))).code).toBe('BAD_REQUEST');
       expect((await errorOf(as().access.list({ kind: ['teleport' as never] }))).code).toBe('BAD_REQUEST');
@@ -318,6 +339,9 @@ describe.each(testEngines())('the access report on %s', (engine) => {
       expect(ids(mine.items)).toEqual([world.ids[4], world.oneTime, world.ids[0]]);
       expect((await errorOf(list({ issuer: agentB.id }, agentA))).code).toBe('FORBIDDEN');
       expect((await list({ issuer: agentA.id }, agentA)).total).toBe(3);
+      // Support learns nothing about who else is on the staff: a colleague's email and an unknown one answer alike.
+      expect((await errorOf(list({ issuer: 'nobody-here@demo.test' }, agentA))).code).toBe('FORBIDDEN');
+      expect((await list({ issuer: agentA.email.toUpperCase() }, agentA)).total).toBe(3);
       for (const role of ['manager', 'viewer'] as const) {
         const refused = await errorOf(list({}, staffPrincipal(role)));
         expect(refused.code).toBe('FORBIDDEN');
@@ -505,7 +529,7 @@ describe.each(testEngines())('the access report on %s', (engine) => {
       const t = await addTemplate(database.db, 'Bulk links', 1);
       const id = await addInquiry(database.db, t, { status: 'pending', createdAt: ago(-599 * DAY), expiresAt: ahead(700 * DAY) });
       const issuer = staffPrincipal('support', 'stf_bulkLinks');
-      const token = await as(issuer).links.createWithToken({ inquiryId: id, reason, ticket: 'SUP-77', expiresInMinutes: 60, acknowledgeRisk: true, idempotencyKey: key() });
+      const token = issuedLink(await as(issuer).links.createWithToken({ inquiryId: id, reason, ticket: 'SUP-77', expiresInMinutes: 60, acknowledgeRisk: true, idempotencyKey: key() }));
       const oneTime = await as(issuer).links.createOneTime({ inquiryId: id, reason, idempotencyKey: key() });
       const preview = await as().access.revokePreview({ issuer: issuer.id });
       expect(preview.count).toBe(2);

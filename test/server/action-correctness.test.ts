@@ -4,7 +4,7 @@ import { auditEvents } from '../helpers/auth.js';
 import { createContextInner } from '../../server/context.js';
 import { appRouter } from '../../server/routers/_app.js';
 import { createCallerFactory } from '../../server/trpc.js';
-import { addInquiry, addTemplate, errorOf, ago, ahead, callerFor, DAY, HOUR, MINUTE, NOW, staffPrincipal, testDeps, type TemplateFixture } from './fixtures.js';
+import { addInquiry, addTemplate, errorOf, ago, ahead, callerFor, DAY, HOUR, issuedLink, MINUTE, NOW, staffPrincipal, testDeps, type TemplateFixture } from './fixtures.js';
 
 /**
  * Correctness of the guarded actions where a new user tripped (issue 14, "Correctness first"): each test failed
@@ -56,7 +56,7 @@ describe.each(testEngines())('guarded actions, correctness on %s', (engine) => {
     const refused = await errorOf(admin().links.createWithToken({ ...input, idempotencyKey: key() }));
     expect(refused.code).toBe('PRECONDITION_FAILED');
     expect(refused.message).toMatch(/acknowledgeOutdated/);
-    const link = await admin().links.createWithToken({ ...input, acknowledgeOutdated: true, idempotencyKey: key() });
+    const link = issuedLink(await admin().links.createWithToken({ ...input, acknowledgeOutdated: true, idempotencyKey: key() }));
     const [event] = await auditEvents(database.db, { action: 'link.created', targetId: id });
     expect(event?.metadata).toMatchObject({ versionNumber: 1, latestVersionNumber: 2, acknowledgedOutdated: true });
     expect(link.linkId).toMatch(/^lnk_/);

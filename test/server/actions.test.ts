@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAuditChain } from '../../server/services/audit.js';
 import { STATUSES } from '../../shared/statuses.js';
 import { createTestDatabase, testEngines, type TestDatabase } from '../db.js';
-import { addInquiry, addTemplate, errorOf, ago, ahead, callerFor, DAY, HOUR, liveSessionUntilDrift, MINUTE, NOW, staffPrincipal, testDeps, type TemplateFixture } from './fixtures.js';
+import { addInquiry, addTemplate, errorOf, ago, ahead, callerFor, DAY, HOUR, issuedLink, liveSessionUntilDrift, MINUTE, NOW, staffPrincipal, testDeps, type TemplateFixture } from './fixtures.js';
 
 const reason = 'User closed the browser mid-flow (ticket 4411)';
 let keyCounter = 0;
@@ -208,7 +208,7 @@ describe.each(testEngines())('guarded actions on %s', (engine) => {
     it('a token link is the hosted-flow URL with inquiry-id and session-token, time-boxed and audited with the ticket', async () => {
       clock = NOW;
       const id = await fresh('pending');
-      const link = await admin().links.createWithToken({ inquiryId: id, reason, ticket: 'ZD-4411', expiresInMinutes: 60, acknowledgeRisk: true, idempotencyKey: key() });
+      const link = issuedLink(await admin().links.createWithToken({ inquiryId: id, reason, ticket: 'ZD-4411', expiresInMinutes: 60, acknowledgeRisk: true, idempotencyKey: key() }));
       const url = new URL(link.url);
       expect(`${url.origin}${url.pathname}`).toBe('http://localhost:3000/verify');
       expect(url.searchParams.get('inquiry-id')).toBe(id);
@@ -240,7 +240,7 @@ describe.each(testEngines())('guarded actions on %s', (engine) => {
 
       const alice = callerFor(database, now, staffPrincipal('support', 'stf_alice'));
       const bob = callerFor(database, now, staffPrincipal('support', 'stf_bob'));
-      const link = await alice.links.createWithToken({ inquiryId: id, reason, ticket: 'T-2', expiresInMinutes: 30, acknowledgeRisk: true, idempotencyKey: key() });
+      const link = issuedLink(await alice.links.createWithToken({ inquiryId: id, reason, ticket: 'T-2', expiresInMinutes: 30, acknowledgeRisk: true, idempotencyKey: key() }));
       const notBobs = await errorOf(bob.links.revoke({ linkId: link.linkId, reason: 'Not mine to revoke' }));
       expect(notBobs.code).toBe('FORBIDDEN');
       const revoked = await alice.links.revoke({ linkId: link.linkId, reason: 'Sent to the wrong address' });
@@ -324,7 +324,7 @@ describe.each(testEngines())('guarded actions on %s', (engine) => {
     it.skipIf(engine === 'pglite')('revoking a link locks the inquiry before the link, like the hosted flow, so the two never deadlock', async () => {
       clock = NOW;
       const id = await fresh('pending');
-      const link = await admin().links.createWithToken({ inquiryId: id, reason, ticket: 'T-7', expiresInMinutes: 30, acknowledgeRisk: true, idempotencyKey: key() });
+      const link = issuedLink(await admin().links.createWithToken({ inquiryId: id, reason, ticket: 'T-7', expiresInMinutes: 30, acknowledgeRisk: true, idempotencyKey: key() }));
       let flowDone: () => void = () => undefined;
       const flowHoldsInquiry = new Promise<void>((resolve) => (flowDone = resolve));
       // The end user's side: the inquiry row, then (once the agent's revoke is waiting) the link row.

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StaffPrincipal } from '../../server/auth/principal.js';
 import { createContextInner, type AppDeps } from '../../server/context.js';
 import { appRouter } from '../../server/routers/_app.js';
+import { AUDIT_READS_PER_MINUTE } from '../../server/services/audit-reads.js';
 import { appendAuditEvent, type AuditEventInput } from '../../server/services/audit.js';
 import { createCallerFactory } from '../../server/trpc.js';
 import type { AuditListInput, AuditListOutput } from '../../shared/audit-list.js';
@@ -249,6 +250,17 @@ describe.each(testEngines())('audit.list on %s', (engine) => {
       expect(error.code).toBe('BAD_REQUEST');
       expect(error.message).toBe(expected.message);
       expect(error.message).toMatch(message);
+    });
+
+    it('bounds the recorded reads of one person: past the per-minute bound a new search answers 429 and records nothing', async () => {
+      const account = await createStaffAccount(database.db, { role: 'support', email: 'eager.reader@audit.test' });
+      const reader: StaffPrincipal = { id: account.id, email: account.email, displayName: 'Eager reader', role: 'support' };
+      const viewedBy = async () => (await allRows()).filter((r) => r.action === 'audit.viewed' && r.actor_id === reader.id).length;
+      const before = await viewedBy();
+      let refused: { code?: string } | null = null;
+      for (let i = 0; i <= AUDIT_READS_PER_MINUTE && !refused; i++) refused = await callerAs(reader).audit.list({ q: 'action:link.created' }).then(() => null, (e: unknown) => getTRPCErrorFromUnknown(e));
+      expect(refused?.code).toBe('TOO_MANY_REQUESTS');
+      expect((await viewedBy()) - before).toBeLessThanOrEqual(AUDIT_READS_PER_MINUTE);
     });
 
     it('refuses a date PostgreSQL cannot store with a 400 naming the field (was a 500)', async () => {

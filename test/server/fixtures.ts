@@ -38,6 +38,15 @@ export function testDeps(database: Database, now: () => Date = () => NOW, env: R
 
 const createCaller = createCallerFactory(appRouter);
 
+/**
+ * links.createWithToken's answer when the link is issued at once (TOKEN_LINK_APPROVAL off, the default); under the
+ * two-person rule it is a pending request instead (docs/two-person-rule.md), which fails here.
+ */
+export function issuedLink<T extends { status: string }>(result: T): Extract<T, { status: 'issued' }> {
+  if (result.status !== 'issued') throw new Error(`expected an issued token link, got ${result.status}`);
+  return result as Extract<T, { status: 'issued' }>;
+}
+
 export function staffPrincipal(role: Role = 'admin', id = `stf_${role}`): StaffPrincipal {
   return { id, email: `${id}@demo.test`, displayName: `Test ${role}`, role };
 }

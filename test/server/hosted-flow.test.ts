@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../server/app.js';
 import { createLogger } from '../../server/logger.js';
 import { createTestDatabase, testEngines, type TestDatabase } from '../db.js';
-import { addInquiry, addTemplate, ago, ahead, callerFor, DAY, HOUR, liveSessionUntilDrift, MINUTE, NOW, testDeps, type InquiryOptions, type TemplateFixture } from './fixtures.js';
+import { addInquiry, addTemplate, ago, ahead, callerFor, DAY, HOUR, issuedLink, liveSessionUntilDrift, MINUTE, NOW, testDeps, type InquiryOptions, type TemplateFixture } from './fixtures.js';
 
 const reason = 'User closed the browser mid-flow (ticket 4411)';
 let keyCounter = 0;
@@ -181,7 +181,7 @@ describe.each(testEngines())('the local hosted flow on %s', (engine) => {
 
   it('a token link opens the inquiry and counts its use; once revoked it no longer opens', async () => {
     const id = await fresh('pending');
-    const link = await admin().links.createWithToken({ inquiryId: id, reason, ticket: 'ZD-4411', expiresInMinutes: 60, acknowledgeRisk: true, idempotencyKey: key() });
+    const link = issuedLink(await admin().links.createWithToken({ inquiryId: id, reason, ticket: 'ZD-4411', expiresInMinutes: 60, acknowledgeRisk: true, idempotencyKey: key() }));
     const url = new URL(link.url);
     expect(url.pathname).toBe('/verify');
     const user = browser();

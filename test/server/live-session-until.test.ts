@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sweepExpired } from '../../server/providers/local/sweeper.js';
 import { createTestDatabase, testEngines, type TestDatabase } from '../db.js';
-import { addInquiry, addTemplate, ahead, ago, callerFor, HOUR, liveSessionUntilDrift, MINUTE, NOW, type TemplateFixture } from './fixtures.js';
+import { addInquiry, addTemplate, ahead, ago, callerFor, HOUR, issuedLink, liveSessionUntilDrift, MINUTE, NOW, type TemplateFixture } from './fixtures.js';
 
 const reason = 'User closed the browser mid-flow (ticket 4411)';
 let keyCounter = 0;
@@ -54,9 +54,9 @@ describe.each(testEngines())('live_session_until follows every session writer on
     const id = await addInquiry(database.db, kyc, { status: 'pending', createdAt: ago(2 * HOUR), expiresAt: ahead(20 * HOUR) });
     expect(await stuckIds()).toContain(id);
 
-    const first = await admin().links.createWithToken({ inquiryId: id, reason, ticket: 'T-1', expiresInMinutes: 30, acknowledgeRisk: true, idempotencyKey: key() });
+    const first = issuedLink(await admin().links.createWithToken({ inquiryId: id, reason, ticket: 'T-1', expiresInMinutes: 30, acknowledgeRisk: true, idempotencyKey: key() }));
     expect(await column(id)).toEqual(ahead(30 * MINUTE));
-    const second = await admin().links.createWithToken({ inquiryId: id, reason, ticket: 'T-2', expiresInMinutes: 60, acknowledgeRisk: true, idempotencyKey: key() });
+    const second = issuedLink(await admin().links.createWithToken({ inquiryId: id, reason, ticket: 'T-2', expiresInMinutes: 60, acknowledgeRisk: true, idempotencyKey: key() }));
     expect(await column(id)).toEqual(ahead(HOUR));
     expect(await stuckIds()).not.toContain(id);
 

@@ -48,6 +48,13 @@ const PROCEDURE_ACCESS: Readonly<Record<string, Access>> = {
   'links.createOneTime': 'inquiry:act',
   'links.createWithToken': 'link:token',
   'links.revoke': 'access:revoke',
+  // The two-person rule (docs/two-person-rule.md): deciding needs access:revoke on all records, which the service
+  // checks (support's 'own' scope sees only their own requests, and decides nothing); collecting is the requester's.
+  'links.approvals': 'access:revoke',
+  'links.approve': 'access:revoke',
+  'links.reject': 'access:revoke',
+  'links.myRequests': 'link:token',
+  'links.collect': 'link:token',
 
   'staff.list': 'staff:manage',
   'staff.create': 'staff:manage',
@@ -137,6 +144,11 @@ const ROLE_CAN_CALL: Readonly<Record<Role, readonly string[]>> = {
     'links.createOneTime',
     'links.createWithToken',
     'links.revoke',
+    'links.approvals',
+    'links.approve',
+    'links.reject',
+    'links.myRequests',
+    'links.collect',
     'templates.staticLink',
     'access.list',
     'access.outliers',
@@ -144,7 +156,7 @@ const ROLE_CAN_CALL: Readonly<Record<Role, readonly string[]>> = {
     'access.revokeMatching',
     'audit.list',
   ],
-  compliance: [...SELF, ...READ, 'inquiries.expireSessions', 'inquiries.revealPii', 'links.revoke', 'access.list', 'access.outliers', 'access.revokePreview', 'access.revokeMatching', 'audit.verify', 'audit.list'],
+  compliance: [...SELF, ...READ, 'inquiries.expireSessions', 'inquiries.revealPii', 'links.revoke', 'links.approvals', 'links.approve', 'links.reject', 'access.list', 'access.outliers', 'access.revokePreview', 'access.revokeMatching', 'audit.verify', 'audit.list'],
   manager: [...SELF, ...READ, ...POLICY_EDIT, 'audit.list'],
   admin: Object.keys(PROCEDURE_ACCESS),
 };

@@ -60,6 +60,13 @@ describe.each(testEngines())('a reused session on %s', (engine) => {
     const after = await as(agentB).inquiries.get({ id });
     expect(after.sessions[0]?.state).toBe('revoked');
 
+    // Expiring it again (a second click, a second tab) is no longer live — 409 — not outside B's scope: no 403 and
+    // no access.denied in the log as if B were probing; a stranger's attempt on the ended session is still a 403.
+    const again = await errorOf(as(agentB).inquiries.expireSessions({ inquiryId: id, sessionId: first.sessionId, reason: 'Token pasted in chat' }));
+    expect(again).toMatchObject({ code: 'CONFLICT', message: 'That session is not live.' });
+    expect((await auditEvents(database.db, { action: 'access.denied' })).filter((e) => e.actor_id === agentB.id)).toEqual([]);
+    expect((await errorOf(as(agentC).inquiries.expireSessions({ inquiryId: id, sessionId: first.sessionId, reason: 'Not mine to end' }))).code).toBe('FORBIDDEN');
+
     // The audit trail: both resumes name the same session (the second as reused), then B's expiry.
     const resumed = await auditEvents(database.db, { action: 'inquiry.resumed', targetId: id });
     expect(resumed.map((e) => [e.actor_id, (e.metadata as { sessionId: string }).sessionId, (e.metadata as { reusedSession: boolean }).reusedSession])).toEqual([

@@ -62,6 +62,12 @@ export interface FakeApiHandlers {
   'links.createOneTime'?: Handler<RouterInputs['links']['createOneTime'], RouterOutputs['links']['createOneTime']>;
   'links.createWithToken'?: Handler<RouterInputs['links']['createWithToken'], RouterOutputs['links']['createWithToken']>;
   'links.revoke'?: Handler<RouterInputs['links']['revoke'], RouterOutputs['links']['revoke']>;
+  // The two-person rule for token links (features/access/TokenLinkRequestsPanel).
+  'links.approvals'?: Handler<RouterInputs['links']['approvals'], RouterOutputs['links']['approvals']>;
+  'links.approve'?: Handler<RouterInputs['links']['approve'], RouterOutputs['links']['approve']>;
+  'links.reject'?: Handler<RouterInputs['links']['reject'], RouterOutputs['links']['reject']>;
+  'links.myRequests'?: Handler<RouterInputs['links']['myRequests'], RouterOutputs['links']['myRequests']>;
+  'links.collect'?: Handler<RouterInputs['links']['collect'], RouterOutputs['links']['collect']>;
   'templates.staticLink'?: Handler<RouterInputs['templates']['staticLink'], RouterOutputs['templates']['staticLink']>;
   // Managers: a template's page, its policy and versions (features/templates).
   'templates.get'?: Handler<RouterInputs['templates']['get'], RouterOutputs['templates']['get']>;

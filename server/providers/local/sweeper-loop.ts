@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { AppDeps } from '../../deps.js';
 import { pruneGuardState } from '../../repositories/access.js';
+import { expireDueRequests } from '../../services/inquiry-actions/approval-expiry.js';
 import { sweepExpired } from './sweeper.js';
 
 // Longer than any rate-limit window (max 1 day) and Persona's 24 h idempotency replay window.
@@ -18,6 +19,8 @@ export function startSweeper(deps: AppDeps): () => void {
       const now = deps.now();
       const result = await sweepExpired(deps.database.db, now);
       if (result.ran) await pruneGuardState(deps.database.db, new Date(now.getTime() - GUARD_STATE_RETENTION_MS));
+      // Token link requests nobody decided in time (docs/two-person-rule.md): each audited as link.approval_expired.
+      if (result.ran) await expireDueRequests(deps, now);
       if (result.inquiriesExpired > 0 || result.sessionsExpired > 0) deps.log.info(result, 'expiry sweep');
       outcome = result.ran ? 'ran' : 'skipped';
       deps.metrics.sweepExpired.inc({ kind: 'inquiry' }, result.inquiriesExpired);

@@ -44,6 +44,14 @@ export async function liveSessionIds(trx: Transaction<DB>, inquiryId: string, no
   return result.rows.map((row) => row.id);
 }
 
+/** Whether a session of this inquiry was issued to this person or handed to them by a later resume, live or not. */
+export async function sessionHeldBy(trx: Transaction<DB>, inquiryId: string, sessionId: string, staffId: string): Promise<boolean> {
+  const result = await sql<{ held: boolean }>`select exists (select 1 from inquiry_sessions s
+    where s.id = ${sessionId} and s.inquiry_id = ${inquiryId}
+      and (s.issued_by_id = ${staffId} or exists (select 1 from session_handouts h where h.session_id = s.id and h.handed_to_id = ${staffId}))) as held`.execute(trx);
+  return result.rows[0]?.held === true;
+}
+
 /** A session row by id: enough to re-derive its token, or to decide whether it still opens the flow. */
 export function findSession(trx: Transaction<DB>, sessionId: string) {
   return trx

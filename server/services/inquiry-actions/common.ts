@@ -39,9 +39,17 @@ export interface Acting {
 }
 
 export function staffActing(ctx: ActionContext): Acting {
+  return staffActingAs(ctx.staff);
+}
+
+/**
+ * A member of staff as the guards see them, acting or not: the requester of a token link a second person approves
+ * is checked with their own role (as it is now) and their own budget (docs/two-person-rule.md).
+ */
+export function staffActingAs(staff: { id: string; role: string }): Acting {
   return {
-    permissions: { act: hasPermission(ctx.staff.role, 'inquiry:act'), tokenLink: hasPermission(ctx.staff.role, 'link:token') },
-    budgetBucket: staffBucket(ctx.staff.id),
+    permissions: { act: hasPermission(staff.role, 'inquiry:act'), tokenLink: hasPermission(staff.role, 'link:token') },
+    budgetBucket: staffBucket(staff.id),
     customerId: null,
   };
 }

@@ -16,6 +16,7 @@ export type { ActionContext } from './common.js';
 import { emailDelivery } from './links.js';
 import * as links from './links.js';
 export { revokeLink, expireSessions, staticLink } from './links.js';
+export { listApprovals, listMyRequests, approveRequest, rejectRequest, collectLink } from './token-link-approvals.js';
 export { createInquiry } from './create.js';
 
 /** For each action: may this person take it now, and if not, why. The UI shows exactly this. */
@@ -34,7 +35,8 @@ export async function actionsFor(ctx: ActionContext, inquiryId: string): Promise
     resume: { ...verdicts.resume, ...waitOf('resume') },
     // With whether "Email one-time link" can send: a mail server is configured, and an address is on file.
     oneTimeLink: { ...verdicts.oneTimeLink, ...waitOf('oneTimeLink'), email: emailDelivery(ctx.config.mail, inquiry.fields) },
-    tokenLink: { ...verdicts.tokenLink, ...waitOf('tokenLink') },
+    // TOKEN_LINK_APPROVAL=required: the dialog says a second person decides (docs/two-person-rule.md).
+    tokenLink: { ...verdicts.tokenLink, ...waitOf('tokenLink'), ...(ctx.config.tokenLinkApproval.required ? { approvalRequired: true } : {}) },
     limits: {
       liveSessionCount: facts.liveSessionCount,
       sessionCap: guards.sessionCap,

@@ -4,20 +4,22 @@ import type { z } from 'zod';
 import type { DB } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
 import { newId } from '../../crypto.js';
-import { rateEventsWrite } from '../../repositories/access.js';
+import { rateEventsWrite, type ActionFacts } from '../../repositories/access.js';
 import * as store from '../../repositories/inquiry-store/index.js';
 import * as templates from '../../repositories/templates.js';
-import { staffActor } from '../../auth/principal.js';
+import { staffActor, type StaffPrincipal } from '../../auth/principal.js';
+import * as requests from '../../repositories/token-link-requests.js';
+import type { IssuedSession } from '../../providers/types.js';
 import type {
   CreateOneTimeLinkInputSchema,
   CreateTokenLinkInputSchema,
   EmailDelivery,
   ExpireSessionsInputSchema,
-  LinkOutput,
   OneTimeLinkDelivery,
   OneTimeLinkOutput,
   RevokeLinkInputSchema,
   StaticLinkInputSchema,
+  TokenLinkOutput,
 } from '../../../shared/actions.js';
 import { DEFAULT_POLICY, effectiveStatus } from '../../../shared/lifecycle.js';
 import type { MailConfig } from '../../config.js';
@@ -28,7 +30,8 @@ import { permissionScope } from '../../../shared/permissions.js';
 import { writeTogether } from '../../repositories/writes.js';
 import { appendAuditEvent, auditEventWrite } from '../audit.js';
 import { idempotentAction, recordWrite, type IdempotencyClaim } from '../idempotency.js';
-import { assertAllowed, issuedBy, lockAndCheck, lockedInquiry, staffBucket, type ActionContext } from './common.js';
+import { expireDueRequestsIn } from './approval-expiry.js';
+import { assertAllowed, lockAndCheck, lockedInquiry, staffBucket, type ActionContext } from './common.js';
 
 type StoredLink = {
   linkId: string;
@@ -82,13 +85,20 @@ interface IssuedLink {
   email?: { sentTo: string; messageId: string };
   /** The inquiry's version and its template's latest now: the access report shows the gap it was issued over. */
   versions: { versionNumber: number; latestVersionNumber: number };
+  /**
+   * Whom the link is issued to, when not the person acting (a token link approved under the two-person rule goes to
+   * its requester): the link's issuer, the budget it counts against and the actor of its `link.created` event.
+   */
+  issuer?: Pick<StaffPrincipal, 'id' | 'email'>;
 }
 
 /**
  * The writes every link-issuing action ends with, inside its transaction: the link row, then in one statement
- * the idempotency record, the staff budget's rate event and the `link.created` audit event.
+ * the idempotency record (none for an approval: the request's key recorded the request), the issuer's budget's rate
+ * event and the `link.created` audit event.
  */
-async function recordIssuedLink(ctx: ActionContext, trx: Transaction<DB>, idem: IdempotencyClaim, now: Date, link: IssuedLink): Promise<void> {
+async function recordIssuedLink(ctx: ActionContext, trx: Transaction<DB>, idem: IdempotencyClaim | null, now: Date, link: IssuedLink): Promise<void> {
+  const issuer = link.issuer ?? ctx.staff;
   await store.linkIssued(trx, {
     id: link.id,
     inquiry_id: link.inquiryId,
@@ -99,8 +109,8 @@ async function recordIssuedLink(ctx: ActionContext, trx: Transaction<DB>, idem: 
     created_at: now,
     expires_at: link.expiresAt,
     issued_by_type: 'staff',
-    issued_by_id: ctx.staff.id,
-    issued_by_display: ctx.staff.email,
+    issued_by_id: issuer.id,
+    issued_by_display: issuer.email,
     reason: link.reason,
     ticket: link.ticket,
     inquiry_version_number: link.versions.versionNumber,
@@ -111,10 +121,10 @@ async function recordIssuedLink(ctx: ActionContext, trx: Transaction<DB>, idem: 
   const delivery: Pick<StoredLink, 'delivery' | 'sentTo'> =
     link.kind === 'one_time' ? { delivery: link.email ? 'email' : 'copy', ...(link.email ? { sentTo: link.email.sentTo } : {}) } : {};
   await writeTogether(trx, [
-    recordWrite(idem, { linkId: link.id, kind: link.kind, sessionId: link.session?.sessionId ?? null, expiresAt, ...delivery } satisfies StoredLink),
-    rateEventsWrite([staffBucket(ctx.staff.id)], now),
+    ...(idem ? [recordWrite(idem, { linkId: link.id, kind: link.kind, sessionId: link.session?.sessionId ?? null, expiresAt, ...delivery } satisfies StoredLink)] : []),
+    rateEventsWrite([staffBucket(issuer.id)], now),
     auditEventWrite({
-      actor: staffActor(ctx.staff),
+      actor: staffActor(issuer),
       action: 'link.created',
       target: { type: 'inquiry', id: link.inquiryId },
       reason: link.reason,
@@ -127,7 +137,8 @@ async function recordIssuedLink(ctx: ActionContext, trx: Transaction<DB>, idem: 
         ...(link.email ? { emailMessageId: link.email.messageId } : {}),
         linkExpiresAt: expiresAt,
       },
-      request: ctx.request,
+      // Issued to someone else (on approval): the request that did it, not its address, which is the approver's.
+      request: link.issuer ? { requestId: ctx.request.requestId ?? null } : ctx.request,
       occurredAt: now,
     }),
   ]);
@@ -205,46 +216,171 @@ export function createOneTimeLink(ctx: ActionContext, input: z.infer<typeof Crea
   });
 }
 
+type StoredTokenRequest = { kind: 'token_request'; requestId: string; inquiryId: string; expiresAt: string };
+
+/** What issuing a token link needs to know besides the locked inquiry. */
+export interface TokenLinkIssue {
+  /** Whom it is issued to: the person asking, or the requester of an approved request. */
+  issuer: Pick<StaffPrincipal, 'id' | 'email'>;
+  reason: string;
+  ticket: string;
+  /** Within the guards' maxMinutes (the caller has checked or capped it). */
+  expiresInMinutes: number;
+  acknowledgedOutdated: boolean;
+  idem: IdempotencyClaim | null;
+  /** Issued on approval under the two-person rule: the request, who approved it, and the link id it announced. */
+  approval?: { requestId: string; approvedBy: Pick<StaffPrincipal, 'id' | 'email'>; linkId: string };
+}
+
+/**
+ * Issues a token link on an inquiry this transaction has locked and checked (the guards allowed it): reopens it,
+ * creates the link's own session, records the link with its `link.created` event. Returns the session, whose token
+ * only the caller may turn into the URL (provider.tokenLinkUrl); nothing secret is stored.
+ */
+export async function issueTokenLink(
+  ctx: ActionContext,
+  trx: Transaction<DB>,
+  now: Date,
+  inquiry: ActionFacts,
+  issue: TokenLinkIssue,
+): Promise<{ linkId: string; session: IssuedSession; previousStatus: string }> {
+  const { provider } = ctx;
+  const reopened = await provider.reopen(trx, lockedInquiry(inquiry), now);
+  const expiresAt = new Date(Math.min(now.getTime() + issue.expiresInMinutes * 60_000, reopened.expiresAt.getTime()));
+  const session = await provider.createSession(trx, inquiry.id, now, expiresAt, {
+    type: 'staff',
+    id: issue.issuer.id,
+    display: issue.issuer.email,
+    reason: issue.reason,
+    ticket: issue.ticket,
+  });
+  const linkId = issue.approval?.linkId ?? newId('lnk');
+  await recordIssuedLink(ctx, trx, issue.idem, now, {
+    id: linkId,
+    inquiryId: inquiry.id,
+    kind: 'token',
+    codeHash: null,
+    session,
+    expiresAt: session.expiresAt,
+    reason: issue.reason,
+    ticket: issue.ticket,
+    versions: { versionNumber: inquiry.version_number, latestVersionNumber: inquiry.latest_version_number },
+    ...(issue.approval ? { issuer: issue.issuer } : {}),
+    metadata: {
+      sessionId: session.sessionId,
+      tokenFingerprint: session.tokenFingerprint,
+      previousStatus: reopened.previousStatus,
+      acknowledgedRisk: true,
+      versionNumber: inquiry.version_number,
+      latestVersionNumber: inquiry.latest_version_number,
+      acknowledgedOutdated: issue.acknowledgedOutdated,
+      ...(issue.approval
+        ? { approvalRequestId: issue.approval.requestId, approvedBy: { id: issue.approval.approvedBy.id, display: issue.approval.approvedBy.email } }
+        : {}),
+    },
+  });
+  return { linkId, session, previousStatus: reopened.previousStatus };
+}
+
 /**
  * The seed's "appending a session token to a link": `${HOSTED_FLOW_URL}?inquiry-id=…&session-token=…`. Anyone
  * holding it can open the inquiry, so it needs the stronger permission, a reason, a ticket, an acknowledgement of
  * the risk and a lifetime no longer than min(policy cap, inquiry expiry); its own session expires with it, and
  * revoking the link expires that session.
+ *
+ * With TOKEN_LINK_APPROVAL=required the same guards are checked, but no link is issued: a pending request is
+ * recorded for a second person to approve (docs/two-person-rule.md). A repeat with the same idempotency key answers
+ * what the first request answered, whichever mode is configured by then.
  */
-export function createTokenLink(ctx: ActionContext, input: z.infer<typeof CreateTokenLinkInputSchema>): Promise<LinkOutput> {
+export function createTokenLink(ctx: ActionContext, input: z.infer<typeof CreateTokenLinkInputSchema>): Promise<TokenLinkOutput> {
   const { provider } = ctx;
-  return issueLink(ctx, 'links.createWithToken', input, async (trx, now, idem) => {
-    const { inquiry, verdicts } = await lockAndCheck(trx, ctx, input.inquiryId, now);
-    assertAllowed(verdicts, 'tokenLink', input);
-    if (input.expiresInMinutes > verdicts.tokenLink.maxMinutes) {
-      throw new AppError('BAD_REQUEST', `expiresInMinutes: at most ${verdicts.tokenLink.maxMinutes} for this inquiry now (policy cap and inquiry expiry).`);
-    }
-    const reopened = await provider.reopen(trx, lockedInquiry(inquiry), now);
-    const expiresAt = new Date(Math.min(now.getTime() + input.expiresInMinutes * 60_000, reopened.expiresAt.getTime()));
-    const session = await provider.createSession(trx, inquiry.id, now, expiresAt, issuedBy(ctx, input.reason, input.ticket));
-    const linkId = newId('lnk');
-    await recordIssuedLink(ctx, trx, idem, now, {
-      id: linkId,
-      inquiryId: inquiry.id,
-      kind: 'token',
-      codeHash: null,
-      session,
-      expiresAt: session.expiresAt,
+  return idempotentAction<StoredLink | StoredTokenRequest, TokenLinkOutput>(ctx, { scope: `${ctx.staff.id}:links.createWithToken`, input }, {
+    replay: async (trx, stored, now) =>
+      stored.kind === 'token_request'
+        ? { status: 'pending_approval', requestId: stored.requestId, inquiryId: stored.inquiryId, expiresAt: new Date(stored.expiresAt) }
+        : { status: 'issued', ...(await replayLink(ctx, trx, stored, now)) },
+    act: async (trx, now, idem) => {
+      const { inquiry, verdicts } = await lockAndCheck(trx, ctx, input.inquiryId, now);
+      assertAllowed(verdicts, 'tokenLink', input);
+      if (input.expiresInMinutes > verdicts.tokenLink.maxMinutes) {
+        throw new AppError('BAD_REQUEST', `expiresInMinutes: at most ${verdicts.tokenLink.maxMinutes} for this inquiry now (policy cap and inquiry expiry).`);
+      }
+      if (ctx.config.tokenLinkApproval.required) return requestApproval(ctx, trx, idem, now, inquiry, input);
+      const issued = await issueTokenLink(ctx, trx, now, inquiry, {
+        issuer: ctx.staff,
+        reason: input.reason,
+        ticket: input.ticket,
+        expiresInMinutes: input.expiresInMinutes,
+        acknowledgedOutdated: input.acknowledgeOutdated === true,
+        idem,
+      });
+      return { status: 'issued', linkId: issued.linkId, url: provider.tokenLinkUrl(inquiry.id, issued.session.sessionToken), expiresAt: issued.session.expiresAt };
+    },
+  });
+}
+
+/**
+ * The two-person rule: the guards allowed the link, so it is recorded as a pending request (one per person and
+ * inquiry), audited as `link.approval_requested`, with the request as the idempotency key's result. Nothing is
+ * issued and nothing counts against the budget until a second person approves it.
+ */
+async function requestApproval(
+  ctx: ActionContext,
+  trx: Transaction<DB>,
+  idem: IdempotencyClaim,
+  now: Date,
+  inquiry: ActionFacts,
+  input: z.infer<typeof CreateTokenLinkInputSchema>,
+): Promise<TokenLinkOutput> {
+  await expireDueRequestsIn(trx, now);
+  const pending = await requests.pendingRequestOf(trx, inquiry.id, ctx.staff.id);
+  if (pending) {
+    throw new AppError(
+      'CONFLICT',
+      `You already asked for a token link to this inquiry (${pending.id}), and it is waiting for a second person: wait for their decision, or for the request to expire at ${pending.expires_at.toISOString()}.`,
+      { requestId: pending.id },
+    );
+  }
+  const requestId = newId('tlr');
+  const expiresAt = new Date(now.getTime() + ctx.config.tokenLinkApproval.ttlMinutes * 60_000);
+  await requests.insertRequest(trx, {
+    id: requestId,
+    inquiry_id: inquiry.id,
+    requested_by_id: ctx.staff.id,
+    requested_by_display: ctx.staff.email,
+    reason: input.reason,
+    ticket: input.ticket,
+    expires_in_minutes: input.expiresInMinutes,
+    acknowledged_expired: input.acknowledgeExpired === true,
+    acknowledged_outdated: input.acknowledgeOutdated === true,
+    idempotency_key: input.idempotencyKey,
+    created_at: now,
+    expires_at: expiresAt,
+  });
+  await writeTogether(trx, [
+    recordWrite(idem, { kind: 'token_request', requestId, inquiryId: inquiry.id, expiresAt: expiresAt.toISOString() } satisfies StoredTokenRequest),
+    auditEventWrite({
+      actor: staffActor(ctx.staff),
+      action: 'link.approval_requested',
+      target: { type: 'inquiry', id: inquiry.id },
       reason: input.reason,
       ticket: input.ticket,
-      versions: { versionNumber: inquiry.version_number, latestVersionNumber: inquiry.latest_version_number },
       metadata: {
-        sessionId: session.sessionId,
-        tokenFingerprint: session.tokenFingerprint,
-        previousStatus: reopened.previousStatus,
+        requestId,
+        kind: 'token',
+        expiresInMinutes: input.expiresInMinutes,
+        requestExpiresAt: expiresAt.toISOString(),
         acknowledgedRisk: true,
+        acknowledgedExpired: input.acknowledgeExpired === true,
+        acknowledgedOutdated: input.acknowledgeOutdated === true,
         versionNumber: inquiry.version_number,
         latestVersionNumber: inquiry.latest_version_number,
-        acknowledgedOutdated: input.acknowledgeOutdated === true,
       },
-    });
-    return { linkId, url: provider.tokenLinkUrl(inquiry.id, session.sessionToken), expiresAt: session.expiresAt };
-  });
+      request: ctx.request,
+      occurredAt: now,
+    }),
+  ]);
+  return { status: 'pending_approval', requestId, inquiryId: inquiry.id, expiresAt };
 }
 
 /** Support may revoke only what they issued; compliance and admins anything. */
@@ -293,7 +429,12 @@ export async function expireSessions(ctx: ActionContext, input: z.infer<typeof E
     let ids = await store.liveSessionIds(trx, inquiry.id, now, ownOnly ? ctx.staff.id : null);
     if (input.sessionId) {
       if (!ids.includes(input.sessionId)) {
-        throw new AppError(ownOnly ? 'FORBIDDEN' : 'CONFLICT', ownOnly ? 'You can only expire live sessions issued or handed to you.' : 'That session is not live.');
+        // Someone else's session is outside a support agent's scope (403, recorded as access.denied); their own that
+        // has ended meanwhile — a second click, a second tab — is only no longer live (409), not a probe.
+        if (ownOnly && !(await store.sessionHeldBy(trx, inquiry.id, input.sessionId, ctx.staff.id))) {
+          throw new AppError('FORBIDDEN', 'You can only expire live sessions issued or handed to you.');
+        }
+        throw new AppError('CONFLICT', 'That session is not live.');
       }
       ids = [input.sessionId];
     }

@@ -199,6 +199,23 @@ describe('Access report page', () => {
     expect(screen.getByRole('button', { name: 'Revoke lnk_Token1' })).toBeTruthy();
   });
 
+  it('offers compliance every row the filters match as CSV and JSONL', async () => {
+    api();
+    renderApp('/access?kind=token_link&state=live');
+    await tableRow('lnk_Token1');
+    const csv = screen.getByRole('link', { name: 'Export CSV' });
+    expect(csv.getAttribute('href')).toBe('/api/access/export.csv?kind=token_link&state=live');
+    expect(csv.hasAttribute('download')).toBe(true);
+    expect(screen.getByRole('link', { name: 'Export JSONL' }).getAttribute('href')).toBe('/api/access/export.jsonl?kind=token_link&state=live');
+  });
+
+  it('shows support no export', async () => {
+    api({ 'auth.me': () => signedInAs('support'), 'access.list': () => ({ items: [row()], nextCursor: null, total: 1, totalExact: true, scope: 'own' }) });
+    renderApp('/access');
+    await tableRow('lnk_Token1');
+    expect(screen.queryByRole('link', { name: 'Export CSV' })).toBeNull();
+  });
+
   it('a manager is not shown the page or its navigation entry', async () => {
     api({ 'auth.me': () => signedInAs('manager') });
     renderApp('/access');

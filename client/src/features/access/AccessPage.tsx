@@ -1,3 +1,4 @@
+import DownloadIcon from '@mui/icons-material/Download';
 import Alert from '@mui/material/Alert';
 import Badge from '@mui/material/Badge';
 import Box from '@mui/material/Box';
@@ -10,6 +11,7 @@ import ToggleButton from '@mui/material/ToggleButton';
 import ToggleButtonGroup from '@mui/material/ToggleButtonGroup';
 import Typography from '@mui/material/Typography';
 import type { AccessRow } from '@shared/access.js';
+import { accessExportUrl } from '@shared/exports.js';
 import { useMemo, useState } from 'react';
 import { EmptyState, ErrorState } from '../../components/states';
 import { PermissionTooltip } from '../auth/PermissionTooltip';
@@ -20,6 +22,7 @@ import { AccessTable } from './AccessTable';
 import { useAccessList, useAccessState, useLiveTokenLinkCount } from './hooks';
 import { OutliersPanel } from './OutliersPanel';
 import { BulkRevokeDialog, RevokeRowDialog } from './RevokeDialogs';
+import { TokenLinkRequestsPanel } from './TokenLinkRequestsPanel';
 
 const number = new Intl.NumberFormat();
 
@@ -35,7 +38,10 @@ export default function AccessPage() {
   const [revoking, setRevoking] = useState<AccessRow | null>(null);
   const [bulk, setBulk] = useState(false);
   const filter = useMemo(() => toFilter(state), [state]);
-  const ownOnly = usePermissions().onlyOwn('access:read');
+  const permissions = usePermissions();
+  const ownOnly = permissions.onlyOwn('access:read');
+  // Exports are for compliance and admins (audit:export); other roles never see the buttons.
+  const canExport = permissions.can('audit:export');
   const onIssuer = ownOnly ? null : (issuer: string) => update({ issuer });
   const page = state.cursors.length;
   const items = list.data?.items ?? [];
@@ -92,6 +98,7 @@ export default function AccessPage() {
         the inquiry. Never the token itself: the fingerprint identifies it in the audit log.
       </Typography>
       {ownOnly ? <Alert severity="info">You see the access you issued, and sessions handed to you again.</Alert> : null}
+      <TokenLinkRequestsPanel />
 
       <Stack direction="row" spacing={1.5} useFlexGap sx={{ flexWrap: 'wrap', alignItems: 'center' }}>
         <ToggleButtonGroup exclusive size="small" color="primary" aria-label="Quick views" value={isLiveTokenLinks(state) ? 'live_token_links' : hasFilters(state) ? null : 'all'}>
@@ -117,6 +124,17 @@ export default function AccessPage() {
               </Button>
             )}
           </PermissionTooltip>
+          {canExport ? (
+            <>
+              {/* Every row the filters match, not only this page (docs/access-report.md, "Exports"). */}
+              <Button size="small" startIcon={<DownloadIcon />} href={accessExportUrl('csv', filter)} download>
+                Export CSV
+              </Button>
+              <Button size="small" startIcon={<DownloadIcon />} href={accessExportUrl('jsonl', filter)} download>
+                Export JSONL
+              </Button>
+            </>
+          ) : null}
           <Box sx={{ flexGrow: 1 }} />
           <TextField
             select

@@ -18,7 +18,15 @@ import { ReasonTooltip } from '../auth/PermissionTooltip';
 import { usePermissions } from '../auth/usePermissions';
 import { STATE_LABELS } from './accessParams';
 
-const STATE_COLORS: Record<AccessState, ChipProps['color']> = { live: 'success', used: 'info', expired: 'default', revoked: 'error' };
+const STATE_COLORS: Record<AccessState, ChipProps['color']> = {
+  live: 'success',
+  used: 'info',
+  expired: 'default',
+  revoked: 'error',
+  pending: 'warning',
+  approved: 'info',
+  rejected: 'default',
+};
 
 export function StateChip({ state }: { state: AccessState }) {
   return <Chip size="small" label={STATE_LABELS[state]} color={STATE_COLORS[state]} variant={state === 'live' ? 'filled' : 'outlined'} />;
@@ -35,6 +43,7 @@ function Issued({ row }: { row: AccessRow }) {
       <RelativeTime value={row.issuedAt} variant="caption" />
       {row.reusedSession ? <Typography {...caption}>a reused session, handed out again</Typography> : null}
       {row.note ? <Typography {...caption}>{row.note}</Typography> : null}
+      {row.approvedBy && row.kind === 'token_link' ? <Typography {...caption}>approved by {row.approvedBy}</Typography> : null}
     </>
   );
 }

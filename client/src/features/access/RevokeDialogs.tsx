@@ -26,6 +26,9 @@ function consequence(row: AccessRow): string {
     case 'system_resume':
     case 'bare_id_start':
       return `The session ${row.sessionId ?? row.id} on ${row.inquiryId} expires at once, with any link that carries it. Whoever holds its token is locked out.`;
+    case 'token_link_request':
+      // Never revocable (a request grants nothing); an approved one's link is revoked from its own row.
+      return `The request ${row.id} grants no access itself: revoke the link it issued${row.linkId ? ` (${row.linkId})` : ''} instead.`;
   }
 }
 

@@ -37,7 +37,15 @@ export interface AccessReportState {
   cursors: string[];
 }
 
-export const STATE_LABELS: Record<AccessState, string> = { live: 'Live', used: 'Used', expired: 'Expired', revoked: 'Revoked' };
+export const STATE_LABELS: Record<AccessState, string> = {
+  live: 'Live',
+  used: 'Used',
+  expired: 'Expired',
+  revoked: 'Revoked',
+  pending: 'Pending approval',
+  approved: 'Approved',
+  rejected: 'Rejected',
+};
 
 const ISSUER = /^(?:[A-Za-z0-9_-]{1,200}|[^\s@]{1,100}@[^\s@]{1,100})$/;
 const INQUIRY_ID = /^inq_[A-Za-z0-9]{1,64}$/;

@@ -198,6 +198,24 @@ describe('Audit page', () => {
     expect(alert.textContent).toContain('the search is recorded in the audit log');
   });
 
+  it('offers compliance the whole search as CSV and JSONL downloads; support gets no export', async () => {
+    api();
+    renderApp('/audit?q=action%3Alink.created');
+    await screen.findByRole('table', { name: 'Audit events' });
+    const csv = screen.getByRole('link', { name: 'Export CSV' });
+    expect(csv.getAttribute('href')).toBe('/api/audit/export.csv?q=action%3Alink.created');
+    expect(csv.hasAttribute('download')).toBe(true);
+    expect(screen.getByRole('link', { name: 'Export JSONL' }).getAttribute('href')).toBe('/api/audit/export.jsonl?q=action%3Alink.created');
+  });
+
+  it('shows no export to a role without audit:export', async () => {
+    api({ 'audit.list': () => page([event(3)], { scope: 'own' }) }, 'support');
+    renderApp('/audit');
+    await screen.findByRole('table', { name: 'Audit events' });
+    expect(screen.queryByRole('link', { name: 'Export CSV' })).toBeNull();
+    expect(screen.queryByRole('link', { name: 'Export JSONL' })).toBeNull();
+  });
+
   it('is not in a viewer’s navigation, and says so when opened directly', async () => {
     const fake = api({}, 'viewer');
     renderApp('/audit');

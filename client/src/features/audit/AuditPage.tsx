@@ -1,3 +1,4 @@
+import DownloadIcon from '@mui/icons-material/Download';
 import RefreshIcon from '@mui/icons-material/Refresh';
 import Alert from '@mui/material/Alert';
 import Button from '@mui/material/Button';
@@ -8,7 +9,9 @@ import { useEffect, useMemo, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import type { AuditReadScope } from '@shared/audit-list.js';
 import { parseAuditQuery } from '@shared/audit-query.js';
+import { auditExportUrl } from '@shared/exports.js';
 import { EmptyState, ErrorState, LoadingState } from '../../components/states';
+import { usePermissions } from '../auth/usePermissions';
 import { AuditEventDrawer } from './AuditEventDrawer';
 import { AuditSearchBox } from './AuditSearchBox';
 import { AuditTable } from './AuditTable';
@@ -29,6 +32,8 @@ export default function AuditPage() {
   const understood = useMemo(() => parseAuditQuery(q).ok, [q]);
   const list = useAuditList(q, understood);
   const [open, setOpen] = useState<AuditEvent | null>(null);
+  // Exports are for compliance and admins (audit:export); other roles never see the buttons.
+  const canExport = usePermissions().can('audit:export');
 
   useEffect(() => {
     document.title = 'Audit log · Inquiry Desk';
@@ -104,9 +109,22 @@ export default function AuditPage() {
     <Stack spacing={2}>
       <Stack direction="row" spacing={2} sx={{ alignItems: 'baseline', justifyContent: 'space-between' }}>
         <Typography variant="h1">Audit log</Typography>
-        <Button startIcon={<RefreshIcon />} onClick={() => void list.refetch()} disabled={!understood || list.isFetching}>
-          Refresh
-        </Button>
+        <Stack direction="row" spacing={1}>
+          {canExport ? (
+            <>
+              {/* The download streams the whole search, not only the events loaded here (docs/audit.md, "Exports"). */}
+              <Button startIcon={<DownloadIcon />} href={auditExportUrl('csv', q)} download disabled={!understood}>
+                Export CSV
+              </Button>
+              <Button startIcon={<DownloadIcon />} href={auditExportUrl('jsonl', q)} download disabled={!understood}>
+                Export JSONL
+              </Button>
+            </>
+          ) : null}
+          <Button startIcon={<RefreshIcon />} onClick={() => void list.refetch()} disabled={!understood || list.isFetching}>
+            Refresh
+          </Button>
+        </Stack>
       </Stack>
       <Typography variant="body2" color="text.secondary">
         Every audited action, newest first. Reading the log is audited too: each search you open is recorded.

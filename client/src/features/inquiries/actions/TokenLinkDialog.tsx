@@ -10,7 +10,7 @@ import { AcknowledgementChecklist, acknowledgedInput, useAcknowledgementTexts, t
 import { ActionDialog } from './ActionDialog';
 import { RetryAfter } from './RetryAfter';
 import { useServerRequiredAcknowledgements } from './hooks';
-import { TokenLinkResult } from './results';
+import { TokenLinkRequestSent, TokenLinkResult } from './results';
 import { useActionDialog } from './useActionDialog';
 
 type Inquiry = RouterOutputs['inquiries']['get'];
@@ -33,7 +33,9 @@ export function minutesProblem(text: string, maxMinutes: number): string | null 
 
 /**
  * The seed's "appending a session token to a link", as a last resort: guarded by a reason, a ticket, a lifetime
- * no longer than the server allows, and an explicit acknowledgement of the risk.
+ * no longer than the server allows, and an explicit acknowledgement of the risk. Under the two-person rule
+ * (TOKEN_LINK_APPROVAL=required, the verdict's `approvalRequired`) the same form sends a request instead: a second
+ * person approves it, and the link is collected once from the Access page (docs/two-person-rule.md).
  */
 export function TokenLinkDialog({ inquiry, verdict, onClose }: { inquiry: Inquiry; verdict: TokenLinkVerdict; onClose: () => void }) {
   const trpc = useTRPC();
@@ -44,6 +46,8 @@ export function TokenLinkDialog({ inquiry, verdict, onClose }: { inquiry: Inquir
   const [minutes, setMinutes] = useState(String(Math.min(DEFAULT_TOKEN_LINK_MINUTES, verdict.maxMinutes)));
   const [acknowledged, setAcknowledged] = useState<Acknowledged>({});
   const texts = useAcknowledgementTexts(inquiry, verdict.warnings, 'tokenLink');
+  const needsApproval = verdict.approvalRequired === true;
+  const result = action.mutation.data;
 
   // The risk is always acknowledged, whatever the verdict lists; the rest when the server asks.
   const requires: Acknowledgement[] = [...new Set<Acknowledgement>(['acknowledgeRisk', ...verdict.requires, ...alsoRequired])];
@@ -65,20 +69,30 @@ export function TokenLinkDialog({ inquiry, verdict, onClose }: { inquiry: Inquir
   return (
     <ActionDialog
       title="Link with session token"
-      submitLabel="Create and copy link"
+      submitLabel={needsApproval ? 'Request approval' : 'Create and copy link'}
       submitColor="warning"
       intro={
-        <Alert severity="warning" role="note">
-          Last resort. Anyone holding this link can open the inquiry until it expires: Persona advises against it. Prefer a one-time link. The link is
-          audited, time-boxed and revocable.
-        </Alert>
+        <>
+          <Alert severity="warning" role="note">
+            Last resort. Anyone holding this link can open the inquiry until it expires: Persona advises against it. Prefer a one-time link. The link is
+            audited, time-boxed and revocable.
+          </Alert>
+          {needsApproval ? (
+            <Alert severity="info" role="note">
+              Needs a second person: compliance or an admin approves this request before the link is issued. You then collect the link once, from the
+              Access page.
+            </Alert>
+          ) : null}
+        </>
       }
       canSubmit={canSubmit}
       pending={action.mutation.isPending}
       error={action.mutation.error}
       errorDetail={<RetryAfter error={action.mutation.error} />}
       onSubmit={submit}
-      result={action.mutation.data ? <TokenLinkResult result={action.mutation.data} /> : null}
+      result={
+        result === undefined ? null : result.status === 'pending_approval' ? <TokenLinkRequestSent result={result} /> : <TokenLinkResult result={result} />
+      }
       onClose={action.close}
     >
       <ReasonField {...action.reasonField} />

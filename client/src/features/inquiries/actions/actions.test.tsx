@@ -249,7 +249,7 @@ describe('Link with session token', () => {
     const fake = installFakeApi(
       withInquiry({
         'inquiries.actionsFor': () => actionsFor({ tokenLink: { ...allowed({ requires: ['acknowledgeRisk'] }), maxMinutes: 90 } }),
-        'links.createWithToken': () => ({ linkId: 'lnk_T1', url: 'http://localhost/verify?inquiry-id=inq_AAAA1111&session-token=secret.jwt.value', expiresAt: new Date(Date.now() + HOUR) }),
+        'links.createWithToken': () => ({ status: 'issued', linkId: 'lnk_T1', url: 'http://localhost/verify?inquiry-id=inq_AAAA1111&session-token=secret.jwt.value', expiresAt: new Date(Date.now() + HOUR) }),
       }),
     );
     const { user } = renderApp('/inquiries/inq_AAAA1111');
@@ -290,6 +290,28 @@ describe('Link with session token', () => {
     expect(fake.inputsOf('links.createWithToken')).toEqual([
       expect.objectContaining({ inquiryId: 'inq_AAAA1111', ticket: 'SUP-4411', expiresInMinutes: 90, acknowledgeRisk: true, reason: 'Prefilled inquiry, user on a kiosk' }),
     ]);
+  });
+
+  it('under the two-person rule, says a second person decides and shows "Request sent", with no link', async () => {
+    const fake = installFakeApi(
+      withInquiry({
+        'inquiries.actionsFor': () => actionsFor({ tokenLink: { ...allowed({ requires: ['acknowledgeRisk'] }), maxMinutes: 90, approvalRequired: true } }),
+        'links.createWithToken': (input) => ({ status: 'pending_approval', requestId: 'tlr_R1', inquiryId: input.inquiryId, expiresAt: new Date(Date.now() + HOUR) }),
+      }),
+    );
+    const { user } = renderApp('/inquiries/inq_AAAA1111');
+    await user.click(await (await actionsRegion()).findByRole('button', { name: 'Link with session token' }));
+    const dialog = within(await screen.findByRole('dialog', { name: 'Link with session token' }));
+    expect(dialog.getByText(/Needs a second person/)).toBeTruthy();
+    await user.type(dialog.getByRole('textbox', { name: /Reason/ }), 'Prefilled inquiry, user on a kiosk');
+    await user.type(dialog.getByRole('textbox', { name: /Ticket reference/ }), 'SUP-4411');
+    await user.click(dialog.getByRole('checkbox', { name: /Anyone holding this link can open the inquiry until it expires/ }));
+    await user.click(dialog.getByRole('button', { name: 'Request approval' }));
+
+    expect(await dialog.findByText(/Request sent/)).toBeTruthy();
+    expect(dialog.getByText('tlr_R1')).toBeTruthy();
+    expect(dialog.queryByRole('textbox', { name: 'Link with session token' })).toBeNull();
+    expect(fake.inputsOf('links.createWithToken')).toHaveLength(1);
   });
 });
 

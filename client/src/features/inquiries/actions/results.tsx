@@ -1,6 +1,8 @@
 import Alert from '@mui/material/Alert';
+import MuiLink from '@mui/material/Link';
 import Stack from '@mui/material/Stack';
 import Typography from '@mui/material/Typography';
+import { Link as RouterLink } from 'react-router';
 import { CopyField } from '../../../components/CopyField';
 import { ExpiryText } from '../../../components/ExpiryText';
 import { OneTimeSecret } from '../../../components/OneTimeSecret';
@@ -11,6 +13,7 @@ import { Handoffs } from './Handoffs';
 
 type ResumeOutput = RouterOutputs['inquiries']['resume'];
 type LinkOutput = RouterOutputs['links']['createOneTime'];
+type PendingTokenLink = Extract<RouterOutputs['links']['createWithToken'], { status: 'pending_approval' }>;
 
 function Expiry({ expiresAt }: { expiresAt: Date }) {
   return (
@@ -86,6 +89,27 @@ export function TokenLinkResult({ result }: { result: LinkOutput }) {
         items={[
           { label: 'Link', value: result.linkId },
           { label: 'Expires', value: <Expiry expiresAt={result.expiresAt} /> },
+        ]}
+      />
+    </>
+  );
+}
+
+/** The two-person rule: the request is recorded; a second person decides, then the requester collects the link once. */
+export function TokenLinkRequestSent({ result }: { result: PendingTokenLink }) {
+  return (
+    <>
+      <Alert severity="success" role="status">
+        Request sent. Compliance or an admin must approve it before the link is issued. Once approved, collect the link from the{' '}
+        <MuiLink component={RouterLink} to="/access">
+          Access page
+        </MuiLink>{' '}
+        (it is shown once).
+      </Alert>
+      <DefinitionList
+        items={[
+          { label: 'Request', value: result.requestId },
+          { label: 'Decide by', value: <Expiry expiresAt={result.expiresAt} /> },
         ]}
       />
     </>

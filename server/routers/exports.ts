@@ -1,0 +1,144 @@
+import express, { type Request, type Response } from 'express';
+import { cookieSettings, readCookie } from '../auth/cookies.js';
+import type { StaffPrincipal } from '../auth/principal.js';
+import { createContextInner, requestInfo, requestLog } from '../context.js';
+import type { AppDeps, RequestDeps } from '../deps.js';
+import { AppError, HTTP_STATUS } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { auditRequestContext } from '../services/audit.js';
+import { resolveStaffSession } from '../services/auth/staff-sessions.js';
+import { startAccessExport, startAuditExport, type StartedExport } from '../services/exports.js';
+import { recordAccessDenied } from '../services/refusal-audit.js';
+import { EXPORT_FORMATS, exportPath, type ExportFormat, type ExportReport } from '../../shared/exports.js';
+
+/**
+ * The export downloads (DESIGN §7; docs/audit.md, "Exports"):
+ *
+ *   GET /api/audit/export.csv, /api/audit/export.jsonl     the audit log for the explorer's search
+ *   GET /api/access/export.csv, /api/access/export.jsonl   the access report for its filters
+ *
+ * Signed in by the staff session cookie, as tRPC is; `audit:export` (compliance, admin), and a refusal is recorded
+ * like a 403 on any sensitive procedure (`access.denied`). A download is a GET so that the browser saves it as it
+ * streams, and it only reads — but it also appends `audit.exported`, so another site must not be able to start one:
+ * the session cookie is SameSite=Strict (a cross-site request carries none: 401), and a request a browser marks as
+ * coming from another site (`Sec-Fetch-Site: cross-site` or `same-site`) is refused before anything is read.
+ *
+ * The answer streams: each chunk is written only after the socket has taken the previous one ('drain'), and the
+ * next one is read from the database only then, so a slow reader holds the server at a few chunks. A client that goes away
+ * ends the export (its audit event, written before the first byte, stays). A failure midway writes a last line
+ * saying so and cuts the connection, so the download shows as failed and the file's first record (its row count)
+ * tells a cut-short file from a whole one.
+ */
+
+const STARTERS: Record<ExportReport, typeof startAuditExport> = { audit: startAuditExport, access: startAccessExport };
+
+function refuse(res: Response, status: number, title: string): void {
+  res.status(status).json({ errors: [{ title }] });
+}
+
+async function stream(res: Response, started: StartedExport, log: Logger): Promise<void> {
+  // The request deadline (server/deadline.ts) may have answered already while the export was being set up.
+  if (res.headersSent || res.writableEnded) return;
+  // One 'drain' and one 'close' listener for the whole download, waking whichever write is waiting. (A listener per
+  // wait would pile up: compression moves 'drain' listeners onto its gzip stream, where res.off cannot reach them.)
+  let closed = false;
+  let wake: (() => void) | null = null;
+  const wakeUp = () => {
+    const waiting = wake;
+    wake = null;
+    waiting?.();
+  };
+  res.on('drain', wakeUp);
+  res.once('close', () => {
+    closed = true;
+    wakeUp();
+  });
+  const write = async (chunk: string | Buffer): Promise<boolean> => {
+    if (closed || res.writableEnded) return false;
+    // Resolved by the next 'drain' (the socket took it) or 'close' (the client went away).
+    if (!res.write(chunk)) await new Promise<void>((resolve) => (wake = resolve));
+    return !closed;
+  };
+  res.status(200);
+  res.setHeader('Content-Type', started.contentType);
+  res.setHeader('Content-Disposition', `attachment; filename="${started.filename}"`);
+  res.setHeader('X-Export-Id', started.header.exportId);
+  let bytes = 0;
+  try {
+    bytes += started.preamble.length;
+    let going = await write(started.preamble);
+    for await (const chunk of started.chunks) {
+      if (!going) break;
+      bytes += chunk.length;
+      going = await write(chunk);
+    }
+    if (going) {
+      res.end();
+      log.info({ exportId: started.header.exportId, rows: started.header.rows }, 'export finished');
+    } else {
+      log.warn({ exportId: started.header.exportId, rows: started.header.rows, written: bytes }, 'export cut off: the client went away');
+    }
+  } catch (err) {
+    log.error({ err, exportId: started.header.exportId }, 'export failed midway');
+    if (!closed && !res.writableEnded) {
+      res.write(started.errorLine('the server could not read the rest; export again'));
+      // Cut the connection rather than end the body: the browser shows the download as failed.
+      res.destroy();
+    }
+  }
+}
+
+export function exportRoutes(deps: AppDeps) {
+  const router = express.Router();
+  const cookies = cookieSettings(deps.config.publicUrl);
+
+  const handle = (report: ExportReport, format: ExportFormat) => async (req: Request, res: Response) => {
+    res.setHeader('Cache-Control', 'no-store');
+    // Express answers HEAD with the GET route; an export is started only by a GET.
+    if (req.method !== 'GET') {
+      res.setHeader('Allow', 'GET');
+      refuse(res, 405, 'Download an export with GET.');
+      return;
+    }
+    const site = req.get('sec-fetch-site');
+    if (site !== undefined && site !== 'same-origin' && site !== 'none') {
+      req.log.warn({ secFetchSite: site }, 'cross-site export refused');
+      refuse(res, 403, 'Request refused: an export is started from the Inquiry Desk console (or by opening its address directly).');
+      return;
+    }
+    const scoped: RequestDeps = { ...deps, log: requestLog(req, deps.log), ...requestInfo(req) };
+    const secret = readCookie(req, cookies.staffSession);
+    const staff = secret ? await resolveStaffSession(scoped, secret) : null;
+    if (!staff) {
+      refuse(res, 401, 'Sign in to continue.');
+      return;
+    }
+    if (staff.mustChangePassword) {
+      refuse(res, 403, 'Choose a new password before continuing: you signed in with a one-time password.');
+      return;
+    }
+    const ctx = { ...createContextInner(scoped, { ...requestInfo(req), staff }), staff } satisfies RequestDeps & { staff: StaffPrincipal };
+    const params = new URL(req.originalUrl, 'http://export.invalid').searchParams;
+    let started: StartedExport;
+    try {
+      started = await STARTERS[report](ctx, format, params);
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      if (err.code === 'FORBIDDEN') {
+        // As a 403 on any sensitive procedure: who tried to export what, and why it was refused.
+        await recordAccessDenied(
+          { ...ctx, request: auditRequestContext(ctx) },
+          { procedure: `${report}.export`, permission: 'audit:export', error: err, rawInput: Object.fromEntries(params) },
+        );
+      }
+      refuse(res, HTTP_STATUS[err.code], err.message);
+      return;
+    }
+    await stream(res, started, scoped.log);
+  };
+
+  for (const report of ['audit', 'access'] as const) {
+    for (const format of EXPORT_FORMATS) router.get(exportPath(report, format), handle(report, format));
+  }
+  return router;
+}
