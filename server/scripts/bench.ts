@@ -8,6 +8,8 @@ import { ensureDemoStaff } from '../auth/bootstrap.js';
 import { projectPath } from '../paths.js';
 import { runActionsBench } from '../bench/actions.js';
 import { runAuditBench } from '../bench/audit.js';
+import { runAccessReportBench } from '../bench/access-report.js';
+import { runAuditListBench } from '../bench/audit-list.js';
 import { runExportBench } from '../bench/export.js';
 import { runPartnerBench } from '../bench/partner.js';
 import { runTemplatesBench } from '../bench/templates.js';
@@ -39,7 +41,7 @@ async function compileListServer(): Promise<string> {
 }
 
 /**
- * `npm run bench -- [--rows N] [--requests N] [--sections list,matrix,audit,export,actions,partner,templates] [--json FILE] [--markdown FILE]`
+ * `npm run bench -- [--rows N] [--requests N] [--sections list,matrix,audit,export,auditlist,accessreport,actions,partner,templates] [--json FILE] [--markdown FILE]`
  *
  * Needs DATABASE_URL: a scratch PostgreSQL database. With fewer than --rows inquiries it is emptied and seeded
  * (npm run seed --reset). The list section runs the real app in a child process of its own (server/bench/list-server.ts)
@@ -48,7 +50,7 @@ async function compileListServer(): Promise<string> {
  * Other sections bring their own scratch databases.
  */
 
-const USAGE = `Usage: DATABASE_URL=postgres://… npm run bench -- [--rows N] [--requests N] [--sections list,matrix,audit,export,actions,partner,templates] [--views V] [--json FILE] [--markdown FILE]
+const USAGE = `Usage: DATABASE_URL=postgres://… npm run bench -- [--rows N] [--requests N] [--sections list,matrix,audit,export,auditlist,accessreport,actions,partner,templates] [--views V] [--json FILE] [--markdown FILE]
 
   --rows N        inquiries the list section needs (default 1,000,000); a database with fewer is reset and seeded
   --requests N    timed requests per list view, over HTTP and as SQL each (default 200)
@@ -63,8 +65,8 @@ const CALIBRATION_SELECTS = 2_000;
 const MARK_START = '<!-- bench:start -->';
 const MARK_END = '<!-- bench:end -->';
 
-type Section = 'list' | 'matrix' | 'audit' | 'export' | 'actions' | 'partner' | 'templates';
-const SECTIONS: readonly Section[] = ['list', 'matrix', 'audit', 'export', 'actions', 'partner', 'templates'];
+type Section = 'list' | 'matrix' | 'audit' | 'export' | 'auditlist' | 'accessreport' | 'actions' | 'partner' | 'templates';
+const SECTIONS: readonly Section[] = ['list', 'matrix', 'audit', 'export', 'auditlist', 'accessreport', 'actions', 'partner', 'templates'];
 
 function parse() {
   const { values } = parseArgs({
@@ -327,6 +329,17 @@ if (args.sections.includes('templates')) rows.push(...(await runTemplatesBench(d
 if (args.sections.includes('export')) {
   const serverFile = await compileListServer();
   rows.push(...(await runExportBench(databaseUrl, { log, serverFile })).map((r) => rowFromResult('exports', r)));
+}
+
+// audit.list at 1,000,000 events and access.list at 1,000,000 issued artifacts, over HTTP: first page and page 500.
+for (const [section, run] of [
+  ['auditlist', runAuditListBench],
+  ['accessreport', runAccessReportBench],
+] as const) {
+  if (!args.sections.includes(section)) continue;
+  const results: unknown[] = [];
+  report[section] = results;
+  rows.push(...(await run(databaseUrl, { log, serverFile: await compileListServer(), requests: args.requests, onResult: (r) => results.push(r) })));
 }
 
 finish(false);
