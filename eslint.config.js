@@ -15,6 +15,7 @@ const SQL_FREE_LAYERS = [
   'server/hosted-flow/**',
   'server/partner-api/**',
   'server/auth/**',
+  'server/webhooks/**',
   'client/**',
 ];
 const SQL_HOME =

@@ -9,7 +9,7 @@ export default defineConfig({
         test: {
           name: 'server',
           environment: 'node',
-          include: ['server/**/*.test.ts', 'shared/**/*.test.ts', 'test/server/**/*.test.ts'],
+          include: ['server/**/*.test.ts', 'shared/**/*.test.ts', 'test/server/**/*.test.ts', 'test/fakes/**/*.test.ts'],
           // PGlite takes seconds to start on two cores; each file gets its own database.
           testTimeout: 60_000,
           hookTimeout: 120_000,

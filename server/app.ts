@@ -22,6 +22,7 @@ import { pendingMigrations } from './db/migrate.js';
 import { requestDeadline } from './deadline.js';
 import { httpMetrics, metricsEndpoint } from './metrics/http.js';
 import { projectPath } from './paths.js';
+import { createPersonaWebhookRouter } from './webhooks/persona.js';
 
 export const CLIENT_DIST = projectPath('dist', 'client');
 
@@ -75,6 +76,11 @@ export function createApp(deps: AppDeps, options: { serveClient?: boolean } = {}
   app.use('/auth', (_req, res) => {
     res.status(404).json({ errors: [{ title: 'Not found' }] });
   });
+  // Persona's webhooks (INQUIRY_PROVIDER=persona): authenticated by their signature, no cookies, so no CSRF check.
+  if (deps.config.inquiryProvider === 'persona') app.use('/webhooks/persona', createPersonaWebhookRouter(deps));
+  app.use('/webhooks', (_req, res) => {
+    res.status(404).json({ errors: [{ title: 'Not found' }] });
+  });
 
   // Liveness: the process answers. It never touches the database, so a database outage does not get a healthy
   // instance restarted.
@@ -102,7 +108,8 @@ export function createApp(deps: AppDeps, options: { serveClient?: boolean } = {}
   });
   // Prometheus metrics (docs/operations.md#metrics): off unless METRICS_TOKEN is set, then only with that bearer token.
   app.get('/metrics', metricsEndpoint(deps.metrics, deps.config.metricsToken));
-  app.use(createHostedFlowRouter(deps));
+  // The local engine's hosted flow; with Persona the end user goes to Persona's (PERSONA_HOSTED_FLOW_URL).
+  if (deps.provider.hostedFlow) app.use(createHostedFlowRouter(deps));
 
   app.use(
     '/trpc',

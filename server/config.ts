@@ -111,6 +111,18 @@ const EnvSchema = z.object({
   AUDIT_CHECKPOINT_FILE: z.string().min(1).optional(),
   AUDIT_CHECKPOINT_WEBHOOK_URL: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
   AUDIT_CHECKPOINT_INTERVAL_SECONDS: z.coerce.number().int().min(5).max(86_400).default(300),
+  // The Persona provider (INQUIRY_PROVIDER=persona; docs/persona.md). Empty means unset, as for leaving it out.
+  PERSONA_API_KEY: z.string().regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces').optional(),
+  PERSONA_API_URL: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).default('https://withpersona.com'),
+  PERSONA_VERSION: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date like 2023-01-05').default('2023-01-05'),
+  PERSONA_WEBHOOK_SECRETS: z.string().optional(),
+  PERSONA_WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
+  PERSONA_HOSTED_FLOW_URL: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).default('https://inquiry.withpersona.com/verify'),
+  // One remote call's limit (an action holds its inquiry's row lock for at most one), and the attempts an action makes.
+  PERSONA_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
+  PERSONA_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
+  // Persona's rate limit per environment, shared by every instance on this database.
+  PERSONA_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(300),
 });
 
 /** One `claim value → role` pair of OIDC_ROLE_MAP; the first pair that matches a person's claim wins. */
@@ -211,7 +223,27 @@ export type Config = {
   /** METRICS_TOKEN: the bearer token GET /metrics requires; null: /metrics is off. Never log it. */
   metricsToken: string | null;
   auditCheckpoints: AuditCheckpointConfig;
+  /** The Persona provider's settings; null unless INQUIRY_PROVIDER=persona. */
+  persona: PersonaConfig | null;
 };
+
+/** INQUIRY_PROVIDER=persona (server/providers/persona, docs/persona.md). */
+export interface PersonaConfig {
+  /** PERSONA_API_KEY: the Bearer key. Never log it. */
+  apiKey: string;
+  /** PERSONA_API_URL, without a trailing slash: paths start with /api/v1. */
+  apiUrl: string;
+  /** PERSONA_VERSION: the Persona-Version header. */
+  version: string;
+  /** PERSONA_WEBHOOK_SECRETS: every secret a delivery may be signed with (several during a rotation). Never log them. */
+  webhookSecrets: string[];
+  webhookToleranceSeconds: number;
+  /** PERSONA_HOSTED_FLOW_URL: where links send the end user. */
+  hostedFlowUrl: string;
+  timeoutMs: number;
+  attempts: number;
+  rateLimitPerMinute: number;
+}
 
 /** Where the audit chain's head is written outside the database (server/audit/checkpoint-writer.ts). */
 export interface AuditCheckpointConfig {
@@ -322,6 +354,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { serv
     },
     metricsToken: e.METRICS_TOKEN ?? null,
     auditCheckpoints: auditCheckpointConfig(e),
+    persona: e.INQUIRY_PROVIDER === 'persona' ? personaConfig(e) : null,
   };
 }
 
@@ -335,6 +368,37 @@ function auditCheckpointConfig(e: z.infer<typeof EnvSchema>): AuditCheckpointCon
     file: e.AUDIT_CHECKPOINT_FILE ? path.resolve(e.AUDIT_CHECKPOINT_FILE) : null,
     webhookUrl: e.AUDIT_CHECKPOINT_WEBHOOK_URL ?? null,
     intervalMs: e.AUDIT_CHECKPOINT_INTERVAL_SECONDS * 1000,
+  };
+}
+
+/** The Persona provider's settings, each checked here so a mistake stops start-up before the database is opened. */
+function personaConfig(e: z.infer<typeof EnvSchema>): PersonaConfig {
+  if (!e.PERSONA_API_KEY) throw new ConfigError('Invalid configuration: PERSONA_API_KEY is required with INQUIRY_PROVIDER=persona');
+  const secrets = (e.PERSONA_WEBHOOK_SECRETS ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  if (secrets.length === 0) {
+    throw new ConfigError('Invalid configuration: PERSONA_WEBHOOK_SECRETS is required with INQUIRY_PROVIDER=persona (one or more, comma-separated)');
+  }
+  if (secrets.some((s) => s.length < 16 || !/^[\x21-\x7e]+$/.test(s))) {
+    throw new ConfigError('Invalid configuration: PERSONA_WEBHOOK_SECRETS: each secret must be at least 16 printable characters without spaces');
+  }
+  const apiUrl = new URL(e.PERSONA_API_URL);
+  const hosted = new URL(e.PERSONA_HOSTED_FLOW_URL);
+  for (const [name, url] of [['PERSONA_API_URL', apiUrl], ['PERSONA_HOSTED_FLOW_URL', hosted]] as const) {
+    // The API key and session tokens travel on these: plain http only to this machine (the fake Persona API, tests).
+    if (url.protocol !== 'https:' && !['localhost', '127.0.0.1', '[::1]'].includes(url.hostname)) {
+      throw new ConfigError(`Invalid configuration: ${name} must be an https URL (plain http only to localhost)`);
+    }
+  }
+  return {
+    apiKey: e.PERSONA_API_KEY,
+    apiUrl: e.PERSONA_API_URL.replace(/\/+$/, ''),
+    version: e.PERSONA_VERSION,
+    webhookSecrets: secrets,
+    webhookToleranceSeconds: e.PERSONA_WEBHOOK_TOLERANCE_SECONDS,
+    hostedFlowUrl: e.PERSONA_HOSTED_FLOW_URL,
+    timeoutMs: e.PERSONA_TIMEOUT_MS,
+    attempts: e.PERSONA_ATTEMPTS,
+    rateLimitPerMinute: e.PERSONA_RATE_LIMIT_PER_MINUTE,
   };
 }
 

@@ -3,6 +3,7 @@ import { createApp } from './app.js';
 import { checkpointDestinations, startCheckpointWriter } from './audit/checkpoint-writer.js';
 import { bootstrapStaff } from './auth/bootstrap.js';
 import { exitOnConfigError, loadConfig } from './config.js';
+import { claimDataDir } from './db/data-dir-lock.js';
 import { openDatabase } from './db/index.js';
 import { migrate } from './db/migrate.js';
 import { createLogger } from './logger.js';
@@ -10,11 +11,15 @@ import { createMetrics } from './metrics/index.js';
 import { createDeps } from './providers/index.js';
 import { startSweeper } from './providers/local/sweeper-loop.js';
 import { isEmpty, seedWorld } from './seed/world.js';
+import { startInboxApplier } from './services/persona-inbox.js';
+import { startSyncIfEmpty, stopSyncJobs } from './services/persona-sync-jobs.js';
 import { shutDownGracefully } from './shutdown.js';
 
 exitOnConfigError();
 const config = loadConfig(process.env, { server: true });
 const log = createLogger(config.logLevel);
+// The embedded database belongs to one process: a lock file in DATA_DIR names it (npm run sync:persona checks it).
+const releaseDataDir = config.databaseUrl ? () => undefined : claimDataDir(config.dataDir, 'server');
 
 const database = await openDatabase(
   config.databaseUrl
@@ -24,7 +29,7 @@ const database = await openDatabase(
 const applied = await migrate(database);
 if (applied.length > 0) log.info({ applied }, 'migrations applied');
 
-const seedDemo = database.kind === 'pglite' && (await isEmpty(database.db));
+const seedDemo = database.kind === 'pglite' && config.inquiryProvider === 'local' && (await isEmpty(database.db));
 if (seedDemo) {
   log.info({ inquiries: config.seedInquiries }, 'empty embedded database: seeding demo data');
   const summary = await seedWorld(database, { inquiries: config.seedInquiries, seed: 1 });
@@ -37,7 +42,12 @@ const staffNotice = await bootstrapStaff(database.db, config, { demo: seedDemo }
 // The server process also reports Node's own metrics (CPU, memory, event loop lag) at /metrics.
 const deps = createDeps({ database, config, log, now: () => new Date(), metrics: createMetrics(database, { processMetrics: true }) });
 await deps.provider.ready();
-const stopSweeper = config.inquiryProvider === 'local' ? startSweeper(deps) : () => undefined;
+// The expiry sweep and the guard-state housekeeping (rate windows, idempotency records, token link requests) run
+// over either provider: with Persona the sweep marks what Persona's documented expiry has passed, and Persona's own
+// webhook events, newer, still win (the mirror's ordering rule).
+const stopSweeper = startSweeper(deps);
+// Persona's webhook events, stored by POST /webhooks/persona, applied to the mirror (and what a crash left, now).
+const stopInbox = config.inquiryProvider === 'persona' ? startInboxApplier(deps) : () => undefined;
 // The audit chain's head, outside the database (AUDIT_CHECKPOINT_FILE / _WEBHOOK_URL): now, then every interval.
 const checkpoints = startCheckpointWriter({
   db: database.db,
@@ -46,6 +56,10 @@ const checkpoints = startCheckpointWriter({
   intervalMs: config.auditCheckpoints.intervalMs,
   destinations: checkpointDestinations(config.auditCheckpoints),
 });
+// Persona with no inquiry mirrored yet: the backfill starts by itself (an admin watches it on the Persona sync page).
+if (config.inquiryProvider === 'persona') {
+  startSyncIfEmpty(deps).catch((error: unknown) => log.error({ err: error instanceof Error ? error.message : String(error) }, 'Persona backfill could not start'));
+}
 const app = createApp(deps);
 const server = createServer(app);
 
@@ -63,12 +77,18 @@ async function shutdown(signal: string) {
   await shutDownGracefully({
     server,
     graceMs: config.limits.shutdownGraceMs,
-    stopBackground: stopSweeper,
+    stopBackground: () => {
+      stopSweeper();
+      stopInbox();
+    },
     closeResources: async () => {
+      // A backfill running here stops at once (interrupted: the next start resumes it).
+      await stopSyncJobs(database);
       // The last audit checkpoint: the head as this instance leaves it, after its last request, before the pool closes.
       await checkpoints?.close();
       deps.catalog.close();
       await database.close();
+      releaseDataDir();
     },
     log,
   });

@@ -40,6 +40,8 @@ export const PERMISSIONS = [
   'staff:manage',
   /** Manage customers' partner API keys. */
   'apikey:manage',
+  /** Start the Persona backfill and watch its progress (INQUIRY_PROVIDER=persona). */
+  'provider:sync',
 ] as const;
 export const PermissionSchema = z.enum(PERMISSIONS);
 export type Permission = z.infer<typeof PermissionSchema>;
@@ -88,6 +90,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, Readonly<Partial<Record<Per
     'policy:edit': 'all',
     'staff:manage': 'all',
     'apikey:manage': 'all',
+    'provider:sync': 'all',
   },
 };
 

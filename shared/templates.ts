@@ -184,5 +184,10 @@ export const TemplateDetailSchema = TemplateSummarySchema.extend({
   /** Last PREVIEW_WINDOW_DAYS days of finished inquiries, the same histograms as the preview's. */
   histograms: PolicyPreviewSchema.shape.histograms,
   finishedTotal: z.number().int(),
+  /**
+   * Who owns expiry and versions: 'console' (the local engine: apply a policy, publish a version here), or 'persona'
+   * (Persona's dashboard; the console mirrors them and refuses to change its copy).
+   */
+  managedBy: z.enum(['console', 'persona']).default('console'),
 });
 export type TemplateDetail = z.infer<typeof TemplateDetailSchema>;

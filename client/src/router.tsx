@@ -19,6 +19,7 @@ const CustomersPage = lazy(() => import('./features/customers/CustomersPage'));
 const AccessPage = lazy(() => import('./features/access/AccessPage'));
 const AuditPage = lazy(() => import('./features/audit/AuditPage'));
 const AuditVerifyPage = lazy(() => import('./features/audit/VerifyPage'));
+const PersonaSyncPage = lazy(() => import('./features/persona/PersonaSyncPage'));
 const NotFoundPage = lazy(() => import('./layout/NotFoundPage'));
 
 /**
@@ -85,6 +86,14 @@ export const routes: RouteObject[] = [
             element: (
               <RequirePermission permission="audit:export">
                 <AuditVerifyPage />
+              </RequirePermission>
+            ),
+          },
+          {
+            path: 'persona-sync',
+            element: (
+              <RequirePermission permission="provider:sync">
+                <PersonaSyncPage />
               </RequirePermission>
             ),
           },

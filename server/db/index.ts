@@ -24,6 +24,12 @@ export interface Database {
   poolStats?: () => PoolStats;
   /** LISTEN/NOTIFY for this instance (server/db/notifications.ts): one dedicated connection on a server database. */
   notifications: Notifications;
+  /**
+   * A server database's side pool of two connections, opened on first use, for the short statements that must not
+   * wait behind the main pool: Persona's shared rate gate is asked while an action holds a main-pool connection
+   * across its call to Persona, so with every connection so held it could never be asked. None for PGlite.
+   */
+  side?: () => Kysely<DB>;
 }
 
 export type DatabaseOptions =
@@ -72,11 +78,27 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     const measured = measuredPool(pool, preparingPool(pool));
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: measured.pool }) });
     const notifications = postgresNotifications(options.databaseUrl);
+    let side: Kysely<DB> | null = null;
     return {
       db,
       kind: 'postgres',
       poolStats: measured.stats,
       notifications,
+      side: () => {
+        side ??= new Kysely<DB>({
+          dialect: new PostgresDialect({
+            pool: new pg.Pool({
+              connectionString: options.databaseUrl,
+              max: 2,
+              types: { getTypeParser: typeParser },
+              options: '-c jit=off',
+              ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
+              connectionTimeoutMillis: 10_000,
+            }).on('error', () => undefined),
+          }),
+        });
+        return side;
+      },
       dataDir: null,
       // With no parameters node-postgres uses the simple query protocol, which accepts several statements.
       runScript: async (script, trx) => {
@@ -84,6 +106,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       },
       close: async () => {
         await notifications.close();
+        await side?.destroy();
         await db.destroy();
       },
     };

@@ -70,6 +70,8 @@ export interface InquiriesTable {
   updated_at: Timestamp;
   /** Latest expiry among the sessions neither expired nor revoked (migrations/0007); kept by every session writer. */
   live_session_until: Timestamp | null;
+  /** The time of the Persona change the row last reflects (migrations/0025); null if Persona never described it. */
+  remote_updated_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export interface InquirySessionsTable {
@@ -87,6 +89,8 @@ export interface InquirySessionsTable {
   reason: ColumnType<string | null, string | null | undefined, string | null>;
   ticket: ColumnType<string | null, string | null | undefined, string | null>;
   last_used_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  /** As on inquiries (migrations/0025). */
+  remote_updated_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 /** A live session handed out again by a later resume (migrations/0015); written only by the inquiry store. */
@@ -269,6 +273,52 @@ export interface InquiryCompletionDaysTable {
   completions: number;
 }
 
+/** Verified Persona webhook deliveries, applied after the 2xx (migrations/0025; server/services/persona-inbox.ts). */
+export interface PersonaWebhookInboxTable {
+  event_id: string;
+  name: string;
+  event_created_at: Timestamp;
+  received_at: Timestamp;
+  body: Json;
+  attempts: ColumnType<number, number | undefined, number>;
+  outcome: ColumnType<'applied' | 'stale' | 'ignored' | 'failed' | null, never, 'applied' | 'stale' | 'ignored' | 'failed' | null>;
+  applied_at: ColumnType<Date | null, never, Date | string | null>;
+  last_error: ColumnType<string | null, never, string | null>;
+  next_attempt_at: ColumnType<Date | null, never, Date | string | null>;
+  waiting_for: ColumnType<string | null, never, string | null>;
+}
+
+/** Persona's rate limit shared by every instance (migrations/0026; repositories/persona-rate.ts). */
+export interface PersonaRateGateTable {
+  bucket: string;
+  window_start: Timestamp;
+  used: number;
+  closed_until: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+}
+
+/** One Persona backfill run (migrations/0026; services/persona-sync.ts). */
+export interface PersonaSyncRunsTable {
+  id: string;
+  seq: Generated<number>;
+  started_at: Timestamp;
+  started_by: string;
+  status: 'running' | 'done' | 'failed' | 'interrupted';
+  resumed_from: ColumnType<string | null, string | null | undefined, never>;
+  cursor: ColumnType<string | null, string | null | undefined, string | null>;
+  since: ColumnType<Date | null, Date | string | null | undefined, never>;
+  inquiries: ColumnType<number, number | undefined, number>;
+  sessions: ColumnType<number, number | undefined, number>;
+  pages: ColumnType<number, number | undefined, number>;
+  errors: ColumnType<number, number | undefined, number>;
+  carried_inquiries: ColumnType<number, number | undefined, never>;
+  newest_created_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  oldest_created_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  lower_bound_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  last_error: ColumnType<string | null, string | null | undefined, string | null>;
+  heartbeat_at: Timestamp;
+  finished_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+}
+
 export interface AppSecretsTable {
   name: string;
   value: string;
@@ -290,6 +340,9 @@ export interface DB {
   rate_limit_events: RateLimitEventsTable;
   audit_refusal_windows: AuditRefusalWindowsTable;
   app_secrets: AppSecretsTable;
+  persona_rate_gate: PersonaRateGateTable;
+  persona_sync_runs: PersonaSyncRunsTable;
+  persona_webhook_inbox: PersonaWebhookInboxTable;
   inquiry_completion_days: InquiryCompletionDaysTable;
   api_keys: ApiKeysTable;
   api_rate_windows: ApiRateWindowsTable;

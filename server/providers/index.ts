@@ -6,15 +6,24 @@ import { createLocalProvider } from './local/provider.js';
 import type { Logger } from '../logger.js';
 import { loadTokenKeys } from './local/token-keys.js';
 import type { InquiryProvider } from './types.js';
+import { createPersonaClient } from './persona/client.js';
+import { createPersonaProvider } from './persona/provider.js';
+import { rateGateFor } from './persona/rate-gate.js';
 import { createCatalogCache, type CatalogCache } from '../services/catalog-cache.js';
 
 /**
- * The configured provider for this database. Only the local engine exists so far: INQUIRY_PROVIDER=persona is
- * refused here, at start-up. The local engine's token keys are resolved on first use (`ready()`; token-keys.ts).
+ * The configured provider for this database: the local engine (its token keys resolved on first use, `ready()`;
+ * token-keys.ts), or Persona's API (INQUIRY_PROVIDER=persona; its settings were checked by loadConfig).
  */
-export function createProvider(database: Database, config: Config, log?: Logger): InquiryProvider {
-  if (config.inquiryProvider !== 'local') {
-    throw new Error('INQUIRY_PROVIDER=persona is not implemented yet: only the local engine is available.');
+export function createProvider(database: Database, config: Config, log?: Logger, now: () => Date = () => new Date()): InquiryProvider {
+  if (config.inquiryProvider === 'persona') {
+    if (!config.persona) throw new Error('INQUIRY_PROVIDER=persona without its settings: build the config with loadConfig');
+    return createPersonaProvider({
+      // One budget for every instance on this database (PostgreSQL), or for this process (the embedded database).
+      client: createPersonaClient({ ...config.persona, gate: rateGateFor(database, config.persona.rateLimitPerMinute), now, ...(log ? { log } : {}) }),
+      hostedFlowUrl: config.persona.hostedFlowUrl,
+      ...(log ? { log } : {}),
+    });
   }
   return createLocalProvider({
     keys: () => loadTokenKeys(database, { secret: config.sessionTokenSecret, previous: config.sessionTokenPreviousSecret }, log),
@@ -27,11 +36,13 @@ export function createProvider(database: Database, config: Config, log?: Logger)
  * The app's dependencies: the given ones, the provider configured for them, and a metrics registry and a version
  * catalogue cache unless given. The cache's subscription ends with `catalog.close()` or with the database's close.
  */
-export function createDeps(base: Omit<AppDeps, 'provider' | 'metrics' | 'catalog'> & { metrics?: AppMetrics; catalog?: CatalogCache }): AppDeps {
+export function createDeps(
+  base: Omit<AppDeps, 'provider' | 'metrics' | 'catalog'> & { metrics?: AppMetrics; catalog?: CatalogCache; provider?: InquiryProvider },
+): AppDeps {
   return {
     ...base,
     metrics: base.metrics ?? createMetrics(base.database),
     catalog: base.catalog ?? createCatalogCache(base.database),
-    provider: createProvider(base.database, base.config, base.log),
+    provider: base.provider ?? createProvider(base.database, base.config, base.log),
   };
 }

@@ -1,5 +1,6 @@
 import type { Transaction } from 'kysely';
 import type { DB } from '../db/schema.js';
+import { AppError } from '../errors.js';
 
 /**
  * The InquiryProvider port: every vendor-side effect goes through it. `local` implements Persona's semantics
@@ -88,10 +89,11 @@ export interface InquiryProvider {
   /** A single-use code for the hosted flow; `linkId` names it, and its URL can be re-derived from the id. */
   createOneTimeLink(trx: Transaction<DB>, inquiryId: string, linkId: string, now: Date, lifetimeMinutes: number): Promise<OneTimeLink>;
   /**
-   * A one-time link's URL rebuilt for a replayed request, from its id and the stored hash of its code (the code is
-   * derived under whichever signing key made it); null when that key is no longer in force.
+   * A one-time link's URL rebuilt for a replayed request, from its id and the stored hash of its code (the local
+   * engine derives the code under whichever signing key made it; Persona answers the same request with the same
+   * idempotency key again); null when it cannot be rebuilt.
    */
-  oneTimeLinkUrl(linkId: string, codeHash: string): string | null;
+  oneTimeLinkUrl(trx: Transaction<DB>, link: { id: string; inquiryId: string; codeHash: string }): Promise<string | null>;
   /** A new session that expires at `expiresAt` (never later than the inquiry): the session behind a token link. */
   createSession(trx: Transaction<DB>, inquiryId: string, now: Date, expiresAt: Date, issuedBy: IssuedBy): Promise<IssuedSession>;
   /**
@@ -114,4 +116,23 @@ export interface HostedFlowKeys {
   verifySessionToken(token: string, now: Date): Promise<{ sessionId: string; inquiryId: string } | null>;
   /** The secrets the flow's form tokens are derived from: the current one first, then one being rotated out. */
   formSecrets(): Promise<readonly string[]>;
+}
+
+/**
+ * A vendor call whose outcome is unknown: a 5xx, a timeout, a network failure, an answer not in the documented
+ * shape. The effect may or may not have happened at the vendor, so the action's transaction rolls back (no local
+ * record claims success) and the service may run the whole action again with the same idempotency key
+ * (services/provider-retries.ts). Where nothing retries it, it is answered as the 503 it is (an AppError
+ * SERVICE_UNAVAILABLE: "try again"), never a 500. Refusals (4xx) are plain AppErrors: retrying would not help.
+ */
+export class ProviderUnavailableError extends AppError {
+  constructor(
+    readonly provider: 'local' | 'persona',
+    readonly operation: string,
+    /** The HTTP status, or what stood in for one; never the request. */
+    readonly status: number | 'timeout' | 'network' | 'invalid_response',
+    message: string,
+  ) {
+    super('SERVICE_UNAVAILABLE', `${message} Nothing was recorded as done; try again in a minute.`, { provider, providerStatus: status });
+  }
 }

@@ -154,7 +154,7 @@ export function rateEventsWrite(buckets: readonly string[], at: Date): Write {
 }
 
 export function findIdempotent(trx: Transaction<DB>, scope: string, key: string) {
-  return trx.selectFrom('idempotency_keys').select(['request_hash', 'result']).where('scope', '=', scope).where('key', '=', key).executeTakeFirst();
+  return trx.selectFrom('idempotency_keys').select(['request_hash', 'result', 'created_at']).where('scope', '=', scope).where('key', '=', key).executeTakeFirst();
 }
 
 /** Housekeeping for the sweeper: rate-limit rows (the console's and the partner API's), idempotency records and refusal-audit windows older than any window that reads them. */

@@ -137,5 +137,5 @@ export async function requestsBy(db: Executor, now: Date, requesterId: string, l
 
 /** The link an approval issued: its session (whose token the provider re-derives) and whether it has ended. */
 export function issuedLink(trx: Transaction<DB>, linkId: string) {
-  return trx.selectFrom('access_links').select(['id', 'session_id', 'expires_at', 'revoked_at']).where('id', '=', linkId).executeTakeFirst();
+  return trx.selectFrom('access_links').select(['id', 'session_id', 'created_at', 'expires_at', 'revoked_at']).where('id', '=', linkId).executeTakeFirst();
 }

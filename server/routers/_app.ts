@@ -6,6 +6,7 @@ import { authRouter } from './auth.js';
 import { customersRouter } from './customers.js';
 import { inquiriesRouter } from './inquiries.js';
 import { linksRouter } from './links.js';
+import { personaRouter } from './persona.js';
 import { staffRouter } from './staff.js';
 import { templatesRouter } from './templates.js';
 
@@ -19,6 +20,7 @@ export const appRouter = router({
   apiKeys: apiKeysRouter,
   audit: auditRouter,
   access: accessRouter,
+  persona: personaRouter,
 });
 
 export type AppRouter = typeof appRouter;

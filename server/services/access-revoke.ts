@@ -173,6 +173,9 @@ export async function revokeMatching(ctx: ActionContext, input: RevokeMatchingIn
   const filter = revocable(asAsked, asOf);
   const idem: IdempotencyClaim = { scope: `${ctx.staff.id}:access.revokeMatching`, key: idempotencyKey, requestHash: requestHash(input) };
   const bulkId = newId('bulk');
+  // With Persona each row is its own transaction: a session Persona has expired is never rolled back here with a
+  // failed batch (one call per session; Persona's rate limit may stop a long run, recorded as failed with what it did).
+  const batchSize = ctx.provider.name === 'persona' ? 1 : BATCH_SIZE;
 
   // The first transaction: the key claimed before anything else is locked, the set fixed and checked against the
   // count confirmed, the one audit event, and the first batch.
@@ -194,11 +197,11 @@ export async function revokeMatching(ctx: ActionContext, input: RevokeMatchingIn
         action: ACTION,
         target: { type: 'access_report', id: bulkId },
         reason,
-        metadata: { bulkId, filter: describeFilter(filter), count: rows.length, asOf: asOf.toISOString(), batchSize: BATCH_SIZE, scope },
+        metadata: { bulkId, filter: describeFilter(filter), count: rows.length, asOf: asOf.toISOString(), batchSize, scope },
         request: ctx.request,
         occurredAt: asOf,
       });
-      const outcome = await revokeBatch(ctx, trx, rows.slice(0, BATCH_SIZE), new Set(), asOf, bulkId, ownOnly);
+      const outcome = await revokeBatch(ctx, trx, rows.slice(0, batchSize), new Set(), asOf, bulkId, ownOnly);
       await writeTogether(trx, [recordWrite(idem, { bulkId, count: rows.length, status: 'running' } satisfies StoredBulk)]);
       return { rows, outcome } as const;
     }),
@@ -209,8 +212,8 @@ export async function revokeMatching(ctx: ActionContext, input: RevokeMatchingIn
   let { revoked, skipped } = first.outcome;
   let batches = 1;
   try {
-    for (let offset = BATCH_SIZE; offset < first.rows.length; offset += BATCH_SIZE) {
-      const chunk = first.rows.slice(offset, offset + BATCH_SIZE);
+    for (let offset = batchSize; offset < first.rows.length; offset += batchSize) {
+      const chunk = first.rows.slice(offset, offset + batchSize);
       const now = ctx.now();
       const outcome = await retried(() => db.transaction().execute((trx) => revokeBatch(ctx, trx, chunk, ended, now, bulkId, ownOnly)));
       for (const id of outcome.ended) ended.add(id);

@@ -6,6 +6,7 @@ import * as repo from '../repositories/access.js';
 import type { Write } from '../repositories/writes.js';
 import { canonicalJson } from '../audit/canonical.js';
 import { sha256Hex } from '../crypto.js';
+import { replayingFrom, withIdempotencyBase } from '../providers/call-context.js';
 
 /**
  * Idempotency keys: the first request with a key does the work and records its result in the same
@@ -42,6 +43,8 @@ export async function claim<T>(trx: Transaction<DB>, claimed: IdempotencyClaim, 
   if (existing.request_hash !== claimed.requestHash) {
     throw new AppError('CONFLICT', 'idempotencyKey: was already used for a different request. Start the action again.');
   }
+  // A remote provider asks its vendor the same question again only while the vendor still keeps the answer.
+  replayingFrom(existing.created_at);
   return existing.result as T;
 }
 
@@ -69,8 +72,11 @@ export async function idempotentAction<Stored, Output>(
   await deps.provider.ready();
   const now = deps.now();
   const idem: IdempotencyClaim = { scope: request.scope, key: request.input.idempotencyKey, requestHash: requestHash(request.input) };
-  return deps.database.db.transaction().execute(async (trx) => {
-    const stored = await claim<Stored>(trx, idem, now, request.replayForMs);
-    return stored ? steps.replay(trx, stored, now) : steps.act(trx, now, idem);
-  });
+  // A remote provider derives its own Idempotency-Key for each effect from this claim (providers/call-context.ts).
+  return withIdempotencyBase(idem.scope, idem.key, now, () =>
+    deps.database.db.transaction().execute(async (trx) => {
+      const stored = await claim<Stored>(trx, idem, now, request.replayForMs);
+      return stored ? steps.replay(trx, stored, now) : steps.act(trx, now, idem);
+    }),
+  );
 }

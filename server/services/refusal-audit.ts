@@ -6,6 +6,8 @@ import { countRefusal } from '../repositories/refusal-windows.js';
 import type { Permission } from '../../shared/permissions.js';
 import { SENSITIVE_PERMISSIONS } from '../../shared/permissions.js';
 import { INQUIRY_ID_PATTERN } from '../../shared/inquiries.js';
+import type { ProviderUnavailableError } from '../providers/types.js';
+import { withProviderRetries } from './provider-retries.js';
 import { appendAuditEvent, type AuditEventInput, type AuditRequestContext } from './audit.js';
 
 /**
@@ -34,7 +36,7 @@ export const REFUSAL_EVENTS_PER_PERSON = 20;
 export type RefusedAction = 'resume' | 'one_time_link' | 'token_link' | 'pii_reveal';
 
 /** Who was refused and from where; the database and clock to record it with. */
-export interface Refused extends Pick<AppDeps, 'database' | 'now' | 'log'> {
+export interface Refused extends Pick<AppDeps, 'database' | 'now' | 'log' | 'config'> {
   staff: Pick<StaffPrincipal, 'id' | 'email'>;
   request: AuditRequestContext;
 }
@@ -138,11 +140,43 @@ export async function recordActionRefusal(who: Refused, attempt: RefusedAttempt,
  */
 export async function auditingRefusal<T>(who: Refused, attempt: RefusedAttempt, run: () => Promise<T>): Promise<T> {
   try {
-    return await run();
+    const target = { type: 'inquiry', id: attempt.inquiryId };
+    return await withProviderRetries(who, run, (failure, n, retrying) => recordProviderFailure(who, { ...attempt, target }, failure, n, retrying));
   } catch (error) {
     await recordActionRefusal(who, attempt, error);
     throw error;
   }
+}
+
+/**
+ * `provider.call_failed`: an attempt at an action whose vendor call failed with an unknown outcome (5xx, timeout).
+ * The action rolled back — nothing claims success — and `retrying` says whether the service tries again with the
+ * same idempotency key. In a transaction of its own, flood-bounded like refusals.
+ */
+export async function recordProviderFailure(
+  who: Refused,
+  attempt: Pick<RefusedAttempt, 'procedure' | 'reason' | 'ticket'> & { action: string; target: { type: string; id: string } },
+  failure: ProviderUnavailableError,
+  n: number,
+  retrying: boolean,
+): Promise<void> {
+  who.log.warn({ provider: failure.provider, operation: failure.operation, status: failure.status, attempt: n, retrying }, 'provider call failed');
+  await recordBounded(who, `provider:${who.staff.id}:${attempt.target.id}:${attempt.procedure}:${n}`, {
+    actor: staffActor(who.staff),
+    action: 'provider.call_failed',
+    target: attempt.target,
+    reason: attempt.reason ?? null,
+    ticket: attempt.ticket ?? null,
+    metadata: {
+      action: attempt.action,
+      procedure: attempt.procedure,
+      provider: failure.provider,
+      operation: failure.operation,
+      providerStatus: failure.status,
+      attempt: n,
+      retrying,
+    },
+  });
 }
 
 const LINK_ID_PATTERN = /^lnk_[A-Za-z0-9]{1,64}$/;

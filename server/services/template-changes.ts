@@ -1,5 +1,6 @@
 import { newId } from '../crypto.js';
 import type { RequestDeps } from '../deps.js';
+import { withIdempotencyBase } from '../providers/call-context.js';
 import { AppError } from '../errors.js';
 import { staffActor, type StaffPrincipal } from '../auth/principal.js';
 import * as store from '../repositories/inquiry-store/index.js';
@@ -93,11 +94,21 @@ export async function updatePolicy(ctx: ManagerContext, input: UpdatePolicyInput
 }
 
 /**
+ * With Persona, expiry and template versions are Persona's: the console mirrors them (docs/persona.md), and changing
+ * its own copy would only make the two disagree. The policy revisions themselves stay (the console's guards read them).
+ */
+function refuseUnderPersona(ctx: ManagerContext, what: string, instead: string): void {
+  if (ctx.provider.name !== 'persona') return;
+  throw new AppError('PRECONDITION_FAILED', `With the Persona provider the console cannot ${what}: ${instead}.`, { provider: 'persona' });
+}
+
+/**
  * Applies the revision in force to the template's open inquiries, in batches of BATCH_SIZE (each its own
  * transaction and `policy.applied` event). An expiry is never brought closer than now + APPLY_GRACE_MINUTES
  * unless it already was (inquiry-store/expiry.ts).
  */
 export async function applyPolicy(ctx: ManagerContext, input: { templateId: string; revisionId: number; reason: string }): Promise<{ updated: number; heldAtGrace: number }> {
+  refuseUnderPersona(ctx, 'apply a policy to open inquiries', "change the template's expiration intervals in Persona's dashboard and publish it there");
   const { db } = ctx.database;
   const [row] = await repo.revisions(db, input.templateId, 1);
   if (!row) throw new AppError('NOT_FOUND', `Template ${input.templateId} has no policy revision to apply.`);
@@ -159,6 +170,7 @@ export async function applyPolicy(ctx: ManagerContext, input: { templateId: stri
 
 /** A new locked version becomes the template's latest; its open inquiries on older versions are outdated from now. */
 export async function publishVersion(ctx: ManagerContext, input: { templateId: string; notes: string; reason: string }) {
+  refuseUnderPersona(ctx, 'publish a template version', "publish it in Persona's dashboard: the console learns the new version from the next inquiry created on it");
   const now = ctx.now();
   const published = await ctx.database.db.transaction().execute(async (trx) => {
     const template = await repo.lockTemplate(trx, input.templateId);
@@ -205,11 +217,14 @@ export async function recreateOutdated(ctx: ManagerContext, input: { templateId:
   let afterId = '';
   let recreated = 0;
   let skipped = 0;
+  // With Persona each inquiry is its own transaction, keyed by its id: a failure cannot roll back local records of
+  // effects Persona has made, and running the bulk action again reuses Persona's stored answers (docs/persona.md).
+  const remote = ctx.provider.name === 'persona';
   for (;;) {
-    const ids = await repo.outdatedOpenIds(db, template.id, template.latest_version_number, afterId, BATCH_SIZE);
+    const ids = await repo.outdatedOpenIds(db, template.id, template.latest_version_number, afterId, remote ? 1 : BATCH_SIZE);
     if (ids.length === 0) break;
     const now = ctx.now();
-    const batch = await retried(() => db.transaction().execute(async (trx) => {
+    const batch = await retried(() => withIdempotencyBase('templates.recreateOutdated', ids.join(','), now, () => db.transaction().execute(async (trx) => {
       let batchRecreated = 0;
       let batchSkipped = 0;
       for (const id of ids) {
@@ -234,7 +249,7 @@ export async function recreateOutdated(ctx: ManagerContext, input: { templateId:
         batchRecreated += 1;
       }
       return { recreated: batchRecreated, skipped: batchSkipped };
-    }));
+    })));
     recreated += batch.recreated;
     skipped += batch.skipped;
     afterId = ids[ids.length - 1] ?? afterId;

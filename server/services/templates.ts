@@ -136,6 +136,7 @@ export async function getTemplate(deps: AppDeps, templateId: string): Promise<Te
       };
     }),
     revision: revisions[0] ? toRevision(revisions[0]) : null,
+    managedBy: deps.provider.name === 'persona' ? ('persona' as const) : ('console' as const),
     openAge: toBuckets(openAge),
     histograms: charts,
     finishedTotal,

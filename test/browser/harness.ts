@@ -48,15 +48,26 @@ export function demoStaff(role: Role): { email: string; displayName: string; pas
  * the five demo staff (password DEMO_PASSWORD). It listens first and then builds its config with PUBLIC_URL set to
  * its real address: the server's same-origin (CSRF) check compares the browser's Origin with PUBLIC_URL.
  */
-export async function startConsole(options: { inquiries?: number; now?: () => Date } = {}): Promise<RunningConsole> {
+export async function startConsole(
+  options: {
+    inquiries?: number;
+    now?: () => Date;
+    /**
+     * More environment for the app's config (e.g. INQUIRY_PROVIDER=persona and its settings), or a function that
+     * makes it once the demo world is in the database (a fake provider that is told about its rows).
+     */
+    env?: Record<string, string> | ((database: TestDatabase) => Promise<Record<string, string>>);
+  } = {},
+): Promise<RunningConsole> {
   const database = await createTestDatabase('pglite');
   const now = options.now ?? (() => new Date());
   await seedWorld(database, { inquiries: options.inquiries ?? 400, seed: 7, now: now() });
   await ensureDemoStaff(database.db, DEMO_PASSWORD, now());
+  const env = typeof options.env === 'function' ? await options.env(database) : (options.env ?? {});
   const server: Server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://localhost:${(server.address() as AddressInfo).port}`;
-  const deps: AppDeps = testDeps(database, now, { PUBLIC_URL: url });
+  const deps: AppDeps = testDeps(database, now, { ...env, PUBLIC_URL: url });
   server.on('request', createApp(deps));
   return {
     url,

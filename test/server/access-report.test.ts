@@ -6,6 +6,7 @@ import { reportTotalUpTo, type ReportFilter } from '../../server/repositories/ac
 import type { AccessListInput, AccessRow } from '../../shared/access.js';
 import { createTestDatabase, testEngines, type TestDatabase } from '../db.js';
 import { auditEvents } from '../helpers/auth.js';
+import { PROVIDERS, providerHarness, type ProviderHarness } from './providers.js';
 import { addInquiry, addTemplate, ago, ahead, callerFor, DAY, errorOf, HOUR, issuedLink, MINUTE, NOW, staffPrincipal, testDeps, type TemplateFixture } from './fixtures.js';
 
 /**
@@ -18,31 +19,48 @@ const reason = 'Customer lost the tab (ticket 5120)';
 let keyCounter = 0;
 const key = () => `access-${++keyCounter}-${Math.random().toString(36).slice(2, 10)}`;
 
-describe.each(testEngines())('the access report on %s', (engine) => {
+// Over both providers (issue 15): the local engine, and Persona's API as the fake plays it. The report's states are
+// reached through the local hosted flow (openInquiry, redeemOneTimeCode: the end user's side), so those blocks are
+// local only; revoking, one at a time and in bulk, runs over both.
+const combinations = testEngines().flatMap((engine) => PROVIDERS.map((provider) => [engine, provider] as const));
+
+describe.each(combinations)('the access report on %s with the %s provider', (engine, providerKind) => {
   let database: TestDatabase;
+  let harness: ProviderHarness;
   let kyc: TemplateFixture;
   let clock = NOW;
-  let flow: FlowEngine;
+  /** The local hosted flow, where the end user opens a token or redeems a code; Persona hosts its own (null then). */
+  let hostedFlow: FlowEngine | null = null;
+  const persona = providerKind === 'persona';
   const agentA = staffPrincipal('support', 'stf_accessA');
   const agentB = staffPrincipal('support', 'stf_accessB');
   const compliance = staffPrincipal('compliance', 'stf_accessC');
-  const as = (who = compliance) => callerFor(database, () => clock, who);
+  const as = (who = compliance, env: Record<string, string> = {}) => callerFor(database, () => clock, who, { ...harness.env, ...env });
   const visit = { via: '/verify' as const, request: { requestId: 'test', ip: '203.0.113.9', userAgent: 'vitest' } };
 
   beforeAll(async () => {
     database = await createTestDatabase(engine);
+    harness = await providerHarness(providerKind, database, () => clock);
     kyc = await addTemplate(database.db, 'KYC', 3);
-    const deps = testDeps(database, () => clock);
+    await harness.syncTemplates();
+    const deps = testDeps(database, () => clock, harness.env);
     await deps.provider.ready();
     const keys = deps.provider.hostedFlow;
-    if (!keys) throw new Error('the local provider hosts the flow');
-    flow = { db: database.db, provider: deps.provider, keys };
+    if (keys) hostedFlow = { db: database.db, provider: deps.provider, keys };
+    else if (!persona) throw new Error('the local provider hosts the flow');
   });
   afterAll(async () => {
+    await harness?.close();
     await database?.close();
   });
 
-  const pending = (options: { version?: number } = {}) => addInquiry(database.db, kyc, { status: 'pending', createdAt: ago(HOUR), expiresAt: ahead(DAY), ...options });
+  /** The local hosted flow, for the blocks that run on the local engine only. */
+  const localFlow = () => {
+    if (!hostedFlow) throw new Error('the local hosted flow is the local engine\'s');
+    return hostedFlow;
+  };
+  const pending = async (options: { version?: number } = {}) =>
+    harness.track(await addInquiry(database.db, kyc, { status: 'pending', createdAt: ago(HOUR), expiresAt: ahead(DAY), ...options }));
   /** Every row of the report for one inquiry, as compliance sees it. */
   const rowsOf = async (inquiryId: string) => (await as().access.list({ inquiryId, limit: 100 })).items;
   const byId = async (inquiryId: string, id: string) => {
@@ -55,8 +73,11 @@ describe.each(testEngines())('the access report on %s', (engine) => {
     if (!value) throw new Error(`no ${name} in the url`);
     return value;
   };
+  /** The session's state at Persona (null on the local engine). */
+  const atPersona = (inquiryId: string, sessionId: string | null) => harness.fake?.sessions(inquiryId).find((s) => s.id === sessionId)?.status ?? null;
 
-  describe('each kind, with its state', () => {
+  // Local only: the end user's side of each state is the local hosted flow.
+  describe.skipIf(persona)('each kind, with its state', () => {
     it('a console resume: live, then used (first and last use), then revoked', async () => {
       clock = NOW;
       const id = await pending();
@@ -78,9 +99,9 @@ describe.each(testEngines())('the access report on %s', (engine) => {
       });
 
       clock = ahead(10 * MINUTE);
-      expect((await openInquiry(flow, id, resumed.sessionToken, clock, { countLinkUse: false })).ok).toBe(true);
+      expect((await openInquiry(localFlow(), id, resumed.sessionToken, clock, { countLinkUse: false })).ok).toBe(true);
       clock = ahead(20 * MINUTE);
-      expect((await openInquiry(flow, id, resumed.sessionToken, clock, { countLinkUse: false })).ok).toBe(true);
+      expect((await openInquiry(localFlow(), id, resumed.sessionToken, clock, { countLinkUse: false })).ok).toBe(true);
       expect(await byId(id, resumed.sessionId)).toMatchObject({ state: 'live', firstUsedAt: ahead(10 * MINUTE), lastUsedAt: ahead(20 * MINUTE) });
 
       await as(agentA).inquiries.expireSessions({ inquiryId: id, sessionId: resumed.sessionId, reason: 'Token pasted in a public chat' });
@@ -118,10 +139,10 @@ describe.each(testEngines())('the access report on %s', (engine) => {
       clock = NOW;
       const id = await pending();
       const partner = await database.db.transaction().execute((trx) =>
-        flow.provider.createSession(trx, id, NOW, ahead(HOUR), { type: 'partner', id: 'key_acme1', display: 'Acme · main key', reason: null }),
+        localFlow().provider.createSession(trx, id, NOW, ahead(HOUR), { type: 'partner', id: 'key_acme1', display: 'Acme · main key', reason: null }),
       );
       const backend = await database.db.transaction().execute((trx) =>
-        flow.provider.createSession(trx, id, NOW, ahead(HOUR), { type: 'system', id: 'backend-api', display: null, reason: null }),
+        localFlow().provider.createSession(trx, id, NOW, ahead(HOUR), { type: 'system', id: 'backend-api', display: null, reason: null }),
       );
       expect(await byId(id, partner.sessionId)).toMatchObject({ kind: 'partner_resume', issuer: { type: 'partner', id: 'key_acme1', display: 'Acme · main key' }, state: 'live' });
       expect(await byId(id, backend.sessionId)).toMatchObject({ kind: 'system_resume', issuer: { type: 'system', id: 'backend-api' }, state: 'live' });
@@ -134,7 +155,7 @@ describe.each(testEngines())('the access report on %s', (engine) => {
       expect(await byId(id, link.linkId)).toMatchObject({ kind: 'one_time_link', state: 'live', fingerprint: null, useCount: 0, versionNumber: 3, latestVersionNumber: 3, versionGap: 0 });
 
       clock = ahead(5 * MINUTE);
-      const redeemed = await redeemOneTimeCode(flow, paramOf(link.url, 'code'), clock);
+      const redeemed = await redeemOneTimeCode(localFlow(), paramOf(link.url, 'code'), clock);
       expect(redeemed.ok).toBe(true);
       const used = await byId(id, link.linkId);
       expect(used).toMatchObject({ state: 'used', firstUsedAt: ahead(5 * MINUTE), lastUsedAt: ahead(5 * MINUTE), useCount: 1, revocable: true });
@@ -177,9 +198,9 @@ describe.each(testEngines())('the access report on %s', (engine) => {
       expect((await rowsOf(id)).map((r) => r.id)).toEqual([link.linkId]);
 
       clock = ahead(3 * MINUTE);
-      expect((await openInquiry(flow, id, paramOf(link.url, 'session-token'), clock, { countLinkUse: true })).ok).toBe(true);
+      expect((await openInquiry(localFlow(), id, paramOf(link.url, 'session-token'), clock, { countLinkUse: true })).ok).toBe(true);
       clock = ahead(7 * MINUTE);
-      expect((await openInquiry(flow, id, paramOf(link.url, 'session-token'), clock, { countLinkUse: true })).ok).toBe(true);
+      expect((await openInquiry(localFlow(), id, paramOf(link.url, 'session-token'), clock, { countLinkUse: true })).ok).toBe(true);
       expect(await byId(id, link.linkId)).toMatchObject({ state: 'live', firstUsedAt: ahead(3 * MINUTE), lastUsedAt: ahead(7 * MINUTE), useCount: 2 });
 
       await as(compliance).links.revoke({ linkId: link.linkId, reason: 'Ticket closed, link no longer needed' });
@@ -190,7 +211,7 @@ describe.each(testEngines())('the access report on %s', (engine) => {
       clock = NOW;
       const id = await pending();
       const link = issuedLink(await as(agentA).links.createWithToken({ inquiryId: id, reason, ticket: 'SUP-1', expiresInMinutes: 60, acknowledgeRisk: true, idempotencyKey: key() }));
-      await database.db.transaction().execute((trx) => flow.provider.expireInquiry(trx, id, NOW, 'test'));
+      await database.db.transaction().execute((trx) => localFlow().provider.expireInquiry(trx, id, NOW, 'test'));
       expect(await byId(id, link.linkId)).toMatchObject({ state: 'expired', revocable: false });
     });
 
@@ -205,7 +226,7 @@ describe.each(testEngines())('the access report on %s', (engine) => {
     it('a created inquiry started from its bare id is a row, issued by the hosted flow', async () => {
       clock = NOW;
       const id = await addInquiry(database.db, kyc, { status: 'created', createdAt: ago(HOUR), expiresAt: ahead(DAY) });
-      const opened = await openInquiry(flow, id, null, NOW, { countLinkUse: false, visit });
+      const opened = await openInquiry(localFlow(), id, null, NOW, { countLinkUse: false, visit });
       if (!opened.ok) throw new Error(opened.denial);
       expect(await byId(id, opened.session.id)).toMatchObject({
         kind: 'bare_id_start',
@@ -222,7 +243,8 @@ describe.each(testEngines())('the access report on %s', (engine) => {
     });
   });
 
-  describe('filters and paging', () => {
+  // Local only: a read of what the blocks above and below issue; the report reads the same rows over both providers.
+  describe.skipIf(persona)('filters and paging', () => {
     const world = { a: '', b: '', tokenLink: '', ticketed: '', oneTime: '', ids: [] as string[] };
 
     beforeAll(async () => {
@@ -371,7 +393,7 @@ describe.each(testEngines())('the access report on %s', (engine) => {
     });
   });
 
-  describe('outliers', () => {
+  describe.skipIf(persona)('outliers', () => {
     it('counts issues per agent per day beside the team median, and flags an agent far above it', async () => {
       clock = ahead(100 * DAY);
       const t = await addTemplate(database.db, 'Outliers', 1);
@@ -400,6 +422,55 @@ describe.each(testEngines())('the access report on %s', (engine) => {
     });
   });
 
+  describe('one at a time', () => {
+    it('a console resume: live, then revoked, audited; ended at Persona too', async () => {
+      clock = NOW;
+      const id = await pending();
+      const resumed = await as(agentA).inquiries.resume({ id, reason, idempotencyKey: key() });
+      expect(await byId(id, resumed.sessionId)).toMatchObject({ kind: 'console_resume', issuer: { type: 'staff', id: agentA.id }, fingerprint: resumed.tokenFingerprint, state: 'live', revocable: true });
+      if (persona) expect(atPersona(id, resumed.sessionId)).toBe('new');
+      clock = ahead(20 * MINUTE);
+      expect(await as(agentA).inquiries.expireSessions({ inquiryId: id, sessionId: resumed.sessionId, reason: 'Token pasted in a public chat' })).toEqual({ expired: 1 });
+      expect(await byId(id, resumed.sessionId)).toMatchObject({ state: 'revoked', revokedAt: ahead(20 * MINUTE), revocable: false });
+      if (persona) expect(atPersona(id, resumed.sessionId)).toBe('expired');
+      const [event] = await auditEvents(database.db, { action: 'session.expired', targetId: id });
+      expect(event).toMatchObject({ actor_id: agentA.id, reason: 'Token pasted in a public chat', metadata: { sessionIds: [resumed.sessionId], count: 1 } });
+      clock = NOW;
+    });
+
+    it('a token link: live, then revoked with its session, audited; the token no longer opens the inquiry', async () => {
+      clock = NOW;
+      const id = await pending();
+      const link = issuedLink(await as(agentA).links.createWithToken({ inquiryId: id, reason, ticket: 'SUP-5120', expiresInMinutes: 60, acknowledgeRisk: true, idempotencyKey: key() }));
+      const issued = await byId(id, link.linkId);
+      expect(issued).toMatchObject({ kind: 'token_link', ticket: 'SUP-5120', state: 'live', revocable: true });
+      expect(await as(compliance).links.revoke({ linkId: link.linkId, reason: 'Ticket closed, link no longer needed' })).toMatchObject({ linkId: link.linkId, sessionExpired: true });
+      expect(await byId(id, link.linkId)).toMatchObject({ state: 'revoked', revocable: false });
+      const [event] = await auditEvents(database.db, { action: 'link.revoked', targetId: link.linkId });
+      expect(event).toMatchObject({ actor_id: compliance.id, metadata: { inquiryId: id, kind: 'token', sessionId: issued.sessionId, sessionExpired: true } });
+      // Locally the hosted flow refuses the token; with Persona, its session is expired there (Persona's flow refuses it).
+      if (hostedFlow) expect((await openInquiry(hostedFlow, id, paramOf(link.url, 'session-token'), clock, { countLinkUse: true })).ok).toBe(false);
+      else expect(atPersona(id, issued.sessionId)).toBe('expired');
+    });
+
+    it('a one-time link nobody opened: live, then revoked, audited', async () => {
+      clock = NOW;
+      const id = await pending();
+      const link = await as(agentA).links.createOneTime({ inquiryId: id, reason, idempotencyKey: key() });
+      expect(await byId(id, link.linkId)).toMatchObject({ kind: 'one_time_link', state: 'live', revocable: true });
+      expect(await as(agentA).links.revoke({ linkId: link.linkId, reason: 'Sent to the wrong address' })).toMatchObject({ linkId: link.linkId, sessionExpired: false });
+      expect(await byId(id, link.linkId)).toMatchObject({ state: 'revoked', revocable: false });
+      expect(await auditEvents(database.db, { action: 'link.revoked', targetId: link.linkId })).toHaveLength(1);
+      if (hostedFlow) {
+        expect((await redeemOneTimeCode(hostedFlow, paramOf(link.url, 'code'), clock)).ok).toBe(false);
+      } else {
+        // Persona has no call that voids a one-time code (../shared/PERSONA.md): revoked here, it still opens the
+        // inquiry at Persona until it expires or is used. The record says revoked; Persona does not know.
+        expect(harness.fake?.inquiry(id)?.oneTimeLinks).toMatchObject([{ url: link.url, usedAt: null }]);
+      }
+    });
+  });
+
   describe('bulk revoke', () => {
     /** `count` staff-issued live sessions on fresh inquiries (written as the store writes them), issued at `at`. */
     async function liveSessions(count: number, issuer: string, at: Date): Promise<{ inquiryIds: string[]; sessionIds: string[] }> {
@@ -423,6 +494,8 @@ describe.each(testEngines())('the access report on %s', (engine) => {
         )
         .execute();
       await sql`update inquiries i set live_session_until = (select max(expires_at) from inquiry_sessions s where s.inquiry_id = i.id) where i.id in (${sql.join(inquiryIds)})`.execute(database.db);
+      // Persona learns of them as they now are, sessions included.
+      for (const id of inquiryIds) await harness.track(id);
       return { inquiryIds, sessionIds };
     }
 
@@ -443,10 +516,12 @@ describe.each(testEngines())('the access report on %s', (engine) => {
       expect(await auditEvents(database.db, { action: 'access.bulk_revoked' })).toHaveLength(0);
 
       const result = await as().access.revokeMatching({ ...filter, expectedCount: 450, reason: 'Agent account compromised', idempotencyKey: key() });
-      expect(result).toMatchObject({ count: 450, revoked: 450, skipped: 0, batches: 3, status: 'done' });
+      // With Persona each row is a transaction of its own (a batch never rolls back what Persona did).
+      expect(result).toMatchObject({ count: 450, revoked: 450, skipped: 0, batches: persona ? 450 : 3, status: 'done' });
 
       const open = await database.db.selectFrom('inquiry_sessions').select('id').where('id', 'in', sessionIds).where('revoked_at', 'is', null).execute();
       expect(open).toEqual([]);
+      if (persona) expect(sessionIds.map((id, i) => atPersona(inquiryIds[Math.floor(i / 20)] ?? '', id)).filter((state) => state !== 'expired')).toEqual([]);
       const events = await auditEvents(database.db, { action: 'access.bulk_revoked' });
       expect(events).toHaveLength(1);
       expect(events[0]).toMatchObject({
@@ -454,7 +529,7 @@ describe.each(testEngines())('the access report on %s', (engine) => {
         target_type: 'access_report',
         target_id: result.bulkId,
         reason: 'Agent account compromised',
-        metadata: { bulkId: result.bulkId, count: 450, batchSize: 200, filter: { issuer, kind: ['console_resume'], state: ['live'] } },
+        metadata: { bulkId: result.bulkId, count: 450, batchSize: persona ? 1 : 200, filter: { issuer, kind: ['console_resume'], state: ['live'] } },
       });
       // Each inquiry's timeline names the bulk revocation; live_session_until followed.
       const timeline = await database.db.selectFrom('inquiry_events').select(['detail']).where('inquiry_id', 'in', inquiryIds).where('kind', '=', 'sessions.expired').execute();
@@ -486,7 +561,7 @@ describe.each(testEngines())('the access report on %s', (engine) => {
         await sql`drop trigger bulk_fail on inquiry_sessions`.execute(database.db);
         await sql`drop function pg_temp_bulk_fail()`.execute(database.db);
       }
-      expect(await as().access.revokeMatching(input)).toMatchObject({ count: 250, revoked: 200, batches: 1, status: 'failed' });
+      expect(await as().access.revokeMatching(input)).toMatchObject({ count: 250, revoked: 200, batches: persona ? 200 : 1, status: 'failed' });
       expect(await auditEvents(database.db, { action: 'access.bulk_revoked' })).toEqual(
         expect.arrayContaining([expect.objectContaining({ metadata: expect.objectContaining({ count: 250 }) as unknown })]),
       );
@@ -547,7 +622,8 @@ describe.each(testEngines())('the access report on %s', (engine) => {
     it('ends links too: a token link with its session, a one-time link', async () => {
       clock = ahead(600 * DAY);
       const t = await addTemplate(database.db, 'Bulk links', 1);
-      const id = await addInquiry(database.db, t, { status: 'pending', createdAt: ago(-599 * DAY), expiresAt: ahead(700 * DAY) });
+      await harness.syncTemplates();
+      const id = await harness.track(await addInquiry(database.db, t, { status: 'pending', createdAt: ago(-599 * DAY), expiresAt: ahead(700 * DAY) }));
       const issuer = staffPrincipal('support', 'stf_bulkLinks');
       const token = issuedLink(await as(issuer).links.createWithToken({ inquiryId: id, reason, ticket: 'SUP-77', expiresInMinutes: 60, acknowledgeRisk: true, idempotencyKey: key() }));
       const oneTime = await as(issuer).links.createOneTime({ inquiryId: id, reason, idempotencyKey: key() });
@@ -562,7 +638,40 @@ describe.each(testEngines())('the access report on %s', (engine) => {
           [token.linkId, 'revoked'],
         ].sort((a, b) => ((a[0] ?? '') < (b[0] ?? '') ? -1 : 1)),
       );
-      expect((await openInquiry(flow, id, paramOf(token.url, 'session-token'), clock, { countLinkUse: true })).ok).toBe(false);
+      if (hostedFlow) {
+        expect((await openInquiry(hostedFlow, id, paramOf(token.url, 'session-token'), clock, { countLinkUse: true })).ok).toBe(false);
+      } else {
+        // With Persona: the token link's session is expired there; the one-time code cannot be voided at Persona.
+        expect(atPersona(id, (await byId(id, token.linkId)).sessionId)).toBe('expired');
+        expect(harness.fake?.inquiry(id)?.oneTimeLinks).toMatchObject([{ url: oneTime.url, usedAt: null }]);
+      }
+    });
+
+    // A bulk run does not pace itself to Persona's rate limit (300 calls a minute by default, shared with every other
+    // action; one call per session), so a large run can stop at it. It stops with a 429 and records what it did; each
+    // row being its own transaction, what is ended here is exactly what Persona ended. Persona's 429 is injected mid-run.
+    it.skipIf(!persona)("when Persona's rate limit stops a run midway, it stops with a 429 and a repeat says what it revoked", async () => {
+      const at = ahead(800 * DAY);
+      clock = new Date(at.getTime() + DAY);
+      const issuer = 'stf_bulkRate';
+      const { inquiryIds, sessionIds } = await liveSessions(250, issuer, at);
+      const input = { issuer, expectedCount: 250, reason: 'Agent account compromised', idempotencyKey: key() };
+      harness.fake?.faults.rateLimitNext(1, 1, { path: new RegExp(`/inquiry-sessions/${sessionIds[20] ?? ''}/expire$`) });
+      const stopped = await errorOf(as().access.revokeMatching(input));
+      expect(stopped.code).toBe('TOO_MANY_REQUESTS');
+      const repeat = await as().access.revokeMatching(input);
+      expect(repeat).toMatchObject({ count: 250, status: 'failed' });
+      expect(repeat.revoked).toBeGreaterThan(0);
+      expect(repeat.revoked).toBeLessThan(250);
+      expect(repeat.batches).toBe(repeat.revoked);
+      const open = await database.db.selectFrom('inquiry_sessions').select('id').where('id', 'in', sessionIds).where('revoked_at', 'is', null).execute();
+      expect(open).toHaveLength(250 - (repeat.revoked ?? 0));
+      const run = (await auditEvents(database.db, { action: 'access.bulk_revoked' })).filter((e) => (e.metadata as { filter: { issuer?: string } }).filter.issuer === issuer);
+      expect(run).toMatchObject([{ metadata: { count: 250 } }]);
+      // Nothing Persona ended is left live here, and nothing ended here is live at Persona.
+      const endedThere = new Set(sessionIds.filter((id, i) => atPersona(inquiryIds[Math.floor(i / 20)] ?? '', id) === 'expired'));
+      const openIds = new Set(open.map((o) => o.id));
+      expect(sessionIds.filter((id) => !openIds.has(id) !== endedThere.has(id))).toEqual([]);
     });
   });
 });

@@ -4,7 +4,8 @@ import { auditEvents } from '../helpers/auth.js';
 import { createContextInner } from '../../server/context.js';
 import { appRouter } from '../../server/routers/_app.js';
 import { createCallerFactory } from '../../server/trpc.js';
-import { addInquiry, addTemplate, errorOf, ago, ahead, callerFor, DAY, HOUR, issuedLink, MINUTE, NOW, staffPrincipal, testDeps, type TemplateFixture } from './fixtures.js';
+import { PROVIDERS, providerHarness, type ProviderHarness } from './providers.js';
+import { addInquiry as addLocalInquiry, addTemplate, errorOf, ago, ahead, callerFor, DAY, HOUR, issuedLink, MINUTE, NOW, staffPrincipal, testDeps, type TemplateFixture } from './fixtures.js';
 
 /**
  * Correctness of the guarded actions where a new user tripped (issue 14, "Correctness first"): each test failed
@@ -15,16 +16,24 @@ let counter = 0;
 const key = () => `corr-${++counter}-${Math.random().toString(36).slice(2, 10)}`;
 
 
-describe.each(testEngines())('guarded actions, correctness on %s', (engine) => {
+// Over both providers (issue 15): the local engine, and Persona's API as the fake plays it.
+const combinations = testEngines().flatMap((engine) => PROVIDERS.map((provider) => [engine, provider] as const));
+
+describe.each(combinations)('guarded actions, correctness on %s with the %s provider', (engine, providerKind) => {
   let database: TestDatabase;
+  let harness: ProviderHarness;
   let kyc: TemplateFixture;
-  const admin = () => callerFor(database, () => NOW);
+  const admin = () => callerFor(database, () => NOW, staffPrincipal(), harness.env);
+  const addInquiry = async (...args: Parameters<typeof addLocalInquiry>) => harness.track(await addLocalInquiry(...args));
 
   beforeAll(async () => {
     database = await createTestDatabase(engine);
+    harness = await providerHarness(providerKind, database, () => NOW);
     kyc = await addTemplate(database.db, 'KYC', 2);
+    await harness.syncTemplates();
   });
   afterAll(async () => {
+    await harness?.close();
     await database?.close();
   });
 
@@ -82,24 +91,28 @@ describe.each(testEngines())('guarded actions, correctness on %s', (engine) => {
   it('says the configured session cap, not 25, when an inquiry nears it', async () => {
     const id = await addInquiry(database.db, kyc, { status: 'pending', createdAt: ago(HOUR), expiresAt: ahead(DAY), liveSessions: 4 });
     const withCap = (cap: string) =>
-      createCallerFactory(appRouter)(createContextInner(testDeps(database, () => NOW, { SESSION_CAP: cap }), { requestId: 'test', staff: staffPrincipal() }));
+      createCallerFactory(appRouter)(createContextInner(testDeps(database, () => NOW, { ...harness.env, SESSION_CAP: cap }), { requestId: 'test', staff: staffPrincipal() }));
     const messages = async (cap: string) => (await withCap(cap).inquiries.get({ id })).diagnosis.map((f) => f.message).join(' ');
     expect(await messages('5')).toMatch(/4 live sessions: close to the limit of 5 per inquiry/);
     expect(await messages('25')).not.toMatch(/close to the limit/);
   });
 });
 
-describe.each(testEngines())('creating an inquiry for a known user (the seed’s Option 2) on %s', (engine) => {
+describe.each(combinations)('creating an inquiry for a known user (the seed’s Option 2) on %s with the %s provider', (engine, providerKind) => {
   let database: TestDatabase;
+  let harness: ProviderHarness;
   let kyc: TemplateFixture;
   const support = (env: Record<string, string> = {}) =>
-    createCallerFactory(appRouter)(createContextInner(testDeps(database, () => NOW, env), { requestId: 'test', staff: staffPrincipal('support', 'stf_creator') }));
+    createCallerFactory(appRouter)(createContextInner(testDeps(database, () => NOW, { ...harness.env, ...env }), { requestId: 'test', staff: staffPrincipal('support', 'stf_creator') }));
 
   beforeAll(async () => {
     database = await createTestDatabase(engine);
+    harness = await providerHarness(providerKind, database, () => NOW);
     kyc = await addTemplate(database.db, 'KYC', 2);
+    await harness.syncTemplates();
   });
   afterAll(async () => {
+    await harness?.close();
     await database?.close();
   });
 
@@ -120,7 +133,7 @@ describe.each(testEngines())('creating an inquiry for a known user (the seed’s
     const unknown = await errorOf(support().inquiries.create({ templateId: 'itmpl_nope', referenceId: 'usr_1', reason, idempotencyKey: key() }));
     expect(unknown.code).toBe('NOT_FOUND');
     const tight = createCallerFactory(appRouter)(
-      createContextInner(testDeps(database, () => NOW, { STAFF_ACTION_BUDGET: '2' }), { requestId: 'test', staff: staffPrincipal('support', 'stf_budget') }),
+      createContextInner(testDeps(database, () => NOW, { ...harness.env, STAFF_ACTION_BUDGET: '2' }), { requestId: 'test', staff: staffPrincipal('support', 'stf_budget') }),
     );
     const create = (referenceId: string) => tight.inquiries.create({ templateId: kyc.id, referenceId, reason, idempotencyKey: key() });
     await create('usr_b1');

@@ -35,6 +35,17 @@ function run(script: string, args: string[], env: Record<string, string>): Promi
   });
 }
 
+/** The one line loadConfig refuses `env` with. */
+function problem(env: Record<string, string>): string {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error('expected a ConfigError');
+}
+
 describe('the configuration rules', () => {
   it('reads an empty or blank variable as unset: the default, or nothing', () => {
     const config = loadConfig({ DATABASE_URL: '', DATABASE_POOL_SIZE: '', PORT: '', DATA_DIR: ' ', PUBLIC_URL: '', SMTP_URL: '', SESSION_TOKEN_SECRET: '', DEMO_PASSWORD: '', ADMIN_EMAIL: '' });
@@ -44,15 +55,6 @@ describe('the configuration rules', () => {
   });
 
   it('names each variable at fault and what it must be, in one line, never echoing the value', () => {
-    const problem = (env: Record<string, string>) => {
-      try {
-        loadConfig(env);
-      } catch (error) {
-        expect(error).toBeInstanceOf(ConfigError);
-        return (error as Error).message;
-      }
-      throw new Error('expected a ConfigError');
-    };
     expect(problem({ PORT: 'abc' })).toBe('Invalid configuration: PORT: must be a number');
     expect(problem({ PORT: '3000.5' })).toBe('Invalid configuration: PORT: must be a whole number');
     expect(problem({ PORT: '70000', INQUIRY_PROVIDER: 'acme' })).toBe('Invalid configuration: PORT: must be at most 65535; INQUIRY_PROVIDER: must be one of: local, persona');
@@ -62,6 +64,26 @@ describe('the configuration rules', () => {
     expect(problem({ DEMO_PASSWORD: 'short' })).toBe('Invalid configuration: DEMO_PASSWORD: must be at least 8 characters');
     expect(problem({ LOCAL_PASSWORDS: 'off' })).toMatch(/^Invalid configuration: LOCAL_PASSWORDS=off needs OIDC_ISSUER/);
     expect(loadConfig({ DATABASE_URL: 'postgresql://app@db.internal:5432/desk' }).databaseUrl).toBe('postgresql://app@db.internal:5432/desk');
+  });
+
+  it('INQUIRY_PROVIDER=persona needs its key and webhook secrets, and https off this machine; names what is wrong, never the value', () => {
+    const persona = { INQUIRY_PROVIDER: 'persona', PERSONA_API_KEY: 'persona_sandbox_abc', PERSONA_WEBHOOK_SECRETS: 'wbhsec_first_secret_1, wbhsec_second_secret_2' };
+    expect(problem({ ...persona, PERSONA_API_KEY: '' })).toBe('Invalid configuration: PERSONA_API_KEY is required with INQUIRY_PROVIDER=persona');
+    expect(problem({ ...persona, PERSONA_WEBHOOK_SECRETS: ' , ' })).toMatch(/^Invalid configuration: PERSONA_WEBHOOK_SECRETS is required with INQUIRY_PROVIDER=persona/);
+    expect(problem({ ...persona, PERSONA_WEBHOOK_SECRETS: 'short' })).toMatch(/^Invalid configuration: PERSONA_WEBHOOK_SECRETS: each secret must be at least 16/);
+    expect(problem({ ...persona, PERSONA_API_URL: 'http://persona.example.com' })).toBe('Invalid configuration: PERSONA_API_URL must be an https URL (plain http only to localhost)');
+    expect(problem({ ...persona, PERSONA_VERSION: 'yesterday' })).toBe('Invalid configuration: PERSONA_VERSION: must be a date like 2023-01-05');
+    expect(problem({ ...persona, PERSONA_WEBHOOK_TOLERANCE_SECONDS: '-5' })).toBe('Invalid configuration: PERSONA_WEBHOOK_TOLERANCE_SECONDS: must be at least 1');
+    expect(problem({ ...persona, PERSONA_API_KEY: 'has space' })).toBe('Invalid configuration: PERSONA_API_KEY: must be printable ASCII without spaces');
+    const config = loadConfig(persona);
+    expect(config.persona).toMatchObject({
+      apiUrl: 'https://withpersona.com',
+      version: '2023-01-05',
+      webhookSecrets: ['wbhsec_first_secret_1', 'wbhsec_second_secret_2'],
+      webhookToleranceSeconds: 300,
+      hostedFlowUrl: 'https://inquiry.withpersona.com/verify',
+    });
+    expect(loadConfig({}).persona).toBeNull();
   });
 });
 
@@ -79,6 +101,12 @@ describe('entry points', () => {
         args: ['--demo-staff'],
         env: { DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none', DEMO_PASSWORD: '' },
         line: 'Invalid configuration: DEMO_PASSWORD: required with --demo-staff on a server database (DATABASE_URL): the password the demo staff will sign in with, at least 8 characters',
+      },
+      // Before the database is opened (so before migrations): DATA_DIR points nowhere it could be created.
+      {
+        script: 'server/index.ts',
+        env: { INQUIRY_PROVIDER: 'persona', PERSONA_WEBHOOK_SECRETS: 'wbhsec_first_secret_1', DATA_DIR: '/proc/inqdesk-never' },
+        line: 'Invalid configuration: PERSONA_API_KEY is required with INQUIRY_PROVIDER=persona',
       },
       { script: 'server/scripts/migrate.ts', env: { LOG_LEVEL: 'loud' }, line: 'Invalid configuration: LOG_LEVEL: must be one of: fatal, error, warn, info, debug, trace, silent' },
       { script: 'server/scripts/audit-verify.ts', env: { SWEEP_INTERVAL_SECONDS: '0' }, line: 'Invalid configuration: SWEEP_INTERVAL_SECONDS: must be at least 1' },

@@ -59,7 +59,7 @@ describe('lint boundary: SQL lives in server/repositories', () => {
     for (const m of messages) expect(m.message).toContain(SQL_HOME);
   });
 
-  it.each(['server/routers/lint-probe.ts', 'server/hosted-flow/lint-probe.ts', 'server/partner-api/lint-probe.ts', 'server/auth/lint-probe.ts', 'server/providers/local/lint-probe.ts', 'client/src/features/lint-probe.tsx'])(
+  it.each(['server/routers/lint-probe.ts', 'server/hosted-flow/lint-probe.ts', 'server/partner-api/lint-probe.ts', 'server/auth/lint-probe.ts', 'server/webhooks/lint-probe.ts', 'server/providers/local/lint-probe.ts', 'client/src/features/lint-probe.tsx'])(
     'fails a query builder call in %s',
     async (filePath) => {
       const messages = await boundaryMessages(filePath, QUERY_BUILDER);

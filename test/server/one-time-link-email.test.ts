@@ -11,7 +11,8 @@ import { createCallerFactory } from '../../server/trpc.js';
 import { createTestDatabase, testEngines, type TestDatabase } from '../db.js';
 import { auditEvents } from '../helpers/auth.js';
 import { openOneTimeLink } from '../helpers/one-time-links.js';
-import { addInquiry, addTemplate, ago, ahead, DAY, errorOf, HOUR, MINUTE, NOW, staffPrincipal, testDeps, type TemplateFixture } from './fixtures.js';
+import { PROVIDERS, providerHarness, type ProviderHarness } from './providers.js';
+import { addInquiry as addLocalInquiry, addTemplate, ago, ahead, DAY, errorOf, HOUR, MINUTE, NOW, staffPrincipal, testDeps, type TemplateFixture } from './fixtures.js';
 
 /**
  * Issue 14, "send it, don't just show it": links.createOneTime with delivery 'email' sends the link to the address
@@ -34,12 +35,16 @@ function decodeQuotedPrintable(raw: string): string {
 }
 const header = (raw: string, name: string) => new RegExp(`^${name}: (.*)$`, 'mi').exec(raw.split(/\r?\n\r?\n/)[0] ?? '')?.[1]?.trim();
 
-describe.each(testEngines())('emailing a one-time link on %s', (engine) => {
+// Over both providers (issue 15): the local engine, and Persona's API as the fake plays it.
+const combinations = testEngines().flatMap((engine) => PROVIDERS.map((provider) => [engine, provider] as const));
+
+describe.each(combinations)('emailing a one-time link on %s with the %s provider', (engine, providerKind) => {
   let database: TestDatabase;
+  let harness: ProviderHarness;
   let kyc: TemplateFixture;
   let smtp: SMTPServer;
   let smtpUrl = '';
-  let web: Server;
+  let web: Server | null = null;
   let base = '';
   let clock = NOW;
   const now = () => clock;
@@ -47,10 +52,12 @@ describe.each(testEngines())('emailing a one-time link on %s', (engine) => {
   /** Set to refuse every recipient, as a mail server that will not deliver does. */
   let refuseRecipients = false;
   const logLines: string[] = [];
+  const persona = providerKind === 'persona';
+  const addInquiry = async (...args: Parameters<typeof addLocalInquiry>) => harness.track(await addLocalInquiry(...args));
 
   const mailEnv = () => ({ SMTP_URL: smtpUrl, MAIL_FROM: 'Acme Support <support@acme.test>', COMPANY_NAME: 'Acme Bank' });
   function depsWith(env: Record<string, string>): AppDeps {
-    return { ...testDeps(database, now, env), log: createLogger('trace', { write: (line: string) => void logLines.push(line) }) };
+    return { ...testDeps(database, now, { ...harness.env, ...env }), log: createLogger('trace', { write: (line: string) => void logLines.push(line) }) };
   }
   const support = (env: Record<string, string> = mailEnv(), id = 'stf_mailer') =>
     createCallerFactory(appRouter)(createContextInner(depsWith(env), { requestId: 'test', ip: '127.0.0.1', userAgent: 'vitest', staff: staffPrincipal('support', id) }));
@@ -61,7 +68,9 @@ describe.each(testEngines())('emailing a one-time link on %s', (engine) => {
 
   beforeAll(async () => {
     database = await createTestDatabase(engine);
+    harness = await providerHarness(providerKind, database, now);
     kyc = await addTemplate(database.db, 'KYC', 1);
+    await harness.syncTemplates();
     smtp = new SMTPServer({
       authOptional: true,
       disabledCommands: ['STARTTLS'],
@@ -84,13 +93,19 @@ describe.each(testEngines())('emailing a one-time link on %s', (engine) => {
     });
     await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
     smtpUrl = `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}`;
-    web = createApp(testDeps(database, now), { serveClient: false }).listen(0, '127.0.0.1');
-    await new Promise((resolve) => web.once('listening', resolve));
-    base = `http://127.0.0.1:${(web.address() as AddressInfo).port}`;
+    // The local hosted flow (/verify), where the end user redeems the code; Persona hosts its own.
+    if (!persona) {
+      const local = createApp(testDeps(database, now), { serveClient: false }).listen(0, '127.0.0.1');
+      web = local;
+      await new Promise((resolve) => local.once('listening', resolve));
+      base = `http://127.0.0.1:${(local.address() as AddressInfo).port}`;
+    }
   });
   afterAll(async () => {
-    await new Promise((resolve) => web?.close(resolve));
+    const local = web;
+    if (local) await new Promise((resolve) => local.close(resolve));
     await new Promise<void>((resolve) => (smtp ? smtp.close(() => resolve()) : resolve()));
+    await harness?.close();
     await database?.close();
   });
   beforeEach(() => {
@@ -123,6 +138,7 @@ describe.each(testEngines())('emailing a one-time link on %s', (engine) => {
     const url = /https?:\/\/\S+\/verify\?code=[A-Za-z0-9_-]+/.exec(body)?.[0];
     expect(url).toBe(result.url);
     if (!url) throw new Error('no link in the message');
+    expect(url.startsWith(`${harness.hostedFlowUrl}?`)).toBe(true);
 
     // The send is recorded on the link, the address masked; the Message-ID is the one the message carries.
     const [row] = await linksOf(id);
@@ -137,6 +153,8 @@ describe.each(testEngines())('emailing a one-time link on %s', (engine) => {
     expect(logLines.join('\n')).not.toMatch(/jane\.doe/i);
 
     // The link in the message: opens, again within the 5-minute grace, and not after it (as any one-time link).
+    // This is the local hosted flow (/verify), so local only: with Persona the code is redeemed in Persona's flow.
+    if (persona) return;
     expect(await openOneTimeLink(base, url)).toBe(200);
     clock = ahead(4 * MINUTE);
     expect(await openOneTimeLink(base, url)).toBe(200);
@@ -152,6 +170,22 @@ describe.each(testEngines())('emailing a one-time link on %s', (engine) => {
     expect(second).toEqual(first);
     expect(received).toHaveLength(1);
     expect(await linksOf(id)).toHaveLength(1);
+  });
+
+  // Persona answers a second generate-one-time-link with its unused first link (../shared/PERSONA.md): the same URL is
+  // sent again, and recorded again as a link of its own (this was a 500: the second record claimed the first's hash).
+  it('asked again while the first link is unused (the end user never got it): a link is sent again', async () => {
+    const id = await addInquiry(database.db, kyc, { status: 'pending', createdAt: ago(HOUR), expiresAt: ahead(DAY), email: 'twice@example.com' });
+    const first = await support().links.createOneTime({ inquiryId: id, reason, delivery: 'email', idempotencyKey: key() });
+    const second = await support().links.createOneTime({ inquiryId: id, reason, delivery: 'email', idempotencyKey: key() });
+    expect(received.map((m) => m.to)).toEqual([['twice@example.com'], ['twice@example.com']]);
+    expect(decodeQuotedPrintable(received[1]?.raw ?? '')).toContain(second.url);
+    // Locally a new code; Persona hands out its unused one again. Either way no two link records claim one hash.
+    if (persona) expect(second.url).toBe(first.url);
+    else expect(second.url).not.toBe(first.url);
+    expect(second.linkId).not.toBe(first.linkId);
+    const rows = await linksOf(id);
+    expect(new Set(rows.map((r) => r.code_hash)).size).toBe(rows.length);
   });
 
   it('an expired inquiry is reopened and its link emailed in the same step', async () => {
@@ -203,6 +237,12 @@ describe.each(testEngines())('emailing a one-time link on %s', (engine) => {
     // The reopening rolled back with it.
     const inquiry = await database.db.selectFrom('inquiries').select('status').where('id', '=', id).executeTakeFirstOrThrow();
     expect(inquiry.status).toBe('expired');
+    // Persona's effects happened before the send and have no undo: there the inquiry was reopened (resumed) and an
+    // unused code made. Nothing local records them until Persona's webhooks are mirrored.
+    if (harness.fake) {
+      expect(harness.fake.inquiry(id)?.status).toBe('pending');
+      expect(harness.fake.effects.filter((e) => e.inquiryId === id).map((e) => e.operation)).toEqual(['resume', 'one_time_link']);
+    }
     const log = logLines.join('\n');
     expect(log).toMatch(/sending mail failed/);
     expect(log).not.toMatch(/bounce\.me/i);

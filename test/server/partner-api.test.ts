@@ -12,13 +12,19 @@ import { createTestDatabase, testEngines, type TestDatabase } from '../db.js';
 import { auditEvents, createStaffAccount, startApp, type RunningApp } from '../helpers/auth.js';
 import { partnerClient } from '../partner-api/client.js';
 import { STATUSES } from '../../shared/statuses.js';
-import { addInquiry, addTemplate, ago, ahead, callerFor, DAY, HOUR, NOW, staffPrincipal, type TemplateFixture } from './fixtures.js';
+import { PROVIDERS, providerHarness, type ProviderHarness } from './providers.js';
+import { addInquiry as addLocalInquiry, addTemplate, ago, ahead, callerFor, DAY, HOUR, NOW, staffPrincipal, type TemplateFixture } from './fixtures.js';
 
 const UNAUTHENTICATED = { errors: [{ title: 'Must be authenticated to access this endpoint' }] };
 const NOT_FOUND = { errors: [{ title: 'Record not found' }] };
 
-describe.each(testEngines())('partner resume API on %s', (engine) => {
+// The partner API's resume has the console's guards and provider (issue 15): over the local engine, and over
+// Persona's API as the fake plays it.
+const combinations = testEngines().flatMap((engine) => PROVIDERS.map((provider) => [engine, provider] as const));
+
+describe.each(combinations)('partner resume API on %s with the %s provider', (engine, providerKind) => {
   let database: TestDatabase;
+  let harness: ProviderHarness;
   let app: RunningApp;
   let template: TemplateFixture;
   let admin: ReturnType<typeof callerFor>;
@@ -29,6 +35,7 @@ describe.each(testEngines())('partner resume API on %s', (engine) => {
 
   const createKey = async (customerId: string, extra: { rateLimitPerMinute?: number; canReadPii?: boolean; expiresAt?: Date } = {}) =>
     admin.apiKeys.create({ customerId, name: `key ${Math.random().toString(36).slice(2, 6)}`, reason: 'partner onboarding', ...extra });
+  const addInquiry = async (...args: Parameters<typeof addLocalInquiry>) => harness.track(await addLocalInquiry(...args));
   const pending = (customerId: string | null, extra: Partial<Parameters<typeof addInquiry>[2]> = {}) =>
     addInquiry(database.db, template, { status: 'pending', customerId, createdAt: ago(HOUR), expiresAt: ahead(DAY), ...extra });
   const sessionsOf = async (inquiryId: string) =>
@@ -36,7 +43,10 @@ describe.each(testEngines())('partner resume API on %s', (engine) => {
 
   beforeAll(async () => {
     database = await createTestDatabase(engine);
+    // Persona's clock is the app's (the tests move it with app.advance).
+    harness = await providerHarness(providerKind, database, () => (app as RunningApp | undefined)?.deps.now() ?? NOW);
     template = await addTemplate(database.db, 'KYC', 2);
+    await harness.syncTemplates();
     await database.db
       .insertInto('customers')
       .values([
@@ -45,13 +55,14 @@ describe.each(testEngines())('partner resume API on %s', (engine) => {
       ])
       .execute();
     const account = await createStaffAccount(database.db, { role: 'admin' });
-    admin = callerFor(database, () => NOW, staffPrincipal('admin', account.id));
-    app = await startApp(database);
+    admin = callerFor(database, () => NOW, staffPrincipal('admin', account.id), harness.env);
+    app = await startApp(database, harness.env);
     keyA = (await createKey(customerA)).secret;
     keyB = (await createKey(customerB)).secret;
   });
   afterAll(async () => {
     await app?.close();
+    await harness?.close();
     await database?.close();
   });
 
@@ -153,6 +164,8 @@ describe.each(testEngines())('partner resume API on %s', (engine) => {
 
       const sessions = await sessionsOf(inquiry);
       expect(sessions).toHaveLength(1);
+      // With Persona, the session is Persona's: the one its resume made.
+      if (harness.fake) expect(harness.fake.sessions(inquiry).map((s) => s.id)).toEqual([sessions[0]?.id]);
       const keyId = (await admin.apiKeys.list({ customerId: customerA })).items.find((k) => keyA.startsWith(k.prefix))?.id;
       expect(sessions[0]).toMatchObject({ issued_by_type: 'partner', issued_by_id: keyId });
       const [event] = await auditEvents(database.db, { action: 'inquiry.resumed', targetId: inquiry });
@@ -226,6 +239,8 @@ describe.each(testEngines())('partner resume API on %s', (engine) => {
       expect(await sessionsOf(inquiry)).toHaveLength(1);
       expect(await auditEvents(database.db, { action: 'inquiry.resumed', targetId: inquiry })).toHaveLength(1);
       expect(await auditEvents(database.db, { action: 'partner.resume_replayed', targetId: inquiry })).toHaveLength(1);
+      // With Persona, the replay asked again with the same Idempotency-Key: Persona resumed once.
+      if (harness.fake) expect(harness.fake.effects.filter((e) => e.inquiryId === inquiry && e.operation === 'resume')).toHaveLength(1);
 
       const mismatch = await client.POST('/api/v1/inquiries/{id}/resume', { params: { path: { id: other }, header } });
       expect(mismatch.response.status).toBe(409);
@@ -359,7 +374,7 @@ describe.each(testEngines())('partner resume API on %s', (engine) => {
     it('holds the per-key limit in total across two server instances on one database', async () => {
       const limited = await createKey(customerA, { rateLimitPerMinute: 10 });
       const inquiry = await pending(customerA);
-      const second = await startApp(database);
+      const second = await startApp(database, harness.env);
       second.advance(app.deps.now().getTime() - second.deps.now().getTime()); // one wall clock for both
       try {
         const clients = [partnerClient(app.baseUrl, limited.secret), partnerClient(second.baseUrl, limited.secret)];
@@ -394,7 +409,7 @@ describe.each(testEngines())('partner resume API on %s', (engine) => {
 
     it('never writes a key or a session token to the log', async () => {
       const lines: string[] = [];
-      const logged = await startApp(database, {}, { log: createLogger('debug', { write: (line: string) => void lines.push(line) }) });
+      const logged = await startApp(database, harness.env, { log: createLogger('debug', { write: (line: string) => void lines.push(line) }) });
       logged.advance(app.deps.now().getTime() - logged.deps.now().getTime());
       try {
         const inquiry = await pending(customerA);
@@ -403,7 +418,10 @@ describe.each(testEngines())('partner resume API on %s', (engine) => {
         await partnerClient(logged.baseUrl, unknown).GET('/api/v1/inquiries/{id}', { params: { path: { id: inquiry } } });
         const text = lines.join('');
         expect(text).toContain('partner API call without a valid key');
-        for (const secret of [keyA, unknown, ok.data?.meta['session-token'] ?? 'missing']) expect(text).not.toContain(secret);
+        expect(ok.response.status).toBe(200);
+        // With Persona, its API key too.
+        const personaKey = harness.env.PERSONA_API_KEY;
+        for (const secret of [keyA, unknown, ok.data?.meta['session-token'] ?? 'missing', ...(personaKey ? [personaKey] : [])]) expect(text).not.toContain(secret);
       } finally {
         await logged.close();
       }

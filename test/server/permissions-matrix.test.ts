@@ -79,6 +79,9 @@ const PROCEDURE_ACCESS: Readonly<Record<string, Access>> = {
 
   'audit.verify': 'audit:export',
   'audit.list': 'audit:read',
+
+  'persona.syncStatus': 'provider:sync',
+  'persona.startSync': 'provider:sync',
 };
 
 /** Callable while a one-time password still has to be replaced (besides public ones, which never check). */
@@ -124,6 +127,8 @@ const DESIGN_ROLE_PERMISSIONS: Readonly<Record<Role, Readonly<Partial<Record<Per
     'policy:edit': 'all',
     'staff:manage': 'all',
     'apikey:manage': 'all',
+    // Issue 15: the Persona backfill is started and watched by admins only.
+    'provider:sync': 'all',
   },
 };
 

@@ -15,6 +15,8 @@ const DESIGN_TABLE: Record<(typeof PERMISSIONS)[number], Record<(typeof ROLES)[n
   'policy:edit': { viewer: '', support: '', compliance: '', manager: '✓', admin: '✓' },
   'staff:manage': { viewer: '', support: '', compliance: '', manager: '', admin: '✓' },
   'apikey:manage': { viewer: '', support: '', compliance: '', manager: '', admin: '✓' },
+  // Issue 15: starting the Persona backfill and watching it.
+  'provider:sync': { viewer: '', support: '', compliance: '', manager: '', admin: '✓' },
 };
 
 describe('the permission matrix', () => {

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inquiryCompleted, rebuildCompletionDays } from '../../server/repositories/inquiry-store/index.js';
 import { createTestDatabase, testEngines, type TestDatabase } from '../db.js';
 import { auditEvents, createStaffAccount } from '../helpers/auth.js';
-import { addInquiry, addTemplate, ago, ahead, callerFor, DAY, HOUR, MINUTE, NOW, staffPrincipal, testDeps, type TemplateFixture } from './fixtures.js';
+import { providerHarness, type ProviderHarness } from './providers.js';
+import { addInquiry, addTemplate, ago, ahead, callerFor, errorOf, DAY, HOUR, MINUTE, NOW, staffPrincipal, testDeps, type TemplateFixture } from './fixtures.js';
 
 const DAYS = (n: number) => n * 24 * 60;
 
@@ -256,5 +257,57 @@ describe.each(testEngines())('expiration policy and versions on %s', (engine) =>
     await addInquiry(database.db, t, { status: 'pending', expiresAt: ahead(3 * DAY) });
     const { items } = await viewer.templates.list();
     expect(items.find((i) => i.id === t.id)?.expiringNext24h).toBe(1);
+  });
+});
+
+// With Persona, expiry and versions are Persona's (docs/persona.md): the console refuses to change its copy of them,
+// and recreating outdated inquiries goes to Persona one inquiry per transaction.
+describe.each(testEngines())('templates over the Persona provider on %s', (engine) => {
+  let database: TestDatabase;
+  let harness: ProviderHarness;
+  let manager: ReturnType<typeof callerFor>;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(engine);
+    harness = await providerHarness('persona', database, () => NOW);
+    const m = await createStaffAccount(database.db, { email: 'persona-manager@example.test', role: 'manager' });
+    manager = callerFor(database, () => NOW, staffPrincipal('manager', m.id), harness.env);
+  });
+  afterAll(async () => {
+    await harness?.close();
+    await database?.close();
+  });
+
+  it("refuses to apply a policy to open inquiries or publish a version, saying to do it in Persona's dashboard", async () => {
+    const t = await addTemplate(database.db, 'Persona policy', 1);
+    await harness.syncTemplates();
+    const saved = await manager.templates.updatePolicy({
+      templateId: t.id,
+      expectedRevisionId: t.policyRevisionId,
+      afterCreateMinutes: 720,
+      afterStartMinutes: null,
+      afterResumeMinutes: 720,
+      oneTimeLinkMinutes: 30,
+      reason: 'Shorter window for a fraud wave',
+    });
+    const refused = await errorOf(manager.templates.applyPolicy({ templateId: t.id, revisionId: saved.revisionId, reason: 'Apply it now please' }));
+    expect(refused.code).toBe('PRECONDITION_FAILED');
+    expect(refused.message).toMatch(/With the Persona provider the console cannot apply a policy to open inquiries: change .* in Persona's dashboard/);
+    await expect(manager.templates.publishVersion({ templateId: t.id, notes: 'New selfie step', reason: 'Vendor flow update' })).rejects.toMatchObject({ code: 'PRECONDITION_FAILED' });
+    expect(await database.db.selectFrom('template_versions').select('id').where('template_id', '=', t.id).execute()).toHaveLength(1);
+  });
+
+  it('recreates the outdated open inquiries at Persona, one successor each, and a second run finds nothing left', async () => {
+    const t = await addTemplate(database.db, 'Persona recreate', 2);
+    await harness.syncTemplates();
+    const outdated = await Promise.all([1, 2, 3].map(async () => harness.track(await addInquiry(database.db, t, { status: 'pending', version: 1, expiresAt: ahead(DAY) }))));
+    const run = await manager.templates.recreateOutdated({ templateId: t.id, reason: 'Move everyone to v2', expectedCount: 3 });
+    expect(run).toEqual({ recreated: 3, skipped: 0 });
+    const successors = await database.db.selectFrom('inquiries').select(['id', 'predecessor_id', 'version_number']).where('predecessor_id', 'in', outdated).execute();
+    expect(successors).toHaveLength(3);
+    for (const s of successors) expect(harness.fake?.inquiry(s.id)).toMatchObject({ status: 'created', versionId: t.versionIds[1] });
+    for (const id of outdated) expect(harness.fake?.inquiry(id)?.status).toBe('expired');
+    expect(harness.fake?.effects.filter((e) => e.operation === 'create')).toHaveLength(3);
+    expect(await manager.templates.recreateOutdated({ templateId: t.id, reason: 'Move everyone to v2', expectedCount: 0 })).toEqual({ recreated: 0, skipped: 0 });
   });
 });

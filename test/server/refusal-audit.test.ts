@@ -9,7 +9,8 @@ import { createCallerFactory } from '../../server/trpc.js';
 import { SENSITIVE_PERMISSIONS } from '../../shared/permissions.js';
 import { createTestDatabase, testEngines, type TestDatabase } from '../db.js';
 import { auditEvents, consoleHeaders, createStaffAccount, signIn, startApp } from '../helpers/auth.js';
-import { addInquiry, addTemplate, ago, ahead, errorOf, HOUR, NOW, staffPrincipal, testDeps, type TemplateFixture } from './fixtures.js';
+import { PROVIDERS, providerHarness, type ProviderHarness } from './providers.js';
+import { addInquiry as addLocalInquiry, addTemplate, ago, ahead, errorOf, HOUR, NOW, staffPrincipal, testDeps, type TemplateFixture } from './fixtures.js';
 
 const createCaller = createCallerFactory(appRouter);
 const reason = 'Customer says the flow closed on them (ticket 5120)';
@@ -32,8 +33,12 @@ async function footprint(db: Kysely<DB>) {
   };
 }
 
-describe.each(testEngines())('refusals are audited on %s', (engine) => {
+// Over both providers (issue 15): the local engine, and Persona's API as the fake plays it.
+const combinations = testEngines().flatMap((engine) => PROVIDERS.map((provider) => [engine, provider] as const));
+
+describe.each(combinations)('refusals are audited on %s with the %s provider', (engine, providerKind) => {
   let database: TestDatabase;
+  let harness: ProviderHarness;
   let kyc: TemplateFixture;
   let clock = NOW;
   const now = () => clock;
@@ -41,7 +46,8 @@ describe.each(testEngines())('refusals are audited on %s', (engine) => {
   /** A fresh person each time, so one test's refusal windows do not touch another's. */
   const person = (role: Parameters<typeof staffPrincipal>[0]) => staffPrincipal(role, `stf_${role}${++staffCounter}x`);
   const callerAs = (staff: ReturnType<typeof person>, env: Record<string, string> = {}) =>
-    createCaller(createContextInner(testDeps(database, now, env), { requestId: `req-${staffCounter}`, ip: '198.51.100.7', userAgent: 'vitest-probe', staff }));
+    createCaller(createContextInner(testDeps(database, now, { ...harness.env, ...env }), { requestId: `req-${staffCounter}`, ip: '198.51.100.7', userAgent: 'vitest-probe', staff }));
+  const addInquiry = async (...args: Parameters<typeof addLocalInquiry>) => harness.track(await addLocalInquiry(...args));
   const pending = () => addInquiry(database.db, kyc, { status: 'pending', createdAt: ago(2 * HOUR), expiresAt: ahead(20 * HOUR) });
   const created = () => addInquiry(database.db, kyc, { status: 'created', createdAt: ago(2 * HOUR), expiresAt: ahead(20 * HOUR) });
   const refusalsBy = async (staffId: string) => (await auditEvents(database.db, { action: 'inquiry.action_refused' })).filter((e) => e.actor_id === staffId);
@@ -49,9 +55,12 @@ describe.each(testEngines())('refusals are audited on %s', (engine) => {
 
   beforeAll(async () => {
     database = await createTestDatabase(engine);
+    harness = await providerHarness(providerKind, database, now);
     kyc = await addTemplate(database.db, 'KYC', 2);
+    await harness.syncTemplates();
   });
   afterAll(async () => {
+    await harness?.close();
     await database?.close();
   });
 
@@ -140,7 +149,9 @@ describe.each(testEngines())('refusals are audited on %s', (engine) => {
       expect(overCap.code).toBe('BAD_REQUEST');
 
       await caller.links.createOneTime({ inquiryId: other, reason, idempotencyKey: key() });
-      await caller.links.createOneTime({ inquiryId: other, reason, idempotencyKey: key() });
+      // Persona answers a second link on `other` with its unused first one, which the adapter then fails to record
+      // (a 500; the known bug in one-time-link-email.test.ts): the budget's second use goes to another inquiry there.
+      await caller.links.createOneTime({ inquiryId: providerKind === 'persona' ? await pending() : other, reason, idempotencyKey: key() });
       expect((await errorOf(caller.links.createOneTime({ inquiryId: other, reason, idempotencyKey: key() }))).code).toBe('TOO_MANY_REQUESTS');
 
       const events = await refusalsBy(support.id);
@@ -153,6 +164,23 @@ describe.each(testEngines())('refusals are audited on %s', (engine) => {
       ]);
       const tokenRefusal = await database.db.selectFrom('audit_events').select(['ticket']).where('seq', '=', events[3]?.seq ?? -1).executeTakeFirstOrThrow();
       expect(tokenRefusal.ticket).toBe('SUP-2');
+    });
+
+    // Persona's own refusal: it knows the inquiry completed before the console has mirrored it (the webhook is late).
+    it.skipIf(providerKind !== 'persona')('Persona refusing an action the guards allowed leaves one refusal event and nothing else', async () => {
+      clock = NOW;
+      const id = await pending();
+      harness.fake?.simulate.complete(id);
+      const support = person('support');
+      const before = await footprint(database.db);
+      const refused = await errorOf(callerAs(support).inquiries.resume({ id, reason, idempotencyKey: key() }));
+      expect(refused.code).toBe('CONFLICT');
+      expect(refused.message).toMatch(/^Persona refused to resume the inquiry \(409\).*Nothing was done\.$/);
+      expect(await footprint(database.db)).toEqual(before);
+      expect(await refusalsBy(support.id)).toMatchObject([
+        { target_id: id, reason, metadata: { action: 'resume', procedure: 'inquiries.resume', refusal: ['provider_refused'], status: 409 } },
+      ]);
+      expect(await verifyAuditChain(database.db)).toMatchObject({ ok: true });
     });
 
     it('records no refusal for input the schema rejects, an unknown inquiry, or an action that went through', async () => {
@@ -232,7 +260,7 @@ describe.each(testEngines())('refusals are audited on %s', (engine) => {
     });
 
     it('over HTTP: a signed-in viewer gets a 403 and the event carries the request', async () => {
-      const app = await startApp(database);
+      const app = await startApp(database, harness.env);
       try {
         const id = await addInquiry(database.db, kyc, { status: 'pending', createdAt: new Date(app.deps.now().getTime() - HOUR), expiresAt: new Date(app.deps.now().getTime() + HOUR) });
         const viewer = await createStaffAccount(database.db, { role: 'viewer' });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, testEngines, type TestDatabase } from '../db.js';
 import { auditEvents } from '../helpers/auth.js';
+import { PROVIDERS, providerHarness, type ProviderHarness } from './providers.js';
 import { addInquiry, addTemplate, ago, ahead, callerFor, DAY, errorOf, HOUR, NOW, staffPrincipal, type TemplateFixture } from './fixtures.js';
 
 /**
@@ -12,24 +13,31 @@ import { addInquiry, addTemplate, ago, ahead, callerFor, DAY, errorOf, HOUR, NOW
 let keyCounter = 0;
 const key = () => `handout-${++keyCounter}-${Math.random().toString(36).slice(2, 10)}`;
 
-describe.each(testEngines())('a reused session on %s', (engine) => {
+// Over both providers (issue 15): the local engine, and Persona's API as the fake plays it (Persona's resume reuses too).
+const combinations = testEngines().flatMap((engine) => PROVIDERS.map((provider) => [engine, provider] as const));
+
+describe.each(combinations)('a reused session on %s with the %s provider', (engine, providerKind) => {
   let database: TestDatabase;
+  let harness: ProviderHarness;
   let kyc: TemplateFixture;
   const agentA = staffPrincipal('support', 'stf_agentA');
   const agentB = staffPrincipal('support', 'stf_agentB');
   const agentC = staffPrincipal('support', 'stf_agentC');
-  const as = (who: typeof agentA) => callerFor(database, () => NOW, who);
+  const as = (who: typeof agentA) => callerFor(database, () => NOW, who, harness.env);
 
   beforeAll(async () => {
     database = await createTestDatabase(engine);
+    harness = await providerHarness(providerKind, database, () => NOW);
     kyc = await addTemplate(database.db, 'KYC', 1);
+    await harness.syncTemplates();
   });
   afterAll(async () => {
+    await harness?.close();
     await database?.close();
   });
 
   const handedOutTwice = async () => {
-    const id = await addInquiry(database.db, kyc, { status: 'pending', createdAt: ago(HOUR), expiresAt: ahead(DAY) });
+    const id = await harness.track(await addInquiry(database.db, kyc, { status: 'pending', createdAt: ago(HOUR), expiresAt: ahead(DAY) }));
     const first = await as(agentA).inquiries.resume({ id, reason: 'Customer lost the tab (ticket 71)', idempotencyKey: key() });
     const second = await as(agentB).inquiries.resume({ id, reason: 'Customer called again (ticket 72)', idempotencyKey: key() });
     return { id, first, second };
@@ -59,6 +67,8 @@ describe.each(testEngines())('a reused session on %s', (engine) => {
     expect(await as(agentB).inquiries.expireSessions({ inquiryId: id, sessionId: first.sessionId, reason: 'Token pasted in chat' })).toEqual({ expired: 1 });
     const after = await as(agentB).inquiries.get({ id });
     expect(after.sessions[0]?.state).toBe('revoked');
+    // At Persona too: its one session (it handed the unused one out again) was expired there.
+    if (harness.fake) expect(harness.fake.sessions(id)).toMatchObject([{ id: first.sessionId, status: 'expired' }]);
 
     // Expiring it again (a second click, a second tab) is no longer live — 409 — not outside B's scope: no 403 and
     // no access.denied in the log as if B were probing; a stranger's attempt on the ended session is still a 403.

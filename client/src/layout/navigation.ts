@@ -4,6 +4,7 @@ import GroupOutlinedIcon from '@mui/icons-material/GroupOutlined';
 import HistoryEduOutlinedIcon from '@mui/icons-material/HistoryEduOutlined';
 import KeyOutlinedIcon from '@mui/icons-material/KeyOutlined';
 import SettingsOutlinedIcon from '@mui/icons-material/SettingsOutlined';
+import SyncOutlinedIcon from '@mui/icons-material/SyncOutlined';
 import VerifiedUserOutlinedIcon from '@mui/icons-material/VerifiedUserOutlined';
 import ViewQuiltOutlinedIcon from '@mui/icons-material/ViewQuiltOutlined';
 import type SvgIcon from '@mui/material/SvgIcon';
@@ -29,6 +30,7 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { label: 'Audit integrity', path: '/audit/verify', icon: VerifiedUserOutlinedIcon, permission: 'audit:export' },
   { label: 'Staff', path: '/staff', icon: GroupOutlinedIcon, permission: 'staff:manage' },
   { label: 'Customers', path: '/customers', icon: BusinessOutlinedIcon, permission: 'apikey:manage' },
+  { label: 'Persona sync', path: '/persona-sync', icon: SyncOutlinedIcon, permission: 'provider:sync' },
   { label: 'Settings', path: '/settings', icon: SettingsOutlinedIcon, permission: 'apikey:manage', comingSoon: true },
 ];
 

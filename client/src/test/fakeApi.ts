@@ -107,6 +107,9 @@ export interface FakeApiHandlers {
   'audit.list'?: Handler<RouterInputs['audit']['list'], RouterOutputs['audit']['list']>;
   // The audit log's integrity (features/audit/VerifyPage).
   'audit.verify'?: Handler<undefined, RouterOutputs['audit']['verify']>;
+  // The Persona backfill (features/persona).
+  'persona.syncStatus'?: Handler<undefined, RouterOutputs['persona']['syncStatus']>;
+  'persona.startSync'?: Handler<RouterInputs['persona']['startSync'], RouterOutputs['persona']['startSync']>;
 }
 
 /** A plain HTTP answer for the /auth routes (sign-in and sign-out are not tRPC). */

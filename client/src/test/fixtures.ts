@@ -129,6 +129,7 @@ export function templateDetail(overrides: Partial<TemplateDetail> = {}): Templat
   const summary = template();
   return {
     ...summary,
+    managedBy: 'console',
     versions: [
       { id: 'itmplv_Ob5', versionNumber: 5, publishedAt: new Date(Date.now() - 24 * HOUR), isLatest: true, openInquiryCount: 10, notes: 'New selfie step', createdCount: 6, pendingCount: 4 },
       { id: 'itmplv_Ob4', versionNumber: 4, publishedAt: new Date(Date.now() - 30 * 24 * HOUR), isLatest: false, openInquiryCount: 0, notes: null, createdCount: 0, pendingCount: 0 },

@@ -6,6 +6,7 @@ import { once } from '../../once.js';
 import * as store from '../../repositories/inquiry-store/index.js';
 import * as templates from '../../repositories/templates.js';
 import { computeExpiresAt, DEFAULT_POLICY, effectiveStatus, policyInForce } from '../../../shared/lifecycle.js';
+import { staticLinkUrl, tokenLinkUrl } from '../flow-links.js';
 import type { InquiryProvider, IssuedBy, IssuedSession, LockedInquiry } from '../types.js';
 import { SessionTokens, type TokenKeys } from './tokens.js';
 
@@ -145,9 +146,9 @@ export function createLocalProvider(options: LocalProviderOptions): InquiryProvi
       return { url: codeUrl(code), codeHash: sha256Hex(code), expiresAt };
     },
 
-    oneTimeLinkUrl(linkId, codeHash) {
-      const code = tokens().oneTimeCodeMatching(linkId, codeHash);
-      return code === null ? null : codeUrl(code);
+    oneTimeLinkUrl(_trx, link) {
+      const code = tokens().oneTimeCodeMatching(link.id, link.codeHash);
+      return Promise.resolve(code === null ? null : codeUrl(code));
     },
 
     async createSession(trx, inquiryId, now, expiresAt, issuedBy) {
@@ -167,19 +168,8 @@ export function createLocalProvider(options: LocalProviderOptions): InquiryProvi
       return store.sessionsEnded(trx, target, now, how);
     },
 
-    tokenLinkUrl(inquiryId, sessionToken) {
-      const url = new URL(options.hostedFlowUrl);
-      url.searchParams.set('inquiry-id', inquiryId);
-      url.searchParams.set('session-token', sessionToken);
-      return url.toString();
-    },
-
-    staticLinkUrl(templateId, referenceId) {
-      const url = new URL(options.hostedFlowUrl);
-      url.searchParams.set('inquiry-template-id', templateId);
-      url.searchParams.set('reference-id', referenceId);
-      return url.toString();
-    },
+    tokenLinkUrl: (inquiryId, sessionToken) => tokenLinkUrl(options.hostedFlowUrl, inquiryId, sessionToken),
+    staticLinkUrl: (templateId, referenceId) => staticLinkUrl(options.hostedFlowUrl, templateId, referenceId),
 
     hostedFlow: {
       verifySessionToken(token, now) {

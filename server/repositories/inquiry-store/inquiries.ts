@@ -52,6 +52,35 @@ export async function inquiryCreated(trx: Transaction<DB>, row: NewInquiry & { i
   await addTimelineEvent(trx, row.id, row.created_at, { kind: 'created', detail });
 }
 
+/**
+ * A new inquiry the vendor made for this console (the Persona provider's create): inserted as `inquiryCreated` does,
+ * or — when the vendor's webhook was mirrored first, between an attempt that timed out and its retry — the mirrored
+ * row claimed: what only the console knows (predecessor, kind, customer, policy revision) written onto it.
+ */
+export async function inquiryCreatedRemotely(trx: Transaction<DB>, row: NewInquiry & { id: string; created_at: Date }): Promise<void> {
+  const claimed = await trx
+    .insertInto('inquiries')
+    .values(row)
+    .onConflict((oc) =>
+      oc
+        .column('id')
+        .doUpdateSet((eb) => ({
+          predecessor_id: eb.ref('excluded.predecessor_id'),
+          kind: eb.ref('excluded.kind'),
+          customer_id: eb.fn.coalesce('inquiries.customer_id', eb.ref('excluded.customer_id')),
+          policy_revision_id: eb.fn.coalesce('inquiries.policy_revision_id', eb.ref('excluded.policy_revision_id')),
+        }))
+        .where('inquiries.predecessor_id', 'is', null),
+    )
+    .returning(sql<boolean>`(xmax = 0)`.as('inserted'))
+    .executeTakeFirst();
+  if (!claimed) return; // already someone's successor: nothing of this request's to write
+  const detail = row.predecessor_id ? { replaces: row.predecessor_id } : { kind: row.kind };
+  // A claimed row has its 'created' entry from the mirror; the successor link is what is new.
+  if (claimed.inserted) await addTimelineEvent(trx, row.id, row.created_at, { kind: 'created', detail });
+  else if (row.predecessor_id) await addTimelineEvent(trx, row.id, row.created_at, { kind: 'created', detail: { ...detail, claimed: true } });
+}
+
 /** created → pending: the end user opened it; it now expires after the policy's after-start interval. */
 export async function inquiryStarted(trx: Transaction<DB>, inquiryId: string, now: Date, expiresAt: Date): Promise<void> {
   await trx

@@ -10,7 +10,8 @@ import { auditEventWrite } from '../audit.js';
 import { idempotentAction, recordWrite } from '../idempotency.js';
 import { assertAllowed, issuedBy, limitsFor, lockAndCheck, lockedInquiry, readAndCheck, resumeBucket, staffBucket, successorOf, type ActionContext } from './common.js';
 
-import { auditingRefusal } from '../refusal-audit.js';
+import { auditingRefusal, recordProviderFailure } from '../refusal-audit.js';
+import { withProviderRetries } from '../provider-retries.js';
 
 export type { ActionContext } from './common.js';
 import { emailDelivery } from './links.js';
@@ -153,6 +154,11 @@ interface RecreateOutput {
  * (and the unique predecessor_id constraint backs this up).
  */
 export function recreate(ctx: ActionContext, input: RecreateInput): Promise<RecreateOutput> {
+  const attempt = { action: 'recreate', procedure: 'inquiries.recreate', target: { type: 'inquiry', id: input.id }, reason: input.reason };
+  return withProviderRetries(ctx, () => recreateOnce(ctx, input), (failure, n, retrying) => recordProviderFailure(ctx, attempt, failure, n, retrying));
+}
+
+function recreateOnce(ctx: ActionContext, input: RecreateInput): Promise<RecreateOutput> {
   const { provider } = ctx;
   return idempotentAction<Omit<RecreateOutput, 'expiresAt'> & { expiresAt: string }, RecreateOutput>(ctx, { scope: `${ctx.staff.id}:inquiries.recreate`, input }, {
     replay: (_trx, stored) => ({ ...stored, expiresAt: new Date(stored.expiresAt) }),

@@ -50,8 +50,8 @@ async function replayLink(ctx: ActionContext, trx: Transaction<DB>, stored: Stor
   if (stored.kind === 'one_time') {
     const delivered = { ...(stored.delivery ? { delivery: stored.delivery } : {}), ...(stored.sentTo ? { sentTo: stored.sentTo } : {}) };
     // The code was derived under the signing key of its day; rotated out since, it cannot be rebuilt (it still redeems).
-    const url = link?.code_hash ? provider.oneTimeLinkUrl(stored.linkId, link.code_hash) : null;
-    if (!url) throw new AppError('CONFLICT', 'The link this request created can no longer be shown (the signing key has been rotated since): issue a new one, as a new request.');
+    const url = link?.code_hash ? await provider.oneTimeLinkUrl(trx, { id: stored.linkId, inquiryId: link.inquiry_id, codeHash: link.code_hash }) : null;
+    if (!url) throw new AppError('CONFLICT', 'The link this request created can no longer be shown (the signing key has been rotated since, or the provider no longer has the answer): issue a new one, as a new request.');
     return { linkId: stored.linkId, url, expiresAt: new Date(stored.expiresAt), ...delivered };
   }
   const session = stored.sessionId ? await provider.tokenFor(trx, stored.sessionId, now) : null;

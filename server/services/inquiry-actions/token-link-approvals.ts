@@ -18,9 +18,13 @@ import type {
 } from '../../../shared/token-link-approvals.js';
 import { appendAuditEvent } from '../audit.js';
 import { auditingRefusal } from '../refusal-audit.js';
+import { replayingFrom, withIdempotencyBase } from '../../providers/call-context.js';
 import { expireDueRequests } from './approval-expiry.js';
 import { assertAllowed, lockAndCheckAs, staffActingAs, type ActionContext } from './common.js';
 import { issueTokenLink } from './links.js';
+
+/** The scope under which an approved request's provider calls are keyed (approval, then collection). */
+const REQUEST_SCOPE = 'token-link-request';
 
 /**
  * The two-person rule for token links (TOKEN_LINK_APPROVAL=required; docs/two-person-rule.md). links.createWithToken
@@ -129,8 +133,9 @@ export async function approveRequest(ctx: ActionContext, input: z.infer<typeof D
   if (!found) throw new AppError('NOT_FOUND', `No token link request ${input.requestId}.`);
   if (found.requested_by_id === ctx.staff.id) throw new AppError('FORBIDDEN', SELF_APPROVAL, { reason: 'own_request' });
   const attempt = { action: 'token_link', procedure: 'links.approve', inquiryId: found.inquiry_id, reason: input.reason, ticket: found.ticket } as const;
+  // The request's id is the idempotency base of the link's provider calls: collecting it asks the same question again.
   return auditingRefusal(ctx, attempt, () =>
-    ctx.database.db.transaction().execute(async (trx) => {
+    withIdempotencyBase(REQUEST_SCOPE, found.id, now, () => ctx.database.db.transaction().execute(async (trx) => {
       const requester = await staffRepo.findById(trx, found.requested_by_id);
       if (!requester || requester.disabled_at) {
         throw new AppError('CONFLICT', `The requester (${found.requested_by_display}) can no longer sign in: reject the request instead.`);
@@ -195,7 +200,7 @@ export async function approveRequest(ctx: ActionContext, input: z.infer<typeof D
         linkExpiresAt: issued.session.expiresAt,
         lifetimeShortened: minutes < request.expires_in_minutes,
       };
-    }),
+    })),
   );
 }
 
@@ -238,7 +243,7 @@ export async function collectLink(ctx: ActionContext, input: z.infer<typeof Coll
   const { provider } = ctx;
   await provider.ready();
   const now = ctx.now();
-  return ctx.database.db.transaction().execute(async (trx) => {
+  return withIdempotencyBase(REQUEST_SCOPE, input.requestId, now, () => ctx.database.db.transaction().execute(async (trx) => {
     const request = await requests.lockRequest(trx, input.requestId);
     if (!request) throw new AppError('NOT_FOUND', `No token link request ${input.requestId}.`);
     if (request.requested_by_id !== ctx.staff.id) {
@@ -254,6 +259,8 @@ export async function collectLink(ctx: ActionContext, input: z.infer<typeof Coll
       );
     }
     const link = await requests.issuedLink(trx, request.link_id);
+    // Persona is asked the approval's question again: only while it keeps the answer (call-context.ts).
+    if (link) replayingFrom(link.created_at);
     const session = link?.session_id && !link.revoked_at && link.expires_at > now ? await provider.tokenFor(trx, link.session_id, now) : null;
     if (!link || !session) throw new AppError('CONFLICT', 'The approved link has ended since (revoked or expired): ask for a new one.');
     await requests.requestCollected(trx, request.id, now);
@@ -267,5 +274,5 @@ export async function collectLink(ctx: ActionContext, input: z.infer<typeof Coll
       occurredAt: now,
     });
     return { requestId: request.id, linkId: link.id, url: provider.tokenLinkUrl(request.inquiry_id, session.sessionToken), expiresAt: link.expires_at };
-  });
+  }));
 }

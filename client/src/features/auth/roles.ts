@@ -24,4 +24,5 @@ export const PERMISSION_ACTIONS: Readonly<Record<Permission, string>> = {
   'policy:edit': 'edit expiration policies or publish versions',
   'staff:manage': 'manage staff accounts',
   'apikey:manage': 'manage partner API keys',
+  'provider:sync': 'start the Persona sync',
 };

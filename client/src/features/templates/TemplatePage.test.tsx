@@ -292,6 +292,16 @@ describe('Template page', () => {
     expect(fake.inputsOf('templates.recreateOutdated')).toEqual([{ templateId: 'itmpl_Onboarding', reason: 'The old flow lacks the selfie step', expectedCount: 4 }]);
   });
 
+  it("with the Persona provider, offers neither applying a policy nor publishing a version, and says where that is done", async () => {
+    api('manager', { 'templates.get': () => templateDetail({ managedBy: 'persona' }) });
+    renderApp(PATH);
+    const versions = within(await screen.findByRole('region', { name: 'Versions' }));
+    expect(versions.queryByRole('button', { name: 'Publish new version…' })).toBeNull();
+    expect(versions.getByText(/Versions are published in Persona's dashboard/)).toBeTruthy();
+    expect(screen.queryByRole('button', { name: 'Apply to open inquiries…' })).toBeNull();
+    expect(screen.getByText(/Persona applies expiration intervals/)).toBeTruthy();
+  });
+
   it('disables publishing and recreating for roles without policy:edit, and says why', async () => {
     api('support');
     renderApp(PATH);

@@ -146,7 +146,12 @@ function PolicyWorkbench({ template, reload }: PolicySectionProps) {
   );
 
   const applyAction =
-    inForce && !dirty && inForce.revisionId === base?.revisionId ? (
+    template.managedBy === 'persona' ? (
+      <Alert severity="info">
+        Persona applies expiration intervals: change them in Persona&apos;s dashboard and publish the template there. This revision sets the
+        console&apos;s own guards and previews.
+      </Alert>
+    ) : inForce && !dirty && inForce.revisionId === base?.revisionId ? (
       <Button variant={justSaved ? 'contained' : 'outlined'} color="secondary" onClick={() => setDialog('apply')}>
         Apply to open inquiries…
       </Button>

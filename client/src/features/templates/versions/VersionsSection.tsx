@@ -60,13 +60,19 @@ export function VersionsSection({ template }: { template: TemplateDetail }) {
           <Typography id={titleId} variant="h3" component="h2" sx={{ flexGrow: 1 }}>
             Versions
           </Typography>
-          <PermissionTooltip permission="policy:edit" action="publish versions">
-            {({ allowed }) => (
-              <Button variant="outlined" disabled={!allowed} onClick={() => setDialog({ kind: 'publish' })}>
-                Publish new version…
-              </Button>
-            )}
-          </PermissionTooltip>
+          {template.managedBy === 'persona' ? (
+            <Typography variant="body2" color="text.secondary">
+              Versions are published in Persona&apos;s dashboard; a new one appears here with the first inquiry created on it.
+            </Typography>
+          ) : (
+            <PermissionTooltip permission="policy:edit" action="publish versions">
+              {({ allowed }) => (
+                <Button variant="outlined" disabled={!allowed} onClick={() => setDialog({ kind: 'publish' })}>
+                  Publish new version…
+                </Button>
+              )}
+            </PermissionTooltip>
+          )}
         </Stack>
         <Box sx={{ overflowX: 'auto' }}>
           <VersionsTable templateName={template.name} versions={template.versions} />

@@ -1,0 +1,201 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { AppError } from '../../server/errors.js';
+import { createTestDatabase, testEngines, type TestDatabase } from '../db.js';
+import { addInquiry, addTemplate, ago, ahead, callerFor, errorOf, HOUR, NOW, staffPrincipal, type TemplateFixture } from './fixtures.js';
+import { providerHarness, type ProviderHarness } from './providers.js';
+import { inquiryResource } from '../fakes/persona/index.js';
+import { InquiryResource, remoteInquiry } from '../../server/providers/persona/wire.js';
+import { inquiryMirrored } from '../../server/repositories/inquiry-store/index.js';
+
+/**
+ * The Persona provider's failure modes (issue 15), against the fake Persona API: a 5xx or a timeout rolls the action
+ * back and is tried again with the same idempotency key (one effect at Persona however many attempts); a 4xx is
+ * the agent's answer in plain words, audited as a refusal; a 429 closes the shared gate until Persona's reset.
+ */
+const reason = 'User closed the browser mid-flow (ticket 5120)';
+let counter = 0;
+const key = () => `pk-${++counter}-${Math.random().toString(36).slice(2, 8)}`;
+
+describe.each(testEngines())('the Persona provider on %s', (engine) => {
+  let database: TestDatabase;
+  let harness: ProviderHarness;
+  let kyc: TemplateFixture;
+  const now = () => NOW;
+  const caller = (env: Record<string, string> = {}) => callerFor(database, now, staffPrincipal('support', 'stf_agent'), { ...harness.env, ...env });
+  const pending = async () => harness.track(await addInquiry(database.db, kyc, { status: 'pending', createdAt: ago(2 * HOUR), expiresAt: ahead(20 * HOUR) }));
+  const fake = () => {
+    if (!harness.fake) throw new Error('no fake');
+    return harness.fake;
+  };
+  const count = async (id: string, action: string) =>
+    (await sql<{ n: number }>`select count(*)::int as n from audit_events where target_id = ${id} and action = ${action}`.execute(database.db)).rows[0]?.n ?? 0;
+  const localSessions = async (id: string) => database.db.selectFrom('inquiry_sessions').select(['id', 'token_fingerprint']).where('inquiry_id', '=', id).execute();
+
+  beforeAll(async () => {
+    database = await createTestDatabase(engine);
+    harness = await providerHarness('persona', database, now);
+    kyc = await addTemplate(database.db, 'KYC', 1);
+    await harness.syncTemplates();
+  });
+  afterAll(async () => {
+    await harness?.close();
+    await database?.close();
+  });
+  beforeEach(() => fake().faults.reset());
+
+  it('sends the key, Persona-Version, kebab keys and an Idempotency-Key on every POST', async () => {
+    const id = await pending();
+    const before = fake().requests.length;
+    await caller().inquiries.resume({ id, reason, idempotencyKey: key() });
+    const sent = fake().requests.slice(before);
+    expect(sent.length).toBeGreaterThan(0);
+    for (const r of sent) {
+      expect(r).toMatchObject({ authorized: true, personaVersion: '2023-01-05', keyInflection: 'kebab' });
+      if (r.method === 'POST') expect(r.idempotencyKey).toMatch(/^idesk-[0-9a-f]{48}$/);
+    }
+  });
+
+  it('a 5xx after Persona did the work: retried with the same key, one effect, one session, the attempt audited', async () => {
+    const id = await pending();
+    fake().faults.failNext(1, { status: 502, path: /\/resume$/, afterEffect: true });
+    const result = await caller().inquiries.resume({ id, reason, idempotencyKey: key() });
+    const resumes = fake().effects.filter((e) => e.operation === 'resume' && e.inquiryId === id);
+    expect(resumes).toHaveLength(1);
+    const calls = fake().requests.filter((r) => r.path.endsWith(`${id}/resume`));
+    expect(calls.map((r) => r.status)).toEqual([502, 200]);
+    expect(new Set(calls.map((r) => r.idempotencyKey)).size).toBe(1);
+    expect(await localSessions(id)).toEqual([{ id: result.sessionId, token_fingerprint: result.tokenFingerprint }]);
+    expect(await count(id, 'provider.call_failed')).toBe(1);
+    expect(await count(id, 'inquiry.resumed')).toBe(1);
+    const failed = await database.db.selectFrom('audit_events').select('metadata').where('target_id', '=', id).where('action', '=', 'provider.call_failed').executeTakeFirstOrThrow();
+    expect(failed.metadata).toMatchObject({ provider: 'persona', providerStatus: 502, attempt: 1, retrying: true, procedure: 'inquiries.resume' });
+  });
+
+  it('every attempt fails: reported failed, nothing local claims success, each attempt audited; the same request later makes exactly one effect', async () => {
+    const id = await pending();
+    const k = key();
+    fake().faults.failNext(1, { status: 500, path: /\/resume$/, afterEffect: true });
+    fake().faults.failNext(2, { status: 503, path: /\/resume$/ });
+    const failed = await errorOf(caller().inquiries.resume({ id, reason, idempotencyKey: k }));
+    expect(failed.code).toBe('SERVICE_UNAVAILABLE');
+    expect(failed.message).toMatch(/Persona did not complete "resume the inquiry" \(503\)\. Tried 3 times: nothing was recorded as done/);
+    expect(await localSessions(id)).toEqual([]);
+    expect(await count(id, 'inquiry.resumed')).toBe(0);
+    expect(await count(id, 'provider.call_failed')).toBe(3);
+    const idem = await database.db.selectFrom('idempotency_keys').select('key').where('key', '=', k).execute();
+    expect(idem).toEqual([]);
+    // Persona did resume once (the first attempt, before its 500): the agent's retry gets that answer back.
+    const result = await caller().inquiries.resume({ id, reason, idempotencyKey: k });
+    expect(fake().effects.filter((e) => e.operation === 'resume' && e.inquiryId === id)).toHaveLength(1);
+    expect((await localSessions(id)).map((s) => s.id)).toEqual([result.sessionId]);
+    expect(await count(id, 'inquiry.resumed')).toBe(1);
+  });
+
+  it('a timeout is an unknown outcome: the action is tried again and succeeds once', async () => {
+    const id = await pending();
+    fake().faults.delayNext(1, 1500, { path: /\/resume$/, afterEffect: true });
+    const result = await caller({ PERSONA_TIMEOUT_MS: '300' }).inquiries.resume({ id, reason, idempotencyKey: key() });
+    expect(fake().effects.filter((e) => e.operation === 'resume' && e.inquiryId === id)).toHaveLength(1);
+    expect((await localSessions(id)).map((s) => s.id)).toEqual([result.sessionId]);
+    const failed = await database.db.selectFrom('audit_events').select('metadata').where('target_id', '=', id).where('action', '=', 'provider.call_failed').executeTakeFirstOrThrow();
+    expect(failed.metadata).toMatchObject({ providerStatus: 'timeout', attempt: 1, retrying: true });
+  });
+
+  it('Persona refuses (4xx): the agent reads why, nothing is recorded as done, the refusal is audited', async () => {
+    const id = await pending();
+    // Persona has moved on (the end user completed it) before the webhook reached the console.
+    await caller().inquiries.actionsFor({ id });
+    fake().seed({ id, templateId: kyc.id, versionId: kyc.versionIds[0] ?? '', status: 'completed', createdAt: ago(2 * HOUR), completedAt: ago(HOUR), expiresAt: ahead(20 * HOUR) });
+    const refused = await errorOf(caller().inquiries.resume({ id, reason, idempotencyKey: key() }));
+    expect(refused.code).toBe('CONFLICT');
+    expect(refused.message).toMatch(/^Persona refused to resume the inquiry \(409\): Conflict.*Nothing was done\.$/);
+    expect(await localSessions(id)).toEqual([]);
+    expect(await count(id, 'inquiry.resumed')).toBe(0);
+    const event = await database.db.selectFrom('audit_events').select('metadata').where('target_id', '=', id).where('action', '=', 'inquiry.action_refused').executeTakeFirstOrThrow();
+    expect(event.metadata).toMatchObject({ refusal: ['provider_refused'], status: 409 });
+    // A refusal is not retried: one call.
+    expect(fake().requests.filter((r) => r.path.endsWith(`${id}/resume`))).toHaveLength(1);
+  });
+
+  it('recreate and the one-time link go to Persona, and the token is never stored', async () => {
+    const id = await pending();
+    const link = await caller().links.createOneTime({ inquiryId: id, reason, idempotencyKey: key() });
+    expect(new URL(link.url).origin).toBe('https://inquiry.withpersona.com');
+    expect(fake().effects.filter((e) => e.operation === 'one_time_link' && e.inquiryId === id)).toHaveLength(1);
+    const { newInquiryId } = await caller().inquiries.recreate({ id, reason, idempotencyKey: key() });
+    expect(fake().inquiry(newInquiryId)).toMatchObject({ status: 'created', templateId: kyc.id });
+    expect(fake().inquiry(id)?.status).toBe('expired');
+    const row = await database.db.selectFrom('inquiries').select(['status', 'predecessor_id']).where('id', '=', newInquiryId).executeTakeFirstOrThrow();
+    expect(row).toEqual({ status: 'created', predecessor_id: id });
+  });
+
+  it("recreate whose successor Persona's webhook mirrored between an attempt that failed and its retry: the retry claims it, one successor", async () => {
+    const id = await pending();
+    const k = key();
+    // Persona creates the successor, then its expire of the old one fails: the action rolls back here.
+    fake().faults.failNext(1, { status: 500, path: new RegExp(`/inquiries/${id}/expire$`) });
+    const failed = await errorOf(caller({ PERSONA_ATTEMPTS: '1' }).inquiries.recreate({ id, reason, idempotencyKey: k }));
+    expect(failed.code).toBe('SERVICE_UNAVAILABLE');
+    const created = fake().effects.filter((e) => e.operation === 'create');
+    const successorId = created.at(-1)?.inquiryId ?? '';
+    // Its inquiry.created event is applied meanwhile (as the inbox applier would).
+    const state = fake().inquiry(successorId);
+    if (!state) throw new Error('the fake made no successor');
+    await database.db.transaction().execute((trx) =>
+      inquiryMirrored(trx, remoteInquiry(InquiryResource.parse(inquiryResource(state))), state.updatedAt),
+    );
+    const result = await caller().inquiries.recreate({ id, reason, idempotencyKey: k });
+    expect(result.newInquiryId).toBe(successorId);
+    expect(fake().effects.filter((e) => e.operation === 'create')).toHaveLength(created.length);
+    const row = await database.db.selectFrom('inquiries').select(['predecessor_id', 'status']).where('id', '=', successorId).executeTakeFirstOrThrow();
+    expect(row).toEqual({ predecessor_id: id, status: 'created' });
+    expect(fake().inquiry(id)?.status).toBe('expired');
+  });
+
+  it('a one-time link whose first attempt timed out after Persona made it: the retry sends the same request, one link', async () => {
+    // The inquiry expires before the policy's 60 minutes, and the clock moves between the attempts.
+    const id = await harness.track(await addInquiry(database.db, kyc, { status: 'pending', createdAt: ago(2 * HOUR), expiresAt: ahead(30 * 60_000) }));
+    const started = Date.now();
+    const moving = () => new Date(NOW.getTime() + (Date.now() - started));
+    fake().faults.delayNext(1, 1500, { path: /generate-one-time-link$/, afterEffect: true });
+    const agent = callerFor(database, moving, staffPrincipal('support', 'stf_agent'), { ...harness.env, PERSONA_TIMEOUT_MS: '300' });
+    const link = await agent.links.createOneTime({ inquiryId: id, reason, idempotencyKey: key() });
+    expect(fake().effects.filter((e) => e.operation === 'one_time_link' && e.inquiryId === id)).toHaveLength(1);
+    const calls = fake().requests.filter((r) => r.path.endsWith(`${id}/generate-one-time-link`));
+    expect(calls.length).toBe(2);
+    expect(calls[1]?.status).toBe(200);
+    expect(new URL(link.url).searchParams.get('code')).toBeTruthy();
+  });
+
+  it("a replay within 23 hours asks Persona again with the same key; past Persona's 24-hour memory it is refused, not sent", async () => {
+    // Its session lives for days: only the replay's age can refuse it.
+    const id = await harness.track(await addInquiry(database.db, kyc, { status: 'pending', createdAt: ago(2 * HOUR), expiresAt: ahead(72 * HOUR) }));
+    const k = key();
+    const first = await caller().inquiries.resume({ id, reason, idempotencyKey: k });
+    const later = (ms: number) => callerFor(database, () => new Date(NOW.getTime() + ms), staffPrincipal('support', 'stf_agent'), harness.env);
+    expect((await later(22 * HOUR).inquiries.resume({ id, reason, idempotencyKey: k })).sessionToken).toBe(first.sessionToken);
+    const sent = fake().requests.length;
+    const stale = await errorOf(later(25 * HOUR).inquiries.resume({ id, reason, idempotencyKey: k }));
+    expect(stale.code).toBe('CONFLICT');
+    expect(fake().requests.length).toBe(sent);
+    expect(fake().effects.filter((e) => e.operation === 'resume' && e.inquiryId === id)).toHaveLength(1);
+  });
+
+  // Last: the gate it closes is this database's, for every later call in the file until the (fake) clock moves on.
+  it("a 429 closes the gate until Persona's reset: the agent is told when to try again, and no further request is sent meanwhile", async () => {
+    const id = await pending();
+    fake().faults.rateLimitNext(1, 30);
+    const env = { PERSONA_RATE_LIMIT_PER_MINUTE: '300' };
+    // One app (one gate) for both calls, as one server instance would be.
+    const agent = caller(env);
+    const limited = await errorOf(agent.inquiries.resume({ id, reason, idempotencyKey: key() }));
+    expect(limited.code).toBe('TOO_MANY_REQUESTS');
+    expect((limited.cause as AppError).details).toMatchObject({ retryAfterSeconds: 30, refusalCodes: ['provider_rate_limit'] });
+    const sent = fake().requests.length;
+    const again = await errorOf(agent.inquiries.resume({ id, reason, idempotencyKey: key() }));
+    expect(again.code).toBe('TOO_MANY_REQUESTS');
+    expect(fake().requests.length).toBe(sent);
+    expect(await localSessions(id)).toEqual([]);
+  });
+});

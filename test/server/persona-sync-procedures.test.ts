@@ -1,0 +1,121 @@
+import { getTRPCErrorFromUnknown } from '@trpc/server';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { appRouter } from '../../server/routers/_app.js';
+import { startSyncIfEmpty, stopSyncJobs, syncJobDone } from '../../server/services/persona-sync-jobs.js';
+import { createCallerFactory } from '../../server/trpc.js';
+import type { Role } from '../../shared/permissions.js';
+import { createTestDatabase, testEngines, type TestDatabase } from '../db.js';
+import { createFakePersona, type FakePersona } from '../fakes/persona/index.js';
+import { authTestDeps, contextAs } from '../helpers/auth.js';
+
+/**
+ * The backfill inside the running server (docs/persona.md, "Backfill"): `persona.startSync` (admin, audited) runs it
+ * in the background, `persona.syncStatus` shows it; the server starts one by itself on an empty database; shutdown
+ * interrupts it; and with the local provider both procedures say so instead of failing.
+ */
+
+const createCaller = createCallerFactory(appRouter);
+const TEMPLATE = 'itmpl_procs';
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+    return 'OK';
+  } catch (error) {
+    const e = getTRPCErrorFromUnknown(error);
+    return `${e.code}: ${e.message}`;
+  }
+}
+
+describe.each(testEngines())('persona.syncStatus and persona.startSync on %s', (engine) => {
+  let database: TestDatabase;
+  let fake: FakePersona;
+  let personaDeps: ReturnType<typeof authTestDeps>;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(engine);
+    fake = await createFakePersona();
+    fake.addTemplate(TEMPLATE, { versionIds: ['itmplv_procs1'] });
+    fake.seedMany(30, { templateId: TEMPLATE, statuses: ['created', 'pending', 'completed'] });
+    personaDeps = authTestDeps(database, {
+      INQUIRY_PROVIDER: 'persona',
+      PERSONA_API_URL: fake.url,
+      PERSONA_API_KEY: fake.apiKey,
+      PERSONA_WEBHOOK_SECRETS: 'wbhsec_procedures_test_secret',
+    });
+  });
+  afterAll(async () => {
+    await stopSyncJobs(database);
+    await fake?.close();
+    await database?.close();
+  });
+  beforeEach(async () => {
+    await syncJobDone(database);
+    await sql`truncate inquiries, inquiry_sessions, inquiry_events, session_handouts, access_links, inquiry_completion_days, template_versions, templates, persona_sync_runs cascade`.execute(database.db);
+    fake.faults.reset();
+    personaDeps.advance(60_000); // a fresh rate window for each test (the test clock stands still otherwise)
+  });
+
+  const as = (role: Role) => createCaller(contextAs(personaDeps.deps, role));
+
+  it('an admin starts it: it runs in the background, is audited, and its status shows the counts when done', async () => {
+    expect(await as('admin').persona.syncStatus()).toEqual({ run: null, resumable: false });
+    fake.faults.delayNext(1, 300); // the first page comes slowly: the run is seen running
+    const started = await as('admin').persona.startSync({ reason: 'first import from Persona' });
+    expect(started.run).toMatchObject({ status: 'running', startedBy: 'stf_testadmin', inquiries: 0 });
+    // One at a time: a second start while it runs is refused, plainly.
+    expect(await codeOf(as('admin').persona.startSync({ fresh: true, reason: 'again' }))).toMatch(/^CONFLICT: A Persona sync is already running/);
+
+    await syncJobDone(database);
+    const status = await as('admin').persona.syncStatus();
+    expect(status.run).toMatchObject({ runId: started.run?.runId, status: 'done', inquiries: 30, pages: 1, errors: 0, estimatedFraction: 1 });
+    expect(status.resumable).toBe(false);
+    const count = await database.db.selectFrom('inquiries').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    expect(Number(count.n)).toBe(30);
+    const audit = await database.db
+      .selectFrom('audit_events')
+      .select(['actor_type', 'actor_id', 'request_id', 'reason'])
+      .where('action', '=', 'persona.sync_started')
+      .where('target_id', '=', started.run?.runId ?? '')
+      .execute();
+    expect(audit).toEqual([{ actor_type: 'staff', actor_id: 'stf_testadmin', request_id: 'test', reason: 'first import from Persona' }]);
+  });
+
+  it('is for admins only', async () => {
+    for (const role of ['viewer', 'support', 'compliance', 'manager'] as const) {
+      expect(await codeOf(as(role).persona.syncStatus())).toBe(`FORBIDDEN: Your role (${role}) does not have the permission 'provider:sync'.`);
+      expect(await codeOf(as(role).persona.startSync({ reason: 'first import from Persona' }))).toMatch(/^FORBIDDEN/);
+    }
+    expect(await database.db.selectFrom('persona_sync_runs').select('id').execute()).toEqual([]);
+  });
+
+  it('with the local provider, both answer that the provider is local (not a server error)', async () => {
+    const local = authTestDeps(database);
+    const admin = createCaller(contextAs(local.deps, 'admin'));
+    expect(await codeOf(admin.persona.syncStatus())).toBe('PRECONDITION_FAILED: The provider is local (INQUIRY_PROVIDER=local): there is no Persona to sync from.');
+    expect(await codeOf(admin.persona.startSync({ reason: 'first import from Persona' }))).toMatch(/^PRECONDITION_FAILED: The provider is local/);
+  });
+
+  it('the server starts one by itself on an empty database, not on one with inquiries; shutdown interrupts it, and a start resumes it', async () => {
+    expect(await startSyncIfEmpty(authTestDeps(database).deps)).toBeNull(); // local provider: nothing to do
+
+    fake.faults.delayNext(1, 1500, { path: /^\/api\/v1\/inquiries$/ });
+    const runId = await startSyncIfEmpty(personaDeps.deps);
+    expect(runId).not.toBeNull();
+    await stopSyncJobs(database); // as at shutdown: the page under way is abandoned
+    let status = await as('admin').persona.syncStatus();
+    expect(status.run).toMatchObject({ runId, status: 'interrupted', startedBy: 'server', inquiries: 0 });
+    expect(status.resumable).toBe(true);
+
+    const resumed = await as('admin').persona.startSync({ reason: 'first import from Persona' });
+    expect(resumed.run).toMatchObject({ resumedFrom: runId });
+    await syncJobDone(database);
+    status = await as('admin').persona.syncStatus();
+    expect(status.run).toMatchObject({ status: 'done', inquiries: 30 });
+    // Inquiries now: a restart does not start another.
+    expect(await startSyncIfEmpty(personaDeps.deps)).toBeNull();
+    const audit = await database.db.selectFrom('audit_events').select(['actor_type', 'actor_id']).where('action', '=', 'persona.sync_started').where('target_id', '=', runId ?? '').execute();
+    expect(audit).toEqual([{ actor_type: 'system', actor_id: 'inquiry-desk' }]);
+  });
+});
