@@ -4,6 +4,9 @@ import type { SyncProgress } from '../../shared/persona-sync.js';
 
 const number = new Intl.NumberFormat('en-US');
 
+/** `1 session`, `2 sessions`. */
+const count = (n: number, one: string, many: string) => `${number.format(n)} ${n === 1 ? one : many}`;
+
 export function formatDuration(seconds: number): string {
   const s = Math.max(0, Math.round(seconds));
   if (s < 60) return `${s}s`;
@@ -20,7 +23,7 @@ function bar(fraction: number, width: number): string {
 
 /** The facts of a progress report, in the order a person reads them. */
 function facts(p: SyncProgress, now: Date): string[] {
-  const parts = [`${number.format(p.inquiries)} inquiries`, `${number.format(p.sessions)} sessions`, `${number.format(p.pages)} pages`];
+  const parts = [count(p.inquiries, 'inquiry', 'inquiries'), count(p.sessions, 'session', 'sessions'), count(p.pages, 'page', 'pages')];
   parts.push(p.ratePerSecond === null ? '–/s' : `${p.ratePerSecond.toFixed(1)}/s`);
   if (p.status === 'running') {
     if (p.etaSeconds !== null) parts.push(`ETA ≈ ${formatDuration(p.etaSeconds)} (estimate)`);
@@ -46,7 +49,7 @@ export function logLine(p: SyncProgress, now: Date): string {
 
 /** The last line: how the run ended, and what to do next. */
 export function summaryLine(p: SyncProgress): string {
-  const counts = `${number.format(p.inquiries)} inquiries and ${number.format(p.sessions)} sessions in ${number.format(p.pages)} pages${p.errors > 0 ? `, ${number.format(p.errors)} skipped (last: ${p.lastError ?? 'unknown'})` : ''}`;
+  const counts = `${count(p.inquiries, 'inquiry', 'inquiries')} and ${count(p.sessions, 'session', 'sessions')} in ${count(p.pages, 'page', 'pages')}${p.errors > 0 ? `, ${number.format(p.errors)} skipped (last: ${p.lastError ?? 'unknown'})` : ''}`;
   switch (p.status) {
     case 'done':
       return `Persona sync done: ${counts}.`;

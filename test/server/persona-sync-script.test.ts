@@ -90,14 +90,14 @@ describe('npm run sync:persona', () => {
     expect(result.code).toBe(0);
     const lines = result.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^Persona sync psync_\w+: from the newest inquiry$/);
-    expect(lines).toContainEqual(expect.stringMatching(/^Persona sync psync_\w+: 12 inquiries, 0 sessions, 1 pages, /));
-    expect(lines.at(-1)).toBe('Persona sync done: 12 inquiries and 0 sessions in 1 pages.');
+    expect(lines).toContainEqual(expect.stringMatching(/^Persona sync psync_\w+: 12 inquiries, 0 sessions, 1 page, /));
+    expect(lines.at(-1)).toBe('Persona sync done: 12 inquiries and 0 sessions in 1 page.');
     expect(fs.existsSync(path.join(dir, LOCK_FILE))).toBe(false);
 
     // Again: a whole walk was made, so a new one starts from the newest.
     const again = await run({ ...env, DATA_DIR: dir }, ['--fresh']);
     expect(again.code).toBe(0);
-    expect(again.stdout.trim().split('\n').at(-1)).toBe('Persona sync done: 12 inquiries and 0 sessions in 1 pages.');
+    expect(again.stdout.trim().split('\n').at(-1)).toBe('Persona sync done: 12 inquiries and 0 sessions in 1 page.');
   });
 
   it('answers a usage mistake with the usage', { timeout: 60_000 }, async () => {
