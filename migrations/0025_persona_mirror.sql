@@ -31,3 +31,5 @@ create table persona_webhook_inbox (
 create index persona_webhook_inbox_pending_idx on persona_webhook_inbox (event_created_at, event_id) where outcome is null;
 -- Session events waiting for their inquiry, woken when it is mirrored.
 create index persona_webhook_inbox_waiting_idx on persona_webhook_inbox (waiting_for) where outcome is null and waiting_for is not null;
+-- The hourly prune of finished events past their retention.
+create index persona_webhook_inbox_finished_idx on persona_webhook_inbox (received_at) where outcome is not null;

@@ -47,7 +47,7 @@ await deps.provider.ready();
 // webhook events, newer, still win (the mirror's ordering rule).
 const stopSweeper = startSweeper(deps);
 // Persona's webhook events, stored by POST /webhooks/persona, applied to the mirror (and what a crash left, now).
-const stopInbox = config.inquiryProvider === 'persona' ? startInboxApplier(deps) : () => undefined;
+const inbox = config.inquiryProvider === 'persona' ? startInboxApplier(deps) : null;
 // The audit chain's head, outside the database (AUDIT_CHECKPOINT_FILE / _WEBHOOK_URL): now, then every interval.
 const checkpoints = startCheckpointWriter({
   db: database.db,
@@ -79,9 +79,11 @@ async function shutdown(signal: string) {
     graceMs: config.limits.shutdownGraceMs,
     stopBackground: () => {
       stopSweeper();
-      stopInbox();
+      inbox?.();
     },
     closeResources: async () => {
+      // The event being applied finishes before the pool closes (the rest waits in the inbox for the next start).
+      await inbox?.drained();
       // A backfill running here stops at once (interrupted: the next start resumes it).
       await stopSyncJobs(database);
       // The last audit checkpoint: the head as this instance leaves it, after its last request, before the pool closes.

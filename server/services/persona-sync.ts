@@ -312,7 +312,14 @@ export async function walkRun(deps: SyncDeps, claimed: SyncRunRow, options: Walk
       report();
       if (cursor === null) {
         // A walk newest first meets old versions last: number them by their earliest inquiry now that all are in.
-        for (const templateId of await catalogueTemplateIds(db)) await db.transaction().execute((trx) => catalogueRenumbered(trx, templateId));
+        // The walk is complete whatever happens here (its cursor is saved): a failure is the run's last error, and
+        // the next run's end renumbers again.
+        try {
+          for (const templateId of await catalogueTemplateIds(db)) await db.transaction().execute((trx) => catalogueRenumbered(trx, templateId));
+        } catch (error) {
+          deps.log?.warn({ err: messageOf(error), runId: run.id }, 'Persona sync: versions could not be renumbered');
+          return await finish('done', `The walk is complete, but versions could not be renumbered (${messageOf(error)}): run the sync again to retry.`);
+        }
         return await finish('done', null);
       }
     }

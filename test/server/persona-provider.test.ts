@@ -4,9 +4,9 @@ import type { AppError } from '../../server/errors.js';
 import { createTestDatabase, testEngines, type TestDatabase } from '../db.js';
 import { addInquiry, addTemplate, ago, ahead, callerFor, errorOf, HOUR, NOW, staffPrincipal, type TemplateFixture } from './fixtures.js';
 import { providerHarness, type ProviderHarness } from './providers.js';
-import { inquiryResource } from '../fakes/persona/index.js';
-import { InquiryResource, remoteInquiry } from '../../server/providers/persona/wire.js';
-import { inquiryMirrored } from '../../server/repositories/inquiry-store/index.js';
+import { inquiryResource, sessionResource } from '../fakes/persona/index.js';
+import { InquiryResource, remoteInquiry, remoteSession, SessionResource } from '../../server/providers/persona/wire.js';
+import { inquiryMirrored, sessionMirrored } from '../../server/repositories/inquiry-store/index.js';
 
 /**
  * The Persona provider's failure modes (issue 15), against the fake Persona API: a 5xx or a timeout rolls the action
@@ -180,6 +180,22 @@ describe.each(testEngines())('the Persona provider on %s', (engine) => {
     expect(stale.code).toBe('CONFLICT');
     expect(fake().requests.length).toBe(sent);
     expect(fake().effects.filter((e) => e.operation === 'resume' && e.inquiryId === id)).toHaveLength(1);
+  });
+
+  it("a resume whose session Persona's webhook mirrored before the retry: the retry claims it, with its fingerprint and issuer", async () => {
+    const id = await pending();
+    const k = key();
+    fake().faults.failNext(1, { status: 500, path: /\/resume$/, afterEffect: true });
+    expect((await errorOf(caller({ PERSONA_ATTEMPTS: '1' }).inquiries.resume({ id, reason, idempotencyKey: k }))).code).toBe('SERVICE_UNAVAILABLE');
+    const [made] = fake().sessions(id);
+    if (!made) throw new Error('the fake made no session');
+    await database.db.transaction().execute((trx) => sessionMirrored(trx, remoteSession(SessionResource.parse(sessionResource(made))), made.createdAt));
+    const mirrored = await database.db.selectFrom('inquiry_sessions').select(['issued_by_type', 'token_fingerprint']).where('id', '=', made.id).executeTakeFirstOrThrow();
+    expect(mirrored).toEqual({ issued_by_type: 'system', token_fingerprint: null });
+    const result = await caller().inquiries.resume({ id, reason, idempotencyKey: k });
+    expect(result).toMatchObject({ sessionId: made.id, reusedSession: false });
+    const row = await database.db.selectFrom('inquiry_sessions').select(['issued_by_type', 'issued_by_id', 'token_fingerprint']).where('id', '=', made.id).executeTakeFirstOrThrow();
+    expect(row).toEqual({ issued_by_type: 'staff', issued_by_id: 'stf_agent', token_fingerprint: result.tokenFingerprint });
   });
 
   // Last: the gate it closes is this database's, for every later call in the file until the (fake) clock moves on.

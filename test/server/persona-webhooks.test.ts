@@ -327,6 +327,21 @@ describe.each(testEngines())('Persona webhooks on %s', (engine) => {
     expect(await timeline(inquiryId)).toEqual(['created', 'session.issued', 'started', 'session.started', 'session.expired']);
   });
 
+  it('an expiry reported after a later session does not end that session (Persona resumed the inquiry after it expired)', async () => {
+    const inquiryId = unique('inq');
+    const later = unique('iqse');
+    const shape = { templateId: kyc.id, versionId: kyc.versionIds[1] ?? null, createdAt: ago(5 * HOUR), startedAt: ago(5 * HOUR) };
+    await deliver(event('inquiry.started', ago(5 * HOUR), inquiryResource(inquiryId, { ...shape, status: 'pending', expiresAt: ago(2 * HOUR) })));
+    // The end user's session after the resume (30 minutes ago) arrives before the expiry two hours ago.
+    await deliver(event('inquiry-session.started', ago(30 * MINUTE), sessionResource(later, inquiryId, { status: 'active', createdAt: ago(30 * MINUTE) })));
+    await apply();
+    await deliver(event('inquiry.expired', ago(2 * HOUR), inquiryResource(inquiryId, { ...shape, status: 'expired', expiresAt: ago(2 * HOUR), expiredAt: ago(2 * HOUR), updatedAt: ago(2 * HOUR) })));
+    await apply();
+    const session = await database.db.selectFrom('inquiry_sessions').select(['expired_at']).where('id', '=', later).executeTakeFirstOrThrow();
+    expect(session.expired_at).toBeNull();
+    expect(await liveSessionUntilDrift(database.db)).toEqual([]);
+  });
+
   it('expiring an inquiry ends its open sessions; canceled ends a session', async () => {
     const inquiryId = unique('inq');
     const [a, b] = [unique('iqse'), unique('iqse')];

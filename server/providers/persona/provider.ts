@@ -104,6 +104,11 @@ export function createPersonaProvider(options: PersonaProviderOptions): InquiryP
     const expiresAt = cap && cap.getTime() < sessionExpires.getTime() ? cap : sessionExpires;
     const tokenFingerprint = fingerprint(token);
     const known = await store.findSession(trx, claims.sessionId);
+    // Persona's webhook told of this session before this (retried) action recorded it: it is this action's.
+    if (known && (await store.mirroredSessionClaimed(trx, known.id, { token_fingerprint: tokenFingerprint, ...issuerRow(issuedBy) }, now))) {
+      await store.accessGranted(trx, { inquiryId, now, inquiry: inquiryChange, session: null });
+      return { sessionId: known.id, sessionToken: token, tokenFingerprint, expiresAt, reused: false };
+    }
     if (known) {
       await store.accessGranted(trx, { inquiryId, now, inquiry: inquiryChange, session: null, handout: { sessionId: known.id, to: issuerRow(issuedBy) } });
       return { sessionId: known.id, sessionToken: token, tokenFingerprint, expiresAt, reused: true };

@@ -38,4 +38,10 @@ describe('Persona webhook signatures', () => {
     expect(verifySignature(`t=${T},v1=${V1}`, Buffer.from(BODY), ['wbhsec_new', SECRET], AT_T, 300).ok).toBe(true);
     expect(verifySignature(header, Buffer.from(BODY), ['wbhsec_third'], AT_T, 300).ok).toBe(false);
   });
+
+  it('checks at most a few pairs: a header stuffed with pairs is refused before any is computed', () => {
+    const forged = Array.from({ length: 4 }, (_, i) => `t=${T},v1=${String(i).repeat(64)}`).join(' ');
+    expect(verifySignature(`${forged} t=${T},v1=${V1}`, Buffer.from(BODY), [SECRET], AT_T, 300)).toEqual({ ok: false, reason: 'mismatch' });
+    expect(verifySignature(`${forged.split(' ').slice(0, 3).join(' ')} t=${T},v1=${V1}`, Buffer.from(BODY), [SECRET], AT_T, 300).ok).toBe(true);
+  });
 });

@@ -40,6 +40,9 @@ export function parseSignatureHeader(header: string | undefined): SignaturePair[
   return pairs;
 }
 
+/** The most `t=…,v1=…` pairs a header may carry (Persona sends two at most, during a secret rotation). */
+export const MAX_PAIRS = 4;
+
 export type SignatureVerdict = { ok: true; timestamp: number } | { ok: false; reason: 'missing' | 'mismatch' | 'stale' };
 
 /**
@@ -53,20 +56,26 @@ export function verifySignature(
   now: Date,
   toleranceSeconds: number,
 ): SignatureVerdict {
+  // Persona sends one pair, two during a rotation: a header with more is not checked pair by pair (each costs an HMAC
+  // of the whole body per secret, a way to burn this server's CPU without knowing any secret).
   const pairs = parseSignatureHeader(header);
   if (pairs.length === 0) return { ok: false, reason: 'missing' };
-  let stale = false;
-  for (const pair of pairs) {
+  if (pairs.length > MAX_PAIRS) return { ok: false, reason: 'mismatch' };
+  // Stale before anything is computed; a genuine but stale delivery is told apart only in the log's reason.
+  const fresh = pairs.filter((pair) => Math.abs(now.getTime() / 1000 - pair.timestamp) <= toleranceSeconds);
+  if (fresh.length === 0) return { ok: false, reason: 'stale' };
+  const expected = new Map<string, Buffer>();
+  for (const pair of fresh) {
     const given = Buffer.from(pair.v1, 'hex');
-    for (const secret of secrets) {
-      const expected = Buffer.from(signatureHex(secret, pair.timestamp, rawBody), 'hex');
-      if (given.length !== expected.length || !timingSafeEqual(given, expected)) continue;
-      if (Math.abs(now.getTime() / 1000 - pair.timestamp) > toleranceSeconds) {
-        stale = true;
-        continue;
+    for (const [i, secret] of secrets.entries()) {
+      const cacheKey = `${i}:${pair.timestamp}`;
+      let mac = expected.get(cacheKey);
+      if (!mac) {
+        mac = Buffer.from(signatureHex(secret, pair.timestamp, rawBody), 'hex');
+        expected.set(cacheKey, mac);
       }
-      return { ok: true, timestamp: pair.timestamp };
+      if (given.length === mac.length && timingSafeEqual(given, mac)) return { ok: true, timestamp: pair.timestamp };
     }
   }
-  return { ok: false, reason: stale ? 'stale' : 'mismatch' };
+  return { ok: false, reason: 'mismatch' };
 }

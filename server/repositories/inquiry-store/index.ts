@@ -13,4 +13,4 @@ export { rebuildCompletionDays, DURATION_EDGES } from './completions.js';
 export { sessionLiveAt, sessionOpen, liveSessionCount, noLiveSessionAt, refreshLiveSessionUntil } from './live-sessions.js';
 export { inquiryStartedFromBareId, isBareIdSession, STARTED_FROM_BARE_ID, type BareIdStart } from './bare-id.js';
 export type { TimelineEvent } from './events.js';
-export { catalogueRenumbered, catalogueSeen, catalogueTemplateIds, inquiryMirrored, sessionMirrored, type RemoteInquiry, type RemoteSession, type MirrorOutcome } from './mirror.js';
+export { catalogueRenumbered, catalogueSeen, catalogueTemplateIds, mirroredSessionClaimed, inquiryMirrored, sessionMirrored, type RemoteInquiry, type RemoteSession, type MirrorOutcome } from './mirror.js';

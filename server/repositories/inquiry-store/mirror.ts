@@ -296,7 +296,11 @@ async function afterChange(
 
   if (after.completed_at && !before.completed_at) await completionCounted(trx, inquiryId);
   // Expiry of an inquiry expires its sessions (Persona's rule, and the local engine's): keeps live_session_until.
-  if (expired) await sessionsEnded(trx, { inquiryId }, after.expired_at ?? sourceAt, 'expired');
+  // A session made after the expiry (Persona resumed it; that news may arrive before this older event) is not ended.
+  if (expired) {
+    const at = after.expired_at ?? sourceAt;
+    await sessionsEnded(trx, { inquiryId, createdBy: at }, at, 'expired');
+  }
 }
 
 const ENDED_SESSION = new Set(['expired', 'canceled', 'cancelled']);
@@ -407,4 +411,28 @@ export async function catalogueRenumbered(trx: Transaction<DB>, templateId: stri
 export async function catalogueTemplateIds(db: Kysely<DB>): Promise<string[]> {
   const rows = await db.selectFrom('templates').select('id').orderBy('id').execute();
   return rows.map((row) => row.id);
+}
+
+/**
+ * A session the mirror recorded as Persona's own (a webhook told of it first) that an action of this console in fact
+ * received — a retried resume whose first attempt timed out after Persona made the session. It becomes the action's:
+ * its token's fingerprint and its issuer, with a 'session.issued' entry. False when it is not such a row.
+ */
+export async function mirroredSessionClaimed(
+  trx: Transaction<DB>,
+  sessionId: string,
+  claim: { token_fingerprint: string; issued_by_type: string; issued_by_id: string | null; issued_by_display: string | null; reason: string | null; ticket: string | null },
+  now: Date,
+): Promise<boolean> {
+  const claimed = await trx
+    .updateTable('inquiry_sessions')
+    .set(claim)
+    .where('id', '=', sessionId)
+    .where('token_fingerprint', 'is', null)
+    .where('issued_by_type', '=', 'system')
+    .returning(['inquiry_id'])
+    .executeTakeFirst();
+  if (!claimed) return false;
+  await addTimelineEvent(trx, claimed.inquiry_id, now, { kind: 'session.issued', detail: { sessionId, by: claim.issued_by_type, claimed: true } });
+  return true;
 }

@@ -67,13 +67,15 @@ export function findSession(trx: Transaction<DB>, sessionId: string) {
  */
 export async function sessionsEnded(
   trx: Transaction<DB>,
-  target: { inquiryId: string; sessionIds?: readonly string[] },
+  /** `createdBy`: only sessions created by then (an expiry reported late must not end a session made after it). */
+  target: { inquiryId: string; sessionIds?: readonly string[]; createdBy?: Date },
   now: Date,
   how: 'expired' | 'revoked',
 ): Promise<number> {
   if (target.sessionIds?.length === 0) return 0;
   let query = trx.updateTable('inquiry_sessions').where('inquiry_id', '=', target.inquiryId).where(sessionOpen('inquiry_sessions'));
   if (target.sessionIds) query = query.where('id', 'in', target.sessionIds);
+  if (target.createdBy) query = query.where('created_at', '<=', target.createdBy);
   const result = await (how === 'revoked' ? query.set({ revoked_at: now }) : query.set({ expired_at: now })).executeTakeFirst();
   const ended = Number(result.numUpdatedRows);
   if (ended > 0) await refreshLiveSessionUntil(trx, [target.inquiryId]);
