@@ -5,35 +5,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../server/config.js';
+import { ROOT, runScript, type Exit } from '../helpers/scripts.js';
 
 /**
  * Configuration as an operator meets it (issue 13): an empty variable means unset, and a bad one stops `npm start`
  * and every npm script with one line naming it — no stack trace, exit code 1. Each spawn costs seconds, so the
  * processes are few and the rules themselves are checked in-process first.
  */
-const ROOT = path.resolve(import.meta.dirname, '../..');
 
-interface Exit {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** `node --import tsx <script>` (what `npm start` and the npm scripts run) with only `env` set, nothing inherited. */
-function run(script: string, args: string[], env: Record<string, string>): Promise<Exit> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'silent', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = runScript;
 
 /** The one line loadConfig refuses `env` with. */
 function problem(env: Record<string, string>): string {

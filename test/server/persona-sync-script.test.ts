@@ -5,34 +5,18 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { claimDataDir, DataDirHeldError, LOCK_FILE } from '../../server/db/data-dir-lock.js';
 import { createFakePersona, type FakePersona } from '../fakes/persona/index.js';
+import { runScript, type Exit } from '../helpers/scripts.js';
 
 /**
  * `npm run sync:persona` as an operator meets it: it refuses, with one line, to open an embedded database that a
  * running server holds (PGlite locks nothing itself: the server's lock file in DATA_DIR says who has it), takes over
  * a lock its process left behind, and otherwise syncs, printing plain progress lines when not on a terminal.
  */
-const ROOT = path.resolve(import.meta.dirname, '../..');
 const SCRIPT = 'server/scripts/sync-persona.ts';
 
-interface Exit {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 function run(env: Record<string, string>, args: string[] = []): Promise<Exit> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT, ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'silent', NODE_ENV: 'test', DATABASE_URL: '', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runScript(SCRIPT, args, { NODE_ENV: 'test', DATABASE_URL: '', ...env });
 }
 
 /** A pid that was a process a moment ago and is no more. */
