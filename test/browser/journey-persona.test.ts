@@ -166,9 +166,9 @@ describe.skipIf(!run)('the support journey over the Persona provider', () => {
       await search.fill(`action:inquiry.resumed inquiry:${inquiryId}`);
       await search.press('Enter');
       const events = review.getByRole('table', { name: 'Audit events' });
-      const resumed = events.getByRole('button', { name: /: inquiry\.resumed$/ });
-      await resumed.first().waitFor();
-      await expect(resumed.count()).resolves.toBe(1);
+      const resumed = events.getByRole('row').filter({ hasText: inquiryId }).getByRole('button', { name: /: inquiry\.resumed$/ });
+      // The unfiltered first page may show it too, before the search's page replaces it: wait for the filtered one.
+      await expect.poll(() => resumed.count(), { timeout: 15_000 }).toBe(1);
       await resumed.click();
       const drawer = review.getByRole('dialog');
       await drawer.getByRole('heading', { name: 'inquiry.resumed' }).waitFor();
