@@ -198,6 +198,14 @@ describe.each(testEngines())('the Persona provider on %s', (engine) => {
     expect(row).toEqual({ issued_by_type: 'staff', issued_by_id: 'stf_agent', token_fingerprint: result.tokenFingerprint });
   });
 
+  it('a token link on an expired inquiry: one resume reopens it and gives the link its session (one call under the row lock)', async () => {
+    const id = await harness.track(await addInquiry(database.db, kyc, { status: 'expired', createdAt: ago(30 * HOUR), expiresAt: ago(HOUR) }));
+    const link = await caller().links.createWithToken({ inquiryId: id, reason, ticket: 'T-88', expiresInMinutes: 30, acknowledgeRisk: true, acknowledgeExpired: true, idempotencyKey: key() });
+    expect(link.status).toBe('issued');
+    expect(fake().requests.filter((r) => r.path.endsWith(`${id}/resume`))).toHaveLength(1);
+    expect(fake().inquiry(id)?.status).toBe('pending');
+  });
+
   // Last: the gate it closes is this database's, for every later call in the file until the (fake) clock moves on.
   it("a 429 closes the gate until Persona's reset: the agent is told when to try again, and no further request is sent meanwhile", async () => {
     const id = await pending();

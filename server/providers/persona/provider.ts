@@ -123,8 +123,17 @@ export function createPersonaProvider(options: PersonaProviderOptions): InquiryP
   }
 
   /** Resume at Persona: expired becomes pending again there; its answer carries a session token. */
+  /**
+   * Persona's resume answers within one transaction: a token link on an expired inquiry reopens it (a resume) and then
+   * needs the session that same resume handed out — the answer is reused, not asked for again under the row lock.
+   */
+  const resumedIn = new WeakMap<Transaction<DB>, Map<string, InquiryDocument>>();
+
   async function resumeAt(trx: Transaction<DB>, inquiry: Pick<LockedInquiry, 'id' | 'status' | 'expiresAt'>, now: Date) {
-    const doc = await call('resume the inquiry', () => client.resume(inquiry.id, keyFor('resume', inquiry.id)));
+    const answers = resumedIn.get(trx) ?? new Map<string, InquiryDocument>();
+    resumedIn.set(trx, answers);
+    const doc = answers.get(inquiry.id) ?? (await call('resume the inquiry', () => client.resume(inquiry.id, keyFor('resume', inquiry.id))));
+    answers.set(inquiry.id, doc);
     const remote = remoteInquiry(doc.data);
     const wasExpired = effectiveStatus(inquiry.status, inquiry.expiresAt, now) === 'expired';
     const expiresAt = remote.expiresAt ?? inquiry.expiresAt;
