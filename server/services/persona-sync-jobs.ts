@@ -59,11 +59,15 @@ export function syncClient(deps: Pick<AppDeps, 'config' | 'database' | 'now' | '
 }
 
 /** Claims a run and walks it in the background of this process. */
-async function startJob(deps: AppDeps, starter: SyncStarter, options: { fresh?: boolean; client?: PersonaClient; sleep?: (ms: number) => Promise<void> }) {
+async function startJob(
+  deps: AppDeps,
+  starter: SyncStarter,
+  options: { fresh?: boolean; client?: PersonaClient; sleep?: (ms: number) => Promise<void>; staleAfterMs?: number },
+) {
   const client = options.client ?? syncClient(deps);
   let run;
   try {
-    run = await claimRun(deps, starter, { fresh: options.fresh ?? false });
+    run = await claimRun(deps, starter, { fresh: options.fresh ?? false, ...(options.staleAfterMs !== undefined ? { staleAfterMs: options.staleAfterMs } : {}) });
   } catch (error) {
     if (error instanceof SyncAlreadyRunning) throw alreadyRunningError(error);
     throw error;
@@ -112,7 +116,14 @@ export async function startSyncIfEmpty(deps: AppDeps, options: { client?: Person
   if (deps.config.inquiryProvider !== 'persona') return null;
   if (await inquiriesMirroredYet(deps)) return null;
   try {
-    const run = await startJob(deps, { startedBy: 'server', actor: { ...SYSTEM_ACTOR, display: 'Inquiry Desk (empty database at start-up)' } }, options);
+    // The embedded database is this process's alone (its data-dir lock says so): a run marked running is a crashed
+    // process's, however fresh its heartbeat, and is taken over at once rather than waited out.
+    const staleAfterMs = deps.database.kind === 'pglite' ? 0 : undefined;
+    const run = await startJob(
+      deps,
+      { startedBy: 'server', actor: { ...SYSTEM_ACTOR, display: 'Inquiry Desk (empty database at start-up)' } },
+      { ...options, ...(staleAfterMs !== undefined ? { staleAfterMs } : {}) },
+    );
     deps.log.info({ runId: run.id, resumedFrom: run.resumed_from }, 'Persona provider with no inquiries yet: backfill started');
     return run.id;
   } catch (error) {

@@ -118,4 +118,23 @@ describe.each(testEngines())('persona.syncStatus and persona.startSync on %s', (
     const audit = await database.db.selectFrom('audit_events').select(['actor_type', 'actor_id']).where('action', '=', 'persona.sync_started').where('target_id', '=', runId ?? '').execute();
     expect(audit).toEqual([{ actor_type: 'system', actor_id: 'inquiry-desk' }]);
   });
+
+  it('after a crash, a start on an empty embedded database takes the crashed run over at once; a server database waits for its heartbeat to go stale', async () => {
+    const now = personaDeps.deps.now();
+    // The crashed process's run: still "running", its heartbeat a moment old.
+    await database.db
+      .insertInto('persona_sync_runs')
+      .values({ id: 'psync_crashed', started_at: now, started_by: 'server', status: 'running', heartbeat_at: new Date(now.getTime() - 5_000) })
+      .execute();
+    const runId = await startSyncIfEmpty(personaDeps.deps);
+    if (engine === 'pglite') {
+      expect(runId).not.toBeNull();
+      await syncJobDone(database);
+      const crashed = await database.db.selectFrom('persona_sync_runs').select('status').where('id', '=', 'psync_crashed').executeTakeFirstOrThrow();
+      expect(crashed.status).toBe('interrupted');
+    } else {
+      // Another instance may be running it: it is left alone until its heartbeat is STALE_AFTER_MS old.
+      expect(runId).toBeNull();
+    }
+  });
 });

@@ -6,13 +6,15 @@ export type SyncRun = NonNullable<SyncStatus['run']>;
 
 /** How often the page asks while a run is going. */
 export const SYNC_POLL_MS = 2000;
+/** And while none is: a run started elsewhere (the CLI, another instance) shows within this. */
+export const SYNC_IDLE_POLL_MS = 30_000;
 
 /** The latest backfill run, polled while it runs (wherever it runs: this server, another instance, the CLI). */
 export function useSyncStatus() {
   const trpc = useTRPC();
   return useQuery(
     trpc.persona.syncStatus.queryOptions(undefined, {
-      refetchInterval: (query) => (query.state.data?.run?.status === 'running' && !query.state.data.run.stale ? SYNC_POLL_MS : false),
+      refetchInterval: (query) => (query.state.data?.run?.status === 'running' && !query.state.data.run.stale ? SYNC_POLL_MS : SYNC_IDLE_POLL_MS),
       retry: false,
     }),
   );
