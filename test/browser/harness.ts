@@ -3,7 +3,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 import { createApp } from '../../server/app.js';
 import { DEMO_STAFF, ensureDemoStaff } from '../../server/auth/bootstrap.js';
 import type { AppDeps } from '../../server/context.js';
@@ -105,4 +106,17 @@ export async function openBrowser(): Promise<BrowserContext> {
     viewport: { width: 1400, height: 900 },
     timezoneId: 'Europe/Berlin',
   });
+}
+
+/** The inquiry page's Actions region. */
+export const actionsRegion = (page: Page): Locator => page.getByRole('region', { name: 'Actions' });
+
+/** Clicks an action on the inquiry page once it is enabled, and returns the dialog it opens. */
+export async function openAction(page: Page, name: string): Promise<Locator> {
+  const button = actionsRegion(page).getByRole('button', { name });
+  await expect.poll(() => button.isEnabled(), { timeout: 15_000 }).toBe(true);
+  await button.click();
+  const dialog = page.getByRole('dialog', { name });
+  await dialog.waitFor();
+  return dialog;
 }

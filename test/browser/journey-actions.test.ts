@@ -1,7 +1,7 @@
-import type { BrowserContext, Locator, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStaffAccount } from '../helpers/auth.js';
-import { browserOrSkip, openBrowser, signInThroughPage, startConsole, type RunningConsole } from './harness.js';
+import { actionsRegion, browserOrSkip, openAction as openActionIn, openBrowser, signInThroughPage, startConsole, type RunningConsole } from './harness.js';
 
 /**
  * The guarded actions as a support agent takes them, in a real browser against the real server and the local
@@ -55,15 +55,8 @@ describe.skipIf(!run)('guarded actions in the browser', () => {
   }
   const heading = (p: Page) => p.getByRole('heading', { level: 1 }).textContent();
 
-  const actions = () => page.getByRole('region', { name: 'Actions' });
-  async function openAction(name: string): Promise<Locator> {
-    const button = actions().getByRole('button', { name });
-    await expect.poll(() => button.isEnabled(), { timeout: 15_000 }).toBe(true);
-    await button.click();
-    const dialog = page.getByRole('dialog', { name });
-    await dialog.waitFor();
-    return dialog;
-  }
+  const actions = () => actionsRegion(page);
+  const openAction = (name: string) => openActionIn(page, name);
   async function openInquiry(id: string) {
     await page.goto(`${app.url}/inquiries/${id}`);
     await page.getByRole('heading', { name: id, level: 1 }).waitFor();

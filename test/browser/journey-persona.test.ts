@@ -1,9 +1,9 @@
-import type { BrowserContext, Locator, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fingerprint } from '../../server/crypto.js';
 import { startInboxApplier, type InboxApplier } from '../../server/services/persona-inbox.js';
 import { providerHarness, WEBHOOK_SECRETS, type ProviderHarness } from '../server/providers.js';
-import { browserOrSkip, demoStaff, openBrowser, signInThroughPage, startConsole, type RunningConsole } from './harness.js';
+import { actionsRegion, browserOrSkip, demoStaff, openAction as openActionIn, openBrowser, signInThroughPage, startConsole, type RunningConsole } from './harness.js';
 
 /**
  * The UI and the audit trail are the same over both providers (issue 15): the support journey of
@@ -69,15 +69,8 @@ describe.skipIf(!run)('the support journey over the Persona provider', () => {
     if (!persona.fake) throw new Error('the Persona harness has no fake');
     return persona.fake;
   };
-  const actions = () => page.getByRole('region', { name: 'Actions' });
-  async function openAction(name: string): Promise<Locator> {
-    const button = actions().getByRole('button', { name });
-    await expect.poll(() => button.isEnabled(), { timeout: 15_000 }).toBe(true);
-    await button.click();
-    const dialog = page.getByRole('dialog', { name });
-    await dialog.waitFor();
-    return dialog;
-  }
+  const actions = () => actionsRegion(page);
+  const openAction = (name: string) => openActionIn(page, name);
 
   it('resumes a stuck inquiry with Persona’s token, and the console shows the end user’s completion from its webhooks', async () => {
     const health = (await (await fetch(`${app.url}/healthz`)).json()) as { provider?: string };

@@ -39,6 +39,7 @@ if (webhookUrl) fake.webhooks.autoDeliver(true);
 console.log(`FAKE Persona API (written from public docs; not Persona) at ${fake.url}/api/v1`);
 console.log(`Template ${TEMPLATE}; 24 inquiries seeded.`);
 console.log('Point the console at it with:');
+// The fake's own made-up key and secret, printed on purpose: they open nothing but this fake, for a developer to copy.
 console.log(`  INQUIRY_PROVIDER=persona PERSONA_API_URL=${fake.url} PERSONA_API_KEY=${fake.apiKey} PERSONA_WEBHOOK_SECRETS=${webhookSecret}`);
 if (!webhookUrl) console.log('(set FAKE_PERSONA_WEBHOOK_URL to have webhook events delivered)');
 
