@@ -65,7 +65,8 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('a lost database connection on P
     Number((await locker.query<{ n: string }>("select count(*)::text as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'")).rows[0]?.n);
   /**
    * After a drill the first request on a connection that died idle may still answer 503 (as it should: retry);
-   * before the next drill, wait until a round of requests all go through.
+   * before the next drill, wait until a round of requests all go through. The app and these fixtures share one
+   * pool, so this comes before a drill's first fixture insert too (one once landed on a dead connection).
    */
   const healthy = () =>
     expect.poll(async () => (await Promise.all(Array.from({ length: 12 }, () => list().then((r) => r.status)))).every((s) => s === 200), { timeout: 5_000 }).toBe(true);
@@ -85,6 +86,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('a lost database connection on P
   });
 
   it('requests waiting on the database when their backends are terminated answer 503, the instance keeps serving, and nothing is half-written', async () => {
+    await healthy();
     const ids = await Promise.all(
       Array.from({ length: 8 }, () => addInquiry(database.db, template, { status: 'pending', createdAt: new Date(now().getTime() - HOUR), expiresAt: new Date(now().getTime() + DAY) })),
     );
@@ -126,10 +128,10 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('a lost database connection on P
   });
 
   it('the answer says to try again and carries nothing of the database error', async () => {
+    await healthy();
     const id = await addInquiry(database.db, template, { status: 'pending', createdAt: new Date(now().getTime() - HOUR), expiresAt: new Date(now().getTime() + DAY) });
     await locker.query('begin');
     await locker.query('select id from inquiries where id = $1 for update', [id]);
-    await healthy();
     const pending = resume(id, `fault-msg-${id}`);
     await expect.poll(lockWaiters, { timeout: 10_000 }).toBe(1);
     await terminateAppBackends();
@@ -142,8 +144,8 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('a lost database connection on P
   });
 
   it('the hosted flow answers a page saying to reload (503), not an error page, when its connection is lost', async () => {
-    const id = await addInquiry(database.db, template, { status: 'created', createdAt: new Date(now().getTime() - HOUR), expiresAt: new Date(now().getTime() + DAY) });
     await healthy();
+    const id = await addInquiry(database.db, template, { status: 'created', createdAt: new Date(now().getTime() - HOUR), expiresAt: new Date(now().getTime() + DAY) });
     await locker.query('begin');
     await locker.query('select id from inquiries where id = $1 for update', [id]);
     const pending = fetch(`${app.baseUrl}/verify?inquiry-id=${id}`);
