@@ -371,6 +371,19 @@ function auditCheckpointConfig(e: z.infer<typeof EnvSchema>): AuditCheckpointCon
   };
 }
 
+/** The first back-off between whole-action attempts when Persona's answer is unknown; it doubles, ± 25 % (services/provider-retries.ts). */
+export const PERSONA_RETRY_BASE_MS = 250;
+
+/**
+ * The longest one action can take when every Persona call it makes times out: `attempts` calls of `timeoutMs`, and
+ * the longest back-off between them.
+ */
+export function personaWorstActionMs(timeoutMs: number, attempts: number): number {
+  let total = attempts * timeoutMs;
+  for (let attempt = 1; attempt < attempts; attempt++) total += PERSONA_RETRY_BASE_MS * 2 ** (attempt - 1) * 1.25;
+  return Math.ceil(total);
+}
+
 /** The Persona provider's settings, each checked here so a mistake stops start-up before the database is opened. */
 function personaConfig(e: z.infer<typeof EnvSchema>): PersonaConfig {
   if (!e.PERSONA_API_KEY) throw new ConfigError('Invalid configuration: PERSONA_API_KEY is required with INQUIRY_PROVIDER=persona');
@@ -380,6 +393,13 @@ function personaConfig(e: z.infer<typeof EnvSchema>): PersonaConfig {
   }
   if (secrets.some((s) => s.length < 16 || !/^[\x21-\x7e]+$/.test(s))) {
     throw new ConfigError('Invalid configuration: PERSONA_WEBHOOK_SECRETS: each secret must be at least 16 printable characters without spaces');
+  }
+  const worst = personaWorstActionMs(e.PERSONA_TIMEOUT_MS, e.PERSONA_ATTEMPTS);
+  if (e.REQUEST_DEADLINE_MS > 0 && worst >= e.REQUEST_DEADLINE_MS) {
+    // Past the deadline the person is told to try again while the action may still commit.
+    throw new ConfigError(
+      `Invalid configuration: PERSONA_ATTEMPTS × PERSONA_TIMEOUT_MS, with the back-off between attempts (up to ${worst} ms), must stay under REQUEST_DEADLINE_MS (${e.REQUEST_DEADLINE_MS} ms)`,
+    );
   }
   const apiUrl = new URL(e.PERSONA_API_URL);
   const hosted = new URL(e.PERSONA_HOSTED_FLOW_URL);

@@ -1,3 +1,4 @@
+import { PERSONA_RETRY_BASE_MS } from '../config.js';
 import type { AppDeps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { ProviderUnavailableError } from '../providers/types.js';
@@ -8,9 +9,9 @@ import { ProviderUnavailableError } from '../providers/types.js';
  * afresh, the same idempotency key, so Persona answers a repeated effect from its stored response instead of
  * doing it twice — up to PERSONA_ATTEMPTS times with back-off between. The row lock is never held across the wait.
  * Each failed attempt is reported to `onFailure` (the services record it in the audit log); after the last, the
- * person is told plainly that nothing was done.
+ * person is told plainly that nothing was done. Configuration keeps all of it under the request deadline
+ * (config.ts, personaWorstActionMs).
  */
-export const RETRY_BASE_MS = 250;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -35,7 +36,7 @@ export async function withProviderRetries<T>(
         );
       }
       // Exponential back-off with jitter: 250 ms, 500 ms, 1 s, … (± 25 %).
-      const delay = RETRY_BASE_MS * 2 ** (attempt - 1);
+      const delay = PERSONA_RETRY_BASE_MS * 2 ** (attempt - 1);
       await sleep(delay * (0.75 + Math.random() * 0.5));
     }
   }

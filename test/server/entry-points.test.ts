@@ -55,6 +55,13 @@ describe('the configuration rules', () => {
     expect(problem({ ...persona, PERSONA_VERSION: 'yesterday' })).toBe('Invalid configuration: PERSONA_VERSION: must be a date like 2023-01-05');
     expect(problem({ ...persona, PERSONA_WEBHOOK_TOLERANCE_SECONDS: '-5' })).toBe('Invalid configuration: PERSONA_WEBHOOK_TOLERANCE_SECONDS: must be at least 1');
     expect(problem({ ...persona, PERSONA_API_KEY: 'has space' })).toBe('Invalid configuration: PERSONA_API_KEY: must be printable ASCII without spaces');
+    // Every attempt timing out must still end before the request's deadline answers for it.
+    expect(problem({ ...persona, PERSONA_TIMEOUT_MS: '20000' })).toBe(
+      'Invalid configuration: PERSONA_ATTEMPTS × PERSONA_TIMEOUT_MS, with the back-off between attempts (up to 60938 ms), must stay under REQUEST_DEADLINE_MS (30000 ms)',
+    );
+    expect(problem({ ...persona, PERSONA_ATTEMPTS: '10' })).toMatch(/must stay under REQUEST_DEADLINE_MS \(30000 ms\)$/);
+    expect(loadConfig({ ...persona, PERSONA_TIMEOUT_MS: '20000', REQUEST_DEADLINE_MS: '90000' }).persona?.timeoutMs).toBe(20_000);
+    expect(loadConfig({ ...persona, PERSONA_TIMEOUT_MS: '20000', REQUEST_DEADLINE_MS: '0' }).persona?.timeoutMs).toBe(20_000);
     const config = loadConfig(persona);
     expect(config.persona).toMatchObject({
       apiUrl: 'https://withpersona.com',
