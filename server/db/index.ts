@@ -1,7 +1,6 @@
 import fs from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, sql } from 'kysely';
-import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
 import { preparingPool } from './prepared.js';
 import { measuredPool, type PoolStats } from './pool-stats.js';
@@ -113,6 +112,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   }
 
   if (options.dataDir) fs.mkdirSync(options.dataDir, { recursive: true });
+  // Loaded only for the embedded engine: a server on PostgreSQL never needs it (a few MB less resident).
+  const [{ PGlite }, { PGliteDialect }] = await Promise.all([import('@electric-sql/pglite'), import('kysely-pglite-dialect')]);
   const pglite = await PGlite.create(options.dataDir ?? undefined);
   const db = new Kysely<DB>({ dialect: new PGliteDialect(pglite) });
   return {

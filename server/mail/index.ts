@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { createTransport } from 'nodemailer';
 import type { MailConfig } from '../config.js';
 import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -67,6 +66,8 @@ export async function sendMail(config: MailConfig, log: Logger, message: Outgoin
   if (!config.smtpUrl) throw new AppError('PRECONDITION_FAILED', NO_MAIL_SERVER, { emailUnavailable: 'no_mail_server' });
   // smtp:// upgrades with STARTTLS; requireTLS refuses a server (or a man in the middle) that does not offer it,
   // which would otherwise see the credentials and the link in clear.
+  // Loaded on the first send: most instances never mail, and nodemailer is about 5 MB resident.
+  const { createTransport } = await import('nodemailer');
   const transport = createTransport({
     url: config.smtpUrl,
     connectionTimeout: TIMEOUT_MS,
