@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildServer, SERVER_OUT } from './build-server.mjs';
+import { SERVER_NODE_FLAGS } from './server-flags.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bin = (name) => path.join(root, 'node_modules', '.bin', name);
@@ -23,7 +24,7 @@ try {
   process.exit(1); // esbuild has printed the errors
 }
 
-const server = spawn(process.execPath, [path.join(SERVER_OUT, 'index.mjs')], {
+const server = spawn(process.execPath, [...SERVER_NODE_FLAGS, path.join(SERVER_OUT, 'index.mjs')], {
   cwd: root,
   stdio: 'inherit',
   env: { NODE_ENV: 'production', ...process.env },

@@ -18,6 +18,7 @@ import { projectPath } from '../paths.js';
 import { auditExportUrl } from '../../shared/exports.js';
 import { topUpChain, type BenchResult } from './audit.js';
 import { BenchHttpClient } from './http-client.js';
+import { SERVER_NODE_FLAGS } from '../../scripts/server-flags.mjs';
 
 /**
  * Exports at a million events (`npm run bench -- --sections export`; docs/audit.md, "Exports"). In a scratch database
@@ -161,7 +162,7 @@ export async function runExportBench(
 
     const serverFile = options.serverFile ?? (await compileBenchServer());
     child = fork(serverFile, [], {
-      execArgv: [],
+      execArgv: [...SERVER_NODE_FLAGS],
       env: { ...process.env, DATABASE_URL: url.toString(), BENCH_WORLD_NOW: now.toISOString() },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

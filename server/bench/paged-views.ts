@@ -7,6 +7,7 @@ import { openDatabase, type Database } from '../db/index.js';
 import type { DB } from '../db/schema.js';
 import { BenchHttpClient } from './http-client.js';
 import { latency, type BenchRow, type Latency } from './report.js';
+import { SERVER_NODE_FLAGS } from '../../scripts/server-flags.mjs';
 
 /**
  * What the audit explorer and access report sections of `npm run bench` share (server/bench/audit-list.ts,
@@ -61,7 +62,7 @@ export interface BenchServer {
 /** server/bench/list-server.ts (compiled: `serverFile`) on the scratch database, its clock frozen at `now`. */
 export async function startBenchServer(serverFile: string, databaseUrl: string, now: Date): Promise<BenchServer> {
   const child: ChildProcess = fork(serverFile, [], {
-    execArgv: [],
+    execArgv: [...SERVER_NODE_FLAGS],
     env: { ...process.env, DATABASE_URL: databaseUrl, BENCH_WORLD_NOW: now.toISOString() },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

@@ -23,6 +23,7 @@ import { migrate } from '../db/migrate.js';
 import { createLogger } from '../logger.js';
 import { UsageError, parseCount, runSeed } from '../seed/cli.js';
 import { createDeps } from '../providers/index.js';
+import { SERVER_NODE_FLAGS } from '../../scripts/server-flags.mjs';
 
 /** server/bench/list-server.ts compiled like the production server (esbuild, packages left to node_modules). */
 async function compileListServer(): Promise<string> {
@@ -211,10 +212,11 @@ if (args.sections.includes('list')) {
     // The bench's own deps: the SQL side (each request's statements, replayed) runs here, the server in its child.
     const deps = createDeps({ database, config, log: createLogger('silent'), now: () => facts.now });
     const calibration = await calibrate(database.db);
-    // Compiled, as `npm start` runs the server (scripts/build-server.mjs): no TypeScript loader in the measured process.
+    // Compiled and with the Node flags `npm start` runs the server with (scripts/build-server.mjs, scripts/server-flags.mjs):
+    // no TypeScript loader in the measured process.
     const serverFile = await compileListServer();
     const child = fork(serverFile, [], {
-      execArgv: [],
+      execArgv: [...SERVER_NODE_FLAGS],
       env: { ...process.env, BENCH_WORLD_NOW: facts.now.toISOString() },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
