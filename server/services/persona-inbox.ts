@@ -50,7 +50,8 @@ export function nudgeInboxApplier(database: Database): void {
 
 const describe = (err: unknown) => (err instanceof Error ? `${err.name}: ${err.message}` : 'unknown error');
 
-type Verdict = { outcome: 'applied' | 'stale' | 'ignored' } | { outcome: 'wait'; inquiryId: string } | { outcome: 'failed'; error: string };
+/** `wakes`: the inquiry the event mirrored, whose waiting session events are due once it commits. */
+type Verdict = { outcome: 'applied' | 'stale' | 'ignored'; wakes?: string } | { outcome: 'wait'; inquiryId: string } | { outcome: 'failed'; error: string };
 
 /** One stored event against the mirror, inside the caller's transaction (which holds the inbox row). */
 async function applyEvent(trx: Transaction<DB>, body: Record<string, unknown>): Promise<Verdict> {
@@ -67,9 +68,7 @@ async function applyEvent(trx: Transaction<DB>, body: Record<string, unknown>): 
     if (typeof inquiry === 'string') return { outcome: 'failed', error: inquiry };
     await store.lockInquiryRow(trx, inquiry.id);
     const mirrored = await store.inquiryMirrored(trx, inquiry, sourceAt);
-    // Session events that arrived before their inquiry are due now.
-    await inbox.eventsWoken(trx, inquiry.id);
-    return { outcome: mirrored === 'stale' ? 'stale' : 'applied' };
+    return { outcome: mirrored === 'stale' ? 'stale' : 'applied', wakes: inquiry.id };
   }
   if (type === 'inquiry-session') {
     const resource = SessionResource.safeParse(payload.data);
@@ -122,7 +121,7 @@ export async function applyPendingEvents(deps: Pick<AppDeps, 'database' | 'now' 
   const db = deps.database.db;
   for (let i = 0; i < limit; i++) {
     const now = deps.now();
-    const held: { event: inbox.PendingEvent | null } = { event: null };
+    const held: { event: inbox.PendingEvent | null; wakes?: string } = { event: null };
     const retryOrFail = (attempts: number, waitingFor: string | null) =>
       attempts + 1 >= MAX_ATTEMPTS ? null : { at: new Date(now.getTime() + backoffSeconds(attempts + 1) * 1000), waitingFor };
     try {
@@ -141,10 +140,12 @@ export async function applyPendingEvents(deps: Pick<AppDeps, 'database' | 'now' 
           return 'failed';
         }
         await inbox.eventApplied(trx, event.event_id, verdict.outcome, now);
+        if (verdict.wakes) held.wakes = verdict.wakes;
         return verdict.outcome;
       });
       if (outcome === null) break;
       result[outcome] += 1;
+      if (held.wakes) await wakeWaiting(deps, held.wakes);
       if (outcome === 'failed') deps.log.warn({ eventId: held.event?.event_id, name: held.event?.name }, 'Persona webhook event not applied: given up');
     } catch (err) {
       const event = held.event;
@@ -158,6 +159,20 @@ export async function applyPendingEvents(deps: Pick<AppDeps, 'database' | 'now' 
     }
   }
   return result;
+}
+
+/**
+ * Session events that arrived before their inquiry are due now that it is mirrored: after the inquiry's transaction
+ * has committed, not inside it. Inside, it would hold the inquiry's row while waiting for an event another applier
+ * holds — and that applier may be waiting for the inquiry's row (a deadlock). Best effort: an event not woken here
+ * is tried again after its backoff.
+ */
+async function wakeWaiting(deps: Pick<AppDeps, 'database' | 'log'>, inquiryId: string): Promise<void> {
+  try {
+    await inbox.eventsWoken(deps.database.db, inquiryId);
+  } catch (err) {
+    deps.log.warn({ err: { name: (err as Error).name } }, 'Persona webhook events waiting for an inquiry not woken: they are tried again after their backoff');
+  }
 }
 
 /** A running applier: call it to stop; `drained()` resolves when the drain under way (if any) is over. */

@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import pg from 'pg';
 import type { AddressInfo } from 'node:net';
 import type { Transaction } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -366,6 +367,47 @@ describe.each(testEngines())('Persona webhooks on %s', (engine) => {
       { id: b, expired_at: ago(150 * MINUTE) },
     ]);
     expect(await liveSessionUntilDrift(database.db)).toEqual([]);
+  });
+
+  // Two appliers (instances) at once: one holds a session event that waits for its inquiry and is about to lock that
+  // inquiry; the other applies the inquiry's event, which wakes the waiting ones. Waking them while still holding the
+  // inquiry's row deadlocked the two (PostgreSQL ended one after a second); they are woken after the commit.
+  it.skipIf(engine !== 'postgres')('an inquiry event applies while another applier holds a session event waiting for it, and wakes it after', async () => {
+    const inquiryId = unique('inq');
+    const sessionId = unique('iqse');
+    const shape = { templateId: kyc.id, versionId: kyc.versionIds[1] ?? null, createdAt: ago(HOUR), expiresAt: ahead(20 * HOUR) };
+    // The inquiry is known (here from its own event; a backfill mirrors it so too) while a session event still waits
+    // for it, due now: it was deferred before the inquiry arrived.
+    await deliver(event('inquiry.started', ago(50 * MINUTE), inquiryResource(inquiryId, { ...shape, status: 'pending', startedAt: ago(50 * MINUTE) })));
+    expect(await apply()).toMatchObject({ applied: 1 });
+    const waiting = event('inquiry-session.started', ago(40 * MINUTE), sessionResource(sessionId, inquiryId, { status: 'active', createdAt: ago(45 * MINUTE), startedAt: ago(40 * MINUTE) }));
+    await deliver(waiting);
+    await database.db.updateTable('persona_webhook_inbox').set({ waiting_for: inquiryId, attempts: 1, next_attempt_at: ahead(HOUR) }).where('event_id', '=', waiting.data.id).execute();
+
+    const other = new pg.Client({ connectionString: database.url ?? '' });
+    await other.connect();
+    let applying: ReturnType<typeof apply> | undefined;
+    try {
+      await other.query("set lock_timeout = '5s'");
+      await other.query('begin');
+      // The other applier has claimed the session event…
+      await other.query('select event_id from persona_webhook_inbox where event_id = $1 for update', [waiting.data.id]);
+      // …when the inquiry's own event is applied here; it waits, to wake the held event, only once it has committed.
+      await deliver(event('inquiry.completed', ago(30 * MINUTE), inquiryResource(inquiryId, { ...shape, status: 'completed', completedAt: ago(30 * MINUTE) })));
+      applying = apply();
+      const lockWaiters = async () =>
+        Number((await other.query<{ n: string }>("select count(*)::text as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'")).rows[0]?.n);
+      await expect.poll(lockWaiters, { timeout: 5_000 }).toBe(1);
+      // The other applier goes on: it locks the inquiry (free: the event here has committed) and finishes.
+      await other.query('select id from inquiries where id = $1 for update', [inquiryId]);
+      await other.query('commit');
+    } finally {
+      await other.end();
+    }
+    // The inquiry's event, then the session event it woke, in the same drain; no deadlock, nothing deferred.
+    expect(await applying).toEqual({ applied: 2, stale: 0, ignored: 0, deferred: 0, failed: 0 });
+    expect((await inquiryRow(inquiryId))?.status).toBe('completed');
+    expect(await inboxRow(waiting.data.id)).toMatchObject({ outcome: 'applied' });
   });
 
   it('gives a waiting session event up after the cap, with why', async () => {
