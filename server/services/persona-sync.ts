@@ -197,6 +197,8 @@ export async function walkRun(deps: SyncDeps, claimed: SyncRunRow, options: Walk
       try {
         return await call();
       } catch (error) {
+        // Stopped (shutdown, cancel, a takeover) while waiting for the gate or an answer: whatever it threw.
+        if (halt.signal.aborted) throw new Cancelled();
         if (!(error instanceof PersonaError)) throw error;
         if (error.kind === 'rate_limited' && limited < RATE_LIMITED_RETRIES) {
           limited += 1;
@@ -234,7 +236,7 @@ export async function walkRun(deps: SyncDeps, claimed: SyncRunRow, options: Walk
   try {
     for (;;) {
       if (options.signal?.aborted) return await finish('interrupted', null);
-      const page = await persistently(() => options.client.listInquiries({ after: run.cursor, size: pageSize }));
+      const page = await persistently(() => options.client.listInquiries({ after: run.cursor, size: pageSize }, { signal: halt.signal }));
       const listed: Listed[] = [];
       let errors = 0;
       let lastError: string | null = null;
@@ -259,7 +261,7 @@ export async function walkRun(deps: SyncDeps, claimed: SyncRunRow, options: Walk
         }
         let sessions: RemoteSession[] = [];
         try {
-          sessions = await sessionsOf(resource, (after) => persistently(() => options.client.listSessions(resource.id, { after, size: pageSize })));
+          sessions = await sessionsOf(resource, (after) => persistently(() => options.client.listSessions(resource.id, { after, size: pageSize }, { signal: halt.signal })));
         } catch (error) {
           // A refusal about one inquiry (404: deleted or redacted meanwhile) skips its sessions, not the run.
           if (!(error instanceof PersonaError) || error.kind !== 'refused') throw error;

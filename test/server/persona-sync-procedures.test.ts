@@ -1,6 +1,7 @@
 import { getTRPCErrorFromUnknown } from '@trpc/server';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { rateGateFor } from '../../server/providers/persona/rate-gate.js';
 import { appRouter } from '../../server/routers/_app.js';
 import { startSyncIfEmpty, stopSyncJobs, syncJobDone } from '../../server/services/persona-sync-jobs.js';
 import { createCallerFactory } from '../../server/trpc.js';
@@ -117,6 +118,27 @@ describe.each(testEngines())('persona.syncStatus and persona.startSync on %s', (
     expect(await startSyncIfEmpty(personaDeps.deps)).toBeNull();
     const audit = await database.db.selectFrom('audit_events').select(['actor_type', 'actor_id']).where('action', '=', 'persona.sync_started').where('target_id', '=', runId ?? '').execute();
     expect(audit).toEqual([{ actor_type: 'system', actor_id: 'inquiry-desk' }]);
+  });
+
+  it('shutdown stops a run at once, whether it waits for Persona’s answer or for the rate gate', async () => {
+    const stopAfterStart = async () => {
+      const runId = await startSyncIfEmpty(personaDeps.deps);
+      expect(runId).not.toBeNull();
+      await new Promise((resolve) => setTimeout(resolve, 300)); // the run is now in its wait
+      const started = performance.now();
+      await stopSyncJobs(database);
+      const tookMs = performance.now() - started;
+      const status = await as('admin').persona.syncStatus();
+      expect(status.run).toMatchObject({ runId, status: 'interrupted', inquiries: 0 });
+      return tookMs;
+    };
+    // An answer 4 s away (the request's own limit is 5 s).
+    fake.faults.delayNext(1, 4000, { path: /^\/api\/v1\/inquiries$/ });
+    expect(await stopAfterStart()).toBeLessThan(1500);
+    // Persona said to wait 30 s (a 429's reset, shared through the gate): the backfill would sleep it out.
+    fake.faults.reset();
+    await rateGateFor(database, 300).observe({ remaining: 0, resetSeconds: 30, limited: true }, personaDeps.deps.now());
+    expect(await stopAfterStart()).toBeLessThan(1500);
   });
 
   it('after a crash, a start on an empty embedded database takes the crashed run over at once; a server database waits for its heartbeat to go stale', async () => {

@@ -49,7 +49,27 @@ export class PersonaError extends Error {
   }
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Sleeps `ms`, or less when `signal` aborts first (the caller then finds it aborted). */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+/** A call its caller stopped (`signal`) while it waited for the gate or for Persona's answer. */
+export class PersonaCallStopped extends Error {
+  override readonly name = 'PersonaCallStopped';
+  constructor(readonly operation: string) {
+    super(`Persona ${operation}: stopped by its caller`);
+  }
+}
 
 function headerNumber(headers: Headers, name: string): number | null {
   const raw = headers.get(name);
@@ -74,15 +94,16 @@ export function createPersonaClient(options: PersonaClientOptions) {
   const base = options.apiUrl.replace(/\/+$/, '');
   const maxGateWaitMs = options.maxGateWaitMs ?? 2000;
 
-  async function passGate(operation: string): Promise<void> {
+  async function passGate(operation: string, signal: AbortSignal | undefined): Promise<void> {
     let waited = 0;
     for (;;) {
+      if (signal?.aborted) throw new PersonaCallStopped(operation);
       const wait = await options.gate.take(options.now());
       if (wait <= 0) return;
       if (waited + wait > maxGateWaitMs) {
         throw new PersonaError('rate_limited', 429, "Persona's rate limit is used up for now", null, operation, wait);
       }
-      await sleep(wait);
+      await sleep(wait, signal);
       waited += wait;
     }
   }
@@ -92,9 +113,10 @@ export function createPersonaClient(options: PersonaClientOptions) {
     method: 'GET' | 'POST',
     path: string,
     schema: S,
-    extra: { body?: unknown; idempotencyKey?: string } = {},
+    extra: { body?: unknown; idempotencyKey?: string; signal?: AbortSignal } = {},
   ): Promise<z.infer<S>> {
-    await passGate(operation);
+    const stop = extra.signal;
+    await passGate(operation, stop);
     const headers: Record<string, string> = {
       Authorization: `Bearer ${options.apiKey}`,
       'Persona-Version': options.version,
@@ -111,10 +133,11 @@ export function createPersonaClient(options: PersonaClientOptions) {
         method,
         headers,
         ...(method === 'POST' ? { body: JSON.stringify(extra.body ?? {}) } : {}),
-        signal: AbortSignal.timeout(options.timeoutMs),
+        signal: stop ? AbortSignal.any([AbortSignal.timeout(options.timeoutMs), stop]) : AbortSignal.timeout(options.timeoutMs),
         redirect: 'error',
       });
     } catch (error) {
+      if (stop?.aborted) throw new PersonaCallStopped(operation);
       const timeout = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
       throw new PersonaError('unavailable', timeout ? 'timeout' : 'network', timeout ? `no answer within ${options.timeoutMs} ms` : 'could not reach Persona', null, operation);
     }
@@ -199,16 +222,17 @@ export function createPersonaClient(options: PersonaClientOptions) {
       }),
     expireSession: (sessionId: string, idempotencyKey: string) =>
       request('expire session', 'POST', `/api/v1/inquiry-sessions/${enc(sessionId)}/expire`, SessionDocument, { idempotencyKey }),
-    async listInquiries(page: { after: string | null; size: number }): Promise<Page<InquiryResource>> {
+    // The backfill's reads take its stop signal: a wait for the gate or an answer ends at once when the run stops.
+    async listInquiries(page: { after: string | null; size: number }, call: { signal?: AbortSignal } = {}): Promise<Page<InquiryResource>> {
       const query = new URLSearchParams({ 'page[size]': String(page.size) });
       if (page.after) query.set('page[after]', page.after);
-      const doc = await request('list inquiries', 'GET', `/api/v1/inquiries?${query.toString()}`, ListDocument(InquiryResource));
+      const doc = await request('list inquiries', 'GET', `/api/v1/inquiries?${query.toString()}`, ListDocument(InquiryResource), call);
       return { data: doc.data, after: pageAfter(doc.links?.next) };
     },
-    async listSessions(inquiryId: string, page: { after: string | null; size: number }): Promise<Page<SessionResource>> {
+    async listSessions(inquiryId: string, page: { after: string | null; size: number }, call: { signal?: AbortSignal } = {}): Promise<Page<SessionResource>> {
       const query = new URLSearchParams({ 'filter[inquiry-id]': inquiryId, 'page[size]': String(page.size) });
       if (page.after) query.set('page[after]', page.after);
-      const doc = await request('list sessions', 'GET', `/api/v1/inquiry-sessions?${query.toString()}`, ListDocument(SessionResource));
+      const doc = await request('list sessions', 'GET', `/api/v1/inquiry-sessions?${query.toString()}`, ListDocument(SessionResource), call);
       return { data: doc.data, after: pageAfter(doc.links?.next) };
     },
   };
