@@ -374,12 +374,16 @@ function auditCheckpointConfig(e: z.infer<typeof EnvSchema>): AuditCheckpointCon
 /** The first back-off between whole-action attempts when Persona's answer is unknown; it doubles, ± 25 % (services/provider-retries.ts). */
 export const PERSONA_RETRY_BASE_MS = 250;
 
+/** How long an action's call may wait for the rate gate before it is refused as rate-limited (persona/client.ts). */
+export const PERSONA_GATE_WAIT_MS = 2000;
+
 /**
- * The longest one action can take when every Persona call it makes times out: `attempts` calls of `timeoutMs`, and
- * the longest back-off between them.
+ * The longest one action can take when the one Persona call of each attempt waits out the rate gate and then times
+ * out: `attempts` × (gate wait + `timeoutMs`), and the longest back-off between attempts. A lower bound for actions
+ * that make more than one call an attempt (a token link on an expired inquiry, expiring several sessions).
  */
 export function personaWorstActionMs(timeoutMs: number, attempts: number): number {
-  let total = attempts * timeoutMs;
+  let total = attempts * (PERSONA_GATE_WAIT_MS + timeoutMs);
   for (let attempt = 1; attempt < attempts; attempt++) total += PERSONA_RETRY_BASE_MS * 2 ** (attempt - 1) * 1.25;
   return Math.ceil(total);
 }
@@ -398,7 +402,7 @@ function personaConfig(e: z.infer<typeof EnvSchema>): PersonaConfig {
   if (e.REQUEST_DEADLINE_MS > 0 && worst >= e.REQUEST_DEADLINE_MS) {
     // Past the deadline the person is told to try again while the action may still commit.
     throw new ConfigError(
-      `Invalid configuration: PERSONA_ATTEMPTS × PERSONA_TIMEOUT_MS, with the back-off between attempts (up to ${worst} ms), must stay under REQUEST_DEADLINE_MS (${e.REQUEST_DEADLINE_MS} ms)`,
+      `Invalid configuration: PERSONA_ATTEMPTS × PERSONA_TIMEOUT_MS, with the rate gate's wait and the back-off between attempts (up to ${worst} ms), must stay under REQUEST_DEADLINE_MS (${e.REQUEST_DEADLINE_MS} ms)`,
     );
   }
   const apiUrl = new URL(e.PERSONA_API_URL);

@@ -57,9 +57,11 @@ describe('the configuration rules', () => {
     expect(problem({ ...persona, PERSONA_API_KEY: 'has space' })).toBe('Invalid configuration: PERSONA_API_KEY: must be printable ASCII without spaces');
     // Every attempt timing out must still end before the request's deadline answers for it.
     expect(problem({ ...persona, PERSONA_TIMEOUT_MS: '20000' })).toBe(
-      'Invalid configuration: PERSONA_ATTEMPTS × PERSONA_TIMEOUT_MS, with the back-off between attempts (up to 60938 ms), must stay under REQUEST_DEADLINE_MS (30000 ms)',
+      'Invalid configuration: PERSONA_ATTEMPTS × PERSONA_TIMEOUT_MS, with the rate gate\'s wait and the back-off between attempts (up to 66938 ms), must stay under REQUEST_DEADLINE_MS (30000 ms)',
     );
     expect(problem({ ...persona, PERSONA_ATTEMPTS: '10' })).toMatch(/must stay under REQUEST_DEADLINE_MS \(30000 ms\)$/);
+    // 3 × (2 s at the gate + 9 s) and the back-off come to 33.9 s: refused, though 3 × 9 s alone would fit.
+    expect(problem({ ...persona, PERSONA_TIMEOUT_MS: '9000' })).toMatch(/up to 33938 ms\), must stay under REQUEST_DEADLINE_MS/);
     expect(loadConfig({ ...persona, PERSONA_TIMEOUT_MS: '20000', REQUEST_DEADLINE_MS: '90000' }).persona?.timeoutMs).toBe(20_000);
     expect(loadConfig({ ...persona, PERSONA_TIMEOUT_MS: '20000', REQUEST_DEADLINE_MS: '0' }).persona?.timeoutMs).toBe(20_000);
     const config = loadConfig(persona);

@@ -121,10 +121,10 @@ describe.each(testEngines())('persona.syncStatus and persona.startSync on %s', (
   });
 
   it('shutdown stops a run at once, whether it waits for Persona’s answer or for the rate gate', async () => {
-    const stopAfterStart = async () => {
+    const stopAfterStart = async (inItsWait: () => boolean) => {
       const runId = await startSyncIfEmpty(personaDeps.deps);
       expect(runId).not.toBeNull();
-      await new Promise((resolve) => setTimeout(resolve, 300)); // the run is now in its wait
+      await expect.poll(inItsWait, { timeout: 5_000 }).toBe(true);
       const started = performance.now();
       await stopSyncJobs(database);
       const tookMs = performance.now() - started;
@@ -132,13 +132,26 @@ describe.each(testEngines())('persona.syncStatus and persona.startSync on %s', (
       expect(status.run).toMatchObject({ runId, status: 'interrupted', inquiries: 0 });
       return tookMs;
     };
-    // An answer 4 s away (the request's own limit is 5 s).
+    // An answer 4 s away (the request's own limit is 5 s): stopped once Persona has the request.
     fake.faults.delayNext(1, 4000, { path: /^\/api\/v1\/inquiries$/ });
-    expect(await stopAfterStart()).toBeLessThan(1500);
-    // Persona said to wait 30 s (a 429's reset, shared through the gate): the backfill would sleep it out.
+    const requests = fake.requests.length;
+    expect(await stopAfterStart(() => fake.requests.length > requests)).toBeLessThan(1500);
+    // Persona said to wait 30 s (a 429's reset, shared through the gate): stopped once the run has asked the gate.
     fake.faults.reset();
-    await rateGateFor(database, 300).observe({ remaining: 0, resetSeconds: 30, limited: true }, personaDeps.deps.now());
-    expect(await stopAfterStart()).toBeLessThan(1500);
+    const gate = rateGateFor(database, 300);
+    await gate.observe({ remaining: 0, resetSeconds: 30, limited: true }, personaDeps.deps.now());
+    const take = gate.take.bind(gate);
+    let asked = 0;
+    gate.take = (now, share) => {
+      asked += 1;
+      return take(now, share);
+    };
+    try {
+      expect(await stopAfterStart(() => asked > 0)).toBeLessThan(1500);
+    } finally {
+      gate.take = take;
+    }
+    expect(fake.requests.length).toBe(requests + 1);
   });
 
   it('after a crash, a start on an empty embedded database takes the crashed run over at once; a server database waits for its heartbeat to go stale', async () => {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { z } from 'zod';
+import { PERSONA_GATE_WAIT_MS } from '../../config.js';
 import type { Logger } from '../../logger.js';
 import { ErrorDocument, InquiryDocument, InquiryResource, ListDocument, SessionDocument, SessionResource } from './wire.js';
 import type { RateGate } from './rate-gate.js';
@@ -92,7 +93,7 @@ export interface CreateInquiryRequest {
 
 export function createPersonaClient(options: PersonaClientOptions) {
   const base = options.apiUrl.replace(/\/+$/, '');
-  const maxGateWaitMs = options.maxGateWaitMs ?? 2000;
+  const maxGateWaitMs = options.maxGateWaitMs ?? PERSONA_GATE_WAIT_MS;
 
   async function passGate(operation: string, signal: AbortSignal | undefined): Promise<void> {
     let waited = 0;
@@ -127,16 +128,30 @@ export function createPersonaClient(options: PersonaClientOptions) {
       headers['Idempotency-Key'] = extra.idempotencyKey ?? `idesk-${randomBytes(16).toString('hex')}`;
       headers['Content-Type'] = 'application/json';
     }
+    // The request's limit, and the caller's stop when it gave one: a controller of the call's own, not
+    // AbortSignal.any, which on Node 20 keeps every combined signal alive as long as the long-lived `stop` is.
+    const timeout = AbortSignal.timeout(options.timeoutMs);
+    let signal = timeout;
+    let release: () => void = () => undefined;
+    if (stop) {
+      const call = new AbortController();
+      const abort = () => call.abort();
+      stop.addEventListener('abort', abort, { once: true });
+      timeout.addEventListener('abort', abort, { once: true });
+      release = () => stop.removeEventListener('abort', abort);
+      signal = call.signal;
+    }
     let response: Response;
     try {
       response = await fetch(`${base}${path}`, {
         method,
         headers,
         ...(method === 'POST' ? { body: JSON.stringify(extra.body ?? {}) } : {}),
-        signal: stop ? AbortSignal.any([AbortSignal.timeout(options.timeoutMs), stop]) : AbortSignal.timeout(options.timeoutMs),
+        signal,
         redirect: 'error',
       });
     } catch (error) {
+      release();
       if (stop?.aborted) throw new PersonaCallStopped(operation);
       const timeout = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
       throw new PersonaError('unavailable', timeout ? 'timeout' : 'network', timeout ? `no answer within ${options.timeoutMs} ms` : 'could not reach Persona', null, operation);
@@ -155,7 +170,10 @@ export function createPersonaClient(options: PersonaClientOptions) {
     try {
       text = await response.text();
     } catch {
+      if (stop?.aborted) throw new PersonaCallStopped(operation);
       throw new PersonaError('unavailable', 'timeout', `no complete answer within ${options.timeoutMs} ms`, null, operation);
+    } finally {
+      release();
     }
     if (!response.ok) {
       let title = response.statusText || 'error';
