@@ -12,7 +12,7 @@ import { createDeps } from './providers/index.js';
 import { startSweeper } from './providers/local/sweeper-loop.js';
 import { isEmpty, seedWorld } from './seed/world.js';
 import { startInboxApplier } from './services/persona-inbox.js';
-import { startSyncIfEmpty, stopSyncJobs } from './services/persona-sync-jobs.js';
+import { startSyncWhenFree, stopSyncJobs } from './services/persona-sync-jobs.js';
 import { shutDownGracefully } from './shutdown.js';
 
 exitOnConfigError();
@@ -57,9 +57,8 @@ const checkpoints = startCheckpointWriter({
   destinations: checkpointDestinations(config.auditCheckpoints),
 });
 // Persona with no inquiry mirrored yet: the backfill starts by itself (an admin watches it on the Persona sync page).
-if (config.inquiryProvider === 'persona') {
-  startSyncIfEmpty(deps).catch((error: unknown) => log.error({ err: error instanceof Error ? error.message : String(error) }, 'Persona backfill could not start'));
-}
+// A run marked running elsewhere (maybe a crashed process's) is asked about again once its heartbeat would be stale.
+const stopSyncStarter = config.inquiryProvider === 'persona' ? startSyncWhenFree(deps) : () => undefined;
 const app = createApp(deps);
 const server = createServer(app);
 
@@ -84,7 +83,8 @@ async function shutdown(signal: string) {
     closeResources: async () => {
       // The event being applied finishes before the pool closes (the rest waits in the inbox for the next start).
       await inbox?.drained();
-      // A backfill running here stops at once (interrupted: the next start resumes it).
+      // A backfill running here stops at once (interrupted: the next start resumes it), and none is started now.
+      stopSyncStarter();
       await stopSyncJobs(database);
       // The last audit checkpoint: the head as this instance leaves it, after its last request, before the pool closes.
       await checkpoints?.close();

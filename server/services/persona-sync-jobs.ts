@@ -12,6 +12,7 @@ import {
   describeRun,
   inquiriesMirroredYet,
   latestSyncRun,
+  STALE_AFTER_MS,
   SyncAlreadyRunning,
   walkRun,
   type SyncStarter,
@@ -113,8 +114,15 @@ export async function startSyncAs(ctx: RequestDeps & { staff: StaffPrincipal }, 
  * one (not Persona, inquiries present, or a run already going elsewhere).
  */
 export async function startSyncIfEmpty(deps: AppDeps, options: { client?: PersonaClient; sleep?: (ms: number) => Promise<void> } = {}): Promise<string | null> {
-  if (deps.config.inquiryProvider !== 'persona') return null;
-  if (await inquiriesMirroredYet(deps)) return null;
+  const outcome = await trySyncIfEmpty(deps, options);
+  return 'runId' in outcome ? outcome.runId : null;
+}
+
+type StartOutcome = { runId: string } | { skipped: 'not_needed' | 'running_elsewhere' };
+
+async function trySyncIfEmpty(deps: AppDeps, options: { client?: PersonaClient; sleep?: (ms: number) => Promise<void> }): Promise<StartOutcome> {
+  if (deps.config.inquiryProvider !== 'persona') return { skipped: 'not_needed' };
+  if (await inquiriesMirroredYet(deps)) return { skipped: 'not_needed' };
   try {
     // The embedded database is this process's alone (its data-dir lock says so): a run marked running is a crashed
     // process's, however fresh its heartbeat, and is taken over at once rather than waited out.
@@ -125,11 +133,43 @@ export async function startSyncIfEmpty(deps: AppDeps, options: { client?: Person
       { ...options, ...(staleAfterMs !== undefined ? { staleAfterMs } : {}) },
     );
     deps.log.info({ runId: run.id, resumedFrom: run.resumed_from }, 'Persona provider with no inquiries yet: backfill started');
-    return run.id;
+    return { runId: run.id };
   } catch (error) {
-    if (error instanceof AppError && error.code === 'CONFLICT') return null;
+    if (error instanceof AppError && error.code === 'CONFLICT') return { skipped: 'running_elsewhere' };
     throw error;
   }
+}
+
+/**
+ * startSyncIfEmpty at start-up, and again while a run marked running elsewhere keeps it from starting: that run may
+ * be a crashed process's (a server restarted soon after a crash, on PostgreSQL, cannot tell), so the server asks
+ * again once its heartbeat would be stale (`everyMs`), and takes it over then — or stops asking when inquiries have
+ * arrived (the other run is alive and mirroring). Returns a stop for shutdown.
+ */
+export function startSyncWhenFree(deps: AppDeps, options: { everyMs?: number; client?: PersonaClient } = {}): () => void {
+  const everyMs = options.everyMs ?? STALE_AFTER_MS + 5_000;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let stopped = false;
+  const attempt = async () => {
+    timer = null;
+    if (stopped) return;
+    try {
+      const outcome = await trySyncIfEmpty(deps, options.client ? { client: options.client } : {});
+      if (!('skipped' in outcome) || outcome.skipped !== 'running_elsewhere') return;
+      deps.log.info({ retryInMs: everyMs }, 'Persona provider with no inquiries yet: a backfill is marked running elsewhere; asking again once its heartbeat would be stale');
+    } catch (error) {
+      deps.log.error({ err: error instanceof Error ? error.message : String(error) }, 'Persona backfill could not start');
+      return;
+    }
+    if (stopped) return;
+    timer = setTimeout(() => void attempt(), everyMs);
+    timer.unref();
+  };
+  void attempt();
+  return () => {
+    stopped = true;
+    if (timer) clearTimeout(timer);
+  };
 }
 
 /** For tests: the background walk of this database's job, if one runs here. */

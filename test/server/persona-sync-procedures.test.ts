@@ -3,7 +3,8 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { rateGateFor } from '../../server/providers/persona/rate-gate.js';
 import { appRouter } from '../../server/routers/_app.js';
-import { startSyncIfEmpty, stopSyncJobs, syncJobDone } from '../../server/services/persona-sync-jobs.js';
+import { STALE_AFTER_MS } from '../../server/services/persona-sync.js';
+import { startSyncIfEmpty, startSyncWhenFree, stopSyncJobs, syncJobDone } from '../../server/services/persona-sync-jobs.js';
 import { createCallerFactory } from '../../server/trpc.js';
 import type { Role } from '../../shared/permissions.js';
 import { createTestDatabase, testEngines, type TestDatabase } from '../db.js';
@@ -170,6 +171,30 @@ describe.each(testEngines())('persona.syncStatus and persona.startSync on %s', (
     } else {
       // Another instance may be running it: it is left alone until its heartbeat is STALE_AFTER_MS old.
       expect(runId).toBeNull();
+    }
+  });
+
+  it('a server that found a run marked running elsewhere asks again once its heartbeat would be stale, and takes a crashed one over', async () => {
+    const now = personaDeps.deps.now();
+    await database.db
+      .insertInto('persona_sync_runs')
+      .values({ id: 'psync_crashed2', started_at: now, started_by: 'server', status: 'running', heartbeat_at: new Date(now.getTime() - 5_000) })
+      .execute();
+    const runs = () => database.db.selectFrom('persona_sync_runs').select(['id', 'status', 'resumed_from', 'inquiries']).orderBy('started_at').orderBy('id').execute();
+    const stop = startSyncWhenFree(personaDeps.deps, { everyMs: 100 });
+    try {
+      if (engine === 'postgres') {
+        // Asked a few times while the heartbeat is fresh: left alone.
+        await new Promise((resolve) => setTimeout(resolve, 350));
+        expect(await runs()).toEqual([{ id: 'psync_crashed2', status: 'running', resumed_from: null, inquiries: 0 }]);
+        personaDeps.advance(STALE_AFTER_MS); // the crashed process never beats again
+      }
+      // The crashed run interrupted, and a run resuming it mirrors everything.
+      const crashedFirst = async () => (await runs()).sort((a, b) => Number(b.id === 'psync_crashed2') - Number(a.id === 'psync_crashed2'));
+      await expect.poll(async () => (await crashedFirst()).map((r) => r.status), { timeout: 10_000 }).toEqual(['interrupted', 'done']);
+      expect((await crashedFirst())[1]).toMatchObject({ resumed_from: 'psync_crashed2', inquiries: 30 });
+    } finally {
+      stop();
     }
   });
 });
