@@ -155,13 +155,17 @@ describe.each(testEngines())('persona.syncStatus and persona.startSync on %s', (
     expect(fake.requests.length).toBe(requests + 1);
   });
 
-  it('after a crash, a start on an empty embedded database takes the crashed run over at once; a server database waits for its heartbeat to go stale', async () => {
+  /** A crashed process's run: still "running", its heartbeat a moment old. */
+  const crashedRun = async (id: string) => {
     const now = personaDeps.deps.now();
-    // The crashed process's run: still "running", its heartbeat a moment old.
     await database.db
       .insertInto('persona_sync_runs')
-      .values({ id: 'psync_crashed', started_at: now, started_by: 'server', status: 'running', heartbeat_at: new Date(now.getTime() - 5_000) })
+      .values({ id, started_at: now, started_by: 'server', status: 'running', heartbeat_at: new Date(now.getTime() - 5_000) })
       .execute();
+  };
+
+  it('after a crash, a start on an empty embedded database takes the crashed run over at once; a server database waits for its heartbeat to go stale', async () => {
+    await crashedRun('psync_crashed');
     const runId = await startSyncIfEmpty(personaDeps.deps);
     if (engine === 'pglite') {
       expect(runId).not.toBeNull();
@@ -175,11 +179,7 @@ describe.each(testEngines())('persona.syncStatus and persona.startSync on %s', (
   });
 
   it('a server that found a run marked running elsewhere asks again once its heartbeat would be stale, and takes a crashed one over', async () => {
-    const now = personaDeps.deps.now();
-    await database.db
-      .insertInto('persona_sync_runs')
-      .values({ id: 'psync_crashed2', started_at: now, started_by: 'server', status: 'running', heartbeat_at: new Date(now.getTime() - 5_000) })
-      .execute();
+    await crashedRun('psync_crashed2');
     const runs = () => database.db.selectFrom('persona_sync_runs').select(['id', 'status', 'resumed_from', 'inquiries']).orderBy('started_at').orderBy('id').execute();
     const stop = startSyncWhenFree(personaDeps.deps, { everyMs: 100 });
     try {
