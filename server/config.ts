@@ -371,8 +371,14 @@ function auditCheckpointConfig(e: z.infer<typeof EnvSchema>): AuditCheckpointCon
   };
 }
 
-/** The first back-off between whole-action attempts when Persona's answer is unknown; it doubles, ± 25 % (services/provider-retries.ts). */
-export const PERSONA_RETRY_BASE_MS = 250;
+/**
+ * The back-off after whole-action attempt `attempt` when Persona's answer was unknown, before its ± `PERSONA_RETRY_JITTER`:
+ * 250 ms, 500 ms, 1 s, … (services/provider-retries.ts waits it; personaWorstActionMs counts it).
+ */
+export function personaRetryDelayMs(attempt: number): number {
+  return 250 * 2 ** (attempt - 1);
+}
+export const PERSONA_RETRY_JITTER = 0.25;
 
 /** How long an action's call may wait for the rate gate before it is refused as rate-limited (persona/client.ts). */
 export const PERSONA_GATE_WAIT_MS = 2000;
@@ -384,7 +390,7 @@ export const PERSONA_GATE_WAIT_MS = 2000;
  */
 export function personaWorstActionMs(timeoutMs: number, attempts: number): number {
   let total = attempts * (PERSONA_GATE_WAIT_MS + timeoutMs);
-  for (let attempt = 1; attempt < attempts; attempt++) total += PERSONA_RETRY_BASE_MS * 2 ** (attempt - 1) * 1.25;
+  for (let attempt = 1; attempt < attempts; attempt++) total += personaRetryDelayMs(attempt) * (1 + PERSONA_RETRY_JITTER);
   return Math.ceil(total);
 }
 

@@ -1,4 +1,4 @@
-import { PERSONA_RETRY_BASE_MS } from '../config.js';
+import { PERSONA_RETRY_JITTER, personaRetryDelayMs } from '../config.js';
 import type { AppDeps } from '../deps.js';
 import { AppError } from '../errors.js';
 import { ProviderUnavailableError } from '../providers/types.js';
@@ -36,8 +36,8 @@ export async function withProviderRetries<T>(
         );
       }
       // Exponential back-off with jitter: 250 ms, 500 ms, 1 s, … (± 25 %).
-      const delay = PERSONA_RETRY_BASE_MS * 2 ** (attempt - 1);
-      await sleep(delay * (0.75 + Math.random() * 0.5));
+      const delay = personaRetryDelayMs(attempt);
+      await sleep(delay * (1 - PERSONA_RETRY_JITTER + Math.random() * 2 * PERSONA_RETRY_JITTER));
     }
   }
 }

@@ -153,8 +153,8 @@ export function createPersonaClient(options: PersonaClientOptions) {
     } catch (error) {
       release();
       if (stop?.aborted) throw new PersonaCallStopped(operation);
-      const timeout = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
-      throw new PersonaError('unavailable', timeout ? 'timeout' : 'network', timeout ? `no answer within ${options.timeoutMs} ms` : 'could not reach Persona', null, operation);
+      const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+      throw new PersonaError('unavailable', timedOut ? 'timeout' : 'network', timedOut ? `no answer within ${options.timeoutMs} ms` : 'could not reach Persona', null, operation);
     }
     const limited = response.status === 429;
     try {
