@@ -142,4 +142,20 @@ describe('which gate a database gets (rateGateFor)', () => {
     expect(await gate.take(at(1))).toBe(0);
     expect(await gate.take(at(2))).toBe(59_998);
   });
+
+  it('the in-memory gate honours RateLimit-Remaining too: what Persona counted beyond this process is used up', async () => {
+    const gate = memoryRateGate(10);
+    expect(await gate.take(at(1_000))).toBe(0);
+    // Another application on the same Persona environment used six: three are left.
+    await gate.observe({ remaining: 3, resetSeconds: 50, limited: false }, at(1_100));
+    const waits = [];
+    for (let i = 0; i < 5; i += 1) waits.push(await gate.take(at(1_200 + i)));
+    expect(waits.filter((w) => w === 0)).toHaveLength(3);
+    // The next window starts afresh; a remaining that says less than this process counted changes nothing.
+    expect(await gate.take(at(60_000))).toBe(0);
+    await gate.observe({ remaining: 9, resetSeconds: 50, limited: false }, at(60_100));
+    const next = [];
+    for (let i = 0; i < 10; i += 1) next.push(await gate.take(at(60_200 + i)));
+    expect(next.filter((w) => w === 0)).toHaveLength(9);
+  });
 });

@@ -20,7 +20,10 @@ export interface RateGate {
   observe(observed: { remaining: number | null; resetSeconds: number | null; limited: boolean }, now: Date): Promise<void>;
 }
 
-/** One process's gate: a fixed one-minute window, closed until Persona's reset after a 429 or `remaining: 0`. */
+/**
+ * One process's gate: a fixed one-minute window, closed until Persona's reset after a 429 or `remaining: 0`, and
+ * raised to what `RateLimit-Remaining` says was used when Persona counted more than this process did.
+ */
 export function memoryRateGate(limitPerMinute: number): RateGate {
   let windowStart = 0;
   let used = 0;
@@ -39,8 +42,18 @@ export function memoryRateGate(limitPerMinute: number): RateGate {
       return Promise.resolve(0);
     },
     observe({ remaining, resetSeconds, limited }, now) {
-      if ((limited || remaining === 0) && resetSeconds !== null) closedUntil = Math.max(closedUntil, now.getTime() + resetSeconds * 1000);
-      else if (limited) closedUntil = Math.max(closedUntil, now.getTime() + 1000);
+      const t = now.getTime();
+      if ((limited || remaining === 0) && resetSeconds !== null) closedUntil = Math.max(closedUntil, t + resetSeconds * 1000);
+      else if (limited) closedUntil = Math.max(closedUntil, t + 1000);
+      else if (remaining !== null) {
+        // As sharedRateGate: what Persona says is left raises this window's count (another client of the same key).
+        const start = Math.floor(t / 60_000) * 60_000;
+        if (start !== windowStart) {
+          windowStart = start;
+          used = 0;
+        }
+        used = Math.max(used, Math.min(limitPerMinute, Math.max(0, limitPerMinute - remaining)));
+      }
       return Promise.resolve();
     },
   };
