@@ -4,7 +4,6 @@ import type { AddressInfo } from 'node:net';
 import type { Transaction } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../server/app.js';
-import { loadConfig } from '../../server/config.js';
 import type { Database } from '../../server/db/index.js';
 import type { DB } from '../../server/db/schema.js';
 import type { AppDeps } from '../../server/deps.js';
@@ -13,7 +12,7 @@ import * as store from '../../server/repositories/inquiry-store/index.js';
 import { mirroredStatus, type RemoteInquiry } from '../../server/repositories/inquiry-store/mirror.js';
 import { applyPendingEvents, MAX_ATTEMPTS, startInboxApplier } from '../../server/services/persona-inbox.js';
 import { createTestDatabase, testEngines, type TestDatabase } from '../db.js';
-import { addInquiry, addTemplate, ago, ahead, DAY, HOUR, liveSessionUntilDrift, MINUTE, NOW, serverDatabaseSecret, testDeps, type TemplateFixture } from './fixtures.js';
+import { addInquiry, addTemplate, ago, ahead, DAY, HOUR, liveSessionUntilDrift, MINUTE, NOW, testDeps, type TemplateFixture } from './fixtures.js';
 
 const SECRET_1 = 'wbhsec_test_secret_1';
 const SECRET_2 = 'wbhsec_test_secret_2';
@@ -24,17 +23,9 @@ const PERSONA_ENV = {
   PERSONA_API_URL: 'http://127.0.0.1:9',
 };
 
-/**
- * Deps configured for Persona. Should createDeps refuse INQUIRY_PROVIDER=persona (the adapter not built), the local
- * provider's deps with Persona's config: the webhook route and the applier use only the config, database and clock.
- */
+/** The app's deps with the Persona provider (its API unreachable: webhooks and the applier never call it). */
 function personaDeps(database: Database, now: () => Date, env: Record<string, string> = PERSONA_ENV): AppDeps {
-  try {
-    return testDeps(database, now, env);
-  } catch {
-    const local = testDeps(database, now);
-    return { ...local, config: loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...serverDatabaseSecret(database), ...env }) };
-  }
+  return testDeps(database, now, env);
 }
 
 async function listen(deps: AppDeps): Promise<{ baseUrl: string; close(): Promise<void> }> {
@@ -152,6 +143,10 @@ describe.each(testEngines())('Persona webhooks on %s', (engine) => {
     (await database.db.selectFrom('inquiry_events').select(['kind', 'occurred_at']).where('inquiry_id', '=', id).orderBy('occurred_at').orderBy('id').execute()).map((e) => e.kind);
   const apply = () => applyPendingEvents(deps, { limit: 100 });
   const mirror = (fn: (trx: Transaction<DB>) => Promise<unknown>) => database.db.transaction().execute(fn);
+
+  it('/healthz names the provider', async () => {
+    expect(await (await fetch(`${app.baseUrl}/healthz`)).json()).toMatchObject({ status: 'ok', database: engine === 'postgres' ? 'postgres' : 'pglite', provider: 'persona' });
+  });
 
   it('accepts the known-answer vector of PERSONA.md when its secret is configured, and nothing else', async () => {
     const t = 1709686052;
