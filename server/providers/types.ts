@@ -103,6 +103,13 @@ export interface InquiryProvider {
   tokenFor(trx: Transaction<DB>, sessionId: string, liveAt?: Date): Promise<IssuedSession | null>;
   /** Expires live sessions (one, or all of an inquiry's); returns how many. */
   expireSessions(trx: Transaction<DB>, target: { inquiryId: string; sessionIds?: readonly string[] }, now: Date, how: 'expired' | 'revoked'): Promise<number>;
+  /**
+   * Ends these sessions at the vendor before the caller takes its locks, so that the transaction's `expireSessions`
+   * makes no remote call for them and the inquiry's row lock is never held across one call per session. Safe outside
+   * the transaction: a session once expired stays so (a resume makes a new one), so the effect cannot be doubled, and
+   * one the transaction then fails to record is mirrored by the vendor's webhook. Absent for the local engine.
+   */
+  expireSessionsAhead?(sessionIds: readonly string[]): Promise<void>;
   /** Builds the hosted-flow URL with the session token appended (the seed's "appending a session token to a link"). */
   tokenLinkUrl(inquiryId: string, sessionToken: string): string;
   staticLinkUrl(templateId: string, referenceId: string): string;

@@ -12,6 +12,8 @@ import type { ReasonSchema } from '../../shared/actions.js';
 import { appendAuditEvent } from './audit.js';
 import { resolveFilter } from './access-report.js';
 import { claim, recordWrite, requestHash, type IdempotencyClaim } from './idempotency.js';
+import { withProviderRetries } from './provider-retries.js';
+import { recordProviderFailure } from './refusal-audit.js';
 import type { ActionContext } from './inquiry-actions/index.js';
 
 /**
@@ -176,10 +178,15 @@ export async function revokeMatching(ctx: ActionContext, input: RevokeMatchingIn
   // With Persona each row is its own transaction: a session Persona has expired is never rolled back here with a
   // failed batch (one call per session; Persona's rate limit may stop a long run, recorded as failed with what it did).
   const batchSize = ctx.provider.name === 'persona' ? 1 : BATCH_SIZE;
+  // A batch whose Persona call failed with an unknown outcome (5xx, timeout) rolled back: run again, with the same
+  // session-derived key, as any action is — each failed attempt recorded as provider.call_failed.
+  const attempt = { action: 'bulk_revoke', procedure: 'access.revokeMatching', target: { type: 'access_report', id: bulkId }, reason };
+  const withRetries = <T>(batch: () => Promise<T>) =>
+    withProviderRetries(ctx, () => retried(batch), (failure, n, retrying) => recordProviderFailure(ctx, attempt, failure, n, retrying));
 
   // The first transaction: the key claimed before anything else is locked, the set fixed and checked against the
   // count confirmed, the one audit event, and the first batch.
-  const first = await retried(() =>
+  const first = await withRetries(() =>
     db.transaction().execute(async (trx) => {
       const stored = await claim<StoredBulk>(trx, idem, asOf);
       if (stored) return { replay: replayed(stored) } as const;
@@ -215,7 +222,7 @@ export async function revokeMatching(ctx: ActionContext, input: RevokeMatchingIn
     for (let offset = batchSize; offset < first.rows.length; offset += batchSize) {
       const chunk = first.rows.slice(offset, offset + batchSize);
       const now = ctx.now();
-      const outcome = await retried(() => db.transaction().execute((trx) => revokeBatch(ctx, trx, chunk, ended, now, bulkId, ownOnly)));
+      const outcome = await withRetries(() => db.transaction().execute((trx) => revokeBatch(ctx, trx, chunk, ended, now, bulkId, ownOnly)));
       for (const id of outcome.ended) ended.add(id);
       revoked += outcome.revoked;
       skipped += outcome.skipped;

@@ -18,7 +18,9 @@ import { appendAuditEvent, type AuditEventInput, type AuditRequestContext } from
  * - `inquiry.action_refused`: a session-bearing action (resume, one-time link, token link) or a PII reveal refused
  *   by a guard — status, cooldown, budget, cap, a missing acknowledgement, a lifetime over the cap, no address to
  *   email. Input the router's zod schema rejects never reaches a service, and is not recorded; neither is an unknown
- *   inquiry id (nothing was there to refuse), a reused idempotency key, nor a server fault.
+ *   inquiry id (nothing was there to refuse), a reused idempotency key, nor a server fault. The other actions that
+ *   call the vendor (create, recreate, expire sessions, revoke a link) record only the vendor's refusal (Persona's
+ *   4xx or its rate limit): what Persona refused is never recorded as done, and the refusal is on the record.
  * - `access.denied`: a signed-in person refused (403) a procedure whose permission is one of SENSITIVE_PERMISSIONS
  *   (shared/permissions.ts), by their role or by the permission's scope (support revoking what someone else issued).
  *
@@ -32,8 +34,14 @@ import { appendAuditEvent, type AuditEventInput, type AuditRequestContext } from
 export const REFUSAL_WINDOW_MS = 60_000;
 export const REFUSAL_EVENTS_PER_PERSON = 20;
 
+/** The session-bearing actions (and the PII reveal): every guard's refusal of them is recorded. */
+type GuardedAction = 'resume' | 'one_time_link' | 'token_link' | 'pii_reveal';
+/** The other actions that call the vendor: only the vendor's refusal of them (Persona's 4xx, its rate limit) is recorded. */
+type VendorAction = 'create' | 'recreate' | 'expire_sessions' | 'revoke_link';
 /** The actions whose refusals are recorded as `inquiry.action_refused` (metadata.action). */
-export type RefusedAction = 'resume' | 'one_time_link' | 'token_link' | 'pii_reveal';
+export type RefusedAction = GuardedAction | VendorAction;
+const GUARDED: ReadonlySet<RefusedAction> = new Set<GuardedAction>(['resume', 'one_time_link', 'token_link', 'pii_reveal']);
+const VENDOR_REFUSALS = new Set(['provider_refused', 'provider_rate_limit']);
 
 /** Who was refused and from where; the database and clock to record it with. */
 export interface Refused extends Pick<AppDeps, 'database' | 'now' | 'log' | 'config'> {
@@ -41,15 +49,19 @@ export interface Refused extends Pick<AppDeps, 'database' | 'now' | 'log' | 'con
   request: AuditRequestContext;
 }
 
-/** What the person asked for, as the refused action's event names it. */
-export interface RefusedAttempt {
+/**
+ * What the person asked for, as the refused action's event names it: aimed at an inquiry, or (creating one, revoking
+ * a link) at what the action names as its target.
+ */
+export type RefusedAttempt = {
   action: RefusedAction;
   procedure: string;
-  inquiryId: string;
   /** The person's stated reason and ticket (never secrets: the same fields the action's own event records). */
   reason?: string | null;
   ticket?: string | null;
-}
+} & ({ inquiryId: string } | { target: { type: string; id: string } });
+
+const targetOf = (attempt: RefusedAttempt) => ('target' in attempt ? attempt.target : { type: 'inquiry', id: attempt.inquiryId });
 
 export function isSensitivePermission(permission: Permission): boolean {
   return SENSITIVE_PERMISSIONS.includes(permission);
@@ -112,15 +124,20 @@ async function recordBounded(who: Refused, kind: string, event: AuditEventInput)
   }
 }
 
-/** `inquiry.action_refused` for a guard's refusal of `attempt` (see refusalOf); other errors are not recorded. */
+/**
+ * `inquiry.action_refused` for a guard's refusal of `attempt` (see refusalOf), or the vendor's refusal of an action
+ * that is not session-bearing; other errors are not recorded.
+ */
 export async function recordActionRefusal(who: Refused, attempt: RefusedAttempt, error: unknown): Promise<void> {
   const refusal = refusalOf(attempt.action, error);
   if (!refusal || !(error instanceof AppError)) return;
+  if (!GUARDED.has(attempt.action) && !refusal.codes.some((code) => VENDOR_REFUSALS.has(code))) return;
   const codes = [...refusal.codes].sort();
-  await recordBounded(who, `refused:${who.staff.id}:${attempt.inquiryId}:${attempt.action}:${codes.join('+')}`, {
+  const target = targetOf(attempt);
+  await recordBounded(who, `refused:${who.staff.id}:${target.id}:${attempt.action}:${codes.join('+')}`, {
     actor: staffActor(who.staff),
     action: 'inquiry.action_refused',
-    target: { type: 'inquiry', id: attempt.inquiryId },
+    target,
     reason: attempt.reason ?? null,
     ticket: attempt.ticket ?? null,
     metadata: {
@@ -135,12 +152,13 @@ export async function recordActionRefusal(who: Refused, attempt: RefusedAttempt,
 }
 
 /**
- * Runs a guarded action; when a guard refuses it, records the refusal before the error goes on to the caller.
- * The action's own transaction has ended (rolled back) by then.
+ * Runs an action; when a guard (or the vendor) refuses it, records the refusal before the error goes on to the
+ * caller. The action's own transaction has ended (rolled back) by then. A vendor call with an unknown outcome
+ * runs the action again (withProviderRetries), each failed attempt recorded as `provider.call_failed`.
  */
 export async function auditingRefusal<T>(who: Refused, attempt: RefusedAttempt, run: () => Promise<T>): Promise<T> {
   try {
-    const target = { type: 'inquiry', id: attempt.inquiryId };
+    const target = targetOf(attempt);
     return await withProviderRetries(who, run, (failure, n, retrying) => recordProviderFailure(who, { ...attempt, target }, failure, n, retrying));
   } catch (error) {
     await recordActionRefusal(who, attempt, error);

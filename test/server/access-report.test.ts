@@ -673,5 +673,22 @@ describe.each(combinations)('the access report on %s with the %s provider', (eng
       const openIds = new Set(open.map((o) => o.id));
       expect(sessionIds.filter((id) => !openIds.has(id) !== endedThere.has(id))).toEqual([]);
     });
+
+    it.skipIf(!persona)('when Persona fails one row midway (502), that row is tried again with the same key and the run completes; the attempt is audited', async () => {
+      const at = ahead(820 * DAY);
+      clock = new Date(at.getTime() + DAY);
+      const issuer = 'stf_bulk502';
+      const { sessionIds } = await liveSessions(30, issuer, at);
+      const target = sessionIds[10] ?? '';
+      harness.fake?.faults.failNext(1, { status: 502, path: new RegExp(`/inquiry-sessions/${target}/expire$`), afterEffect: true });
+      const result = await as().access.revokeMatching({ issuer, expectedCount: 30, reason: 'Agent account compromised', idempotencyKey: key() });
+      expect(result).toMatchObject({ count: 30, revoked: 30, status: 'done' });
+      const calls = harness.fake?.requests.filter((r) => r.path === `/api/v1/inquiry-sessions/${target}/expire`) ?? [];
+      expect(calls.map((r) => r.status)).toEqual([502, 200]);
+      expect(new Set(calls.map((r) => r.idempotencyKey)).size).toBe(1);
+      const failed = await database.db.selectFrom('audit_events').select('metadata').where('action', '=', 'provider.call_failed').where('target_id', '=', result.bulkId).execute();
+      expect(failed).toMatchObject([{ metadata: { procedure: 'access.revokeMatching', providerStatus: 502, retrying: true } }]);
+      expect(await database.db.selectFrom('inquiry_sessions').select('id').where('id', 'in', sessionIds).where('revoked_at', 'is', null).execute()).toEqual([]);
+    });
   });
 });

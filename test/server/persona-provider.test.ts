@@ -206,6 +206,100 @@ describe.each(testEngines())('the Persona provider on %s', (engine) => {
     expect(fake().inquiry(id)?.status).toBe('pending');
   });
 
+  it("recreate when Persona's own expiry has already ended the old inquiry (its webhook still on the way): one successor, the old one recorded expired", async () => {
+    const id = await pending();
+    fake().seed({ id, templateId: kyc.id, versionId: kyc.versionIds[0] ?? '', status: 'expired', createdAt: ago(2 * HOUR), expiredAt: ago(60_000), expiresAt: ago(60_000) });
+    const creates = fake().effects.filter((e) => e.operation === 'create').length;
+    const { newInquiryId } = await caller().inquiries.recreate({ id, reason, idempotencyKey: key() });
+    expect(fake().effects.filter((e) => e.operation === 'create')).toHaveLength(creates + 1);
+    const rows = await database.db.selectFrom('inquiries').select(['id', 'status', 'predecessor_id']).where('id', 'in', [id, newInquiryId]).orderBy('created_at').execute();
+    expect(rows).toEqual([
+      { id, status: 'expired', predecessor_id: null },
+      { id: newInquiryId, status: 'created', predecessor_id: id },
+    ]);
+    expect(await count(id, 'inquiry.recreated')).toBe(1);
+  });
+
+  it('recreate when Persona says the old inquiry was completed meanwhile: refused in plain words, nothing recorded, the refusal audited', async () => {
+    const id = await pending();
+    fake().seed({ id, templateId: kyc.id, versionId: kyc.versionIds[0] ?? '', status: 'completed', createdAt: ago(2 * HOUR), completedAt: ago(HOUR), expiresAt: ahead(20 * HOUR) });
+    const refused = await errorOf(caller().inquiries.recreate({ id, reason, idempotencyKey: key() }));
+    expect(refused.code).toBe('CONFLICT');
+    // Persona's details end with a period of their own: the message does not double it.
+    expect(refused.message).toMatch(/^Persona refused to expire the inquiry \(409\): Conflict: Inquiries in status completed cannot be expired; only created or pending ones can\. Nothing was done\.$/);
+    expect(await database.db.selectFrom('inquiries').select('id').where('predecessor_id', '=', id).execute()).toEqual([]);
+    expect(await count(id, 'inquiry.recreated')).toBe(0);
+    const event = await database.db.selectFrom('audit_events').select('metadata').where('target_id', '=', id).where('action', '=', 'inquiry.action_refused').executeTakeFirstOrThrow();
+    expect(event.metadata).toMatchObject({ action: 'recreate', procedure: 'inquiries.recreate', refusal: ['provider_refused'], status: 409 });
+  });
+
+  it('creating an inquiry Persona refuses (422): the agent reads why, no inquiry, the refusal audited on the template', async () => {
+    fake().faults.failNext(1, { status: 422, path: /^\/api\/v1\/inquiries$/ });
+    const before = await count(kyc.id, 'inquiry.action_refused');
+    const refused = await errorOf(caller().inquiries.create({ templateId: kyc.id, referenceId: 'usr_refused_422', reason, idempotencyKey: key() }));
+    expect(refused.code).toBe('CONFLICT');
+    expect(refused.message).toMatch(/^Persona refused to create the inquiry \(422\)/);
+    expect(await database.db.selectFrom('inquiries').select('id').where('reference_id', '=', 'usr_refused_422').execute()).toEqual([]);
+    expect(await count(kyc.id, 'inquiry.action_refused')).toBe(before + 1);
+    const event = await database.db.selectFrom('audit_events').select(['target_type', 'metadata']).where('target_id', '=', kyc.id).where('action', '=', 'inquiry.action_refused').orderBy('seq', 'desc').executeTakeFirstOrThrow();
+    expect(event).toMatchObject({ target_type: 'template', metadata: { action: 'create', refusal: ['provider_refused'], status: 409 } });
+  });
+
+  it("expiring a session Persona failed to answer (502): tried again with the session's own key, one effect, the attempt audited", async () => {
+    const id = await pending();
+    const { sessionId } = await caller().inquiries.resume({ id, reason, idempotencyKey: key() });
+    fake().faults.failNext(1, { status: 502, path: /^\/api\/v1\/inquiry-sessions\/[^/]+\/expire$/, afterEffect: true });
+    expect(await caller().inquiries.expireSessions({ inquiryId: id, sessionId, reason })).toEqual({ expired: 1 });
+    const calls = fake().requests.filter((r) => r.path === `/api/v1/inquiry-sessions/${sessionId}/expire`);
+    expect(calls.map((r) => r.status)).toEqual([502, 200]);
+    expect(new Set(calls.map((r) => r.idempotencyKey)).size).toBe(1);
+    expect(calls[0]?.idempotencyKey).toMatch(/^idesk-[0-9a-f]{48}$/);
+    expect(fake().effects.filter((e) => e.operation === 'session_expire' && e.sessionId === sessionId)).toHaveLength(1);
+    const failed = await database.db.selectFrom('audit_events').select('metadata').where('target_id', '=', id).where('action', '=', 'provider.call_failed').executeTakeFirstOrThrow();
+    expect(failed.metadata).toMatchObject({ action: 'expire_sessions', procedure: 'inquiries.expireSessions', providerStatus: 502, retrying: true });
+    expect(await count(id, 'session.expired')).toBe(1);
+  });
+
+  it.runIf(engine === 'postgres')("expiring several sessions asks Persona before taking the inquiry's row lock: the row is free while Persona answers", async () => {
+    const id = await addInquiry(database.db, kyc, { status: 'pending', createdAt: ago(2 * HOUR), expiresAt: ahead(20 * HOUR) });
+    const sessionIds = [1, 2, 3].map((i) => `iqse_ahead${i}x${Math.random().toString(36).slice(2, 8)}`);
+    await database.db
+      .insertInto('inquiry_sessions')
+      .values(sessionIds.map((sid, i) => ({ id: sid, inquiry_id: id, created_at: ago(HOUR - i * 60_000), expires_at: ahead(10 * HOUR), issued_by_type: 'staff', issued_by_id: 'stf_agent', issued_by_display: 'agent@demo.test', reason })))
+      .execute();
+    await sql`update inquiries set live_session_until = ${ahead(10 * HOUR)} where id = ${id}`.execute(database.db);
+    await harness.track(id);
+    fake().faults.delayNext(3, 400, { path: /^\/api\/v1\/inquiry-sessions\/[^/]+\/expire$/ });
+    const running = caller().inquiries.expireSessions({ inquiryId: id, reason });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Persona is answering the first of three: another writer can take the inquiry's row lock meanwhile.
+    const probe = await sql`select id from inquiries where id = ${id} for update nowait`.execute(database.db).then(
+      () => 'free',
+      (error: unknown) => (error as { code?: string }).code,
+    );
+    expect(probe).toBe('free');
+    expect(await running).toEqual({ expired: 3 });
+    expect(fake().effects.filter((e) => e.operation === 'session_expire' && e.inquiryId === id)).toHaveLength(3);
+    // Each session was asked for once: the transaction made no second call for what was ended ahead of it.
+    for (const sid of sessionIds) expect(fake().requests.filter((r) => r.path === `/api/v1/inquiry-sessions/${sid}/expire`)).toHaveLength(1);
+    expect(await count(id, 'session.expired')).toBe(1);
+  });
+
+  it('revoking a token link whose session expiry keeps failing: reported failed, the link still live, each attempt audited on the link', async () => {
+    const id = await pending();
+    const link = await caller().links.createWithToken({ inquiryId: id, reason, ticket: 'T-91', expiresInMinutes: 30, acknowledgeRisk: true, idempotencyKey: key() });
+    if (link.status !== 'issued') throw new Error('expected an issued link');
+    fake().faults.failNext(3, { status: 503, path: /^\/api\/v1\/inquiry-sessions\/[^/]+\/expire$/ });
+    const failed = await errorOf(caller().links.revoke({ linkId: link.linkId, reason }));
+    expect(failed.code).toBe('SERVICE_UNAVAILABLE');
+    const row = await database.db.selectFrom('access_links').select('revoked_at').where('id', '=', link.linkId).executeTakeFirstOrThrow();
+    expect(row.revoked_at).toBeNull();
+    expect(await count(link.linkId, 'provider.call_failed')).toBe(3);
+    expect(await count(link.linkId, 'link.revoked')).toBe(0);
+    // Persona answers again: the same request revokes it.
+    expect(await caller().links.revoke({ linkId: link.linkId, reason })).toMatchObject({ linkId: link.linkId, sessionExpired: true });
+  });
+
   // Last: the gate it closes is this database's, for every later call in the file until the (fake) clock moves on.
   it("a 429 closes the gate until Persona's reset: the agent is told when to try again, and no further request is sent meanwhile", async () => {
     const id = await pending();

@@ -31,7 +31,7 @@ function issuerRow(issuedBy: IssuedBy): store.IssuerRow {
 function translate(error: unknown, operation: string): never {
   if (!(error instanceof PersonaError)) throw error;
   if (error.kind === 'refused') {
-    const words = error.details ? `${error.title}: ${error.details}` : error.title;
+    const words = (error.details ? `${error.title}: ${error.details}` : error.title).replace(/[.\s]+$/, '');
     const code = error.status === 404 ? 'NOT_FOUND' : error.status === 409 || error.status === 422 ? 'CONFLICT' : 'PRECONDITION_FAILED';
     throw new AppError(code, `Persona refused to ${operation} (${String(error.status)}): ${words}. Nothing was done.`, {
       refusalCodes: ['provider_refused'],
@@ -67,6 +67,14 @@ const linkCodeHash = (linkId: string, url: string) => sha256Hex(`${linkId}\n${ur
 const keyFor = (operation: string, target: string) => idempotencyKeyFor(operation, target) ?? `idesk-${newId('once', 32)}`;
 
 /**
+ * Expiring a session is the same effect whoever asks and whenever: a session once expired stays so (a resume makes a
+ * new one). Outside an action with a key of its own (revoking a link, expiring sessions, a bulk revocation) the key is
+ * the session's, so a retry of a timed-out expiry — by the service, or the person clicking again — gets Persona's
+ * stored answer.
+ */
+const sessionExpiryKey = (sessionId: string) => idempotencyKeyFor('expire-session', sessionId) ?? `idesk-${sha256Hex(`expire-session\n${sessionId}`).slice(0, 48)}`;
+
+/**
  * The Persona provider (docs/persona.md): each effect is one call to Persona's API, bounded by PERSONA_TIMEOUT_MS,
  * made while the caller holds the inquiry's row lock, and its answer mirrored into the same tables the local engine
  * writes, through the inquiry store, in the caller's transaction. The vendor's session token is never stored:
@@ -75,6 +83,26 @@ const keyFor = (operation: string, target: string) => idempotencyKeyFor(operatio
  */
 export function createPersonaProvider(options: PersonaProviderOptions): InquiryProvider {
   const { client } = options;
+
+  /**
+   * Sessions this process has seen end at Persona (its answer, or its 404/409 for one already ended). An expired
+   * session stays expired, so asking again would only cost a call — under a row lock, when the caller ended it
+   * ahead of its transaction (`expireSessionsAhead`). Bounded: the oldest are forgotten first.
+   */
+  const endedAtPersona = new Set<string>();
+  const ENDED_REMEMBERED = 10_000;
+
+  async function expireAtPersona(sessionId: string): Promise<void> {
+    if (endedAtPersona.has(sessionId)) return;
+    try {
+      await client.expireSession(sessionId, sessionExpiryKey(sessionId));
+    } catch (error) {
+      // Already expired there (or unknown to Persona): the local record still ends it.
+      if (!(error instanceof PersonaError && error.kind === 'refused' && (error.status === 404 || error.status === 409))) translate(error, 'expire the session');
+    }
+    endedAtPersona.add(sessionId);
+    if (endedAtPersona.size > ENDED_REMEMBERED) endedAtPersona.delete(endedAtPersona.values().next().value as string);
+  }
 
   /** Persona's view of the inquiry after a call, applied under the ordering rule (a webhook may have been faster). */
   async function mirror(trx: Transaction<DB>, doc: InquiryDocument): Promise<RemoteInquiry> {
@@ -194,7 +222,17 @@ export function createPersonaProvider(options: PersonaProviderOptions): InquiryP
     },
 
     async expireInquiry(trx, inquiryId, now, why) {
-      const doc = await call('expire the inquiry', () => client.expireInquiry(inquiryId, keyFor('expire', inquiryId)));
+      let doc: InquiryDocument;
+      try {
+        doc = await client.expireInquiry(inquiryId, keyFor('expire', inquiryId));
+      } catch (error) {
+        // 409: Persona no longer holds it open — most often its own expiry ran and the webhook is still on its way.
+        // What it is now decides: expired is the effect asked for; anything else (completed meanwhile) is the refusal.
+        if (!(error instanceof PersonaError && error.kind === 'refused' && error.status === 409)) translate(error, 'expire the inquiry');
+        const current = await call('expire the inquiry', () => client.getInquiry(inquiryId));
+        if (remoteInquiry(current.data).status !== 'expired') translate(error, 'expire the inquiry');
+        doc = current;
+      }
       await store.inquiryExpired(trx, inquiryId, now, why);
       await mirror(trx, doc);
     },
@@ -260,16 +298,12 @@ export function createPersonaProvider(options: PersonaProviderOptions): InquiryP
 
     async expireSessions(trx, target, now, how) {
       const ids = target.sessionIds ? [...target.sessionIds] : await store.liveSessionIds(trx, target.inquiryId, now, null);
-      for (const id of ids) {
-        try {
-          await client.expireSession(id, keyFor('expire-session', id));
-        } catch (error) {
-          // Already expired there (or unknown to Persona): the local record still ends it.
-          if (error instanceof PersonaError && error.kind === 'refused' && (error.status === 404 || error.status === 409)) continue;
-          translate(error, 'expire the session');
-        }
-      }
+      for (const id of ids) await expireAtPersona(id);
       return store.sessionsEnded(trx, target, now, how);
+    },
+
+    async expireSessionsAhead(sessionIds) {
+      for (const id of sessionIds) await expireAtPersona(id);
     },
 
     tokenLinkUrl: (inquiryId, sessionToken) => tokenLinkUrl(options.hostedFlowUrl, inquiryId, sessionToken),

@@ -1,4 +1,4 @@
-import { sql, type Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { prepared } from '../../db/prepared.js';
 import type { DB } from '../../db/schema.js';
 import { addTimelineEvent } from './events.js';
@@ -33,7 +33,7 @@ export async function countLiveSessions(trx: Transaction<DB>, inquiryId: string,
  * The ids of the inquiry's live sessions, or only of those attributed to `issuedById`: issued to them, or handed to
  * them again later (session_handouts: a reused session belongs to everyone who received its token).
  */
-export async function liveSessionIds(trx: Transaction<DB>, inquiryId: string, now: Date, issuedById: string | null): Promise<string[]> {
+export async function liveSessionIds(trx: Kysely<DB>, inquiryId: string, now: Date, issuedById: string | null): Promise<string[]> {
   const issuer =
     issuedById === null
       ? sql``
@@ -45,7 +45,7 @@ export async function liveSessionIds(trx: Transaction<DB>, inquiryId: string, no
 }
 
 /** Whether a session of this inquiry was issued to this person or handed to them by a later resume, live or not. */
-export async function sessionHeldBy(trx: Transaction<DB>, inquiryId: string, sessionId: string, staffId: string): Promise<boolean> {
+export async function sessionHeldBy(trx: Kysely<DB>, inquiryId: string, sessionId: string, staffId: string): Promise<boolean> {
   const result = await sql<{ held: boolean }>`select exists (select 1 from inquiry_sessions s
     where s.id = ${sessionId} and s.inquiry_id = ${inquiryId}
       and (s.issued_by_id = ${staffId} or exists (select 1 from session_handouts h where h.session_id = s.id and h.handed_to_id = ${staffId}))) as held`.execute(trx);

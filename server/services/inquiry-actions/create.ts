@@ -7,8 +7,7 @@ import { writeTogether } from '../../repositories/writes.js';
 import { auditEventWrite } from '../audit.js';
 import { describeDuration } from '../diagnosis.js';
 import { idempotentAction, recordWrite } from '../idempotency.js';
-import { withProviderRetries } from '../provider-retries.js';
-import { recordProviderFailure } from '../refusal-audit.js';
+import { auditingRefusal } from '../refusal-audit.js';
 import { staffBucket, type ActionContext } from './common.js';
 import type { CreateInquiryInputSchema } from '../../../shared/create-inquiry.js';
 
@@ -26,8 +25,8 @@ interface CreateOutput {
  * prefilled email and names are PII and stay out of the event.
  */
 export function createInquiry(ctx: ActionContext, input: CreateInput): Promise<CreateOutput> {
-  const attempt = { action: 'create', procedure: 'inquiries.create', target: { type: 'template', id: input.templateId }, reason: input.reason };
-  return withProviderRetries(ctx, () => createOnce(ctx, input), (failure, n, retrying) => recordProviderFailure(ctx, attempt, failure, n, retrying));
+  const attempt = { action: 'create', procedure: 'inquiries.create', target: { type: 'template', id: input.templateId }, reason: input.reason } as const;
+  return auditingRefusal(ctx, attempt, () => createOnce(ctx, input));
 }
 
 function createOnce(ctx: ActionContext, input: CreateInput): Promise<CreateOutput> {

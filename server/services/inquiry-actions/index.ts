@@ -10,13 +10,12 @@ import { auditEventWrite } from '../audit.js';
 import { idempotentAction, recordWrite } from '../idempotency.js';
 import { assertAllowed, issuedBy, limitsFor, lockAndCheck, lockedInquiry, readAndCheck, resumeBucket, staffBucket, successorOf, type ActionContext } from './common.js';
 
-import { auditingRefusal, recordProviderFailure } from '../refusal-audit.js';
-import { withProviderRetries } from '../provider-retries.js';
+import { auditingRefusal } from '../refusal-audit.js';
 
 export type { ActionContext } from './common.js';
 import { emailDelivery } from './links.js';
 import * as links from './links.js';
-export { revokeLink, expireSessions, staticLink } from './links.js';
+export { staticLink } from './links.js';
 export { listApprovals, listMyRequests, approveRequest, rejectRequest, collectLink } from './token-link-approvals.js';
 export { createInquiry } from './create.js';
 
@@ -69,6 +68,17 @@ export function createOneTimeLink(ctx: ActionContext, input: Parameters<typeof l
 export function createTokenLink(ctx: ActionContext, input: Parameters<typeof links.createTokenLink>[1]): ReturnType<typeof links.createTokenLink> {
   const attempt = { action: 'token_link', procedure: 'links.createWithToken', inquiryId: input.inquiryId, reason: input.reason, ticket: input.ticket } as const;
   return auditingRefusal(ctx, attempt, () => links.createTokenLink(ctx, input));
+}
+
+/** Ending access: over Persona a call per session, retried and audited like the other actions (a refusal, a failed attempt). */
+export function revokeLink(ctx: ActionContext, input: Parameters<typeof links.revokeLink>[1]): ReturnType<typeof links.revokeLink> {
+  const attempt = { action: 'revoke_link', procedure: 'links.revoke', target: { type: 'link', id: input.linkId }, reason: input.reason } as const;
+  return auditingRefusal(ctx, attempt, () => links.revokeLink(ctx, input));
+}
+
+export function expireSessions(ctx: ActionContext, input: Parameters<typeof links.expireSessions>[1]): ReturnType<typeof links.expireSessions> {
+  const attempt = { action: 'expire_sessions', procedure: 'inquiries.expireSessions', inquiryId: input.inquiryId, reason: input.reason } as const;
+  return auditingRefusal(ctx, attempt, () => links.expireSessions(ctx, input));
 }
 
 /**
@@ -154,8 +164,8 @@ interface RecreateOutput {
  * (and the unique predecessor_id constraint backs this up).
  */
 export function recreate(ctx: ActionContext, input: RecreateInput): Promise<RecreateOutput> {
-  const attempt = { action: 'recreate', procedure: 'inquiries.recreate', target: { type: 'inquiry', id: input.id }, reason: input.reason };
-  return withProviderRetries(ctx, () => recreateOnce(ctx, input), (failure, n, retrying) => recordProviderFailure(ctx, attempt, failure, n, retrying));
+  const attempt = { action: 'recreate', procedure: 'inquiries.recreate', inquiryId: input.id, reason: input.reason } as const;
+  return auditingRefusal(ctx, attempt, () => recreateOnce(ctx, input));
 }
 
 function recreateOnce(ctx: ActionContext, input: RecreateInput): Promise<RecreateOutput> {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { z } from 'zod';
 import type { DB } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
@@ -419,26 +419,38 @@ export async function revokeLink(ctx: ActionContext, input: z.infer<typeof Revok
  * Expires live sessions of an inquiry (one, or all that this person may expire). With access:revoke 'own', a
  * person's sessions are those issued to them and those a later resume handed to them again (store.liveSessionIds).
  */
+/** The live sessions `input` names that this person may expire, or why none (read under the row lock, or ahead of it). */
+async function sessionsToExpire(trx: Kysely<DB>, ctx: ActionContext, input: z.infer<typeof ExpireSessionsInputSchema>, now: Date): Promise<string[]> {
+  const ownOnly = permissionScope(ctx.staff.role, 'access:revoke') === 'own';
+  const ids = await store.liveSessionIds(trx, input.inquiryId, now, ownOnly ? ctx.staff.id : null);
+  if (input.sessionId) {
+    if (!ids.includes(input.sessionId)) {
+      // Someone else's session is outside a support agent's scope (403, recorded as access.denied); their own that
+      // has ended meanwhile — a second click, a second tab — is only no longer live (409), not a probe.
+      if (ownOnly && !(await store.sessionHeldBy(trx, input.inquiryId, input.sessionId, ctx.staff.id))) {
+        throw new AppError('FORBIDDEN', 'You can only expire live sessions issued or handed to you.');
+      }
+      throw new AppError('CONFLICT', 'That session is not live.');
+    }
+    return [input.sessionId];
+  }
+  if (ids.length === 0) throw new AppError('CONFLICT', ownOnly ? 'There are no live sessions issued or handed to you on this inquiry.' : 'There are no live sessions to expire.');
+  return ids;
+}
+
 export async function expireSessions(ctx: ActionContext, input: z.infer<typeof ExpireSessionsInputSchema>) {
   const { provider } = ctx;
   const now = ctx.now();
+  if (provider.expireSessionsAhead) {
+    // A vendor's call per session: made before the row lock is taken (docs/persona.md). A refusal to choose here is
+    // left to the transaction below, which decides again under the lock and answers it.
+    const ahead = await sessionsToExpire(ctx.database.db, ctx, input, now).catch(() => []);
+    if (ahead.length > 0) await provider.expireSessionsAhead(ahead);
+  }
   return ctx.database.db.transaction().execute(async (trx) => {
     const inquiry = await store.lockInquiryRow(trx, input.inquiryId);
     if (!inquiry) throw new AppError('NOT_FOUND', `No inquiry ${input.inquiryId}.`);
-    const ownOnly = permissionScope(ctx.staff.role, 'access:revoke') === 'own';
-    let ids = await store.liveSessionIds(trx, inquiry.id, now, ownOnly ? ctx.staff.id : null);
-    if (input.sessionId) {
-      if (!ids.includes(input.sessionId)) {
-        // Someone else's session is outside a support agent's scope (403, recorded as access.denied); their own that
-        // has ended meanwhile — a second click, a second tab — is only no longer live (409), not a probe.
-        if (ownOnly && !(await store.sessionHeldBy(trx, inquiry.id, input.sessionId, ctx.staff.id))) {
-          throw new AppError('FORBIDDEN', 'You can only expire live sessions issued or handed to you.');
-        }
-        throw new AppError('CONFLICT', 'That session is not live.');
-      }
-      ids = [input.sessionId];
-    }
-    if (ids.length === 0) throw new AppError('CONFLICT', ownOnly ? 'There are no live sessions issued or handed to you on this inquiry.' : 'There are no live sessions to expire.');
+    const ids = await sessionsToExpire(trx, ctx, input, now);
     const expired = await provider.expireSessions(trx, { inquiryId: inquiry.id, sessionIds: ids }, now, 'revoked');
     await store.sessionsExpiredByStaff(trx, inquiry.id, ids, expired, now, ctx.staff.id);
     await appendAuditEvent(trx, {
