@@ -7,6 +7,7 @@ import { sweepExpired } from '../../server/providers/local/sweeper.js';
 import { createTestDatabase, type TestDatabase } from '../db.js';
 import { consoleHeaders, createStaffAccount, login, signIn, startApp, whoAmI, type RunningApp, type StaffAccount } from '../helpers/auth.js';
 import { addInquiry, addTemplate, ago, ahead, HOUR, MINUTE, NOW, type TemplateFixture } from './fixtures.js';
+import { PROVIDERS, providerHarness, type ProviderHarness } from './providers.js';
 
 /**
  * Two instances on one PostgreSQL, behind a load balancer without sticky sessions (issue 13, "Many instances";
@@ -77,49 +78,6 @@ describe.runIf(process.env.TEST_DATABASE_URL)('two instances on one PostgreSQL, 
     expect((await login(b, owner.email, owner.password, from('198.51.100.66'))).status).toBe(200);
   });
 
-  it("an agent's action budget is spent across both instances, even by requests arriving at once", async () => {
-    const { cookie } = await agent();
-    const ids = await Promise.all(Array.from({ length: BUDGET + 2 }, () => pending()));
-    const results = await Promise.all(ids.map((id, i) => mutate(i % 2 === 0 ? a : b, cookie, 'inquiries.resume', { id, reason, idempotencyKey: key() })));
-    expect(results.map((r) => r.status).sort()).toEqual([...Array<number>(BUDGET).fill(200), 429, 429]);
-    for (const refused of results.filter((r) => r.status === 429)) expect(refused.error).toMatch(new RegExp(`issued ${BUDGET} sessions or links`));
-  });
-
-  it("one inquiry's resume cooldown counts resumes made through both instances", async () => {
-    const { cookie } = await agent();
-    const id = await pending();
-    const max = a.deps.config.guards.resumeCooldownMax;
-    const results = await Promise.all(Array.from({ length: max + 2 }, (_, i) => mutate(i % 2 === 0 ? a : b, cookie, 'inquiries.resume', { id, reason, idempotencyKey: key() })));
-    expect(results.map((r) => r.status).sort()).toEqual([...Array<number>(max).fill(200), 429, 429]);
-    expect(results.find((r) => r.status === 429)?.error).toMatch(new RegExp(`Resumed ${max} times in the last`));
-    const resumed = await sql<{ n: number }>`select count(*)::int as n from audit_events where target_id = ${id} and action = 'inquiry.resumed'`.execute(database.db);
-    expect(resumed.rows[0]?.n).toBe(max);
-  });
-
-  it('one idempotency key sent to both instances at once makes one session, and one successor', async () => {
-    const { cookie } = await agent();
-    const id = await pending({ version: 1 });
-    const resumeKey = key();
-    const [onA, onB] = await Promise.all([a, b].map((app) => mutate(app, cookie, 'inquiries.resume', { id, reason, acknowledgeOutdated: true, idempotencyKey: resumeKey })));
-    expect([onA?.status, onB?.status]).toEqual([200, 200]);
-    expect(onB?.data.sessionId).toBe(onA?.data.sessionId);
-    expect(onB?.data.sessionToken).toBe(onA?.data.sessionToken);
-    expect(await database.db.selectFrom('inquiry_sessions').select('id').where('inquiry_id', '=', id).execute()).toHaveLength(1);
-
-    const recreateKey = key();
-    const recreated = await Promise.all([b, a].map((app) => mutate(app, cookie, 'inquiries.recreate', { id, reason, idempotencyKey: recreateKey })));
-    expect(recreated.map((r) => r.status)).toEqual([200, 200]);
-    const successors = await database.db.selectFrom('inquiries').select('id').where('predecessor_id', '=', id).execute();
-    expect(successors).toHaveLength(1);
-    expect(recreated.map((r) => r.data.newInquiryId)).toEqual([successors[0]?.id, successors[0]?.id]);
-    const audited = await sql<{ action: string; n: number }>`
-      select action, count(*)::int as n from audit_events where target_id = ${id} group by action order by action`.execute(database.db);
-    expect(audited.rows).toEqual([
-      { action: 'inquiry.recreated', n: 1 },
-      { action: 'inquiry.resumed', n: 1 },
-    ]);
-  });
-
   it('the expiry sweep runs on one instance at a time: while one sweeps, the other stands aside; the work is done once', async () => {
     const overdue = await Promise.all(Array.from({ length: 6 }, () => pending({ createdAt: ago(30 * HOUR), expiresAt: ago(MINUTE), liveSessions: 1 })));
     // An agent's request holds one of their sessions, so instance A's sweep waits inside its batch, holding the
@@ -155,5 +113,91 @@ describe.runIf(process.env.TEST_DATABASE_URL)('two instances on one PostgreSQL, 
     const events = await sql<{ n: number }>`
       select count(*)::int as n from inquiry_events where kind = 'expired' and inquiry_id = any(${overdue})`.execute(database.db);
     expect(events.rows[0]?.n).toBe(overdue.length);
+  });
+});
+
+/**
+ * The guards across the pair, over either provider (issue 15: every guarded-action test runs against both): the
+ * budget, the cooldown and an idempotency key are counted in the database, whoever answers and whatever vendor acts.
+ */
+describe.runIf(process.env.TEST_DATABASE_URL).each(PROVIDERS)('guarded actions across two instances with the %s provider', (providerKind) => {
+  let database: TestDatabase;
+  let harness: ProviderHarness;
+  let pools: Database[];
+  let a: RunningApp;
+  let b: RunningApp;
+  let kyc: TemplateFixture;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('postgres');
+    harness = await providerHarness(providerKind, database, () => NOW);
+    pools = [await openDatabase({ databaseUrl: database.url ?? '' }), await openDatabase({ databaseUrl: database.url ?? '' })];
+    const env = { ...harness.env, STAFF_ACTION_BUDGET: String(BUDGET) };
+    a = await startApp(pools[0]!, env);
+    b = await startApp(pools[1]!, env);
+    kyc = await addTemplate(database.db, 'KYC', 2);
+    await harness.syncTemplates();
+  });
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    for (const pool of pools ?? []) await pool.close();
+    await harness?.close();
+    await database?.close();
+  });
+
+  const pending = async (extra: Partial<Parameters<typeof addInquiry>[2]> = {}) =>
+    harness.track(await addInquiry(database.db, kyc, { status: 'pending', createdAt: ago(2 * HOUR), expiresAt: ahead(20 * HOUR), ...extra }));
+  const agent = async (role: StaffAccount['role'] = 'support') => {
+    const account = await createStaffAccount(database.db, { role });
+    return { account, cookie: await signIn(a, account.email, account.password) };
+  };
+
+  it("an agent's action budget is spent across both instances, even by requests arriving at once", async () => {
+    const { cookie } = await agent();
+    const ids = await Promise.all(Array.from({ length: BUDGET + 2 }, () => pending()));
+    const results = await Promise.all(ids.map((id, i) => mutate(i % 2 === 0 ? a : b, cookie, 'inquiries.resume', { id, reason, idempotencyKey: key() })));
+    expect(results.map((r) => r.status).sort()).toEqual([...Array<number>(BUDGET).fill(200), 429, 429]);
+    for (const refused of results.filter((r) => r.status === 429)) expect(refused.error).toMatch(new RegExp(`issued ${BUDGET} sessions or links`));
+  });
+
+  it("one inquiry's resume cooldown counts resumes made through both instances", async () => {
+    const { cookie } = await agent();
+    const id = await pending();
+    const max = a.deps.config.guards.resumeCooldownMax;
+    const results = await Promise.all(Array.from({ length: max + 2 }, (_, i) => mutate(i % 2 === 0 ? a : b, cookie, 'inquiries.resume', { id, reason, idempotencyKey: key() })));
+    expect(results.map((r) => r.status).sort()).toEqual([...Array<number>(max).fill(200), 429, 429]);
+    expect(results.find((r) => r.status === 429)?.error).toMatch(new RegExp(`Resumed ${max} times in the last`));
+    const resumed = await sql<{ n: number }>`select count(*)::int as n from audit_events where target_id = ${id} and action = 'inquiry.resumed'`.execute(database.db);
+    expect(resumed.rows[0]?.n).toBe(max);
+  });
+
+  it('one idempotency key sent to both instances at once makes one session, and one successor', async () => {
+    const { cookie } = await agent();
+    const id = await pending({ version: 1 });
+    const resumeKey = key();
+    const [onA, onB] = await Promise.all([a, b].map((app) => mutate(app, cookie, 'inquiries.resume', { id, reason, acknowledgeOutdated: true, idempotencyKey: resumeKey })));
+    expect([onA?.status, onB?.status]).toEqual([200, 200]);
+    expect(onB?.data.sessionId).toBe(onA?.data.sessionId);
+    expect(onB?.data.sessionToken).toBe(onA?.data.sessionToken);
+    expect(await database.db.selectFrom('inquiry_sessions').select('id').where('inquiry_id', '=', id).execute()).toHaveLength(1);
+
+    const recreateKey = key();
+    const recreated = await Promise.all([b, a].map((app) => mutate(app, cookie, 'inquiries.recreate', { id, reason, idempotencyKey: recreateKey })));
+    expect(recreated.map((r) => r.status)).toEqual([200, 200]);
+    const successors = await database.db.selectFrom('inquiries').select('id').where('predecessor_id', '=', id).execute();
+    expect(successors).toHaveLength(1);
+    expect(recreated.map((r) => r.data.newInquiryId)).toEqual([successors[0]?.id, successors[0]?.id]);
+    if (harness.fake) {
+      // One effect each at Persona too: the second instance replayed the first's answer instead of calling again.
+      expect(harness.fake.effects.filter((e) => e.operation === 'resume' && e.inquiryId === id)).toHaveLength(1);
+      expect(harness.fake.effects.filter((e) => e.operation === 'create' && e.inquiryId === successors[0]?.id)).toHaveLength(1);
+    }
+    const audited = await sql<{ action: string; n: number }>`
+      select action, count(*)::int as n from audit_events where target_id = ${id} group by action order by action`.execute(database.db);
+    expect(audited.rows).toEqual([
+      { action: 'inquiry.recreated', n: 1 },
+      { action: 'inquiry.resumed', n: 1 },
+    ]);
   });
 });
