@@ -233,6 +233,16 @@ describe.each(testEngines())('the Persona provider on %s', (engine) => {
     expect(event.metadata).toMatchObject({ action: 'recreate', procedure: 'inquiries.recreate', refusal: ['provider_refused'], status: 409 });
   });
 
+  it('a create whose first attempt failed after Persona made the inquiry (500): retried with the same key, one inquiry there and here', async () => {
+    fake().faults.failNext(1, { status: 500, path: /^\/api\/v1\/inquiries$/, afterEffect: true });
+    const created = await caller().inquiries.create({ templateId: kyc.id, referenceId: 'usr_create_500', reason, idempotencyKey: key() });
+    const calls = fake().requests.filter((r) => r.method === 'POST' && r.path === '/api/v1/inquiries' && r.idempotencyKey === fake().requests.at(-1)?.idempotencyKey);
+    expect(calls.map((r) => r.status)).toEqual([500, 201]);
+    expect(fake().effects.filter((e) => e.operation === 'create' && e.inquiryId === created.inquiryId)).toHaveLength(1);
+    expect(await database.db.selectFrom('inquiries').select('id').where('reference_id', '=', 'usr_create_500').execute()).toEqual([{ id: created.inquiryId }]);
+    expect(await count(kyc.id, 'provider.call_failed')).toBeGreaterThanOrEqual(1);
+  });
+
   it('creating an inquiry Persona refuses (422): the agent reads why, no inquiry, the refusal audited on the template', async () => {
     fake().faults.failNext(1, { status: 422, path: /^\/api\/v1\/inquiries$/ });
     const before = await count(kyc.id, 'inquiry.action_refused');
