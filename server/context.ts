@@ -5,6 +5,7 @@ import { cookieSettings, readCookie } from './auth/cookies.js';
 import type { StaffPrincipal } from './auth/principal.js';
 import type { AppDeps, Context, RequestFacts } from './deps.js';
 import type { Logger } from './logger.js';
+import { deadlineOf } from './deadline.js';
 import { resolveStaffSession } from './services/auth/staff-sessions.js';
 
 /**
@@ -19,6 +20,7 @@ export function createContextInner(deps: AppDeps, request: Partial<RequestFacts 
     requestId: request.requestId ?? 'internal',
     ip: request.ip ?? null,
     userAgent: request.userAgent ?? null,
+    deadlineAt: request.deadlineAt ?? null,
     staff: request.staff ?? null,
   };
 }
@@ -35,6 +37,7 @@ export function requestInfo(req: Request): RequestFacts {
     requestId: typeof id === 'string' || typeof id === 'number' ? String(id) : 'unknown',
     ip: req.ip ?? null,
     userAgent: req.get('user-agent') ?? null,
+    deadlineAt: deadlineOf(req.res),
   };
 }
 

@@ -22,6 +22,7 @@ function trpcBody(path: string, batch: boolean): unknown {
  */
 export function requestDeadline(ms: number): RequestHandler {
   return (req, res, next) => {
+    res.locals.deadlineAt = performance.now() + ms;
     const timer = setTimeout(() => {
       if (res.headersSent || res.writableEnded) return;
       req.log.warn({ deadlineMs: ms }, 'request deadline passed');
@@ -35,6 +36,12 @@ export function requestDeadline(ms: number): RequestHandler {
     res.on('close', () => clearTimeout(timer));
     next();
   };
+}
+
+/** When the request's deadline passes (`performance.now()`'s clock), or null when it has none. */
+export function deadlineOf(res: Response | undefined): number | null {
+  const at: unknown = res?.locals.deadlineAt;
+  return typeof at === 'number' ? at : null;
 }
 
 /** The late handler's writes go nowhere instead of throwing "headers already sent". */

@@ -31,6 +31,11 @@ export interface RequestFacts {
   requestId: string;
   ip: string | null;
   userAgent: string | null;
+  /**
+   * When the request's deadline passes, on `performance.now()`'s clock (server/deadline.ts); null or absent without
+   * one. A vendor call made for the request is bounded by it (providers/call-context.ts, withCallDeadline).
+   */
+  deadlineAt?: number | null | undefined;
 }
 
 /** The dependencies of one request, before (or without) knowing who is signed in. */

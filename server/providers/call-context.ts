@@ -15,6 +15,27 @@ const storage = new AsyncLocalStorage<{ base: string; replayOf: Date | null; now
  */
 export const REPLAY_WINDOW_MS = 23 * 3_600_000;
 
+/**
+ * The request's deadline, for the vendor calls an action makes (server/deadline.ts: past it the person has been told
+ * the server took too long). A call may take only what is left of it, less DEADLINE_MARGIN_MS for recording the
+ * outcome: an action then fails in time, rolled back, instead of committing after its answer was given up on.
+ */
+const deadlines = new AsyncLocalStorage<number>();
+
+/** Time kept back from a call for what follows it: the action's writes, its audit event, the commit. */
+export const DEADLINE_MARGIN_MS = 500;
+
+/** Runs `run` with its vendor calls bounded by `deadlineAt` (`performance.now()`'s clock); as it is without one. */
+export function withCallDeadline<T>(deadlineAt: number | null | undefined, run: () => Promise<T>): Promise<T> {
+  return deadlineAt === null || deadlineAt === undefined ? run() : deadlines.run(deadlineAt, run);
+}
+
+/** How long a vendor call may still take (ms, ≤ 0 when none), or null outside a request with a deadline. */
+export function callTimeLeftMs(): number | null {
+  const at = deadlines.getStore();
+  return at === undefined ? null : at - performance.now() - DEADLINE_MARGIN_MS;
+}
+
 /** `now`: the action's clock reading (a replay's age is measured from it). */
 export function withIdempotencyBase<T>(scope: string, key: string, now: Date, run: () => Promise<T>): Promise<T> {
   return storage.run({ base: sha256Hex(`${scope}\n${key}`), replayOf: null, now }, run);

@@ -1,6 +1,7 @@
 import { PERSONA_RETRY_JITTER, personaRetryDelayMs } from '../config.js';
-import type { AppDeps } from '../deps.js';
+import type { AppDeps, RequestFacts } from '../deps.js';
 import { AppError } from '../errors.js';
+import { DEADLINE_MARGIN_MS, withCallDeadline } from '../providers/call-context.js';
 import { ProviderUnavailableError } from '../providers/types.js';
 
 /**
@@ -9,24 +10,33 @@ import { ProviderUnavailableError } from '../providers/types.js';
  * afresh, the same idempotency key, so Persona answers a repeated effect from its stored response instead of
  * doing it twice — up to PERSONA_ATTEMPTS times with back-off between. The row lock is never held across the wait.
  * Each failed attempt is reported to `onFailure` (the services record it in the audit log); after the last, the
- * person is told plainly that nothing was done. Configuration keeps all of it under the request deadline
- * (config.ts, personaWorstActionMs).
+ * person is told plainly that nothing was done. Configuration keeps the usual case under the request deadline
+ * (config.ts, personaWorstActionMs); within a request, each call takes at most what is left of its deadline and
+ * no attempt starts without room for one, so an action that runs out of time fails, rolled back, in time.
  */
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The least time left before the request's deadline that another attempt is worth: one call's answer, at best. */
+const MIN_ATTEMPT_MS = 1_000;
+
 export async function withProviderRetries<T>(
-  deps: Pick<AppDeps, 'config'>,
+  deps: Pick<AppDeps, 'config'> & Pick<RequestFacts, 'deadlineAt'>,
   run: () => Promise<T>,
   onFailure: (failure: ProviderUnavailableError, attempt: number, retrying: boolean) => Promise<void>,
 ): Promise<T> {
   const attempts = deps.config.persona?.attempts ?? 1;
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await run();
+      // Each call of the attempt takes at most what is left of the request's deadline (call-context.ts).
+      return await withCallDeadline(deps.deadlineAt, run);
     } catch (error) {
       if (!(error instanceof ProviderUnavailableError)) throw error;
-      const retrying = attempt < attempts;
+      // Exponential back-off with jitter: 250 ms, 500 ms, 1 s, … (± 25 %) — and another attempt only while the
+      // request's deadline leaves room for the wait and a call after it.
+      const delay = personaRetryDelayMs(attempt) * (1 - PERSONA_RETRY_JITTER + Math.random() * 2 * PERSONA_RETRY_JITTER);
+      const left = deps.deadlineAt === null || deps.deadlineAt === undefined ? null : deps.deadlineAt - performance.now() - DEADLINE_MARGIN_MS;
+      const retrying = attempt < attempts && (left === null || left > delay + MIN_ATTEMPT_MS);
       await onFailure(error, attempt, retrying);
       if (!retrying) {
         throw new AppError(
@@ -35,9 +45,7 @@ export async function withProviderRetries<T>(
           { provider: error.provider, providerStatus: error.status, attempts: attempt },
         );
       }
-      // Exponential back-off with jitter: 250 ms, 500 ms, 1 s, … (± 25 %).
-      const delay = personaRetryDelayMs(attempt);
-      await sleep(delay * (1 - PERSONA_RETRY_JITTER + Math.random() * 2 * PERSONA_RETRY_JITTER));
+      await sleep(delay);
     }
   }
 }

@@ -1,6 +1,6 @@
 import type { StaffPrincipal } from '../auth/principal.js';
 import { staffActor } from '../auth/principal.js';
-import type { AppDeps } from '../deps.js';
+import type { AppDeps, RequestFacts } from '../deps.js';
 import { AppError, HTTP_STATUS } from '../errors.js';
 import { countRefusal } from '../repositories/refusal-windows.js';
 import type { Permission } from '../../shared/permissions.js';
@@ -44,7 +44,7 @@ const GUARDED: ReadonlySet<RefusedAction> = new Set<GuardedAction>(['resume', 'o
 const VENDOR_REFUSALS = new Set(['provider_refused', 'provider_rate_limit']);
 
 /** Who was refused and from where; the database and clock to record it with. */
-export interface Refused extends Pick<AppDeps, 'database' | 'now' | 'log' | 'config'> {
+export interface Refused extends Pick<AppDeps, 'database' | 'now' | 'log' | 'config'>, Pick<RequestFacts, 'deadlineAt'> {
   staff: Pick<StaffPrincipal, 'id' | 'email'>;
   request: AuditRequestContext;
 }

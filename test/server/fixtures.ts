@@ -52,8 +52,9 @@ export function staffPrincipal(role: Role = 'admin', id = `stf_${role}`): StaffP
 }
 
 /** A tRPC caller as a signed-in member of staff (an admin unless said otherwise) would use it. */
-export function callerFor(database: Database, now: () => Date = () => NOW, staff: StaffPrincipal = staffPrincipal(), env: Record<string, string> = {}) {
-  return createCaller(createContextInner(testDeps(database, now, env), { requestId: 'test', ip: '127.0.0.1', userAgent: 'vitest', staff }));
+/** `deadlineAt`: the request's deadline on `performance.now()`'s clock, as server/deadline.ts sets it (none by default). */
+export function callerFor(database: Database, now: () => Date = () => NOW, staff: StaffPrincipal = staffPrincipal(), env: Record<string, string> = {}, deadlineAt: number | null = null) {
+  return createCaller(createContextInner(testDeps(database, now, env), { requestId: 'test', ip: '127.0.0.1', userAgent: 'vitest', staff, deadlineAt }));
 }
 
 let counter = 0;

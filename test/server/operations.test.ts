@@ -6,6 +6,7 @@ import pg from 'pg';
 import { pinoHttp } from 'pino-http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../server/db/index.js';
+import { requestInfo } from '../../server/context.js';
 import { DEADLINE_MESSAGE, requestDeadline } from '../../server/deadline.js';
 import { createLogger } from '../../server/logger.js';
 import { shutDownGracefully } from '../../server/shutdown.js';
@@ -100,6 +101,25 @@ describe('the request deadline', () => {
         ['SERVICE_UNAVAILABLE', 'auth.me'],
       ]);
       expect(errors[0]?.error.json.message).toBe(DEADLINE_MESSAGE);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
+  it("hands the request's deadline to what serves it, so a vendor call is bounded by what is left of it", async () => {
+    const app = express();
+    app.use(requestDeadline(5_000));
+    app.get('/left', (req, res) => {
+      const at = requestInfo(req).deadlineAt;
+      res.json({ left: at === null || at === undefined ? null : at - performance.now() });
+    });
+    const server = createServer(app);
+    const base = await listen(server);
+    try {
+      const { left } = (await (await fetch(`${base}/left`)).json()) as { left: number | null };
+      expect(left).toBeGreaterThan(4_000);
+      expect(left).toBeLessThanOrEqual(5_000);
     } finally {
       server.closeAllConnections();
       server.close();

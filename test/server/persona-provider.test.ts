@@ -102,6 +102,24 @@ describe.each(testEngines())('the Persona provider on %s', (engine) => {
     expect(failed.metadata).toMatchObject({ providerStatus: 'timeout', attempt: 1, retrying: true });
   });
 
+  it("a recreate the request's deadline cuts short fails in time, rolled back, instead of committing after the person was given a 503", async () => {
+    const id = await pending();
+    // Persona takes 700 ms a call; the request has 1.6 s left: the create fits, the expire after it does not.
+    fake().faults.delayNext(1, 700, { path: /^\/api\/v1\/inquiries$/ });
+    fake().faults.delayNext(1, 700, { path: new RegExp(`/inquiries/${id}/expire$`) });
+    const started = performance.now();
+    const agent = callerFor(database, now, staffPrincipal('support', 'stf_agent'), harness.env, started + 1_600);
+    const failed = await errorOf(agent.inquiries.recreate({ id, reason, idempotencyKey: key() }));
+    expect(failed.code).toBe('SERVICE_UNAVAILABLE');
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(await database.db.selectFrom('inquiries').select('id').where('predecessor_id', '=', id).execute()).toEqual([]);
+    expect(await count(id, 'inquiry.recreated')).toBe(0);
+    // No second attempt: none would have had time for a call.
+    const failures = await database.db.selectFrom('audit_events').select('metadata').where('target_id', '=', id).where('action', '=', 'provider.call_failed').execute();
+    expect(failures).toMatchObject([{ metadata: { operation: 'expire the inquiry', providerStatus: 'timeout', retrying: false } }]);
+    expect(fake().inquiry(id)?.status).toBe('pending');
+  });
+
   it('Persona refuses (4xx): the agent reads why, nothing is recorded as done, the refusal is audited', async () => {
     const id = await pending();
     // Persona has moved on (the end user completed it) before the webhook reached the console.

@@ -2,12 +2,14 @@ import { randomBytes } from 'node:crypto';
 import type { z } from 'zod';
 import { PERSONA_GATE_WAIT_MS } from '../../config.js';
 import type { Logger } from '../../logger.js';
+import { callTimeLeftMs } from '../call-context.js';
 import { ErrorDocument, InquiryDocument, InquiryResource, ListDocument, SessionDocument, SessionResource } from './wire.js';
 import type { RateGate } from './rate-gate.js';
 
 /**
  * Persona's REST API, one bounded request at a time (docs/persona.md): Bearer key, `Persona-Version`,
- * `Key-Inflection: kebab`, an `Idempotency-Key` on every POST, a timeout on every request, and the shared rate
+ * `Key-Inflection: kebab`, an `Idempotency-Key` on every POST, a timeout on every request (PERSONA_TIMEOUT_MS, or
+ * what is left of the request's deadline when that is less: providers/call-context.ts), and the shared rate
  * gate asked before each one and told what Persona's `RateLimit-*` headers said. It never retries by itself: an
  * action that holds an inquiry's row lock makes one call, and the caller decides what a failure means (the
  * services retry a whole action, with the same key, after its transaction has rolled back).
@@ -95,13 +97,19 @@ export function createPersonaClient(options: PersonaClientOptions) {
   const base = options.apiUrl.replace(/\/+$/, '');
   const maxGateWaitMs = options.maxGateWaitMs ?? PERSONA_GATE_WAIT_MS;
 
+  /** The request's deadline ran out before a call could be made: nothing was sent, and the action fails in time. */
+  const outOfTime = (operation: string) => new PersonaError('unavailable', 'timeout', "no time left before the request's deadline", null, operation);
+
   async function passGate(operation: string, signal: AbortSignal | undefined): Promise<void> {
+    // A wait for the gate is bounded by the request's deadline too (providers/call-context.ts).
+    const left = callTimeLeftMs();
+    const maxWait = left === null ? maxGateWaitMs : Math.min(maxGateWaitMs, left);
     let waited = 0;
     for (;;) {
       if (signal?.aborted) throw new PersonaCallStopped(operation);
       const wait = await options.gate.take(options.now());
       if (wait <= 0) return;
-      if (waited + wait > maxGateWaitMs) {
+      if (waited + wait > maxWait) {
         throw new PersonaError('rate_limited', 429, "Persona's rate limit is used up for now", null, operation, wait);
       }
       await sleep(wait, signal);
@@ -117,7 +125,12 @@ export function createPersonaClient(options: PersonaClientOptions) {
     extra: { body?: unknown; idempotencyKey?: string; signal?: AbortSignal } = {},
   ): Promise<z.infer<S>> {
     const stop = extra.signal;
+    if ((callTimeLeftMs() ?? 1) <= 0) throw outOfTime(operation);
     await passGate(operation, stop);
+    // The call's limit: PERSONA_TIMEOUT_MS, or what is left of the request's deadline when that is less.
+    const left = callTimeLeftMs();
+    if (left !== null && left <= 0) throw outOfTime(operation);
+    const timeoutMs = left === null ? options.timeoutMs : Math.min(options.timeoutMs, Math.ceil(left));
     const headers: Record<string, string> = {
       Authorization: `Bearer ${options.apiKey}`,
       'Persona-Version': options.version,
@@ -130,7 +143,7 @@ export function createPersonaClient(options: PersonaClientOptions) {
     }
     // The request's limit, and the caller's stop when it gave one: a controller of the call's own, not
     // AbortSignal.any, which on Node 20 keeps every combined signal alive as long as the long-lived `stop` is.
-    const timeout = AbortSignal.timeout(options.timeoutMs);
+    const timeout = AbortSignal.timeout(timeoutMs);
     let signal = timeout;
     let release: () => void = () => undefined;
     if (stop) {
@@ -154,7 +167,7 @@ export function createPersonaClient(options: PersonaClientOptions) {
       release();
       if (stop?.aborted) throw new PersonaCallStopped(operation);
       const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
-      throw new PersonaError('unavailable', timedOut ? 'timeout' : 'network', timedOut ? `no answer within ${options.timeoutMs} ms` : 'could not reach Persona', null, operation);
+      throw new PersonaError('unavailable', timedOut ? 'timeout' : 'network', timedOut ? `no answer within ${timeoutMs} ms` : 'could not reach Persona', null, operation);
     }
     const limited = response.status === 429;
     try {
@@ -171,7 +184,7 @@ export function createPersonaClient(options: PersonaClientOptions) {
       text = await response.text();
     } catch {
       if (stop?.aborted) throw new PersonaCallStopped(operation);
-      throw new PersonaError('unavailable', 'timeout', `no complete answer within ${options.timeoutMs} ms`, null, operation);
+      throw new PersonaError('unavailable', 'timeout', `no complete answer within ${timeoutMs} ms`, null, operation);
     } finally {
       release();
     }
