@@ -13,6 +13,7 @@ import { startSweeper } from './providers/local/sweeper-loop.js';
 import { isEmpty, seedWorld } from './seed/world.js';
 import { startInboxApplier } from './services/persona-inbox.js';
 import { startSyncWhenFree, stopSyncJobs } from './services/persona-sync-jobs.js';
+import { stopBulkRevocations } from './services/access-revoke.js';
 import { shutDownGracefully } from './shutdown.js';
 
 exitOnConfigError();
@@ -83,6 +84,8 @@ async function shutdown(signal: string) {
     closeResources: async () => {
       // The event being applied finishes before the pool closes (the rest waits in the inbox for the next start).
       await inbox?.drained();
+      // Bulk revocations carried on in the background stop after their batch in flight (recorded interrupted).
+      await stopBulkRevocations();
       // A backfill running here stops at once (interrupted: the next start resumes it), and none is started now.
       stopSyncStarter();
       await stopSyncJobs(database);

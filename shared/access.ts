@@ -188,9 +188,15 @@ export const RevokeMatchingOutputSchema = z.object({
   skipped: z.number().int().nullable(),
   batches: z.number().int().nullable(),
   /**
-   * `running`: a repeat of a request (same idempotency key) whose run has not finished; `failed`: a repeat of one
-   * whose run stopped on an error after `batches` batches — preview again to revoke what is left.
+   * `running`: not finished yet — a run longer than a request goes on in the background of the server that took it
+   * (waiting out Persona's rate limit), and `access.revokeStatus` tells how far it is; `failed`: stopped on an error
+   * after `batches` batches; `interrupted`: stopped by a shutdown, or its server went away (no progress for a minute).
+   * After `failed` or `interrupted`, preview again to revoke what is left.
    */
-  status: z.enum(['done', 'running', 'failed']),
+  status: z.enum(['done', 'running', 'failed', 'interrupted']),
 });
 export type RevokeMatchingOutput = z.infer<typeof RevokeMatchingOutputSchema>;
+
+/** A bulk revocation of one's own, by the idempotency key its request carried. */
+export const RevokeStatusInputSchema = z.object({ idempotencyKey: IdempotencyKeySchema }).strict();
+export type RevokeStatusInput = z.input<typeof RevokeStatusInputSchema>;

@@ -153,7 +153,7 @@ export function rateEventsWrite(buckets: readonly string[], at: Date): Write {
   return sql`insert into rate_limit_events (bucket, occurred_at) values ${sql.join(buckets.map((bucket) => sql`(${bucket}, ${at})`))}`;
 }
 
-export function findIdempotent(trx: Transaction<DB>, scope: string, key: string) {
+export function findIdempotent(trx: Kysely<DB>, scope: string, key: string) {
   return trx.selectFrom('idempotency_keys').select(['request_hash', 'result', 'created_at']).where('scope', '=', scope).where('key', '=', key).executeTakeFirst();
 }
 

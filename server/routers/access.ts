@@ -7,9 +7,10 @@ import {
   RevokeMatchingOutputSchema,
   RevokePreviewInputSchema,
   RevokePreviewOutputSchema,
+  RevokeStatusInputSchema,
 } from '../../shared/access.js';
 import { accessOutliers, listAccess } from '../services/access-report.js';
-import { revokeMatching, revokePreview } from '../services/access-revoke.js';
+import { revokeMatching, revokePreview, revokeStatus } from '../services/access-revoke.js';
 import { permissionProcedure, router } from '../trpc.js';
 import { actionContext } from './action-context.js';
 
@@ -39,4 +40,10 @@ export const accessRouter = router({
     .input(RevokeMatchingInputSchema)
     .output(RevokeMatchingOutputSchema)
     .mutation(({ ctx, input }) => revokeMatching(actionContext(ctx), input)),
+
+  /** How far one's own bulk revocation is (one that outlasted its request goes on in the background). */
+  revokeStatus: permissionProcedure('access:revoke')
+    .input(RevokeStatusInputSchema)
+    .output(RevokeMatchingOutputSchema)
+    .query(({ ctx, input }) => revokeStatus(actionContext(ctx), input)),
 });

@@ -12,6 +12,8 @@ import type { ReasonSchema } from '../../shared/actions.js';
 import { appendAuditEvent } from './audit.js';
 import { resolveFilter } from './access-report.js';
 import { claim, recordWrite, requestHash, type IdempotencyClaim } from './idempotency.js';
+import { findIdempotent } from '../repositories/access.js';
+import { BACKFILL_SHARE } from '../providers/persona/rate-gate.js';
 import { withProviderRetries } from './provider-retries.js';
 import { recordProviderFailure } from './refusal-audit.js';
 import type { ActionContext } from './inquiry-actions/index.js';
@@ -70,10 +72,12 @@ type RevokeMatchingInput = AccessFilter & { expectedCount: number; reason: z.inf
 interface StoredBulk {
   bulkId: string;
   count: number;
-  status: 'done' | 'running' | 'failed';
+  status: RevokeMatchingOutput['status'];
   revoked?: number;
   skipped?: number;
   batches?: number;
+  /** When the run last recorded its progress (ISO): a running one silent for STALE_AFTER_MS has stopped. */
+  updatedAt?: string;
 }
 
 interface BatchOutcome {
@@ -156,16 +160,194 @@ async function retried<T>(batch: () => Promise<T>, attempts = 4): Promise<T> {
   }
 }
 
-const replayed = (stored: StoredBulk): RevokeMatchingOutput => ({
+/** How long the request itself keeps revoking; what is left then goes on in the background of this process. */
+const IN_REQUEST_MS = 8_000;
+/** Time the request keeps back from its deadline for answering. */
+const ANSWER_MARGIN_MS = 2_000;
+/** A background run records its progress at least this often… */
+const PROGRESS_EVERY_MS = 2_000;
+/** …so one silent for this long has stopped (its server went away): `interrupted`. */
+export const STALE_AFTER_MS = 60_000;
+/** The longest one wait for Persona's rate limit to reset (it names its reset; this bounds a wrong one). */
+const MAX_RATE_WAIT_MS = 60_000;
+
+const replayed = (stored: StoredBulk, now: Date): RevokeMatchingOutput => ({
   bulkId: stored.bulkId,
   count: stored.count,
   revoked: stored.revoked ?? null,
   skipped: stored.skipped ?? null,
   batches: stored.batches ?? null,
-  status: stored.status,
+  status: stored.status === 'running' && stored.updatedAt !== undefined && now.getTime() - Date.parse(stored.updatedAt) > STALE_AFTER_MS ? 'interrupted' : stored.status,
 });
 
+/** A run under way: the set fixed by its first transaction, and how far it has come. */
+interface Run {
+  bulkId: string;
+  idem: IdempotencyClaim;
+  rows: readonly repo.ReportRow[];
+  batchSize: number;
+  ownOnly: boolean;
+  offset: number;
+  ended: Set<string>;
+  revoked: number;
+  skipped: number;
+  batches: number;
+}
+
+const progress = (run: Run, status: StoredBulk['status'], now: Date): StoredBulk => ({
+  bulkId: run.bulkId,
+  count: run.rows.length,
+  status,
+  revoked: run.revoked,
+  skipped: run.skipped,
+  batches: run.batches,
+  updatedAt: now.toISOString(),
+});
+
+function record(ctx: ActionContext, run: Run, status: StoredBulk['status']): Promise<StoredBulk> {
+  const stored = progress(run, status, ctx.now());
+  return ctx.database.db
+    .transaction()
+    .execute((trx) => writeTogether(trx, [recordWrite(run.idem, stored)]))
+    .then(() => stored);
+}
+
+/** How long Persona's rate limit asks to wait, when that is what refused a batch; null for any other error. */
+function rateLimitWait(error: unknown): number | null {
+  if (!(error instanceof AppError) || error.code !== 'TOO_MANY_REQUESTS') return null;
+  const codes = error.details?.refusalCodes;
+  if (!Array.isArray(codes) || !codes.includes('provider_rate_limit')) return null;
+  const seconds = error.details?.retryAfterSeconds;
+  return typeof seconds === 'number' ? seconds * 1000 : 1000;
+}
+
+/** Sleeps `ms`, or less when `signal` aborts first. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+/**
+ * A batch in its own transaction, again if PostgreSQL chose it as a deadlock victim; and again, with the same
+ * session-derived key, if its Persona call failed with an unknown outcome (5xx, timeout) — each failed attempt
+ * recorded as provider.call_failed, as any action's is.
+ */
+function batchRunner(ctx: ActionContext, bulkId: string, reason: string) {
+  const attempt = { action: 'bulk_revoke', procedure: 'access.revokeMatching', target: { type: 'access_report', id: bulkId }, reason };
+  return <T>(batch: () => Promise<T>) => withProviderRetries(ctx, () => retried(batch), (failure, n, retrying) => recordProviderFailure(ctx, attempt, failure, n, retrying));
+}
+
+/**
+ * Runs the run's batches until it is done, or `until` passes (`performance.now()`'s clock), or it is stopped, or —
+ * unless `waitForRateLimit` — Persona's rate limit refuses a batch (rolled back: nothing of it was done).
+ * `onProgress` is called after each batch.
+ */
+async function runBatches(
+  ctx: ActionContext,
+  run: Run,
+  runBatch: ReturnType<typeof batchRunner>,
+  options: { until: number | null; waitForRateLimit: boolean; signal?: AbortSignal; onProgress?: () => Promise<void>; batchEveryMs?: number },
+): Promise<'done' | 'paused'> {
+  const { db } = ctx.database;
+  let last = Number.NEGATIVE_INFINITY;
+  while (run.offset < run.rows.length) {
+    if (options.signal?.aborted || (options.until !== null && performance.now() >= options.until)) return 'paused';
+    if (options.batchEveryMs !== undefined && options.signal) {
+      const wait = last + options.batchEveryMs - performance.now();
+      if (wait > 0) await pause(wait, options.signal);
+      if (options.signal.aborted) return 'paused';
+      last = performance.now();
+    }
+    const chunk = run.rows.slice(run.offset, run.offset + run.batchSize);
+    const now = ctx.now();
+    let outcome: BatchOutcome;
+    try {
+      outcome = await runBatch(() => db.transaction().execute((trx) => revokeBatch(ctx, trx, chunk, run.ended, now, run.bulkId, run.ownOnly)));
+    } catch (error) {
+      const wait = rateLimitWait(error);
+      if (wait === null || !options.waitForRateLimit || !options.signal) {
+        if (wait !== null) return 'paused';
+        throw error;
+      }
+      await pause(Math.min(wait, MAX_RATE_WAIT_MS), options.signal);
+      continue;
+    }
+    for (const id of outcome.ended) run.ended.add(id);
+    run.revoked += outcome.revoked;
+    run.skipped += outcome.skipped;
+    run.batches += 1;
+    run.offset += chunk.length;
+    await options.onProgress?.();
+  }
+  return 'done';
+}
+
+/** The runs this process carries on after their requests answered (stopBulkRevocations ends them at shutdown). */
+const background = new Set<{ stop: AbortController; done: Promise<void> }>();
+
+/**
+ * What is left of a run, in the background of this process: paced to BACKFILL_SHARE of Persona's rate limit (one
+ * call a row), each refusal of it waited out and the batch run again, its progress recorded every PROGRESS_EVERY_MS for `access.revokeStatus`, and its end
+ * — done, failed (the error logged), interrupted (a shutdown) — recorded last.
+ */
+function continueInBackground(ctx: ActionContext, run: Run, reason: string): void {
+  // The request has answered: its deadline no longer bounds the calls.
+  const own: ActionContext = { ...ctx, deadlineAt: null };
+  const stop = new AbortController();
+  let recordedAt = performance.now();
+  const onProgress = async () => {
+    if (performance.now() - recordedAt < PROGRESS_EVERY_MS) return;
+    await record(own, run, 'running');
+    recordedAt = performance.now();
+  };
+  // With Persona, a share of its rate limit (as the backfill takes): agents' actions still find room meanwhile.
+  const perMinute = own.provider.name === 'persona' ? own.config.persona?.rateLimitPerMinute : undefined;
+  const batchEveryMs = perMinute ? 60_000 / (perMinute * BACKFILL_SHARE) : undefined;
+  const done = (async () => {
+    try {
+      const end = await runBatches(own, run, batchRunner(own, run.bulkId, reason), {
+        until: null,
+        waitForRateLimit: true,
+        signal: stop.signal,
+        onProgress,
+        ...(batchEveryMs === undefined ? {} : { batchEveryMs }),
+      });
+      await record(own, run, end === 'done' ? 'done' : 'interrupted');
+      own.log.info({ bulkId: run.bulkId, revoked: run.revoked, skipped: run.skipped, count: run.rows.length, status: end }, 'bulk revocation ended in the background');
+    } catch (error) {
+      own.log.error({ err: error, bulkId: run.bulkId, revoked: run.revoked }, 'bulk revocation failed in the background');
+      await record(own, run, 'failed').catch(() => undefined);
+    }
+  })();
+  const entry = { stop, done };
+  background.add(entry);
+  void done.finally(() => background.delete(entry));
+}
+
+/** Shutdown: background runs stop after their batch in flight and record themselves interrupted. */
+export async function stopBulkRevocations(): Promise<void> {
+  const running = [...background];
+  for (const entry of running) entry.stop.abort();
+  await Promise.all(running.map((entry) => entry.done));
+}
+
+export async function revokeStatus(ctx: ActionContext, input: { idempotencyKey: string }): Promise<RevokeMatchingOutput> {
+  const found = await findIdempotent(ctx.database.db, `${ctx.staff.id}:access.revokeMatching`, input.idempotencyKey);
+  const stored = found?.result as StoredBulk | null | undefined;
+  if (!stored) throw new AppError('NOT_FOUND', 'No bulk revocation of yours with that key: it never started, or it ended long enough ago to be forgotten.');
+  return replayed(stored, ctx.now());
+}
+
 export async function revokeMatching(ctx: ActionContext, input: RevokeMatchingInput): Promise<RevokeMatchingOutput> {
+  const started = performance.now();
   const { db } = ctx.database;
   const { expectedCount, reason, idempotencyKey, ...filterInput } = input;
   const { filter: asAsked, scope } = await resolveFilter(db, ctx.staff, 'access:revoke', filterInput);
@@ -176,20 +358,16 @@ export async function revokeMatching(ctx: ActionContext, input: RevokeMatchingIn
   const idem: IdempotencyClaim = { scope: `${ctx.staff.id}:access.revokeMatching`, key: idempotencyKey, requestHash: requestHash(input) };
   const bulkId = newId('bulk');
   // With Persona each row is its own transaction: a session Persona has expired is never rolled back here with a
-  // failed batch (one call per session; Persona's rate limit may stop a long run, recorded as failed with what it did).
+  // failed batch (one call per session, paced by its rate limit once the run goes on in the background).
   const batchSize = ctx.provider.name === 'persona' ? 1 : BATCH_SIZE;
-  // A batch whose Persona call failed with an unknown outcome (5xx, timeout) rolled back: run again, with the same
-  // session-derived key, as any action is — each failed attempt recorded as provider.call_failed.
-  const attempt = { action: 'bulk_revoke', procedure: 'access.revokeMatching', target: { type: 'access_report', id: bulkId }, reason };
-  const withRetries = <T>(batch: () => Promise<T>) =>
-    withProviderRetries(ctx, () => retried(batch), (failure, n, retrying) => recordProviderFailure(ctx, attempt, failure, n, retrying));
+  const runBatch = batchRunner(ctx, bulkId, reason);
 
   // The first transaction: the key claimed before anything else is locked, the set fixed and checked against the
   // count confirmed, the one audit event, and the first batch.
-  const first = await withRetries(() =>
+  const first = await runBatch(() =>
     db.transaction().execute(async (trx) => {
       const stored = await claim<StoredBulk>(trx, idem, asOf);
-      if (stored) return { replay: replayed(stored) } as const;
+      if (stored) return { replay: replayed(stored, asOf) } as const;
       const rows = await repo.reportPage(trx, filter, asOf, null, BULK_REVOKE_MAX + 1);
       if (rows.length > BULK_REVOKE_MAX) {
         throw new AppError('BAD_REQUEST', `More than ${BULK_REVOKE_MAX} rows match: narrow the filter (a period, a kind, an issuer) and revoke in parts.`);
@@ -209,37 +387,39 @@ export async function revokeMatching(ctx: ActionContext, input: RevokeMatchingIn
         occurredAt: asOf,
       });
       const outcome = await revokeBatch(ctx, trx, rows.slice(0, batchSize), new Set(), asOf, bulkId, ownOnly);
-      await writeTogether(trx, [recordWrite(idem, { bulkId, count: rows.length, status: 'running' } satisfies StoredBulk)]);
+      await writeTogether(trx, [recordWrite(idem, { bulkId, count: rows.length, status: 'running', updatedAt: asOf.toISOString() } satisfies StoredBulk)]);
       return { rows, outcome } as const;
     }),
   );
   if ('replay' in first) return first.replay;
 
-  const ended = new Set(first.outcome.ended);
-  let { revoked, skipped } = first.outcome;
-  let batches = 1;
+  const run: Run = {
+    bulkId,
+    idem,
+    rows: first.rows,
+    batchSize,
+    ownOnly,
+    offset: Math.min(batchSize, first.rows.length),
+    ended: new Set(first.outcome.ended),
+    revoked: first.outcome.revoked,
+    skipped: first.outcome.skipped,
+    batches: 1,
+  };
+  // In the request while it has time (most runs end here), then in the background; Persona's rate limit sends the
+  // rest to the background at once, where it is waited out.
+  const until = Math.min(started + IN_REQUEST_MS, (ctx.deadlineAt ?? Number.POSITIVE_INFINITY) - ANSWER_MARGIN_MS);
+  let end: 'done' | 'paused';
   try {
-    for (let offset = batchSize; offset < first.rows.length; offset += batchSize) {
-      const chunk = first.rows.slice(offset, offset + batchSize);
-      const now = ctx.now();
-      const outcome = await withRetries(() => db.transaction().execute((trx) => revokeBatch(ctx, trx, chunk, ended, now, bulkId, ownOnly)));
-      for (const id of outcome.ended) ended.add(id);
-      revoked += outcome.revoked;
-      skipped += outcome.skipped;
-      batches += 1;
-    }
+    end = await runBatches(ctx, run, runBatch, { until, waitForRateLimit: false });
   } catch (error) {
     // A batch failed for good after the run began (its event and first batch are committed): say so for a repeat
-    // of this request, with what was done, instead of leaving it "under way" until the key expires. Best effort —
-    // if the database is gone, the error that stopped the run is the one to answer.
-    const failed: StoredBulk = { bulkId, count: first.rows.length, status: 'failed', revoked, skipped, batches };
-    await db
-      .transaction()
-      .execute((trx) => writeTogether(trx, [recordWrite(idem, failed)]))
-      .catch(() => undefined);
+    // of this request, with what was done, instead of leaving it "under way". Best effort — if the database is
+    // gone, the error that stopped the run is the one to answer.
+    await record(ctx, run, 'failed').catch(() => undefined);
     throw error;
   }
-  const done: StoredBulk = { bulkId, count: first.rows.length, status: 'done', revoked, skipped, batches };
-  await db.transaction().execute((trx) => writeTogether(trx, [recordWrite(idem, done)]));
-  return replayed(done);
+  if (end === 'done') return replayed(await record(ctx, run, 'done'), ctx.now());
+  const running = await record(ctx, run, 'running');
+  continueInBackground(ctx, run, reason);
+  return replayed(running, ctx.now());
 }

@@ -76,6 +76,7 @@ const PROCEDURE_ACCESS: Readonly<Record<string, Access>> = {
   'access.outliers': 'access:read',
   'access.revokePreview': 'access:revoke',
   'access.revokeMatching': 'access:revoke',
+  'access.revokeStatus': 'access:revoke',
 
   'audit.verify': 'audit:export',
   'audit.list': 'audit:read',
@@ -159,9 +160,10 @@ const ROLE_CAN_CALL: Readonly<Record<Role, readonly string[]>> = {
     'access.outliers',
     'access.revokePreview',
     'access.revokeMatching',
+    'access.revokeStatus',
     'audit.list',
   ],
-  compliance: [...SELF, ...READ, 'inquiries.expireSessions', 'inquiries.revealPii', 'links.revoke', 'links.approvals', 'links.approve', 'links.reject', 'access.list', 'access.outliers', 'access.revokePreview', 'access.revokeMatching', 'audit.verify', 'audit.list'],
+  compliance: [...SELF, ...READ, 'inquiries.expireSessions', 'inquiries.revealPii', 'links.revoke', 'links.approvals', 'links.approve', 'links.reject', 'access.list', 'access.outliers', 'access.revokePreview', 'access.revokeMatching', 'access.revokeStatus', 'audit.verify', 'audit.list'],
   manager: [...SELF, ...READ, ...POLICY_EDIT, 'audit.list'],
   admin: Object.keys(PROCEDURE_ACCESS),
 };

@@ -103,6 +103,7 @@ export interface FakeApiHandlers {
   'access.outliers'?: Handler<RouterInputs['access']['outliers'], RouterOutputs['access']['outliers']>;
   'access.revokePreview'?: Handler<RouterInputs['access']['revokePreview'], RouterOutputs['access']['revokePreview']>;
   'access.revokeMatching'?: Handler<RouterInputs['access']['revokeMatching'], RouterOutputs['access']['revokeMatching']>;
+  'access.revokeStatus'?: Handler<RouterInputs['access']['revokeStatus'], RouterOutputs['access']['revokeStatus']>;
   // The audit explorer (features/audit).
   'audit.list'?: Handler<RouterInputs['audit']['list'], RouterOutputs['audit']['list']>;
   // The audit log's integrity (features/audit/VerifyPage).

@@ -1,6 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { GuardConfig } from '../../config.js';
-import type { AppDeps } from '../../deps.js';
+import type { AppDeps, RequestFacts } from '../../deps.js';
 import type { StaffPrincipal } from '../../auth/principal.js';
 import type { DB } from '../../db/schema.js';
 import { AppError } from '../../errors.js';
@@ -14,7 +14,7 @@ import type { IssuedBy, LockedInquiry, NewInquiry } from '../../providers/types.
 import { DEFAULT_POLICY } from '../../../shared/lifecycle.js';
 
 /** What an action needs to know about who asks and from where. */
-export interface ActionContext extends AppDeps {
+export interface ActionContext extends AppDeps, Pick<RequestFacts, 'deadlineAt'> {
   staff: StaffPrincipal;
   request: AuditRequestContext;
 }

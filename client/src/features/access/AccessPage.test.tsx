@@ -189,6 +189,35 @@ describe('Access report page', () => {
     expect(new Set(sent.map((s) => s.idempotencyKey)).size).toBe(1);
   });
 
+  it('a bulk revocation that goes on in the background shows how far it is, then says how it ended', async () => {
+    let asked = 0;
+    const fake = api({
+      'access.revokePreview': () => ({ count: 400, tooMany: false, max: 5000, byKind: [{ kind: 'token_link', count: 400 }], scope: 'all' }),
+      'access.revokeMatching': () => ({ bulkId: 'bulk_2', count: 400, revoked: 120, skipped: 0, batches: 120, status: 'running' }),
+      'access.revokeStatus': () => {
+        asked += 1;
+        return asked < 2
+          ? { bulkId: 'bulk_2', count: 400, revoked: 300, skipped: 0, batches: 300, status: 'running' }
+          : { bulkId: 'bulk_2', count: 400, revoked: 398, skipped: 2, batches: 400, status: 'done' };
+      },
+    });
+    const { user } = renderApp('/access?kind=token_link&state=live');
+    await tableRow('lnk_Token1');
+    await user.click(screen.getByRole('button', { name: 'Revoke all matching…' }));
+    const dialog = within(await screen.findByRole('dialog', { name: 'Revoke all matching' }));
+    expect(await dialog.findByText('This revokes exactly 400 rows: 400 token link.')).toBeTruthy();
+    await user.type(dialog.getByRole('textbox', { name: /Reason/ }), 'Agent account compromised');
+    await user.click(dialog.getByRole('button', { name: 'Revoke 400 rows' }));
+    const progress = within(await screen.findByRole('dialog', { name: 'Revoking all matching' }));
+    expect(await progress.findByText(/300 of 400 rows revoked/, {}, { timeout: 3_000 })).toBeTruthy();
+    expect(progress.getByRole('progressbar', { name: 'Revocation progress' }).getAttribute('aria-valuenow')).toBe('75');
+    expect(await screen.findByText('Revoked 398 rows of 400 (2 had ended meanwhile).', {}, { timeout: 5_000 })).toBeTruthy();
+    expect(screen.queryByRole('dialog', { name: 'Revoking all matching' })).toBeNull();
+    // It asked by the request's own key.
+    const key = (fake.inputsOf('access.revokeMatching')[0] as { idempotencyKey: string }).idempotencyKey;
+    expect(fake.inputsOf('access.revokeStatus')).toContainEqual({ idempotencyKey: key });
+  });
+
   it('support sees their own rows, with no issuer filter to choose', async () => {
     api({ 'auth.me': () => signedInAs('support'), 'access.list': () => ({ items: [row()], nextCursor: null, total: 1, totalExact: true, scope: 'own' }) });
     renderApp('/access');

@@ -1,9 +1,13 @@
 import Alert from '@mui/material/Alert';
+import Button from '@mui/material/Button';
+import LinearProgress from '@mui/material/LinearProgress';
 import Skeleton from '@mui/material/Skeleton';
 import Typography from '@mui/material/Typography';
 import { useMutation, useQuery } from '@tanstack/react-query';
-import { ACCESS_KIND_LABELS, type AccessFilter, type AccessRow } from '@shared/access.js';
+import { useEffect, useState } from 'react';
+import { ACCESS_KIND_LABELS, type AccessFilter, type AccessRow, type RevokeMatchingOutput } from '@shared/access.js';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
+import { DialogFrame } from '../../components/DialogFrame';
 import { useNotify } from '../../components/notifications';
 import { errorCodeOf, errorMessageOf, useTRPC } from '../../lib/trpc';
 import { useIdempotencyKey } from '../inquiries/actions/idempotency';
@@ -82,16 +86,17 @@ export function BulkRevokeDialog({ filter, described, onClose }: BulkRevokeDialo
   const count = preview.data?.count ?? 0;
   const ready = preview.data !== undefined && !preview.isFetching && count > 0 && !preview.data.tooMany;
 
+  // A run longer than its request goes on in the server's background: the dialog then shows how far it is.
+  const [running, setRunning] = useState<RevokeMatchingOutput | null>(null);
+
   const confirm = async (reason: string) => {
     try {
       const result = await revoke.mutateAsync({ ...filter, expectedCount: count, reason, idempotencyKey });
-      notify(
-        result.status === 'running'
-          ? `The revocation of ${rows(result.count)} is already under way.`
-          : result.status === 'failed'
-            ? `That revocation stopped after revoking ${rows(result.revoked ?? 0)} of ${number.format(result.count)}. Open Revoke matching again to revoke the rest.`
-            : `Revoked ${rows(result.revoked ?? 0)} of ${number.format(result.count)}${result.skipped ? ` (${number.format(result.skipped)} had ended meanwhile)` : ''}.`,
-      );
+      if (result.status === 'running') {
+        setRunning(result);
+        return;
+      }
+      notify(outcomeMessage(result));
       onClose();
     } catch (error) {
       // The set changed since the count was shown: show the count as it is now, to confirm again.
@@ -101,6 +106,8 @@ export function BulkRevokeDialog({ filter, described, onClose }: BulkRevokeDialo
       void refresh();
     }
   };
+
+  if (running) return <BulkRevokeProgress first={running} idempotencyKey={idempotencyKey} onClose={onClose} />;
 
   let body;
   if (preview.isError) body = <Alert severity="error">{errorMessageOf(preview.error)}</Alert>;
@@ -128,5 +135,59 @@ export function BulkRevokeDialog({ filter, described, onClose }: BulkRevokeDialo
     <ConfirmDialog title="Revoke all matching" confirmLabel={ready ? `Revoke ${rows(count)}` : 'Revoke'} confirmColor="error" canConfirm={ready} onConfirm={confirm} onClose={onClose}>
       {body}
     </ConfirmDialog>
+  );
+}
+
+/** How a bulk revocation ended, in one sentence for the toast. */
+function outcomeMessage(result: RevokeMatchingOutput): string {
+  const done = `${rows(result.revoked ?? 0)} of ${number.format(result.count)}`;
+  switch (result.status) {
+    case 'done':
+      return `Revoked ${done}${result.skipped ? ` (${number.format(result.skipped)} had ended meanwhile)` : ''}.`;
+    case 'failed':
+      return `That revocation stopped on an error after revoking ${done}. Open Revoke all matching again to revoke the rest.`;
+    case 'interrupted':
+      return `That revocation was interrupted (the server stopped) after revoking ${done}. Open Revoke all matching again to revoke the rest.`;
+    case 'running':
+      return `Revoking: ${done} so far. It goes on in the background.`;
+  }
+}
+
+/** How often the dialog asks how far a background revocation is. */
+const PROGRESS_POLL_MS = 1_500;
+
+/**
+ * A bulk revocation going on in the server's background (with Persona, paced by its rate limit of about 300 calls a
+ * minute): how far it is, asked every PROGRESS_POLL_MS; closing the dialog does not stop it. When it ends, the toast
+ * says how, and the dialog closes.
+ */
+function BulkRevokeProgress({ first, idempotencyKey, onClose }: { first: RevokeMatchingOutput; idempotencyKey: string; onClose: () => void }) {
+  const trpc = useTRPC();
+  const notify = useNotify();
+  const refresh = useRefreshAccess();
+  const status = useQuery(
+    trpc.access.revokeStatus.queryOptions({ idempotencyKey }, { refetchInterval: (query) => (query.state.data?.status === 'running' || !query.state.data ? PROGRESS_POLL_MS : false), gcTime: 0 }),
+  );
+  const now = status.data ?? first;
+  const ended = now.status !== 'running';
+  useEffect(() => {
+    if (!ended) return;
+    notify(outcomeMessage(now));
+    void refresh();
+    onClose();
+  }, [ended, now, notify, refresh, onClose]);
+  const revoked = now.revoked ?? 0;
+  const percent = now.count > 0 ? Math.round((revoked / now.count) * 100) : 0;
+  return (
+    <DialogFrame title="Revoking all matching" error={status.error} keepOnBackdropClick onClose={onClose} actions={<Button onClick={onClose}>Close</Button>}>
+      <Typography variant="body1" sx={{ fontWeight: 600 }} aria-live="polite">
+        {number.format(revoked)} of {rows(now.count)} revoked{now.skipped ? ` (${number.format(now.skipped)} had ended meanwhile)` : ''}.
+      </Typography>
+      <LinearProgress variant="determinate" value={percent} aria-label="Revocation progress" />
+      <Typography variant="body2">
+        The rest goes on in the server&apos;s background (with Persona, at the pace its rate limit allows); closing this window does not stop it. The access report
+        shows rows as they end.
+      </Typography>
+    </DialogFrame>
   );
 }
