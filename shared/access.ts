@@ -190,7 +190,7 @@ export const RevokeMatchingOutputSchema = z.object({
   /**
    * `running`: not finished yet — a run longer than a request goes on in the background of the server that took it
    * (waiting out Persona's rate limit), and `access.revokeStatus` tells how far it is; `failed`: stopped on an error
-   * after `batches` batches; `interrupted`: stopped by a shutdown, or its server went away (no progress for a minute).
+   * after `batches` batches; `interrupted`: stopped by a shutdown, or its server went away (no progress for two minutes).
    * After `failed` or `interrupted`, preview again to revoke what is left.
    */
   status: z.enum(['done', 'running', 'failed', 'interrupted']),

@@ -166,10 +166,10 @@ const IN_REQUEST_MS = 8_000;
 const ANSWER_MARGIN_MS = 2_000;
 /** A background run records its progress at least this often… */
 const PROGRESS_EVERY_MS = 2_000;
-/** …so one silent for this long has stopped (its server went away): `interrupted`. */
-export const STALE_AFTER_MS = 60_000;
 /** The longest one wait for Persona's rate limit to reset (it names its reset; this bounds a wrong one). */
 const MAX_RATE_WAIT_MS = 60_000;
+/** …so one silent for this long — longer than any wait, with a batch after it — has stopped (its server went away). */
+export const STALE_AFTER_MS = 2 * MAX_RATE_WAIT_MS;
 
 const replayed = (stored: StoredBulk, now: Date): RevokeMatchingOutput => ({
   bulkId: stored.bulkId,
@@ -277,6 +277,7 @@ async function runBatches(
         if (wait !== null) return 'paused';
         throw error;
       }
+      await options.onProgress?.();
       await pause(Math.min(wait, MAX_RATE_WAIT_MS), options.signal);
       continue;
     }

@@ -694,10 +694,10 @@ describe.each(combinations)('the access report on %s with the %s provider', (eng
       await stopBulkRevocations();
       expect(await as().access.revokeStatus({ idempotencyKey: input.idempotencyKey })).toMatchObject({ status: 'interrupted', revoked: 30, count: 40 });
       expect((await as().access.revokePreview({ issuer })).count).toBe(10);
-      // A run still marked running whose process died records nothing more: silent for over a minute, it reads interrupted.
+      // A run still marked running whose process died records nothing more: silent for over two minutes, it reads interrupted.
       await sql`update idempotency_keys set result = jsonb_set(result, '{status}', '"running"') where key = ${input.idempotencyKey}`.execute(database.db);
       expect((await as().access.revokeStatus({ idempotencyKey: input.idempotencyKey })).status).toBe('running');
-      clock = new Date(clock.getTime() + 2 * MINUTE);
+      clock = new Date(clock.getTime() + 3 * MINUTE);
       expect((await as().access.revokeStatus({ idempotencyKey: input.idempotencyKey })).status).toBe('interrupted');
       // The tests after this one find Persona's gate open again.
       await new Promise((resolve) => setTimeout(resolve, 2_100));
