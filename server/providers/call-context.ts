@@ -25,9 +25,23 @@ const deadlines = new AsyncLocalStorage<number>();
 /** Time kept back from a call for what follows it: the action's writes, its audit event, the commit. */
 export const DEADLINE_MARGIN_MS = 500;
 
-/** Runs `run` with its vendor calls bounded by `deadlineAt` (`performance.now()`'s clock); as it is without one. */
+/** Runs `run` with its vendor calls bounded by `deadlineAt` (`performance.now()`'s clock); unbounded without one. */
 export function withCallDeadline<T>(deadlineAt: number | null | undefined, run: () => Promise<T>): Promise<T> {
-  return deadlineAt === null || deadlineAt === undefined ? run() : deadlines.run(deadlineAt, run);
+  return deadlineAt === null || deadlineAt === undefined ? deadlines.exit(run) : deadlines.run(deadlineAt, run);
+}
+
+/**
+ * The share of the vendor's rate limit the current work may use (1: all of it). Background work — a bulk revocation
+ * going on after its request — takes less, so that agents' actions still find room (rate-gate.ts, BACKFILL_SHARE).
+ */
+const gateShares = new AsyncLocalStorage<number>();
+
+export function withGateShare<T>(share: number, run: () => Promise<T>): Promise<T> {
+  return gateShares.run(share, run);
+}
+
+export function gateShare(): number {
+  return gateShares.getStore() ?? 1;
 }
 
 /** How long a vendor call may still take (ms, ≤ 0 when none), or null outside a request with a deadline. */

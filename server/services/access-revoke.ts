@@ -13,6 +13,7 @@ import { appendAuditEvent } from './audit.js';
 import { resolveFilter } from './access-report.js';
 import { claim, recordWrite, requestHash, type IdempotencyClaim } from './idempotency.js';
 import { findIdempotent } from '../repositories/access.js';
+import { withGateShare, withIdempotencyBase } from '../providers/call-context.js';
 import { BACKFILL_SHARE } from '../providers/persona/rate-gate.js';
 import { withProviderRetries } from './provider-retries.js';
 import { recordProviderFailure } from './refusal-audit.js';
@@ -221,6 +222,11 @@ function rateLimitWait(error: unknown): number | null {
   return typeof seconds === 'number' ? seconds * 1000 : 1000;
 }
 
+/** Persona failed a batch for good (5xx or timeouts through every attempt): the background may try again, unhurried. */
+function providerUnavailable(error: unknown): boolean {
+  return error instanceof AppError && error.code === 'SERVICE_UNAVAILABLE' && typeof error.details?.provider === 'string';
+}
+
 /** Sleeps `ms`, or less when `signal` aborts first. */
 function pause(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -240,15 +246,18 @@ function pause(ms: number, signal: AbortSignal): Promise<void> {
  * session-derived key, if its Persona call failed with an unknown outcome (5xx, timeout) — each failed attempt
  * recorded as provider.call_failed, as any action's is.
  */
-function batchRunner(ctx: ActionContext, bulkId: string, reason: string) {
+function batchRunner(ctx: ActionContext, bulkId: string, reason: string, stop?: AbortSignal) {
   const attempt = { action: 'bulk_revoke', procedure: 'access.revokeMatching', target: { type: 'access_report', id: bulkId }, reason };
-  return <T>(batch: () => Promise<T>) => withProviderRetries(ctx, () => retried(batch), (failure, n, retrying) => recordProviderFailure(ctx, attempt, failure, n, retrying));
+  return <T>(batch: () => Promise<T>) =>
+    withProviderRetries(ctx, () => retried(batch), (failure, n, retrying) => recordProviderFailure(ctx, attempt, failure, n, retrying), stop);
 }
 
 /**
  * Runs the run's batches until it is done, or `until` passes (`performance.now()`'s clock), or it is stopped, or —
- * unless `waitForRateLimit` — Persona's rate limit refuses a batch (rolled back: nothing of it was done).
- * `onProgress` is called after each batch.
+ * in the request (no `signal`) — Persona refuses a batch for its rate limit or fails it for good (rolled back:
+ * nothing of it was done), which hands the rest to the background. `onProgress` is called after each batch and
+ * before each wait. A vendor's sessions are ended ahead of the batch's transaction (expireSessionsAhead), so the
+ * transaction holds its row locks across no call.
  */
 async function runBatches(
   ctx: ActionContext,
@@ -268,15 +277,20 @@ async function runBatches(
     }
     const chunk = run.rows.slice(run.offset, run.offset + run.batchSize);
     const now = ctx.now();
+    const ahead = [...new Set(chunk.flatMap((row) => (row.session_id && !run.ended.has(row.session_id) ? [row.session_id] : [])))];
     let outcome: BatchOutcome;
     try {
-      outcome = await runBatch(() => db.transaction().execute((trx) => revokeBatch(ctx, trx, chunk, run.ended, now, run.bulkId, run.ownOnly)));
+      outcome = await runBatch(async () => {
+        if (ahead.length > 0) await ctx.provider.expireSessionsAhead?.(ahead);
+        return db.transaction().execute((trx) => revokeBatch(ctx, trx, chunk, run.ended, now, run.bulkId, run.ownOnly));
+      });
     } catch (error) {
       const wait = rateLimitWait(error);
-      if (wait === null || !options.waitForRateLimit || !options.signal) {
-        if (wait !== null) return 'paused';
+      if (!options.waitForRateLimit || !options.signal) {
+        if (wait !== null || providerUnavailable(error)) return 'paused';
         throw error;
       }
+      if (wait === null) throw error;
       await options.onProgress?.();
       await pause(Math.min(wait, MAX_RATE_WAIT_MS), options.signal);
       continue;
@@ -314,13 +328,8 @@ function continueInBackground(ctx: ActionContext, run: Run, reason: string): voi
   const batchEveryMs = perMinute ? 60_000 / (perMinute * BACKFILL_SHARE) : undefined;
   const done = (async () => {
     try {
-      const end = await runBatches(own, run, batchRunner(own, run.bulkId, reason), {
-        until: null,
-        waitForRateLimit: true,
-        signal: stop.signal,
-        onProgress,
-        ...(batchEveryMs === undefined ? {} : { batchEveryMs }),
-      });
+      const options = { until: null, waitForRateLimit: true, signal: stop.signal, onProgress, ...(batchEveryMs === undefined ? {} : { batchEveryMs }) };
+      const end = await withGateShare(BACKFILL_SHARE, () => runBatches(own, run, batchRunner(own, run.bulkId, reason, stop.signal), options));
       await record(own, run, end === 'done' ? 'done' : 'interrupted');
       own.log.info({ bulkId: run.bulkId, revoked: run.revoked, skipped: run.skipped, count: run.rows.length, status: end }, 'bulk revocation ended in the background');
     } catch (error) {
@@ -343,11 +352,21 @@ export async function stopBulkRevocations(): Promise<void> {
 export async function revokeStatus(ctx: ActionContext, input: { idempotencyKey: string }): Promise<RevokeMatchingOutput> {
   const found = await findIdempotent(ctx.database.db, `${ctx.staff.id}:access.revokeMatching`, input.idempotencyKey);
   const stored = found?.result as StoredBulk | null | undefined;
-  if (!stored) throw new AppError('NOT_FOUND', 'No bulk revocation of yours with that key: it never started, or it ended long enough ago to be forgotten.');
-  return replayed(stored, ctx.now());
+  if (!found || !stored) throw new AppError('NOT_FOUND', 'No bulk revocation of yours with that key: it never started, or it ended long enough ago to be forgotten.');
+  // A record written before runs recorded their progress is as old as its request.
+  return replayed({ ...stored, updatedAt: stored.updatedAt ?? found.created_at.toISOString() }, ctx.now());
 }
 
-export async function revokeMatching(ctx: ActionContext, input: RevokeMatchingInput): Promise<RevokeMatchingOutput> {
+/**
+ * The run's id is also the base of its Persona calls' idempotency keys (providers/call-context.ts): a row's retries
+ * send the same key, and another run — after one that failed — new ones.
+ */
+export function revokeMatching(ctx: ActionContext, input: RevokeMatchingInput): Promise<RevokeMatchingOutput> {
+  const bulkId = newId('bulk');
+  return withIdempotencyBase('access.revokeMatching', bulkId, ctx.now(), () => revokeMatchingAs(ctx, input, bulkId));
+}
+
+async function revokeMatchingAs(ctx: ActionContext, input: RevokeMatchingInput, bulkId: string): Promise<RevokeMatchingOutput> {
   const started = performance.now();
   const { db } = ctx.database;
   const { expectedCount, reason, idempotencyKey, ...filterInput } = input;
@@ -357,7 +376,6 @@ export async function revokeMatching(ctx: ActionContext, input: RevokeMatchingIn
   const asOf = ctx.now();
   const filter = revocable(asAsked, asOf);
   const idem: IdempotencyClaim = { scope: `${ctx.staff.id}:access.revokeMatching`, key: idempotencyKey, requestHash: requestHash(input) };
-  const bulkId = newId('bulk');
   // With Persona each row is its own transaction: a session Persona has expired is never rolled back here with a
   // failed batch (one call per session, paced by its rate limit once the run goes on in the background).
   const batchSize = ctx.provider.name === 'persona' ? 1 : BATCH_SIZE;

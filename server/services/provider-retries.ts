@@ -24,6 +24,8 @@ export async function withProviderRetries<T>(
   deps: Pick<AppDeps, 'config'> & Pick<RequestFacts, 'deadlineAt'>,
   run: () => Promise<T>,
   onFailure: (failure: ProviderUnavailableError, attempt: number, retrying: boolean) => Promise<void>,
+  /** Work in the background stops between attempts when this aborts (a shutdown). */
+  stop?: AbortSignal,
 ): Promise<T> {
   const attempts = deps.config.persona?.attempts ?? 1;
   for (let attempt = 1; ; attempt += 1) {
@@ -36,7 +38,7 @@ export async function withProviderRetries<T>(
       // request's deadline leaves room for the wait and a call after it.
       const delay = personaRetryDelayMs(attempt) * (1 - PERSONA_RETRY_JITTER + Math.random() * 2 * PERSONA_RETRY_JITTER);
       const left = deps.deadlineAt === null || deps.deadlineAt === undefined ? null : deps.deadlineAt - performance.now() - DEADLINE_MARGIN_MS;
-      const retrying = attempt < attempts && (left === null || left > delay + MIN_ATTEMPT_MS);
+      const retrying = attempt < attempts && (left === null || left > delay + MIN_ATTEMPT_MS) && stop?.aborted !== true;
       await onFailure(error, attempt, retrying);
       if (!retrying) {
         throw new AppError(

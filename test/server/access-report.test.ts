@@ -703,6 +703,26 @@ describe.each(combinations)('the access report on %s with the %s provider', (eng
       await new Promise((resolve) => setTimeout(resolve, 2_100));
     });
 
+    it.runIf(persona && engine === 'postgres')("ends each row's session at Persona before the row's transaction: the inquiry is not locked while Persona answers", async () => {
+      const at = ahead(830 * DAY);
+      clock = new Date(at.getTime() + DAY);
+      const issuer = 'stf_bulkAhead';
+      const { inquiryIds, sessionIds } = await liveSessions(5, issuer, at);
+      // Rows go newest first: the third row's call takes 500 ms.
+      harness.fake?.faults.delayNext(1, 500, { path: new RegExp(`/inquiry-sessions/${sessionIds[2] ?? ''}/expire$`) });
+      const running = as().access.revokeMatching({ issuer, expectedCount: 5, reason: 'Agent account compromised', idempotencyKey: key() });
+      const started = Date.now();
+      while (!harness.fake?.requests.some((r) => r.path === `/api/v1/inquiry-sessions/${sessionIds[2] ?? ''}/expire`) && Date.now() - started < 3_000) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const probe = await sql`select id from inquiries where id = ${inquiryIds[0] ?? ''} for update nowait`.execute(database.db).then(
+        () => 'free',
+        (error: unknown) => (error as { code?: string }).code,
+      );
+      expect(probe).toBe('free');
+      expect(await running).toMatchObject({ count: 5, revoked: 5, status: 'done' });
+    });
+
     it.skipIf(!persona)('when Persona fails one row midway (502), that row is tried again with the same key and the run completes; the attempt is audited', async () => {
       const at = ahead(820 * DAY);
       clock = new Date(at.getTime() + DAY);

@@ -273,7 +273,7 @@ describe.each(testEngines())('the Persona provider on %s', (engine) => {
     expect(event).toMatchObject({ target_type: 'template', metadata: { action: 'create', refusal: ['provider_refused'], status: 409 } });
   });
 
-  it("expiring a session Persona failed to answer (502): tried again with the session's own key, one effect, the attempt audited", async () => {
+  it("expiring a session Persona failed to answer (502): tried again with the same key, one effect, the attempt audited", async () => {
     const id = await pending();
     const { sessionId } = await caller().inquiries.resume({ id, reason, idempotencyKey: key() });
     fake().faults.failNext(1, { status: 502, path: /^\/api\/v1\/inquiry-sessions\/[^/]+\/expire$/, afterEffect: true });
@@ -313,6 +313,21 @@ describe.each(testEngines())('the Persona provider on %s', (engine) => {
     expect(await count(id, 'session.expired')).toBe(1);
   });
 
+  it("expiring a session whose end Persona's webhook records first (it was ended before the row lock): still this action's, audited", async () => {
+    const id = await pending();
+    const { sessionId } = await caller().inquiries.resume({ id, reason, idempotencyKey: key() });
+    fake().faults.delayNext(1, 400, { path: /^\/api\/v1\/inquiry-sessions\/[^/]+\/expire$/, afterEffect: true });
+    const running = caller().inquiries.expireSessions({ inquiryId: id, sessionId, reason });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Persona has expired it; its inquiry-session.expired event is applied while the answer is still on its way.
+    const ended = fake().sessions(id).find((x) => x.id === sessionId);
+    if (!ended) throw new Error('the fake lost the session');
+    await database.db.transaction().execute((trx) => sessionMirrored(trx, remoteSession(SessionResource.parse(sessionResource(ended))), ended.expiredAt ?? NOW));
+    expect(await running).toEqual({ expired: 1 });
+    const event = await database.db.selectFrom('audit_events').select('metadata').where('target_id', '=', id).where('action', '=', 'session.expired').executeTakeFirstOrThrow();
+    expect(event.metadata).toMatchObject({ sessionIds: [sessionId], count: 1 });
+  });
+
   it('revoking a token link whose session expiry keeps failing: reported failed, the link still live, each attempt audited on the link', async () => {
     const id = await pending();
     const link = await caller().links.createWithToken({ inquiryId: id, reason, ticket: 'T-91', expiresInMinutes: 30, acknowledgeRisk: true, idempotencyKey: key() });
@@ -324,8 +339,15 @@ describe.each(testEngines())('the Persona provider on %s', (engine) => {
     expect(row.revoked_at).toBeNull();
     expect(await count(link.linkId, 'provider.call_failed')).toBe(3);
     expect(await count(link.linkId, 'link.revoked')).toBe(0);
-    // Persona answers again: the same request revokes it.
+    // Persona answers again: the same request revokes it — sent with a key of its own, so that a failure Persona
+    // may have stored for the first request's key is not what it gets back.
     expect(await caller().links.revoke({ linkId: link.linkId, reason })).toMatchObject({ linkId: link.linkId, sessionExpired: true });
+    const keys = fake()
+      .requests.filter((r) => /^\/api\/v1\/inquiry-sessions\/[^/]+\/expire$/.test(r.path))
+      .slice(-4)
+      .map((r) => r.idempotencyKey);
+    expect(new Set(keys.slice(0, 3)).size).toBe(1);
+    expect(keys[3]).not.toBe(keys[0]);
   });
 
   // Last: the gate it closes is this database's, for every later call in the file until the (fake) clock moves on.

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { z } from 'zod';
 import { PERSONA_GATE_WAIT_MS } from '../../config.js';
 import type { Logger } from '../../logger.js';
-import { callTimeLeftMs } from '../call-context.js';
+import { callTimeLeftMs, gateShare } from '../call-context.js';
 import { ErrorDocument, InquiryDocument, InquiryResource, ListDocument, SessionDocument, SessionResource } from './wire.js';
 import type { RateGate } from './rate-gate.js';
 
@@ -107,7 +107,7 @@ export function createPersonaClient(options: PersonaClientOptions) {
     let waited = 0;
     for (;;) {
       if (signal?.aborted) throw new PersonaCallStopped(operation);
-      const wait = await options.gate.take(options.now());
+      const wait = await options.gate.take(options.now(), gateShare());
       if (wait <= 0) return;
       if (waited + wait > maxWait) {
         throw new PersonaError('rate_limited', 429, "Persona's rate limit is used up for now", null, operation, wait);

@@ -66,13 +66,6 @@ const linkCodeHash = (linkId: string, url: string) => sha256Hex(`${linkId}\n${ur
 /** The key for one effect: the action's own (the same on every attempt and replay), or a fresh one outside an action. */
 const keyFor = (operation: string, target: string) => idempotencyKeyFor(operation, target) ?? `idesk-${newId('once', 32)}`;
 
-/**
- * Expiring a session is the same effect whoever asks and whenever: a session once expired stays so (a resume makes a
- * new one). Outside an action with a key of its own (revoking a link, expiring sessions, a bulk revocation) the key is
- * the session's, so a retry of a timed-out expiry — by the service, or the person clicking again — gets Persona's
- * stored answer.
- */
-const sessionExpiryKey = (sessionId: string) => idempotencyKeyFor('expire-session', sessionId) ?? `idesk-${sha256Hex(`expire-session\n${sessionId}`).slice(0, 48)}`;
 
 /**
  * The Persona provider (docs/persona.md): each effect is one call to Persona's API, bounded by PERSONA_TIMEOUT_MS,
@@ -95,7 +88,7 @@ export function createPersonaProvider(options: PersonaProviderOptions): InquiryP
   async function expireAtPersona(sessionId: string): Promise<void> {
     if (endedAtPersona.has(sessionId)) return;
     try {
-      await client.expireSession(sessionId, sessionExpiryKey(sessionId));
+      await client.expireSession(sessionId, keyFor('expire-session', sessionId));
     } catch (error) {
       // Already expired there (or unknown to Persona): the local record still ends it.
       if (!(error instanceof PersonaError && error.kind === 'refused' && (error.status === 404 || error.status === 409))) translate(error, 'expire the session');

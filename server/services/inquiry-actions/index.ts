@@ -11,6 +11,8 @@ import { idempotentAction, recordWrite } from '../idempotency.js';
 import { assertAllowed, issuedBy, limitsFor, lockAndCheck, lockedInquiry, readAndCheck, resumeBucket, staffBucket, successorOf, type ActionContext } from './common.js';
 
 import { auditingRefusal } from '../refusal-audit.js';
+import { newId } from '../../crypto.js';
+import { withIdempotencyBase } from '../../providers/call-context.js';
 
 export type { ActionContext } from './common.js';
 import { emailDelivery } from './links.js';
@@ -70,15 +72,20 @@ export function createTokenLink(ctx: ActionContext, input: Parameters<typeof lin
   return auditingRefusal(ctx, attempt, () => links.createTokenLink(ctx, input));
 }
 
-/** Ending access: over Persona a call per session, retried and audited like the other actions (a refusal, a failed attempt). */
+/**
+ * Ending access: over Persona a call per session, retried and audited like the other actions (a refusal, a failed
+ * attempt). These requests carry no idempotency key (ending twice ends nothing more), so each request is its own
+ * base for the vendor's keys: its retries send the same key, and a new request — a second click after a failure
+ * Persona may have stored — a new one.
+ */
 export function revokeLink(ctx: ActionContext, input: Parameters<typeof links.revokeLink>[1]): ReturnType<typeof links.revokeLink> {
   const attempt = { action: 'revoke_link', procedure: 'links.revoke', target: { type: 'link', id: input.linkId }, reason: input.reason } as const;
-  return auditingRefusal(ctx, attempt, () => links.revokeLink(ctx, input));
+  return withIdempotencyBase(attempt.procedure, newId('req'), ctx.now(), () => auditingRefusal(ctx, attempt, () => links.revokeLink(ctx, input)));
 }
 
 export function expireSessions(ctx: ActionContext, input: Parameters<typeof links.expireSessions>[1]): ReturnType<typeof links.expireSessions> {
   const attempt = { action: 'expire_sessions', procedure: 'inquiries.expireSessions', inquiryId: input.inquiryId, reason: input.reason } as const;
-  return auditingRefusal(ctx, attempt, () => links.expireSessions(ctx, input));
+  return withIdempotencyBase(attempt.procedure, newId('req'), ctx.now(), () => auditingRefusal(ctx, attempt, () => links.expireSessions(ctx, input)));
 }
 
 /**

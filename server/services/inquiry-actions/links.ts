@@ -419,10 +419,20 @@ export async function revokeLink(ctx: ActionContext, input: z.infer<typeof Revok
  * Expires live sessions of an inquiry (one, or all that this person may expire). With access:revoke 'own', a
  * person's sessions are those issued to them and those a later resume handed to them again (store.liveSessionIds).
  */
-/** The live sessions `input` names that this person may expire, or why none (read under the row lock, or ahead of it). */
-async function sessionsToExpire(trx: Kysely<DB>, ctx: ActionContext, input: z.infer<typeof ExpireSessionsInputSchema>, now: Date): Promise<string[]> {
+/**
+ * The live sessions `input` names that this person may expire, or why none (read under the row lock, or ahead of it).
+ * `endedAhead`: those this action already ended at the vendor — still this action's to record, even if the vendor's
+ * webhook has marked them expired here meanwhile.
+ */
+async function sessionsToExpire(
+  trx: Kysely<DB>,
+  ctx: ActionContext,
+  input: z.infer<typeof ExpireSessionsInputSchema>,
+  now: Date,
+  endedAhead: readonly string[] = [],
+): Promise<string[]> {
   const ownOnly = permissionScope(ctx.staff.role, 'access:revoke') === 'own';
-  const ids = await store.liveSessionIds(trx, input.inquiryId, now, ownOnly ? ctx.staff.id : null);
+  const ids = [...new Set([...(await store.liveSessionIds(trx, input.inquiryId, now, ownOnly ? ctx.staff.id : null)), ...endedAhead])];
   if (input.sessionId) {
     if (!ids.includes(input.sessionId)) {
       // Someone else's session is outside a support agent's scope (403, recorded as access.denied); their own that
@@ -441,17 +451,20 @@ async function sessionsToExpire(trx: Kysely<DB>, ctx: ActionContext, input: z.in
 export async function expireSessions(ctx: ActionContext, input: z.infer<typeof ExpireSessionsInputSchema>) {
   const { provider } = ctx;
   const now = ctx.now();
+  let ahead: string[] = [];
   if (provider.expireSessionsAhead) {
     // A vendor's call per session: made before the row lock is taken (docs/persona.md). A refusal to choose here is
     // left to the transaction below, which decides again under the lock and answers it.
-    const ahead = await sessionsToExpire(ctx.database.db, ctx, input, now).catch(() => []);
+    ahead = await sessionsToExpire(ctx.database.db, ctx, input, now).catch(() => []);
     if (ahead.length > 0) await provider.expireSessionsAhead(ahead);
   }
   return ctx.database.db.transaction().execute(async (trx) => {
     const inquiry = await store.lockInquiryRow(trx, input.inquiryId);
     if (!inquiry) throw new AppError('NOT_FOUND', `No inquiry ${input.inquiryId}.`);
-    const ids = await sessionsToExpire(trx, ctx, input, now);
-    const expired = await provider.expireSessions(trx, { inquiryId: inquiry.id, sessionIds: ids }, now, 'revoked');
+    const ids = await sessionsToExpire(trx, ctx, input, now, ahead);
+    // Those ended ahead count as this action's even where the vendor's webhook recorded their end first.
+    const recorded = await provider.expireSessions(trx, { inquiryId: inquiry.id, sessionIds: ids }, now, 'revoked');
+    const expired = Math.max(recorded, ahead.filter((id) => ids.includes(id)).length);
     await store.sessionsExpiredByStaff(trx, inquiry.id, ids, expired, now, ctx.staff.id);
     await appendAuditEvent(trx, {
       actor: staffActor(ctx.staff),

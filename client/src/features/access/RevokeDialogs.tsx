@@ -166,7 +166,11 @@ function BulkRevokeProgress({ first, idempotencyKey, onClose }: { first: RevokeM
   const notify = useNotify();
   const refresh = useRefreshAccess();
   const status = useQuery(
-    trpc.access.revokeStatus.queryOptions({ idempotencyKey }, { refetchInterval: (query) => (query.state.data?.status === 'running' || !query.state.data ? PROGRESS_POLL_MS : false), gcTime: 0 }),
+    trpc.access.revokeStatus.queryOptions(
+      { idempotencyKey },
+      // Until it ends; an error (shown below) stops the asking.
+      { refetchInterval: (query) => (query.state.error === null && (query.state.data?.status ?? 'running') === 'running' ? PROGRESS_POLL_MS : false), gcTime: 0 },
+    ),
   );
   const now = status.data ?? first;
   const ended = now.status !== 'running';
