@@ -93,7 +93,7 @@ export interface InquiryProvider {
    * engine derives the code under whichever signing key made it; Persona answers the same request with the same
    * idempotency key again); null when it cannot be rebuilt.
    */
-  oneTimeLinkUrl(trx: Transaction<DB>, link: { id: string; inquiryId: string; codeHash: string }): Promise<string | null>;
+  oneTimeLinkUrl(trx: Transaction<DB>, link: { id: string; inquiryId: string; codeHash: string; lifetimeMinutes?: number }): Promise<string | null>;
   /** A new session that expires at `expiresAt` (never later than the inquiry): the session behind a token link. */
   createSession(trx: Transaction<DB>, inquiryId: string, now: Date, expiresAt: Date, issuedBy: IssuedBy): Promise<IssuedSession>;
   /**

@@ -186,6 +186,19 @@ describe.each(testEngines())('the Persona provider on %s', (engine) => {
     expect(new URL(link.url).searchParams.get('code')).toBeTruthy();
   });
 
+  it('a one-time link replayed after its policy changed asks Persona the same question as the first time, and shows the same link', async () => {
+    const t = await addTemplate(database.db, 'OTL replay', 1);
+    await harness.syncTemplates();
+    const id = await harness.track(await addInquiry(database.db, t, { status: 'pending', createdAt: ago(2 * HOUR), expiresAt: ahead(20 * HOUR) }));
+    const input = { inquiryId: id, reason, idempotencyKey: key() };
+    const first = await caller().links.createOneTime(input);
+    // A manager lengthens the template's one-time links meanwhile: the replay's request body must not change.
+    await sql`update policy_revisions set one_time_link_minutes = one_time_link_minutes + 30 where template_id = ${t.id}`.execute(database.db);
+    const again = await caller().links.createOneTime(input);
+    expect(again.url).toBe(first.url);
+    expect(fake().effects.filter((e) => e.operation === 'one_time_link' && e.inquiryId === id)).toHaveLength(1);
+  });
+
   it("a replay within 23 hours asks Persona again with the same key; past Persona's 24-hour memory it is refused, not sent", async () => {
     // Its session lives for days: only the replay's age can refuse it.
     const id = await harness.track(await addInquiry(database.db, kyc, { status: 'pending', createdAt: ago(2 * HOUR), expiresAt: ahead(72 * HOUR) }));

@@ -246,9 +246,13 @@ export function createPersonaProvider(options: PersonaProviderOptions): InquiryP
     async oneTimeLinkUrl(trx, link) {
       // Only inside the action that made it: the same request with the same key gets Persona's stored answer back.
       if (idempotencyKeyFor('one-time-link', link.inquiryId) === null) return null;
-      const inquiry = await store.lockInquiry(trx, link.inquiryId);
-      const policy = inquiry ? await templates.currentPolicy(trx, inquiry.template_id) : undefined;
-      const minutes = policy?.one_time_link_minutes ?? DEFAULT_POLICY.oneTimeLinkMinutes;
+      // The same request as the first: the lifetime it asked for (recorded with it), else the policy's now.
+      let minutes = link.lifetimeMinutes;
+      if (minutes === undefined) {
+        const inquiry = await store.lockInquiry(trx, link.inquiryId);
+        const policy = inquiry ? await templates.currentPolicy(trx, inquiry.template_id) : undefined;
+        minutes = policy?.one_time_link_minutes ?? DEFAULT_POLICY.oneTimeLinkMinutes;
+      }
       try {
         const doc = await client.generateOneTimeLink(link.inquiryId, minutes * 60, keyFor('one-time-link', link.inquiryId));
         const url = doc.meta?.['one-time-link'];

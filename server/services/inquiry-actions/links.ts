@@ -41,6 +41,8 @@ type StoredLink = {
   /** One-time links: how it was delivered, and to whom (masked) when emailed. */
   delivery?: OneTimeLinkDelivery;
   sentTo?: string;
+  /** One-time links: the lifetime asked of the provider — a replay asks the same, whatever the policy says since. */
+  lifetimeMinutes?: number;
 };
 
 /** Rebuilds a link's URL for a replayed request: codes and tokens are derived, never stored. An emailed link is not sent again. */
@@ -50,7 +52,14 @@ async function replayLink(ctx: ActionContext, trx: Transaction<DB>, stored: Stor
   if (stored.kind === 'one_time') {
     const delivered = { ...(stored.delivery ? { delivery: stored.delivery } : {}), ...(stored.sentTo ? { sentTo: stored.sentTo } : {}) };
     // The code was derived under the signing key of its day; rotated out since, it cannot be rebuilt (it still redeems).
-    const url = link?.code_hash ? await provider.oneTimeLinkUrl(trx, { id: stored.linkId, inquiryId: link.inquiry_id, codeHash: link.code_hash }) : null;
+    const url = link?.code_hash
+      ? await provider.oneTimeLinkUrl(trx, {
+          id: stored.linkId,
+          inquiryId: link.inquiry_id,
+          codeHash: link.code_hash,
+          ...(stored.lifetimeMinutes === undefined ? {} : { lifetimeMinutes: stored.lifetimeMinutes }),
+        })
+      : null;
     if (!url) throw new AppError('CONFLICT', 'The link this request created can no longer be shown (the signing key has been rotated since, or the provider no longer has the answer): issue a new one, as a new request.');
     return { linkId: stored.linkId, url, expiresAt: new Date(stored.expiresAt), ...delivered };
   }
@@ -83,6 +92,8 @@ interface IssuedLink {
   metadata?: Record<string, unknown>;
   /** A one-time link emailed to the address on file: the address masked, and the message's Message-ID. */
   email?: { sentTo: string; messageId: string };
+  /** A one-time link: the lifetime asked of the provider (recorded for a replay). */
+  lifetimeMinutes?: number;
   /** The inquiry's version and its template's latest now: the access report shows the gap it was issued over. */
   versions: { versionNumber: number; latestVersionNumber: number };
   /**
@@ -118,8 +129,14 @@ async function recordIssuedLink(ctx: ActionContext, trx: Transaction<DB>, idem: 
     ...(link.email ? { emailed_to_masked: link.email.sentTo, emailed_at: now, email_message_id: link.email.messageId } : {}),
   });
   const expiresAt = link.expiresAt.toISOString();
-  const delivery: Pick<StoredLink, 'delivery' | 'sentTo'> =
-    link.kind === 'one_time' ? { delivery: link.email ? 'email' : 'copy', ...(link.email ? { sentTo: link.email.sentTo } : {}) } : {};
+  const delivery: Pick<StoredLink, 'delivery' | 'sentTo' | 'lifetimeMinutes'> =
+    link.kind === 'one_time'
+      ? {
+          delivery: link.email ? 'email' : 'copy',
+          ...(link.email ? { sentTo: link.email.sentTo } : {}),
+          ...(link.lifetimeMinutes === undefined ? {} : { lifetimeMinutes: link.lifetimeMinutes }),
+        }
+      : {};
   await writeTogether(trx, [
     ...(idem ? [recordWrite(idem, { linkId: link.id, kind: link.kind, sessionId: link.session?.sessionId ?? null, expiresAt, ...delivery } satisfies StoredLink)] : []),
     rateEventsWrite([staffBucket(issuer.id)], now),
@@ -180,7 +197,8 @@ export function createOneTimeLink(ctx: ActionContext, input: z.infer<typeof Crea
     // Reopening moves the inquiry's expiry; the provider caps the link at the expiry it then reads.
     const reopened = expired ? await provider.reopen(trx, lockedInquiry(inquiry), now) : null;
     const linkId = newId('lnk');
-    const link = await provider.createOneTimeLink(trx, inquiry.id, linkId, now, inquiry.one_time_link_minutes ?? DEFAULT_POLICY.oneTimeLinkMinutes);
+    const lifetimeMinutes = inquiry.one_time_link_minutes ?? DEFAULT_POLICY.oneTimeLinkMinutes;
+    const link = await provider.createOneTimeLink(trx, inquiry.id, linkId, now, lifetimeMinutes);
     const email = recipient ? { sentTo: maskValue('email-address', recipient), messageId: newMessageId(ctx.config.mail, linkId) } : undefined;
     await recordIssuedLink(ctx, trx, idem, now, {
       id: linkId,
@@ -189,6 +207,7 @@ export function createOneTimeLink(ctx: ActionContext, input: z.infer<typeof Crea
       codeHash: link.codeHash,
       session: null,
       expiresAt: link.expiresAt,
+      lifetimeMinutes,
       reason: input.reason,
       ticket: null,
       versions: { versionNumber: inquiry.version_number, latestVersionNumber: inquiry.latest_version_number },
