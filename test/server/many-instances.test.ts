@@ -27,26 +27,37 @@ async function mutate(app: RunningApp, cookie: string, path: string, input: unkn
   return { status: response.status, data: body.result?.data?.json ?? {}, error: body.error?.json?.message ?? '' };
 }
 
+/** Two app instances on `database`, each with its own pool of the default size, as `npm start` opens it (the test's fixtures use a third). */
+async function startPair(database: TestDatabase, env: Record<string, string>): Promise<{ a: RunningApp; b: RunningApp; close(): Promise<void> }> {
+  const pools: Database[] = [await openDatabase({ databaseUrl: database.url ?? '' }), await openDatabase({ databaseUrl: database.url ?? '' })];
+  const a = await startApp(pools[0]!, env);
+  const b = await startApp(pools[1]!, env);
+  return {
+    a,
+    b,
+    async close() {
+      await a.close();
+      await b.close();
+      for (const pool of pools) await pool.close();
+    },
+  };
+}
+
 describe.runIf(process.env.TEST_DATABASE_URL)('two instances on one PostgreSQL, no sticky sessions', () => {
   let database: TestDatabase;
-  let pools: Database[];
+  let pair: Awaited<ReturnType<typeof startPair>> | undefined;
   let a: RunningApp;
   let b: RunningApp;
   let kyc: TemplateFixture;
 
   beforeAll(async () => {
     database = await createTestDatabase('postgres');
-    // Each instance its own pool of the default size, as `npm start` opens it; the test's fixtures use a third.
-    pools = [await openDatabase({ databaseUrl: database.url ?? '' }), await openDatabase({ databaseUrl: database.url ?? '' })];
-    const env = { STAFF_ACTION_BUDGET: String(BUDGET) };
-    a = await startApp(pools[0]!, env);
-    b = await startApp(pools[1]!, env);
+    pair = await startPair(database, { STAFF_ACTION_BUDGET: String(BUDGET) });
+    ({ a, b } = pair);
     kyc = await addTemplate(database.db, 'KYC', 2);
   });
   afterAll(async () => {
-    await a?.close();
-    await b?.close();
-    for (const pool of pools ?? []) await pool.close();
+    await pair?.close();
     await database?.close();
   });
 
@@ -123,7 +134,7 @@ describe.runIf(process.env.TEST_DATABASE_URL)('two instances on one PostgreSQL, 
 describe.runIf(process.env.TEST_DATABASE_URL).each(PROVIDERS)('guarded actions across two instances with the %s provider', (providerKind) => {
   let database: TestDatabase;
   let harness: ProviderHarness;
-  let pools: Database[];
+  let pair: Awaited<ReturnType<typeof startPair>> | undefined;
   let a: RunningApp;
   let b: RunningApp;
   let kyc: TemplateFixture;
@@ -131,17 +142,13 @@ describe.runIf(process.env.TEST_DATABASE_URL).each(PROVIDERS)('guarded actions a
   beforeAll(async () => {
     database = await createTestDatabase('postgres');
     harness = await providerHarness(providerKind, database, () => NOW);
-    pools = [await openDatabase({ databaseUrl: database.url ?? '' }), await openDatabase({ databaseUrl: database.url ?? '' })];
-    const env = { ...harness.env, STAFF_ACTION_BUDGET: String(BUDGET) };
-    a = await startApp(pools[0]!, env);
-    b = await startApp(pools[1]!, env);
+    pair = await startPair(database, { ...harness.env, STAFF_ACTION_BUDGET: String(BUDGET) });
+    ({ a, b } = pair);
     kyc = await addTemplate(database.db, 'KYC', 2);
     await harness.syncTemplates();
   });
   afterAll(async () => {
-    await a?.close();
-    await b?.close();
-    for (const pool of pools ?? []) await pool.close();
+    await pair?.close();
     await harness?.close();
     await database?.close();
   });
