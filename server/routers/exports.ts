@@ -32,6 +32,46 @@ import { EXPORT_FORMATS, exportPath, type ExportFormat, type ExportReport } from
 
 const STARTERS: Record<ExportReport, typeof startAuditExport> = { audit: startAuditExport, access: startAccessExport };
 
+/**
+ * How many exports one server streams at once, and one person. Each holds a database connection (on PostgreSQL one
+ * of its own, outside the pool, with one snapshot) for as long as its download takes, which a slow reader makes long.
+ */
+export const EXPORTS_AT_ONCE = 3;
+export const EXPORTS_PER_PERSON = 1;
+
+export type ExportSlot = { release(): void } | { busy: 'person' | 'server' };
+
+/** The export slots of one server: taken before an export starts (before anything is read or audited), released when its download ends. */
+export function exportSlots(atOnce = EXPORTS_AT_ONCE, perPerson = EXPORTS_PER_PERSON) {
+  let taken = 0;
+  const byPerson = new Map<string, number>();
+  return {
+    take(staffId: string): ExportSlot {
+      const mine = byPerson.get(staffId) ?? 0;
+      if (mine >= perPerson) return { busy: 'person' };
+      if (taken >= atOnce) return { busy: 'server' };
+      taken += 1;
+      byPerson.set(staffId, mine + 1);
+      let released = false;
+      return {
+        release() {
+          if (released) return;
+          released = true;
+          taken -= 1;
+          const left = (byPerson.get(staffId) ?? 1) - 1;
+          if (left > 0) byPerson.set(staffId, left);
+          else byPerson.delete(staffId);
+        },
+      };
+    },
+  };
+}
+
+const BUSY: Record<'person' | 'server', string> = {
+  person: 'Your previous export is still downloading: let it finish (or cancel it), then export again.',
+  server: 'The server is streaming as many exports as it allows at once: try again in a minute.',
+};
+
 function refuse(res: Response, status: number, title: string): void {
   res.status(status).json({ errors: [{ title }] });
 }
@@ -88,7 +128,8 @@ async function stream(res: Response, started: StartedExport, log: Logger): Promi
   }
 }
 
-export function exportRoutes(deps: AppDeps) {
+/** `slots`: this server's (tests pass their own to fill). */
+export function exportRoutes(deps: AppDeps, slots: ReturnType<typeof exportSlots> = exportSlots()) {
   const router = express.Router();
   const cookies = cookieSettings(deps.config.publicUrl);
 
@@ -119,22 +160,32 @@ export function exportRoutes(deps: AppDeps) {
     }
     const ctx = { ...createContextInner(scoped, { ...requestInfo(req), staff }), staff } satisfies RequestDeps & { staff: StaffPrincipal };
     const params = new URL(req.originalUrl, 'http://export.invalid').searchParams;
-    let started: StartedExport;
-    try {
-      started = await STARTERS[report](ctx, format, params);
-    } catch (err) {
-      if (!(err instanceof AppError)) throw err;
-      if (err.code === 'FORBIDDEN') {
-        // As a 403 on any sensitive procedure: who tried to export what, and why it was refused.
-        await recordAccessDenied(
-          { ...ctx, request: auditRequestContext(ctx) },
-          { procedure: `${report}.export`, permission: 'audit:export', error: err, rawInput: Object.fromEntries(params) },
-        );
-      }
-      refuse(res, HTTP_STATUS[err.code], err.message);
+    const slot = slots.take(staff.id);
+    if ('busy' in slot) {
+      res.setHeader('Retry-After', slot.busy === 'person' ? '5' : '60');
+      refuse(res, 429, BUSY[slot.busy]);
       return;
     }
-    await stream(res, started, scoped.log);
+    try {
+      let started: StartedExport;
+      try {
+        started = await STARTERS[report](ctx, format, params);
+      } catch (err) {
+        if (!(err instanceof AppError)) throw err;
+        if (err.code === 'FORBIDDEN') {
+          // As a 403 on any sensitive procedure: who tried to export what, and why it was refused.
+          await recordAccessDenied(
+            { ...ctx, request: auditRequestContext(ctx) },
+            { procedure: `${report}.export`, permission: 'audit:export', error: err, rawInput: Object.fromEntries(params) },
+          );
+        }
+        refuse(res, HTTP_STATUS[err.code], err.message);
+        return;
+      }
+      await stream(res, started, scoped.log);
+    } finally {
+      slot.release();
+    }
   };
 
   for (const report of ['audit', 'access'] as const) {

@@ -1,3 +1,6 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { StaffPrincipal } from '../../server/auth/principal.js';
 import { canonicalEventBody, chainHash } from '../../server/audit/canonical.js';
@@ -5,6 +8,7 @@ import { readEventLine, type ExportHeader } from '../../server/audit/export-line
 import { verifyExportLines } from '../../server/audit/export-verify.js';
 import { createContextInner } from '../../server/context.js';
 import { appRouter } from '../../server/routers/_app.js';
+import { exportRoutes, exportSlots } from '../../server/routers/exports.js';
 import { appendAuditEvent, type AuditEventInput } from '../../server/services/audit.js';
 import { startAccessExport, startAuditExport } from '../../server/services/exports.js';
 import { createCallerFactory } from '../../server/trpc.js';
@@ -135,6 +139,42 @@ describe.each(testEngines())('exports on %s', (engine) => {
   afterAll(async () => {
     await app?.close();
     await database?.close();
+  });
+
+  it('streams one export per person and a few per server at once; past that, a 429 that says why, before anything is read or audited', async () => {
+    const slots = exportSlots(2, 1);
+    const server = createServer(express().use(exportRoutes(app.deps, slots)));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const get = async (who: Person) => {
+      const response = await fetch(`${base}${auditExportUrl('jsonl', '')}`, { headers: { 'sec-fetch-site': 'same-origin', cookie: people[who].cookie } });
+      return { status: response.status, retryAfter: response.headers.get('retry-after'), text: await response.text() };
+    };
+    const exported = async () => (await auditEvents(database.db, { action: 'audit.exported' })).length;
+    try {
+      const before = await exported();
+      // Compliance's previous export is still downloading.
+      const held = slots.take(people.compliance.id);
+      const mine = await get('compliance');
+      expect(mine).toMatchObject({ status: 429, retryAfter: '5' });
+      expect(mine.text).toMatch(/Your previous export is still downloading/);
+      // Someone else's fills the server.
+      const other = slots.take(people.supportA.id);
+      const full = await get('admin');
+      expect(full).toMatchObject({ status: 429, retryAfter: '60' });
+      expect(full.text).toMatch(/as many exports as it allows at once/);
+      expect(await exported()).toBe(before);
+      for (const slot of [held, other]) if ('release' in slot) slot.release();
+      expect((await get('compliance')).status).toBe(200);
+      expect(await exported()).toBe(before + 1);
+      // The download over, its slot is free again.
+      const again = slots.take(people.compliance.id);
+      expect('release' in again).toBe(true);
+      if ('release' in again) again.release();
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   describe('the audit log', () => {
