@@ -310,8 +310,8 @@ const background = new Set<{ stop: AbortController; done: Promise<void> }>();
 
 /**
  * What is left of a run, in the background of this process: paced to BACKFILL_SHARE of Persona's rate limit (one
- * call a row), each refusal of it waited out and the batch run again, its progress recorded every PROGRESS_EVERY_MS for `access.revokeStatus`, and its end
- * — done, failed (the error logged), interrupted (a shutdown) — recorded last.
+ * call a row), each refusal of it waited out and the batch run again, its progress recorded every PROGRESS_EVERY_MS
+ * or so for `access.revokeStatus`, and its end — done, failed (the error logged), interrupted (a shutdown) — last.
  */
 function continueInBackground(ctx: ActionContext, run: Run, reason: string): void {
   // The request has answered: its deadline no longer bounds the calls.
