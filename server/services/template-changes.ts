@@ -6,6 +6,7 @@ import { staffActor, type StaffPrincipal } from '../auth/principal.js';
 import * as store from '../repositories/inquiry-store/index.js';
 import * as repo from '../repositories/templates.js';
 import { appendAuditEvent, auditRequestContext } from './audit.js';
+import { auditingRefusal } from './refusal-audit.js';
 import { lockAndCheckAs, successorOf, type Acting } from './inquiry-actions/common.js';
 import { toRevision } from './templates.js';
 import { policyInForce } from '../../shared/lifecycle.js';
@@ -28,6 +29,9 @@ export const BATCH_SIZE = 200;
  * many inquiries in id order, and the sweeper or an action may hold one of them while it waits for another. Each
  * batch recomputes everything from the rows it locks, so running it again is safe.
  */
+/** Persona refused the inquiry's recreate itself (a 4xx): the bulk run skips that one. */
+const refusedByPersona = (error: AppError) => Array.isArray(error.details?.refusalCodes) && error.details.refusalCodes.includes('provider_refused');
+
 async function retried<T>(batch: () => Promise<T>, attempts = 4): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
@@ -219,12 +223,20 @@ export async function recreateOutdated(ctx: ManagerContext, input: { templateId:
   let skipped = 0;
   // With Persona each inquiry is its own transaction, keyed by its id: a failure cannot roll back local records of
   // effects Persona has made, and running the bulk action again reuses Persona's stored answers (docs/persona.md).
+  // An unknown outcome (5xx, timeout) is tried again with the same key, each attempt audited; Persona refusing one
+  // inquiry (completed there meanwhile) skips it, audited as a refusal, and the run goes on.
   const remote = ctx.provider.name === 'persona';
+  const who = { ...ctx, request: auditRequestContext(ctx), deadlineAt: null };
   for (;;) {
     const ids = await repo.outdatedOpenIds(db, template.id, template.latest_version_number, afterId, remote ? 1 : BATCH_SIZE);
     if (ids.length === 0) break;
     const now = ctx.now();
-    const batch = await retried(() => withIdempotencyBase('templates.recreateOutdated', ids.join(','), now, () => db.transaction().execute(async (trx) => {
+    afterId = ids[ids.length - 1] ?? afterId;
+    const attempt = { action: 'recreate', procedure: 'templates.recreateOutdated', inquiryId: ids[0] ?? '', reason: input.reason } as const;
+    const runBatch = <T>(work: () => Promise<T>) => (remote ? auditingRefusal(who, attempt, work) : work());
+    let batch: { recreated: number; skipped: number };
+    try {
+      batch = await runBatch(() => retried(() => withIdempotencyBase('templates.recreateOutdated', ids.join(','), now, () => db.transaction().execute(async (trx) => {
       let batchRecreated = 0;
       let batchSkipped = 0;
       for (const id of ids) {
@@ -249,10 +261,13 @@ export async function recreateOutdated(ctx: ManagerContext, input: { templateId:
         batchRecreated += 1;
       }
       return { recreated: batchRecreated, skipped: batchSkipped };
-    })));
+    }))));
+    } catch (error) {
+      if (!(remote && error instanceof AppError && refusedByPersona(error))) throw error;
+      batch = { recreated: 0, skipped: ids.length };
+    }
     recreated += batch.recreated;
     skipped += batch.skipped;
-    afterId = ids[ids.length - 1] ?? afterId;
   }
   return { recreated, skipped };
 }

@@ -310,4 +310,22 @@ describe.each(testEngines())('templates over the Persona provider on %s', (engin
     expect(harness.fake?.effects.filter((e) => e.operation === 'create')).toHaveLength(3);
     expect(await manager.templates.recreateOutdated({ templateId: t.id, reason: 'Move everyone to v2', expectedCount: 0 })).toEqual({ recreated: 0, skipped: 0 });
   });
+
+  it('goes on past an inquiry Persona refuses (completed there meanwhile), audited, and retries one Persona failed to answer', async () => {
+    const t = await addTemplate(database.db, 'Persona recreate faults', 2);
+    await harness.syncTemplates();
+    const outdated = await Promise.all([1, 2, 3].map(async () => harness.track(await addInquiry(database.db, t, { status: 'pending', version: 1, expiresAt: ahead(DAY) }))));
+    const [done, flaky] = [...outdated].sort();
+    // The end user finished one at Persona; its webhook is still on the way.
+    harness.fake?.seed({ id: done ?? '', templateId: t.id, versionId: t.versionIds[0] ?? '', status: 'completed', createdAt: ago(2 * HOUR), completedAt: ago(HOUR), expiresAt: ahead(DAY) });
+    // Persona expires another, but its answer is lost.
+    harness.fake?.faults.failNext(1, { status: 502, path: new RegExp(`/inquiries/${flaky ?? ''}/expire$`), afterEffect: true });
+    const run = await manager.templates.recreateOutdated({ templateId: t.id, reason: 'Move everyone to v2', expectedCount: 3 });
+    expect(run).toEqual({ recreated: 2, skipped: 1 });
+    const successors = await database.db.selectFrom('inquiries').select('predecessor_id').where('predecessor_id', 'in', outdated).execute();
+    expect(successors.map((s) => s.predecessor_id).sort()).toEqual(outdated.filter((id) => id !== done).sort());
+    const refused = await auditEvents(database.db, { action: 'inquiry.action_refused', targetId: done ?? '' });
+    expect(refused).toMatchObject([{ metadata: { action: 'recreate', procedure: 'templates.recreateOutdated', refusal: ['provider_refused'] } }]);
+    expect(await auditEvents(database.db, { action: 'provider.call_failed', targetId: flaky ?? '' })).toHaveLength(1);
+  });
 });
