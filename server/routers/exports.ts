@@ -10,6 +10,7 @@ import { resolveStaffSession } from '../services/auth/staff-sessions.js';
 import { startAccessExport, startAuditExport, type StartedExport } from '../services/exports.js';
 import { recordAccessDenied } from '../services/refusal-audit.js';
 import { EXPORT_FORMATS, exportPath, type ExportFormat, type ExportReport } from '../../shared/exports.js';
+import { permissionScope } from '../../shared/permissions.js';
 
 /**
  * The export downloads (DESIGN §7; docs/audit.md, "Exports"):
@@ -33,8 +34,9 @@ import { EXPORT_FORMATS, exportPath, type ExportFormat, type ExportReport } from
 const STARTERS: Record<ExportReport, typeof startAuditExport> = { audit: startAuditExport, access: startAccessExport };
 
 /**
- * How many exports one server streams at once, and one person. Each holds a database connection (on PostgreSQL one
- * of its own, outside the pool, with one snapshot) for as long as its download takes, which a slow reader makes long.
+ * How many exports one server streams at once, and one person. A download lasts as long as its reader takes; the
+ * audit log's on PostgreSQL holds a connection of its own (COPY, one snapshot) all that time, and the others read
+ * batch after batch from the pool.
  */
 export const EXPORTS_AT_ONCE = 3;
 export const EXPORTS_PER_PERSON = 1;
@@ -77,8 +79,9 @@ function refuse(res: Response, status: number, title: string): void {
 }
 
 async function stream(res: Response, started: StartedExport, log: Logger): Promise<void> {
-  // The request deadline (server/deadline.ts) may have answered already while the export was being set up.
-  if (res.headersSent || res.writableEnded) return;
+  // The request deadline (server/deadline.ts) may have answered already while the export was being set up, or the
+  // client gone away meanwhile ('close' has fired: nothing would wake a write waiting for 'drain').
+  if (res.headersSent || res.writableEnded || res.destroyed) return;
   // One 'drain' and one 'close' listener for the whole download, waking whichever write is waiting. (A listener per
   // wait would pile up: compression moves 'drain' listeners onto its gzip stream, where res.off cannot reach them.)
   let closed = false;
@@ -94,7 +97,7 @@ async function stream(res: Response, started: StartedExport, log: Logger): Promi
     wakeUp();
   });
   const write = async (chunk: string | Buffer): Promise<boolean> => {
-    if (closed || res.writableEnded) return false;
+    if (closed || res.writableEnded || res.destroyed) return false;
     // Resolved by the next 'drain' (the socket took it) or 'close' (the client went away).
     if (!res.write(chunk)) await new Promise<void>((resolve) => (wake = resolve));
     return !closed;
@@ -107,10 +110,13 @@ async function stream(res: Response, started: StartedExport, log: Logger): Promi
   try {
     bytes += started.preamble.length;
     let going = await write(started.preamble);
-    for await (const chunk of started.chunks) {
-      if (!going) break;
-      bytes += chunk.length;
-      going = await write(chunk);
+    // Not opened at all (on PostgreSQL, a connection of its own) when the client has gone already.
+    if (going) {
+      for await (const chunk of started.chunks) {
+        bytes += chunk.length;
+        going = await write(chunk);
+        if (!going) break;
+      }
     }
     if (going) {
       res.end();
@@ -160,7 +166,8 @@ export function exportRoutes(deps: AppDeps, slots: ReturnType<typeof exportSlots
     }
     const ctx = { ...createContextInner(scoped, { ...requestInfo(req), staff }), staff } satisfies RequestDeps & { staff: StaffPrincipal };
     const params = new URL(req.originalUrl, 'http://export.invalid').searchParams;
-    const slot = slots.take(staff.id);
+    // One without the permission is refused (and recorded) by the export itself, slots full or not.
+    const slot = permissionScope(staff.role, 'audit:export') === null ? { release: () => undefined } : slots.take(staff.id);
     if ('busy' in slot) {
       res.setHeader('Retry-After', slot.busy === 'person' ? '5' : '60');
       refuse(res, 429, BUSY[slot.busy]);

@@ -25,13 +25,18 @@ type ManagerContext = RequestDeps & { staff: StaffPrincipal };
 export const BATCH_SIZE = 200;
 
 /**
+ * Persona refused this inquiry's recreate for the inquiry's own sake (404: unknown there; 409: no longer open there,
+ * completed meanwhile): the bulk run skips that one. Any other refusal (a bad key, a template version Persona
+ * rejects) would refuse every inquiry alike, and stops the run.
+ */
+const refusedForThisInquiry = (error: AppError) =>
+  Array.isArray(error.details?.refusalCodes) && error.details.refusalCodes.includes('provider_refused') && (error.details.providerStatus === 404 || error.details.providerStatus === 409);
+
+/**
  * Runs one batch, again if PostgreSQL aborted it as a deadlock victim or a serialization failure: a batch locks
  * many inquiries in id order, and the sweeper or an action may hold one of them while it waits for another. Each
  * batch recomputes everything from the rows it locks, so running it again is safe.
  */
-/** Persona refused the inquiry's recreate itself (a 4xx): the bulk run skips that one. */
-const refusedByPersona = (error: AppError) => Array.isArray(error.details?.refusalCodes) && error.details.refusalCodes.includes('provider_refused');
-
 async function retried<T>(batch: () => Promise<T>, attempts = 4): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
@@ -263,7 +268,7 @@ export async function recreateOutdated(ctx: ManagerContext, input: { templateId:
       return { recreated: batchRecreated, skipped: batchSkipped };
     }))));
     } catch (error) {
-      if (!(remote && error instanceof AppError && refusedByPersona(error))) throw error;
+      if (!(remote && error instanceof AppError && refusedForThisInquiry(error))) throw error;
       batch = { recreated: 0, skipped: ids.length };
     }
     recreated += batch.recreated;

@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { once } from 'node:events';
+import { connect, type AddressInfo } from 'node:net';
 import express from 'express';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { StaffPrincipal } from '../../server/auth/principal.js';
@@ -163,6 +164,8 @@ describe.each(testEngines())('exports on %s', (engine) => {
       const full = await get('admin');
       expect(full).toMatchObject({ status: 429, retryAfter: '60' });
       expect(full.text).toMatch(/as many exports as it allows at once/);
+      // Someone without the permission is refused for that (and it is recorded), full or not.
+      expect((await get('viewer')).status).toBe(403);
       expect(await exported()).toBe(before);
       for (const slot of [held, other]) if ('release' in slot) slot.release();
       expect((await get('compliance')).status).toBe(200);
@@ -171,6 +174,32 @@ describe.each(testEngines())('exports on %s', (engine) => {
       const again = slots.take(people.compliance.id);
       expect('release' in again).toBe(true);
       if ('release' in again) again.release();
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('a download abandoned before it starts streaming gives its slot back', async () => {
+    const slots = exportSlots(1, 1);
+    const server = createServer(express().use(exportRoutes(app.deps, slots)));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const socket = connect(port, '127.0.0.1');
+      await once(socket, 'connect');
+      socket.write(`GET ${auditExportUrl('jsonl', '')} HTTP/1.1\r\nHost: 127.0.0.1\r\nSec-Fetch-Site: same-origin\r\nCookie: ${people.compliance.cookie}\r\n\r\n`);
+      // Gone while the export is being set up (counted, audited), before its first byte.
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      socket.destroy();
+      let status = 0;
+      for (let i = 0; i < 30 && status !== 200; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        const response = await fetch(`http://127.0.0.1:${port}${auditExportUrl('jsonl', '')}`, { headers: { 'sec-fetch-site': 'same-origin', cookie: people.compliance.cookie } });
+        status = response.status;
+        await response.text();
+      }
+      expect(status).toBe(200);
     } finally {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));

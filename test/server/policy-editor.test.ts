@@ -328,4 +328,15 @@ describe.each(testEngines())('templates over the Persona provider on %s', (engin
     expect(refused).toMatchObject([{ metadata: { action: 'recreate', procedure: 'templates.recreateOutdated', refusal: ['provider_refused'] } }]);
     expect(await auditEvents(database.db, { action: 'provider.call_failed', targetId: flaky ?? '' })).toHaveLength(1);
   });
+
+  it('stops at a Persona refusal that is not about one inquiry (its create refused as invalid), instead of skipping every inquiry', async () => {
+    const t = await addTemplate(database.db, 'Persona recreate refused', 2);
+    await harness.syncTemplates();
+    await Promise.all([1, 2].map(async () => harness.track(await addInquiry(database.db, t, { status: 'pending', version: 1, expiresAt: ahead(DAY) }))));
+    harness.fake?.faults.failNext(1, { status: 422, path: /^\/api\/v1\/inquiries$/ });
+    const creates = harness.fake?.requests.filter((r) => r.method === 'POST' && r.path === '/api/v1/inquiries').length ?? 0;
+    const refused = await errorOf(manager.templates.recreateOutdated({ templateId: t.id, reason: 'Move everyone to v2', expectedCount: 2 }));
+    expect(refused.message).toMatch(/^Persona refused to create the inquiry \(422\)/);
+    expect(harness.fake?.requests.filter((r) => r.method === 'POST' && r.path === '/api/v1/inquiries').length).toBe(creates + 1);
+  });
 });
