@@ -16,6 +16,7 @@ import { findIdempotent } from '../repositories/access.js';
 import { withGateShare, withIdempotencyBase } from '../providers/call-context.js';
 import { BACKFILL_SHARE } from '../providers/persona/rate-gate.js';
 import { withProviderRetries } from './provider-retries.js';
+import { sleep } from '../sleep.js';
 import { recordProviderFailure } from './refusal-audit.js';
 import type { ActionContext } from './inquiry-actions/index.js';
 
@@ -227,23 +228,9 @@ function providerUnavailable(error: unknown): boolean {
   return error instanceof AppError && error.code === 'SERVICE_UNAVAILABLE' && typeof error.details?.provider === 'string';
 }
 
-/** Sleeps `ms`, or less when `signal` aborts first. */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
-
 /**
  * A batch in its own transaction, again if PostgreSQL chose it as a deadlock victim; and again, with the same
- * session-derived key, if its Persona call failed with an unknown outcome (5xx, timeout) — each failed attempt
+ * key (the run's id is its base), if its Persona call failed with an unknown outcome (5xx, timeout) — each failed attempt
  * recorded as provider.call_failed, as any action's is.
  */
 function batchRunner(ctx: ActionContext, bulkId: string, reason: string, stop?: AbortSignal) {
@@ -253,17 +240,17 @@ function batchRunner(ctx: ActionContext, bulkId: string, reason: string, stop?: 
 }
 
 /**
- * Runs the run's batches until it is done, or `until` passes (`performance.now()`'s clock), or it is stopped, or —
- * in the request (no `signal`) — Persona refuses a batch for its rate limit or fails it for good (rolled back:
- * nothing of it was done), which hands the rest to the background. `onProgress` is called after each batch and
- * before each wait. A vendor's sessions are ended ahead of the batch's transaction (expireSessionsAhead), so the
- * transaction holds its row locks across no call.
+ * Runs the run's batches until it is done, or `until` passes (`performance.now()`'s clock), or it is stopped. In the
+ * request (no `signal`), Persona refusing a batch for its rate limit or failing it for good (rolled back: nothing of
+ * it was done) hands the rest to the background; there (`signal` stops it), the rate limit is waited out.
+ * `onProgress` is called after each batch and before each wait. A vendor's sessions are ended ahead of the batch's
+ * transaction (expireSessionsAhead), so the transaction holds its row locks across no call.
  */
 async function runBatches(
   ctx: ActionContext,
   run: Run,
   runBatch: ReturnType<typeof batchRunner>,
-  options: { until: number | null; waitForRateLimit: boolean; signal?: AbortSignal; onProgress?: () => Promise<void>; batchEveryMs?: number },
+  options: { until: number | null; signal?: AbortSignal; onProgress?: () => Promise<void>; batchEveryMs?: number },
 ): Promise<'done' | 'paused'> {
   const { db } = ctx.database;
   let last = Number.NEGATIVE_INFINITY;
@@ -271,7 +258,7 @@ async function runBatches(
     if (options.signal?.aborted || (options.until !== null && performance.now() >= options.until)) return 'paused';
     if (options.batchEveryMs !== undefined && options.signal) {
       const wait = last + options.batchEveryMs - performance.now();
-      if (wait > 0) await pause(wait, options.signal);
+      if (wait > 0) await sleep(wait, options.signal);
       if (options.signal.aborted) return 'paused';
       last = performance.now();
     }
@@ -286,13 +273,13 @@ async function runBatches(
       });
     } catch (error) {
       const wait = rateLimitWait(error);
-      if (!options.waitForRateLimit || !options.signal) {
+      if (!options.signal) {
         if (wait !== null || providerUnavailable(error)) return 'paused';
         throw error;
       }
       if (wait === null) throw error;
       await options.onProgress?.();
-      await pause(Math.min(wait, MAX_RATE_WAIT_MS), options.signal);
+      await sleep(Math.min(wait, MAX_RATE_WAIT_MS), options.signal);
       continue;
     }
     for (const id of outcome.ended) run.ended.add(id);
@@ -328,7 +315,7 @@ function continueInBackground(ctx: ActionContext, run: Run, reason: string): voi
   const batchEveryMs = perMinute ? 60_000 / (perMinute * BACKFILL_SHARE) : undefined;
   const done = (async () => {
     try {
-      const options = { until: null, waitForRateLimit: true, signal: stop.signal, onProgress, ...(batchEveryMs === undefined ? {} : { batchEveryMs }) };
+      const options = { until: null, signal: stop.signal, onProgress, ...(batchEveryMs === undefined ? {} : { batchEveryMs }) };
       const end = await withGateShare(BACKFILL_SHARE, () => runBatches(own, run, batchRunner(own, run.bulkId, reason, stop.signal), options));
       await record(own, run, end === 'done' ? 'done' : 'interrupted');
       own.log.info({ bulkId: run.bulkId, revoked: run.revoked, skipped: run.skipped, count: run.rows.length, status: end }, 'bulk revocation ended in the background');
@@ -429,7 +416,7 @@ async function revokeMatchingAs(ctx: ActionContext, input: RevokeMatchingInput, 
   const until = Math.min(started + IN_REQUEST_MS, (ctx.deadlineAt ?? Number.POSITIVE_INFINITY) - ANSWER_MARGIN_MS);
   let end: 'done' | 'paused';
   try {
-    end = await runBatches(ctx, run, runBatch, { until, waitForRateLimit: false });
+    end = await runBatches(ctx, run, runBatch, { until });
   } catch (error) {
     // A batch failed for good after the run began (its event and first batch are committed): say so for a repeat
     // of this request, with what was done, instead of leaving it "under way". Best effort — if the database is

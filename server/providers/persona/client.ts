@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { z } from 'zod';
 import { PERSONA_GATE_WAIT_MS } from '../../config.js';
 import type { Logger } from '../../logger.js';
+import { sleep } from '../../sleep.js';
 import { callTimeLeftMs, gateShare } from '../call-context.js';
 import { ErrorDocument, InquiryDocument, InquiryResource, ListDocument, SessionDocument, SessionResource } from './wire.js';
 import type { RateGate } from './rate-gate.js';
@@ -50,20 +51,6 @@ export class PersonaError extends Error {
   ) {
     super(`Persona ${operation}: ${typeof status === 'number' ? `HTTP ${status}` : status}: ${title}${details ? ` (${details})` : ''}`);
   }
-}
-
-/** Sleeps `ms`, or less when `signal` aborts first (the caller then finds it aborted). */
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }
 
 /** A call its caller stopped (`signal`) while it waited for the gate or for Persona's answer. */
