@@ -214,6 +214,36 @@ const BULK_ACTING: Acting = { permissions: { act: true, tokenLink: false }, budg
  * In batches: each inquiry locked, re-checked (still open, still outdated, no successor) and recreated exactly once
  * (the unique predecessor constraint backs this up), each with its own `inquiry.recreated` event marked `bulk`.
  */
+/** Recreates each of `ids` still open and outdated, in one transaction: how many were recreated, and skipped. */
+async function recreateBatch(ctx: ManagerContext, templateId: string, reason: string, ids: readonly string[], now: Date): Promise<{ recreated: number; skipped: number }> {
+  return ctx.database.db.transaction().execute(async (trx) => {
+    let recreated = 0;
+    let skipped = 0;
+    for (const id of ids) {
+      const checked = await lockAndCheckAs(trx, ctx, BULK_ACTING, id, now);
+      const inquiry = checked?.inquiry;
+      if (!inquiry || inquiry.successorId || !['created', 'pending'].includes(inquiry.status) || inquiry.version_number >= inquiry.latest_version_number) {
+        skipped += 1;
+        continue;
+      }
+      const created = await ctx.provider.createInquiry(trx, successorOf(inquiry), now);
+      await ctx.provider.expireInquiry(trx, inquiry.id, now, `recreated as ${created.id}`);
+      await store.inquiryRecreated(trx, inquiry.id, created.id, now);
+      await appendAuditEvent(trx, {
+        actor: staffActor(ctx.staff),
+        action: 'inquiry.recreated',
+        target: { type: 'inquiry', id: inquiry.id },
+        reason,
+        metadata: { bulk: true, templateId, newInquiryId: created.id, fromVersion: inquiry.version_number, toVersion: created.versionNumber, previousStatus: inquiry.status },
+        request: auditRequestContext(ctx),
+        occurredAt: now,
+      });
+      recreated += 1;
+    }
+    return { recreated, skipped };
+  });
+}
+
 export async function recreateOutdated(ctx: ManagerContext, input: { templateId: string; reason: string; expectedCount: number }): Promise<{ recreated: number; skipped: number }> {
   const { db } = ctx.database;
   const template = await repo.findTemplate(db, input.templateId);
@@ -237,39 +267,17 @@ export async function recreateOutdated(ctx: ManagerContext, input: { templateId:
     if (ids.length === 0) break;
     const now = ctx.now();
     afterId = ids[ids.length - 1] ?? afterId;
-    const attempt = { action: 'recreate', procedure: 'templates.recreateOutdated', inquiryId: ids[0] ?? '', reason: input.reason } as const;
-    const runBatch = <T>(work: () => Promise<T>) => (remote ? auditingRefusal(who, attempt, work) : work());
+    const run = () => retried(() => withIdempotencyBase('templates.recreateOutdated', ids.join(','), now, () => recreateBatch(ctx, template.id, input.reason, ids, now)));
     let batch: { recreated: number; skipped: number };
-    try {
-      batch = await runBatch(() => retried(() => withIdempotencyBase('templates.recreateOutdated', ids.join(','), now, () => db.transaction().execute(async (trx) => {
-      let batchRecreated = 0;
-      let batchSkipped = 0;
-      for (const id of ids) {
-        const checked = await lockAndCheckAs(trx, ctx, BULK_ACTING, id, now);
-        const inquiry = checked?.inquiry;
-        if (!inquiry || inquiry.successorId || !['created', 'pending'].includes(inquiry.status) || inquiry.version_number >= inquiry.latest_version_number) {
-          batchSkipped += 1;
-          continue;
-        }
-        const created = await ctx.provider.createInquiry(trx, successorOf(inquiry), now);
-        await ctx.provider.expireInquiry(trx, inquiry.id, now, `recreated as ${created.id}`);
-        await store.inquiryRecreated(trx, inquiry.id, created.id, now);
-        await appendAuditEvent(trx, {
-          actor: staffActor(ctx.staff),
-          action: 'inquiry.recreated',
-          target: { type: 'inquiry', id: inquiry.id },
-          reason: input.reason,
-          metadata: { bulk: true, templateId: template.id, newInquiryId: created.id, fromVersion: inquiry.version_number, toVersion: created.versionNumber, previousStatus: inquiry.status },
-          request: auditRequestContext(ctx),
-          occurredAt: now,
-        });
-        batchRecreated += 1;
+    if (!remote) batch = await run();
+    else {
+      const attempt = { action: 'recreate', procedure: 'templates.recreateOutdated', inquiryId: ids[0] ?? '', reason: input.reason } as const;
+      try {
+        batch = await auditingRefusal(who, attempt, run);
+      } catch (error) {
+        if (!(error instanceof AppError && refusedForThisInquiry(error))) throw error;
+        batch = { recreated: 0, skipped: ids.length };
       }
-      return { recreated: batchRecreated, skipped: batchSkipped };
-    }))));
-    } catch (error) {
-      if (!(remote && error instanceof AppError && refusedForThisInquiry(error))) throw error;
-      batch = { recreated: 0, skipped: ids.length };
     }
     recreated += batch.recreated;
     skipped += batch.skipped;
