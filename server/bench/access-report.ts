@@ -64,7 +64,7 @@ async function reportRowCount(db: Kysely<DB>): Promise<number> {
         and not exists (select 1 from access_links tl where tl.session_id = s.id and tl.kind = 'token'))
     + (select count(*) from session_handouts where handed_to_type <> 'end_user')
     + (select count(*) from access_links)
-    + (select count(*) from inquiry_events where kind = 'started_from_bare_id')
+    + (select count(*) from inquiry_sessions where from_bare_id)
     + (select count(*) from token_link_requests))::int8 as n`.execute(db);
   return Number(row.rows[0]?.n ?? 0);
 }
@@ -150,6 +150,8 @@ async function fillAccessArtifacts(database: Database, total: number, staffIds: 
     await run(`analyze bench_draw`);
 
     const tables = ['inquiry_sessions', 'session_handouts', 'access_links', 'inquiry_events', 'token_link_requests'];
+    // The hand-out trigger reads each hand-out's session, whose key the load drops: set the copies after, set-based.
+    await run(`alter table session_handouts disable trigger session_handouts_state`);
     await withBulkLoad(trx, tables, step, async () => {
       // Sessions a person issued: console resumes (staff, with reason and often a ticket) and partner / backend resumes.
       const sessionsOf = (kind: 'console' | 'resume', prefix: string, hours: string) => `
@@ -243,10 +245,10 @@ async function fillAccessArtifacts(database: Database, total: number, staffIds: 
 
       // Bare-id starts: the hosted flow opened a created inquiry from its bare id; the session the visit got.
       await step('bare-id starts', async () => {
-        await run(`insert into inquiry_sessions (id, inquiry_id, created_at, expires_at, started_at, expired_at, token_fingerprint, issued_by_type)
+        await run(`insert into inquiry_sessions (id, inquiry_id, created_at, expires_at, started_at, expired_at, token_fingerprint, issued_by_type, from_bare_id)
           select 'iqse_Bb' || g, inquiry_id, issued_at, issued_at + interval '24 hours', issued_at,
             case when issued_at + interval '24 hours 30 seconds' <= ${nowSql} then issued_at + interval '24 hours 30 seconds' end,
-            'sha256:' || left(md5('iqse_Bb' || g), 16), 'end_user'
+            'sha256:' || left(md5('iqse_Bb' || g), 16), 'end_user', true
           from bench_draw where ${range('bareId')}`);
         await run(`insert into inquiry_events (inquiry_id, occurred_at, kind, detail)
           select inquiry_id, issued_at, 'started_from_bare_id', jsonb_build_object('sessionId', 'iqse_Bb' || g, 'via', case when r1 < 0.8 then '/verify' else '/widget' end)
@@ -279,6 +281,15 @@ async function fillAccessArtifacts(database: Database, total: number, staffIds: 
             on r.state = 'approved' and t.g = ${start.token} + r.nth - 1`),
       );
     });
+    await run(`alter table session_handouts enable trigger session_handouts_state`);
+    // What the triggers and the expiry sweep keep in a running system (migrations/0027).
+    await step('hand-outs: their sessions\' end', () =>
+      run(`update session_handouts h set session_open = (s.expired_at is null and s.revoked_at is null), session_revoked = (s.revoked_at is not null)
+        from inquiry_sessions s where s.id = h.session_id and (s.expired_at is not null or s.revoked_at is not null)`),
+    );
+    await step('links: the sweep\'s mark', () =>
+      run(`update access_links set expired_at = expires_at where revoked_at is null and expires_at + interval '30 seconds' <= ${nowSql}`),
+    );
     await step('live sessions', () => refreshLiveSessionUntil(trx, 'all'));
   });
   await sql.raw('vacuum (analyze) inquiry_sessions, session_handouts, access_links, inquiry_events, token_link_requests, inquiries').execute(database.db);

@@ -91,6 +91,8 @@ export interface InquirySessionsTable {
   last_used_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   /** As on inquiries (migrations/0025). */
   remote_updated_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  /** The session a created inquiry got when opened from its bare id (migrations/0027); set by the inquiry store. */
+  from_bare_id: ColumnType<boolean, boolean | undefined, boolean>;
 }
 
 /** A live session handed out again by a later resume (migrations/0015); written only by the inquiry store. */
@@ -103,6 +105,9 @@ export interface SessionHandoutsTable {
   handed_to_display: string | null;
   reason: string | null;
   ticket: string | null;
+  /** The session's end, copied by triggers from inquiry_sessions (migrations/0027): never written by the application. */
+  session_open: ColumnType<boolean, never, never>;
+  session_revoked: ColumnType<boolean, never, never>;
 }
 
 export interface InquiryEventsTable {
@@ -189,6 +194,8 @@ export interface AccessLinksTable {
   /** The inquiry's version and its template's latest version when the link was issued (migrations/0018); null on older links. */
   inquiry_version_number: ColumnType<number | null, number | null | undefined, number | null>;
   latest_version_number: ColumnType<number | null, number | null | undefined, number | null>;
+  /** Marked by the expiry sweep once past expires_at (migrations/0027); the state still reads expires_at. */
+  expired_at: ColumnType<Date | null, never, Date | null>;
 }
 
 /** Token link requests under the two-person rule (migrations/0022, docs/two-person-rule.md). */

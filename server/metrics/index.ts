@@ -128,7 +128,7 @@ export function createMetrics(database: Pick<Database, 'poolStats'>, options: Me
     }),
     sweepExpired: new Counter({
       name: `${PREFIX}sweep_expired_total`,
-      help: 'What the expiry sweeps of this instance expired: inquiries and sessions.',
+      help: 'What the expiry sweeps of this instance expired: inquiries, sessions, and links marked past their expiry.',
       labelNames: ['kind'],
       registers,
     }),

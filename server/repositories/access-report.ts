@@ -1,7 +1,7 @@
 import { sql, type RawBuilder, type SqlBool } from 'kysely';
 import type { AccessKind, AccessState } from '../../shared/access.js';
 import type { Executor } from './executor.js';
-import { sessionLiveAt } from './inquiry-store/live-sessions.js';
+import { sessionLiveAt, sessionOpen } from './inquiry-store/live-sessions.js';
 
 /**
  * The session-bearing access report's reads (docs/access-report.md). One row per issue of access, from five
@@ -12,10 +12,13 @@ import { sessionLiveAt } from './inquiry-store/live-sessions.js';
  *   customer's backend), except a token link's own session (the link is its row);
  * - `session_handouts`: a reused session handed out again, one row per hand-out;
  * - `access_links`: one-time links and token links;
- * - `inquiry_events` of kind `started_from_bare_id`: a created inquiry opened from its bare id, and the session it got;
+ * - `inquiry_sessions` marked `from_bare_id`: a created inquiry opened from its bare id, and the session it got;
  * - `token_link_requests`: token links asked for under the two-person rule (pending, approved, rejected, expired).
  *
  * A row's state is derived here, once, as SQL (the list shows it, the filters and the bulk revocation select by it).
+ * A *live* or *revoked* filter also names a column each source keeps for it (migrations/0027: a link's sweep mark,
+ * a hand-out's copy of its session's end), so that the walk reads only rows that can be in that state, along a
+ * partial index, instead of reading a source to its end when it has none left below the cursor.
  */
 
 export interface ReportFilter {
@@ -102,7 +105,9 @@ function sessionStateIs(a: string, states: readonly AccessState[], now: Date, se
     states.flatMap((state) => {
       switch (state) {
         case 'live':
-          return [sessionId ? sessionLiveById(sessionId, now) : sessionLiveAt(a, now)];
+          // A walked session's expiry against an initplan `now`, as links' (unexpired in linkBranch): the planner
+          // would multiply "open" and "expiry after now", which say nearly the same, and sort every live session.
+          return [sessionId ? sessionLiveById(sessionId, now) : sql<SqlBool>`(${sessionOpen(a)} and ${c('expires_at')} > (select ${now}::timestamptz))`];
         case 'expired':
           return [sql<SqlBool>`(${c('revoked_at')} is null and (${c('expired_at')} is not null or ${c('expires_at')} <= ${now}))`];
         case 'revoked':
@@ -135,11 +140,6 @@ interface Branch {
   columns: (now: Date) => Record<keyof ReportRow, RawBuilder<unknown>>;
   /** `order by` of the branch's own walk: its index's order. */
   order: RawBuilder<unknown>;
-  /**
-   * Whether the total counts this source in no order: where the filter's rows are scattered over the walk and an
-   * index holds only candidates, so a count in `order` would have the planner fetch and sort every candidate.
-   */
-  countUnordered?: (filter: ReportFilter) => boolean;
   /**
    * The branch's own table alone, for the total when the filter reads nothing of the joined ones (`usable`): a join
    * PostgreSQL removes still keeps it from counting along an index alone (an index-only scan).
@@ -221,8 +221,17 @@ const HANDOUTS: Branch = {
   ticket: sql<string | null>`h.ticket`,
   kindIn: (kinds) => sql<SqlBool>`h.handed_to_type in (${sql.join(issuerTypesOf(kinds))})`,
   issuerTypeIs: (type) => sql<SqlBool>`h.handed_to_type = ${type}`,
-  stateIn: (states, now) => sessionStateIs('hs', states, now, sql`h.session_id`),
-  revocable: (now) => sessionLiveAt('hs', now),
+  // session_open / session_revoked: the session's end, copied by triggers (migrations/0027), for the walks' indexes.
+  stateIn: (states, now) =>
+    or(
+      states.map((state) => {
+        const exact = sessionStateIs('hs', [state], now, sql`h.session_id`);
+        if (state === 'live') return sql<SqlBool>`(h.session_open and ${exact})`;
+        if (state === 'revoked') return sql<SqlBool>`(h.session_revoked and ${exact})`;
+        return exact;
+      }),
+    ),
+  revocable: (now) => sql<SqlBool>`(h.session_open and ${sessionLiveAt('hs', now)})`,
   columns: (now) => ({
     row_id: handoutRowId,
     kind: kindOfIssuerType(sql`h.handed_to_type`),
@@ -250,10 +259,15 @@ function linkBranch(kind: 'one_time' | 'token'): Branch {
           when l.expires_at <= ${now} then 'expired' else 'live' end)`
       : sql<AccessState>`(case when l.revoked_at is not null or ls.revoked_at is not null then 'revoked'
           when l.expires_at <= ${now} or ls.expired_at is not null or ls.expires_at <= ${now} then 'expired' else 'live' end)`;
+  // `expired_at is null` restates `expires_at > now` for the sweep-marked partial indexes (a mark is only ever set
+  // once a link is past its expiry), so a live walk reads open links only. The two say nearly the same, but the
+  // planner multiplies their selectivities as if independent, takes live links for a tenth of what they are and
+  // reads and sorts them all rather than walk to a page; `now` as an initplan it cannot see keeps the estimate near.
+  const unexpired = (now: Date) => sql<SqlBool>`l.expires_at > (select ${now}::timestamptz)`;
   const live = (now: Date): Predicate =>
     oneTime
-      ? sql<SqlBool>`(l.revoked_at is null and l.first_used_at is null and l.expires_at > ${now})`
-      : sql<SqlBool>`(l.revoked_at is null and l.expires_at > ${now} and ${sessionLiveById(sql`l.session_id`, now)})`;
+      ? sql<SqlBool>`(l.revoked_at is null and l.expired_at is null and l.first_used_at is null and ${unexpired(now)})`
+      : sql<SqlBool>`(l.revoked_at is null and l.expired_at is null and ${unexpired(now)} and ${sessionLiveById(sql`l.session_id`, now)})`;
   const stateIn = (states: readonly AccessState[], now: Date): Predicate =>
     or(
       states.map((s) => {
@@ -329,46 +343,46 @@ function linkBranch(kind: 'one_time' | 'token'): Branch {
       approved_by: oneTime ? nullText : sql`ar.decided_by_display`,
     }),
     order: sql`l.created_at desc, l.id asc`,
-    // Live token links: the planner takes them for a quarter of what they are (an unexpired link is far likelier a
-    // token link than the kind and expiry statistics say) and, asked for them newest first, reads every unrevoked,
-    // unexpired link of the kind and its session to sort them (21,000 at 1,000,000 rows: 70–110 ms). In no order it
-    // reads access_links_live_idx and stops at the cap (4–9 ms). One-time links stay newest first: the live ones are
-    // the newest, where an unordered count would scan the table from its oldest rows.
-    ...(oneTime ? {} : { countUnordered: (f: ReportFilter) => f.states?.includes('live') === true }),
   };
 }
 
-const bareSessionId = sql<string>`(e.detail->>'sessionId')`;
+/** How the bare-id visit came in, from the start's timeline event (read for the rows of a page only). */
+const bareIdVia = sql<string>`(select e.detail->>'via' from inquiry_events e
+  where e.inquiry_id = bs.inquiry_id and e.kind = 'started_from_bare_id' and e.detail->>'sessionId' = bs.id limit 1)`;
 
-/** Created inquiries opened from their bare id: the session the visit got (hosted flow, issue 13). */
+/**
+ * Created inquiries opened from their bare id (hosted flow, issue 13): the session each visit got, which the inquiry
+ * store marks `from_bare_id` when it records the start (migrations/0027). Walked over the sessions themselves, so
+ * that the session's own end is in reach of a partial index for the state filters.
+ */
 const BARE_ID_STARTS: Branch = {
   kinds: ['bare_id_start'],
-  from: sql`inquiry_events e join inquiry_sessions bs on bs.id = (e.detail->>'sessionId')`,
-  base: sql<SqlBool>`e.kind = 'started_from_bare_id'`,
-  rowId: bareSessionId,
-  issuedAt: sql<Date>`e.occurred_at`,
+  from: sql`inquiry_sessions bs`,
+  base: sql<SqlBool>`bs.from_bare_id`,
+  rowId: sql<string>`bs.id`,
+  issuedAt: sql<Date>`bs.created_at`,
   issuerId: sql<string | null>`${BARE_ID_ISSUER.id}::text`,
-  inquiryId: sql<string>`e.inquiry_id`,
+  inquiryId: sql<string>`bs.inquiry_id`,
   ticket: sql<string | null>`null::text`,
   kindIn: () => TRUE,
   issuerTypeIs: (type) => (type === BARE_ID_ISSUER.type ? TRUE : FALSE),
-  stateIn: (states, now) => sessionStateIs('bs', states, now, bareSessionId),
+  stateIn: (states, now) => sessionStateIs('bs', states, now),
   revocable: (now) => sessionLiveAt('bs', now),
   columns: (now) => ({
-    row_id: bareSessionId,
+    row_id: sql`bs.id`,
     kind: sql`'bare_id_start'::text`,
-    inquiry_id: sql`e.inquiry_id`,
+    inquiry_id: sql`bs.inquiry_id`,
     issuer_type: sql`${BARE_ID_ISSUER.type}::text`,
     issuer_id: sql`${BARE_ID_ISSUER.id}::text`,
     issuer_display: sql`${BARE_ID_ISSUER.display}::text`,
-    issued_at: sql`e.occurred_at`,
+    issued_at: sql`bs.created_at`,
     reason: nullText,
     ticket: nullText,
     reused_session: sql`false`,
-    note: sql`'opened from its bare id via ' || coalesce(e.detail->>'via', '/verify')`,
+    note: sql`'opened from its bare id via ' || coalesce(${bareIdVia}, '/verify')`,
     ...sessionColumns('bs', now),
   }),
-  order: sql`e.occurred_at desc, (e.detail->>'sessionId') asc`,
+  order: sql`bs.created_at desc, bs.id asc`,
 };
 
 /** A pending request past its expiry reads as expired before anything marks it (services/inquiry-actions/approval-expiry.ts). */
@@ -552,7 +566,7 @@ export async function reportCounts(db: Executor, filter: ReportFilter, now: Date
  * How many rows match, counting at most `cap + 1` of them over all sources together: the list's total (exact up to
  * `cap`). The sources are read one after another, cheapest first, only until `cap + 1` rows are found (npm run bench,
  * "accessreport": at 1,000,000 rows, up to 6,006 ordered rows per request cost far more than the page); each along
- * its own order, where recent rows are (except `countUnordered`), with no outer order to sort by.
+ * its own order, where recent rows are, with no outer order to sort by.
  */
 export function reportTotalQuery(filter: ReportFilter, now: Date, cap: number): RawBuilder<{ n: number }> | null {
   // Sources whose rows cost a lookup each (sessions: the token link check; hand-outs: their session, when the filter
@@ -562,8 +576,7 @@ export function reportTotalQuery(filter: ReportFilter, now: Date, cap: number): 
   if (branches.length === 0) return null;
   const sources = branches.map(({ branch, where }) => {
     const from = branch.countFrom?.usable(filter) ? branch.countFrom.from : branch.from;
-    const order = branch.countUnordered?.(filter) ? sql`` : sql`order by ${branch.order}`;
-    return sql`(select 1 from ${from} where ${where} ${order} limit ${cap + 1})`;
+    return sql`(select 1 from ${from} where ${where} order by ${branch.order} limit ${cap + 1})`;
   });
   return sql<{ n: number }>`select count(*)::int as n from (select 1 from (${sql.join(sources, sql` union all `)}) s limit ${cap + 1}) c`;
 }

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FlowEngine } from '../../server/hosted-flow/service.js';
 import { openInquiry, redeemOneTimeCode } from '../../server/hosted-flow/service.js';
+import { sweepExpired } from '../../server/providers/local/sweeper.js';
 import { reportTotalUpTo, type ReportFilter } from '../../server/repositories/access-report.js';
 import { stopBulkRevocations } from '../../server/services/access-revoke.js';
 import type { AccessListInput, AccessRow } from '../../shared/access.js';
@@ -241,6 +242,84 @@ describe.each(combinations)('the access report on %s with the %s provider', (eng
       // Compliance can end it like any session.
       await as(compliance).inquiries.expireSessions({ inquiryId: id, sessionId: opened.session.id, reason: 'Nobody should hold this inquiry' });
       expect(await byId(id, opened.session.id)).toMatchObject({ state: 'revoked' });
+    });
+  });
+
+  // Local only (the end user's side is the local hosted flow). The *live* and *revoked* filters walk columns kept
+  // beside the state (migrations/0027): a hand-out's copy of its session's end (triggers), the bare-id mark on a
+  // session (the inquiry store), a link's mark once past its expiry (the sweep). Each ended by another path than the
+  // row's own, and each filter must still find it.
+  describe.skipIf(persona)('the state filters, whatever ended the row', () => {
+    const inState = async (inquiryId: string, state: AccessRow['state']) =>
+      (await as().access.list({ inquiryId, state: [state], limit: 100 })).items.map((r) => r.id).sort();
+
+    it('a session handed out again, then revoked by its second holder: every row of it is revoked, none live', async () => {
+      clock = NOW;
+      const id = await pending();
+      const first = await as(agentA).inquiries.resume({ id, reason, idempotencyKey: key() });
+      clock = ahead(MINUTE);
+      await as(agentB).inquiries.resume({ id, reason: 'Customer called again (ticket 5122)', idempotencyKey: key() });
+      const all = (await rowsOf(id)).map((r) => r.id).sort();
+      expect(all).toHaveLength(2);
+      expect(await inState(id, 'live')).toEqual(all);
+      expect(await inState(id, 'revoked')).toEqual([]);
+
+      await as(agentB).inquiries.expireSessions({ inquiryId: id, sessionId: first.sessionId, reason: 'Token pasted in a public chat' });
+      expect(await inState(id, 'revoked')).toEqual(all);
+      expect(await inState(id, 'live')).toEqual([]);
+      expect((await as().access.list({ inquiryId: id, state: ['revoked'], issuer: agentB.id })).items.map((r) => r.reusedSession)).toEqual([true]);
+    });
+
+    it('a session handed out again that ended with its inquiry (the sweep) is expired, not live', async () => {
+      clock = NOW;
+      const id = await pending();
+      await as(agentA).inquiries.resume({ id, reason, idempotencyKey: key() });
+      clock = ahead(MINUTE);
+      await as(agentB).inquiries.resume({ id, reason: 'Customer called again (ticket 5123)', idempotencyKey: key() });
+      const all = (await rowsOf(id)).map((r) => r.id).sort();
+      clock = ahead(DAY + MINUTE);
+      await sweepExpired(database.db, clock);
+      expect(await inState(id, 'expired')).toEqual(all);
+      expect(await inState(id, 'live')).toEqual([]);
+      expect(await inState(id, 'revoked')).toEqual([]);
+    });
+
+    it('a bare-id start: live, then revoked', async () => {
+      clock = NOW;
+      const id = await addInquiry(database.db, kyc, { status: 'created', createdAt: ago(HOUR), expiresAt: ahead(DAY) });
+      const opened = await openInquiry(localFlow(), id, null, NOW, { countLinkUse: false, visit });
+      if (!opened.ok) throw new Error(opened.denial);
+      expect(await inState(id, 'live')).toEqual([opened.session.id]);
+      await as(compliance).inquiries.expireSessions({ inquiryId: id, sessionId: opened.session.id, reason: 'Nobody should hold this inquiry' });
+      expect(await inState(id, 'revoked')).toEqual([opened.session.id]);
+      expect(await inState(id, 'live')).toEqual([]);
+    });
+
+    it('links past their expiry read expired before and after the sweep marks them; the sweep marks no live link', async () => {
+      clock = NOW;
+      const id = await pending();
+      const token = (minutes: number) =>
+        as(agentA).links.createWithToken({ inquiryId: id, reason, ticket: 'SUP-3', expiresInMinutes: minutes, acknowledgeRisk: true, idempotencyKey: key() });
+      const short = issuedLink(await token(60));
+      const long = issuedLink(await token(180));
+      const oneTime = await as(agentA).links.createOneTime({ inquiryId: id, reason, idempotencyKey: key() });
+      expect(await inState(id, 'live')).toEqual([short.linkId, long.linkId, oneTime.linkId].sort());
+
+      // The one-time link lives an hour (the default policy), the short token link too.
+      clock = ahead(90 * MINUTE);
+      const spent = [short.linkId, oneTime.linkId].sort();
+      // Past their expiry and not yet marked: expired by their time alone.
+      expect(await inState(id, 'expired')).toEqual(spent);
+      expect(await inState(id, 'live')).toEqual([long.linkId]);
+      await sweepExpired(database.db, clock);
+      const marks = await database.db.selectFrom('access_links').select(['id', 'expired_at']).where('inquiry_id', '=', id).execute();
+      expect(Object.fromEntries(marks.map((m) => [m.id, m.expired_at]))).toEqual({
+        [short.linkId]: short.expiresAt,
+        [oneTime.linkId]: oneTime.expiresAt,
+        [long.linkId]: null,
+      });
+      expect(await inState(id, 'expired')).toEqual(spent);
+      expect(await inState(id, 'live')).toEqual([long.linkId]);
     });
   });
 

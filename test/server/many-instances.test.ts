@@ -101,7 +101,7 @@ describe.runIf(process.env.TEST_DATABASE_URL)('two instances on one PostgreSQL, 
       const sweepOnA = sweepExpired(a.deps.database.db, NOW);
       await expect.poll(async () => (await blocker.query("select 1 from pg_locks where locktype = 'advisory' and objid = 7421902 and granted")).rowCount, { timeout: 10_000 }).toBe(1);
 
-      expect(await sweepExpired(b.deps.database.db, NOW)).toEqual({ ran: false, inquiriesExpired: 0, sessionsExpired: 0 });
+      expect(await sweepExpired(b.deps.database.db, NOW)).toEqual({ ran: false, inquiriesExpired: 0, sessionsExpired: 0, linksExpired: 0 });
       const untouched = await database.db.selectFrom('inquiries').select('status').where('id', 'in', overdue).execute();
       expect(untouched.map((r) => r.status)).toEqual(overdue.map(() => 'pending'));
 
@@ -114,7 +114,7 @@ describe.runIf(process.env.TEST_DATABASE_URL)('two instances on one PostgreSQL, 
     const events = await sql<{ n: number }>`
       select count(*)::int as n from inquiry_events where kind = 'expired' and inquiry_id = any(${overdue})`.execute(database.db);
     expect(events.rows[0]?.n).toBe(overdue.length);
-    expect(await sweepExpired(b.deps.database.db, NOW)).toEqual({ ran: true, inquiriesExpired: 0, sessionsExpired: 0 });
+    expect(await sweepExpired(b.deps.database.db, NOW)).toEqual({ ran: true, inquiriesExpired: 0, sessionsExpired: 0, linksExpired: 0 });
   });
 
   it('sweeps started on both instances at once expire every overdue inquiry exactly once', async () => {

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../server/db/index.js';
 import { migrate, readMigrations } from '../../server/db/migrate.js';
 import { createTestDatabase, testEngines } from '../db.js';
+import { addInquiry, addTemplate } from './fixtures.js';
 
 describe.each(testEngines())('migrations on %s', (engine) => {
   it('records each migration once; running again applies nothing', async () => {
@@ -34,6 +35,60 @@ describe.each(testEngines())('migrations on %s', (engine) => {
       await db.insertInto('inquiries').values({ ...base, id: 'inq_new1', status: 'created', predecessor_id: 'inq_old' }).execute();
       await expect(db.insertInto('inquiries').values({ ...base, id: 'inq_new2', status: 'created', predecessor_id: 'inq_old' }).execute()).rejects.toThrow(/unique/);
       await expect(db.insertInto('inquiries').values({ ...base, id: 'inq_orphan', status: 'created', template_id: 'itmpl_missing' }).execute()).rejects.toThrow(/foreign key/);
+    } finally {
+      await database.close();
+    }
+  });
+});
+
+describe('migration 0027 on a database with access already issued (pglite)', () => {
+  it('marks spent links, copies each hand-out\'s session end and marks bare-id sessions; the triggers keep the copies after', async () => {
+    const database = await openDatabase({ dataDir: null });
+    try {
+      const all = readMigrations();
+      await migrate(database, all.filter((m) => m.name < '0027'));
+      const { db } = database;
+      const kyc = await addTemplate(db, 'KYC', 1);
+      const inquiryId = await addInquiry(db, kyc, { status: 'pending', createdAt: new Date('2026-01-01T00:00:00Z'), expiresAt: new Date('2099-01-01T00:00:00Z') });
+      const at = new Date('2026-01-01T01:00:00Z');
+      const session = (id: string, ended: { expired_at?: Date; revoked_at?: Date } = {}, issuedBy = 'staff') =>
+        ({ id, inquiry_id: inquiryId, created_at: at, expires_at: new Date('2099-01-01T00:00:00Z'), issued_by_type: issuedBy, issued_by_id: 'stf_a', ...ended });
+      await db.insertInto('inquiry_sessions').values([
+        session('iqse_open'),
+        session('iqse_revoked', { revoked_at: at }),
+        session('iqse_expired', { expired_at: at }),
+        session('iqse_bare', {}, 'end_user'),
+      ]).execute();
+      await db.insertInto('session_handouts').values(['iqse_open', 'iqse_revoked', 'iqse_expired'].map((id) => ({ session_id: id, handed_at: at, handed_to_type: 'staff', handed_to_id: 'stf_b', handed_to_display: null, reason: null, ticket: null }))).execute();
+      await db.insertInto('inquiry_events').values({ inquiry_id: inquiryId, occurred_at: at, kind: 'started_from_bare_id', detail: JSON.stringify({ sessionId: 'iqse_bare', via: '/verify', address: '203.0.113.9' }) }).execute();
+      const link = (id: string, expiresAt: string, revoked: boolean) => ({
+        id, inquiry_id: inquiryId, kind: 'one_time' as const, code_hash: `hash-${id}`, created_at: at, expires_at: new Date(expiresAt),
+        revoked_at: revoked ? at : null, revoked_by: null, issued_by_type: 'staff', issued_by_id: 'stf_a', issued_by_display: null, reason: null, ticket: null,
+        session_id: null, token_fingerprint: null, first_used_at: null, last_used_at: null, emailed_to_masked: null, emailed_at: null, email_message_id: null,
+      });
+      await db.insertInto('access_links').values([link('lnk_spent', '2026-01-02T00:00:00Z', false), link('lnk_live', '2099-01-01T00:00:00Z', false), link('lnk_revoked', '2026-01-02T00:00:00Z', true)]).execute();
+
+      expect(await migrate(database, all)).toEqual(all.filter((m) => m.name >= '0027').map((m) => m.name));
+      const links = await sql<{ id: string; expired_at: Date | null }>`select id, expired_at from access_links order by id`.execute(db);
+      expect(links.rows).toEqual([
+        { id: 'lnk_live', expired_at: null },
+        { id: 'lnk_revoked', expired_at: null },
+        { id: 'lnk_spent', expired_at: new Date('2026-01-02T00:00:00Z') },
+      ]);
+      const handouts = await sql<{ session_id: string; session_open: boolean; session_revoked: boolean }>`
+        select session_id, session_open, session_revoked from session_handouts order by session_id`.execute(db);
+      expect(handouts.rows).toEqual([
+        { session_id: 'iqse_expired', session_open: false, session_revoked: false },
+        { session_id: 'iqse_open', session_open: true, session_revoked: false },
+        { session_id: 'iqse_revoked', session_open: false, session_revoked: true },
+      ]);
+      const bare = await sql<{ id: string }>`select id from inquiry_sessions where from_bare_id`.execute(db);
+      expect(bare.rows.map((r) => r.id)).toEqual(['iqse_bare']);
+
+      // And from then on the triggers keep the copies: a session revoked later takes its hand-outs with it.
+      await db.updateTable('inquiry_sessions').set({ revoked_at: at }).where('id', '=', 'iqse_open').execute();
+      const after = await sql<{ session_open: boolean; session_revoked: boolean }>`select session_open, session_revoked from session_handouts where session_id = 'iqse_open'`.execute(db);
+      expect(after.rows).toEqual([{ session_open: false, session_revoked: true }]);
     } finally {
       await database.close();
     }

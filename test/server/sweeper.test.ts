@@ -70,7 +70,7 @@ describe.each(testEngines())('expiry sweep on %s', (engine) => {
       const overdue = await addInquiry(database.db, t, { status: 'created', createdAt: ago(30 * HOUR), expiresAt: ago(HOUR) });
       await other.db.transaction().execute(async (trx) => {
         await sql`select pg_advisory_xact_lock(7421902)`.execute(trx);
-        expect(await sweepExpired(database.db, NOW)).toEqual({ ran: false, inquiriesExpired: 0, sessionsExpired: 0 });
+        expect(await sweepExpired(database.db, NOW)).toEqual({ ran: false, inquiriesExpired: 0, sessionsExpired: 0, linksExpired: 0 });
       });
       const row = await database.db.selectFrom('inquiries').select('status').where('id', '=', overdue).executeTakeFirstOrThrow();
       expect(row.status).toBe('created');

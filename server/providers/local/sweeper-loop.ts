@@ -21,10 +21,11 @@ export function startSweeper(deps: AppDeps): () => void {
       if (result.ran) await pruneGuardState(deps.database.db, new Date(now.getTime() - GUARD_STATE_RETENTION_MS));
       // Token link requests nobody decided in time (docs/two-person-rule.md): each audited as link.approval_expired.
       if (result.ran) await expireDueRequests(deps, now);
-      if (result.inquiriesExpired > 0 || result.sessionsExpired > 0) deps.log.info(result, 'expiry sweep');
+      if (result.inquiriesExpired > 0 || result.sessionsExpired > 0 || result.linksExpired > 0) deps.log.info(result, 'expiry sweep');
       outcome = result.ran ? 'ran' : 'skipped';
       deps.metrics.sweepExpired.inc({ kind: 'inquiry' }, result.inquiriesExpired);
       deps.metrics.sweepExpired.inc({ kind: 'session' }, result.sessionsExpired);
+      deps.metrics.sweepExpired.inc({ kind: 'link' }, result.linksExpired);
     } catch (err) {
       deps.log.error({ err }, 'expiry sweep failed');
     } finally {

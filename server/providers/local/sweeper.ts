@@ -10,26 +10,30 @@ export interface SweepResult {
   ran: boolean;
   inquiriesExpired: number;
   sessionsExpired: number;
+  /** Links marked expired (past their own expiry; the mark the access report walks by). */
+  linksExpired: number;
 }
 
 /**
  * Moves overdue `created`/`pending` inquiries to `expired` (with a timeline event, and expiring their live
- * sessions), and expires live sessions whose own expiry has passed. Batched, one transaction per batch, each
+ * sessions), expires live sessions whose own expiry has passed, and marks links past theirs. Batched, one transaction per batch, each
  * holding a transaction-scoped advisory lock so that two instances never sweep at once.
  */
 export async function sweepExpired(db: Executor, now: Date): Promise<SweepResult> {
-  const total: SweepResult = { ran: false, inquiriesExpired: 0, sessionsExpired: 0 };
+  const total: SweepResult = { ran: false, inquiriesExpired: 0, sessionsExpired: 0, linksExpired: 0 };
   for (;;) {
     const batch = await db.transaction().execute(async (trx) => {
       if (!(await store.tryJobLock(trx, SWEEP_LOCK_KEY))) return null;
       const inquiries = await store.expireOverdueInquiries(trx, now, BATCH);
       const sessions = await store.expireDueSessions(trx, now, BATCH);
-      return { inquiries, sessions };
+      const links = await store.markDueLinksExpired(trx, now, BATCH);
+      return { inquiries, sessions, links };
     });
     if (!batch) return total;
     total.ran = true;
     total.inquiriesExpired += batch.inquiries;
     total.sessionsExpired += batch.sessions;
-    if (batch.inquiries < BATCH && batch.sessions < BATCH) return total;
+    total.linksExpired += batch.links;
+    if (batch.inquiries < BATCH && batch.sessions < BATCH && batch.links < BATCH) return total;
   }
 }

@@ -50,3 +50,17 @@ export async function expireDueSessions(trx: Transaction<DB>, now: Date, limit: 
   await refreshLiveSessionUntil(trx, result.rows[0]?.inquiry_ids ?? []);
   return result.rows[0]?.n ?? 0;
 }
+
+/**
+ * Up to `limit` links past their own expiry, not revoked, are marked expired as of it (migrations/0027). The mark
+ * changes no state (the report reads expires_at); it keeps spent links out of the access report's open-link walks.
+ */
+export async function markDueLinksExpired(trx: Transaction<DB>, now: Date, limit: number): Promise<number> {
+  const result = await sql`
+    update access_links l set expired_at = l.expires_at
+    from (select id from access_links
+          where kind in ('one_time', 'token') and revoked_at is null and expired_at is null and expires_at <= ${now}
+          limit ${limit} for update skip locked) due
+    where l.id = due.id`.execute(trx);
+  return Number(result.numAffectedRows ?? 0n);
+}

@@ -1,0 +1,82 @@
+-- The access report's state filters on deep pages (issue 10; docs/access-report.md, docs/performance.md "State
+-- walks"). A row's state is derived at read time from its own columns and, for hand-outs and bare-id starts, from
+-- its session's. Filtered by *live* or *revoked*, a walk in issue order had no index holding only rows in that
+-- state, so a source with none left below the cursor was read to its end (at 1,000,000 rows: the last page of
+-- *live* 450 ms, the first of *revoked* 63 ms). This file adds what lets each source walk only the rows that can be
+-- in the state asked for:
+--
+-- - access_links.expired_at: marked by the expiry sweep once a link is past its own expiry (as it marks sessions).
+--   Nothing else writes it, and the state still reads expires_at, so a link not yet marked reads expired all the
+--   same; the mark only keeps spent links out of the open-link walks.
+-- - session_handouts.session_open / session_revoked: the handed-out session's end, copied by triggers from
+--   inquiry_sessions (at insert, and whenever the session's expired_at or revoked_at changes), so that every writer
+--   of sessions keeps them, including the expiry sweep's set-based statements.
+-- - inquiry_sessions.from_bare_id: the session a created inquiry got when it was opened from its bare id (set by the
+--   inquiry store in the transaction that records the start). The report reads bare-id starts from these sessions,
+--   where the session's own expired_at and revoked_at are in reach of a partial index.
+--
+-- Frozen once released: later changes go into a new numbered file. On a large database the backfills and indexes
+-- take a while and hold off writes to these tables meanwhile (a migration runs in one transaction).
+
+alter table access_links add column expired_at timestamptz;
+alter table access_links add constraint access_links_expired_at_check check (expired_at is null or expired_at = expires_at);
+update access_links set expired_at = expires_at where expires_at <= now() and revoked_at is null;
+
+alter table session_handouts add column session_open boolean not null default true;
+alter table session_handouts add column session_revoked boolean not null default false;
+update session_handouts h
+set session_open = (s.expired_at is null and s.revoked_at is null), session_revoked = (s.revoked_at is not null)
+from inquiry_sessions s
+where s.id = h.session_id and (s.expired_at is not null or s.revoked_at is not null);
+
+alter table inquiry_sessions add column from_bare_id boolean not null default false;
+update inquiry_sessions s set from_bare_id = true
+from inquiry_events e
+where e.kind = 'started_from_bare_id' and s.id = e.detail->>'sessionId';
+
+create function session_handout_state() returns trigger language plpgsql as $$
+begin
+  select s.expired_at is null and s.revoked_at is null, s.revoked_at is not null
+  into new.session_open, new.session_revoked
+  from inquiry_sessions s where s.id = new.session_id;
+  new.session_open := coalesce(new.session_open, true);
+  new.session_revoked := coalesce(new.session_revoked, false);
+  return new;
+end $$;
+create trigger session_handouts_state before insert or update of session_id on session_handouts
+  for each row execute function session_handout_state();
+
+create function session_handouts_follow() returns trigger language plpgsql as $$
+begin
+  update session_handouts
+  set session_open = (new.expired_at is null and new.revoked_at is null), session_revoked = (new.revoked_at is not null)
+  where session_id = new.id;
+  return null;
+end $$;
+create trigger inquiry_sessions_handouts_follow after update of expired_at, revoked_at on inquiry_sessions
+  for each row when (old.expired_at is distinct from new.expired_at or old.revoked_at is distinct from new.revoked_at)
+  execute function session_handouts_follow();
+
+-- Links neither revoked nor marked expired, of one kind, newest first (and one person's): the *live* walks, and
+-- what the sweep looks through for links to mark (as few as the live ones, and the few due since the last sweep).
+create index access_links_open_idx on access_links (kind, created_at desc, id) where revoked_at is null and expired_at is null;
+create index access_links_open_issuer_idx on access_links (issued_by_id, kind, created_at desc, id) where revoked_at is null and expired_at is null;
+-- Replaced by the open walks. Kept, it would be the planner's choice for *live token links*: it takes "not marked"
+-- and "expiry after now" for independent, expects a few hundred rows, reads all 21,000 and sorts them.
+drop index access_links_live_idx;
+-- Revoked links of one kind, newest first.
+create index access_links_revoked_idx on access_links (kind, created_at desc, id) where revoked_at is not null;
+
+-- Hand-outs of a session still open (and one person's), and of a revoked one, newest first.
+create index session_handouts_open_idx on session_handouts (handed_at desc, id) where session_open;
+create index session_handouts_open_to_idx on session_handouts (handed_to_id, handed_at desc, id) where session_open;
+create index session_handouts_revoked_idx on session_handouts (handed_at desc, id) where session_revoked;
+
+-- Bare-id starts, newest first: all, the open ones; revoked sessions of any kind, and revoked bare-id starts.
+create index inquiry_sessions_bare_id_idx on inquiry_sessions (created_at desc, id) where from_bare_id;
+create index inquiry_sessions_open_bare_id_idx on inquiry_sessions (created_at desc, id)
+  where from_bare_id and expired_at is null and revoked_at is null;
+create index inquiry_sessions_revoked_idx on inquiry_sessions (created_at desc, id) where revoked_at is not null;
+create index inquiry_sessions_revoked_bare_id_idx on inquiry_sessions (created_at desc, id) where from_bare_id and revoked_at is not null;
+-- The report no longer walks bare-id starts through their timeline events.
+drop index inquiry_events_bare_id_idx;
