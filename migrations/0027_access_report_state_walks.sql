@@ -8,12 +8,16 @@
 -- - access_links.expired_at: marked by the expiry sweep once a link is past its own expiry (as it marks sessions).
 --   Nothing else writes it, and the state still reads expires_at, so a link not yet marked reads expired all the
 --   same; the mark only keeps spent links out of the open-link walks.
--- - session_handouts.session_open / session_revoked: the handed-out session's end, copied by triggers from
---   inquiry_sessions (at insert, and whenever the session's expired_at or revoked_at changes), so that every writer
---   of sessions keeps them, including the expiry sweep's set-based statements.
+-- - session_handouts.session_open / session_revoked, and access_links.session_revoked (token links): the session's
+--   end, copied by triggers from inquiry_sessions (at insert, and whenever the session's expired_at or revoked_at
+--   changes), so that every writer of sessions keeps them, including the expiry sweep's set-based statements.
 -- - inquiry_sessions.from_bare_id: the session a created inquiry got when it was opened from its bare id (set by the
 --   inquiry store in the transaction that records the start). The report reads bare-id starts from these sessions,
 --   where the session's own expired_at and revoked_at are in reach of a partial index.
+-- - inquiry_sessions.carried_by_token_link: the session a token link carries (set by a trigger when the link is
+--   written). A token link is its own row in the report, so its session is not a resume row; the sessions walk
+--   checked that per row against access_links, and with *live* skipped 16,000 open token-link sessions one lookup
+--   at a time. Now the open-session walks hold only resumes.
 --
 -- Frozen once released: later changes go into a new numbered file. On a large database the backfills and indexes
 -- take a while and hold off writes to these tables meanwhile (a migration runs in one transaction).
@@ -34,6 +38,27 @@ update inquiry_sessions s set from_bare_id = true
 from inquiry_events e
 where e.kind = 'started_from_bare_id' and s.id = e.detail->>'sessionId';
 
+alter table inquiry_sessions add column carried_by_token_link boolean not null default false;
+update inquiry_sessions s set carried_by_token_link = true
+from access_links l
+where l.kind = 'token' and l.session_id = s.id;
+
+-- A token link's session revoked (the link's state reads it): copied beside the link, for the *revoked* walk.
+alter table access_links add column session_revoked boolean not null default false;
+update access_links l set session_revoked = true
+from inquiry_sessions s
+where l.kind = 'token' and s.id = l.session_id and s.revoked_at is not null;
+
+create function access_links_token_session() returns trigger language plpgsql as $$
+begin
+  update inquiry_sessions set carried_by_token_link = true where id = new.session_id and not carried_by_token_link;
+  new.session_revoked := coalesce((select s.revoked_at is not null from inquiry_sessions s where s.id = new.session_id), false);
+  return new;
+end $$;
+create trigger access_links_token_session before insert or update of session_id, kind on access_links
+  for each row when (new.kind = 'token' and new.session_id is not null)
+  execute function access_links_token_session();
+
 create function session_handout_state() returns trigger language plpgsql as $$
 begin
   select s.expired_at is null and s.revoked_at is null, s.revoked_at is not null
@@ -46,16 +71,20 @@ end $$;
 create trigger session_handouts_state before insert or update of session_id on session_handouts
   for each row execute function session_handout_state();
 
-create function session_handouts_follow() returns trigger language plpgsql as $$
+create function session_end_follow() returns trigger language plpgsql as $$
 begin
   update session_handouts
   set session_open = (new.expired_at is null and new.revoked_at is null), session_revoked = (new.revoked_at is not null)
   where session_id = new.id;
+  if new.carried_by_token_link then
+    update access_links set session_revoked = (new.revoked_at is not null)
+    where session_id = new.id and kind = 'token' and session_revoked is distinct from (new.revoked_at is not null);
+  end if;
   return null;
 end $$;
-create trigger inquiry_sessions_handouts_follow after update of expired_at, revoked_at on inquiry_sessions
+create trigger inquiry_sessions_end_follow after update of expired_at, revoked_at on inquiry_sessions
   for each row when (old.expired_at is distinct from new.expired_at or old.revoked_at is distinct from new.revoked_at)
-  execute function session_handouts_follow();
+  execute function session_end_follow();
 
 -- Links neither revoked nor marked expired, of one kind, newest first (and one person's): the *live* walks, and
 -- what the sweep looks through for links to mark (as few as the live ones, and the few due since the last sweep).
@@ -64,13 +93,22 @@ create index access_links_open_issuer_idx on access_links (issued_by_id, kind, c
 -- Replaced by the open walks. Kept, it would be the planner's choice for *live token links*: it takes "not marked"
 -- and "expiry after now" for independent, expects a few hundred rows, reads all 21,000 and sorts them.
 drop index access_links_live_idx;
--- Revoked links of one kind, newest first.
-create index access_links_revoked_idx on access_links (kind, created_at desc, id) where revoked_at is not null;
+-- Revoked links of one kind (or a token link's session revoked), newest first.
+create index access_links_revoked_idx on access_links (kind, created_at desc, id) where revoked_at is not null or session_revoked;
 
 -- Hand-outs of a session still open (and one person's), and of a revoked one, newest first.
 create index session_handouts_open_idx on session_handouts (handed_at desc, id) where session_open;
 create index session_handouts_open_to_idx on session_handouts (handed_to_id, handed_at desc, id) where session_open;
 create index session_handouts_revoked_idx on session_handouts (handed_at desc, id) where session_revoked;
+
+-- Open sessions issued by someone, not a token link's, newest first (and one person's): the *live* resumes. They
+-- replace 0018's and 0024's, which held token links' sessions too.
+create index inquiry_sessions_open_resume_idx on inquiry_sessions (created_at desc, id)
+  where issued_by_type <> 'end_user' and not carried_by_token_link and expired_at is null and revoked_at is null;
+create index inquiry_sessions_open_resume_issuer_idx on inquiry_sessions (issued_by_id, created_at desc, id)
+  where issued_by_type <> 'end_user' and not carried_by_token_link and expired_at is null and revoked_at is null;
+drop index inquiry_sessions_open_issued_idx;
+drop index inquiry_sessions_open_issuer_idx;
 
 -- Bare-id starts, newest first: all, the open ones; revoked sessions of any kind, and revoked bare-id starts.
 create index inquiry_sessions_bare_id_idx on inquiry_sessions (created_at desc, id) where from_bare_id;

@@ -150,8 +150,10 @@ async function fillAccessArtifacts(database: Database, total: number, staffIds: 
     await run(`analyze bench_draw`);
 
     const tables = ['inquiry_sessions', 'session_handouts', 'access_links', 'inquiry_events', 'token_link_requests'];
-    // The hand-out trigger reads each hand-out's session, whose key the load drops: set the copies after, set-based.
+    // The triggers of migrations/0027 (a hand-out's session end, a token link's session) look up a session by the
+    // key the load drops: they are off for the load, and what they would write is written after, set-based.
     await run(`alter table session_handouts disable trigger session_handouts_state`);
+    await run(`alter table access_links disable trigger access_links_token_session`);
     await withBulkLoad(trx, tables, step, async () => {
       // Sessions a person issued: console resumes (staff, with reason and often a ticket) and partner / backend resumes.
       const sessionsOf = (kind: 'console' | 'resume', prefix: string, hours: string) => `
@@ -280,15 +282,24 @@ async function fillAccessArtifacts(database: Database, total: number, staffIds: 
           left join (select g, 'lnk_Bt' || g as link_id, inquiry_id, staff_id, staff_display, issued_at from bench_token) t
             on r.state = 'approved' and t.g = ${start.token} + r.nth - 1`),
       );
+      // The expiry sweep's mark on links past their expiry (migrations/0027), while the indexes are down.
+      await step('links: the sweep\'s mark', () =>
+        run(`update access_links set expired_at = expires_at where revoked_at is null and expires_at + interval '30 seconds' <= ${nowSql}`),
+      );
     });
     await run(`alter table session_handouts enable trigger session_handouts_state`);
+    await run(`alter table access_links enable trigger access_links_token_session`);
     // What the triggers and the expiry sweep keep in a running system (migrations/0027).
     await step('hand-outs: their sessions\' end', () =>
       run(`update session_handouts h set session_open = (s.expired_at is null and s.revoked_at is null), session_revoked = (s.revoked_at is not null)
         from inquiry_sessions s where s.id = h.session_id and (s.expired_at is not null or s.revoked_at is not null)`),
     );
-    await step('links: the sweep\'s mark', () =>
-      run(`update access_links set expired_at = expires_at where revoked_at is null and expires_at + interval '30 seconds' <= ${nowSql}`),
+    await step('token links\' sessions', () =>
+      run(`update inquiry_sessions s set carried_by_token_link = true from access_links l where l.kind = 'token' and l.session_id = s.id`),
+    );
+    await step('token links: their sessions\' revocation', () =>
+      run(`update access_links l set session_revoked = true from inquiry_sessions s
+        where l.kind = 'token' and s.id = l.session_id and s.revoked_at is not null`),
     );
     await step('live sessions', () => refreshLiveSessionUntil(trx, 'all'));
   });

@@ -93,6 +93,8 @@ export interface InquirySessionsTable {
   remote_updated_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   /** The session a created inquiry got when opened from its bare id (migrations/0027); set by the inquiry store. */
   from_bare_id: ColumnType<boolean, boolean | undefined, boolean>;
+  /** The session a token link carries (migrations/0027); set by a trigger on access_links, never by the application. */
+  carried_by_token_link: ColumnType<boolean, never, never>;
 }
 
 /** A live session handed out again by a later resume (migrations/0015); written only by the inquiry store. */
@@ -196,6 +198,8 @@ export interface AccessLinksTable {
   latest_version_number: ColumnType<number | null, number | null | undefined, number | null>;
   /** Marked by the expiry sweep once past expires_at (migrations/0027); the state still reads expires_at. */
   expired_at: ColumnType<Date | null, never, Date | null>;
+  /** A token link's session revoked, copied by triggers (migrations/0027): never written by the application. */
+  session_revoked: ColumnType<boolean, never, never>;
 }
 
 /** Token link requests under the two-person rule (migrations/0022, docs/two-person-rule.md). */

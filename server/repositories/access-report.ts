@@ -177,8 +177,8 @@ const issuerTypesOf = (kinds: readonly AccessKind[]) => kinds.flatMap((k) => ISS
 const SESSIONS: Branch = {
   kinds: ['console_resume', 'partner_resume', 'system_resume'],
   from: sql`inquiry_sessions s`,
-  base: sql<SqlBool>`s.issued_by_type <> 'end_user'
-    and not exists (select 1 from access_links tl where tl.session_id = s.id and tl.kind = 'token')`,
+  // carried_by_token_link: set by a trigger when a token link is written (migrations/0027).
+  base: sql<SqlBool>`s.issued_by_type <> 'end_user' and not s.carried_by_token_link`,
   rowId: sql<string>`s.id`,
   issuedAt: sql<Date>`s.created_at`,
   issuerId: sql<string | null>`s.issued_by_id`,
@@ -275,7 +275,10 @@ function linkBranch(kind: 'one_time' | 'token'): Branch {
           case 'live':
             return live(now);
           case 'revoked':
-            return oneTime ? sql<SqlBool>`l.revoked_at is not null` : sql<SqlBool>`(l.revoked_at is not null or ls.revoked_at is not null)`;
+            // l.session_revoked: the session's revocation copied by a trigger (migrations/0027), for the walk's index.
+            return oneTime
+              ? sql<SqlBool>`l.revoked_at is not null`
+              : sql<SqlBool>`((l.revoked_at is not null or l.session_revoked) and (l.revoked_at is not null or ls.revoked_at is not null))`;
           case 'used':
             return oneTime ? sql<SqlBool>`(l.revoked_at is null and l.first_used_at is not null)` : FALSE;
           case 'expired':
@@ -576,7 +579,10 @@ export function reportTotalQuery(filter: ReportFilter, now: Date, cap: number): 
   if (branches.length === 0) return null;
   const sources = branches.map(({ branch, where }) => {
     const from = branch.countFrom?.usable(filter) ? branch.countFrom.from : branch.from;
-    return sql`(select 1 from ${from} where ${where} order by ${branch.order} limit ${cap + 1})`;
+    // One person's rows are few in every source: the planner reads them in no order and stops at the cap, where in
+    // `order` it would fetch all of them (a live token link with its session each) to sort.
+    const order = filter.issuerId === null ? sql`order by ${branch.order}` : sql``;
+    return sql`(select 1 from ${from} where ${where} ${order} limit ${cap + 1})`;
   });
   return sql<{ n: number }>`select count(*)::int as n from (select 1 from (${sql.join(sources, sql` union all `)}) s limit ${cap + 1}) c`;
 }
@@ -604,7 +610,7 @@ export async function issuesPerAgent(
       select s.issued_by_id as issuer_id, s.issued_by_display as issuer_display, s.created_at as at
       from inquiry_sessions s
       where s.issued_by_type = 'staff' and s.issued_by_id is not null and s.created_at >= ${from} and s.created_at < ${to}
-        and not exists (select 1 from access_links tl where tl.session_id = s.id and tl.kind = 'token')
+        and not s.carried_by_token_link
       union all
       select h.handed_to_id, h.handed_to_display, h.handed_at
       from session_handouts h

@@ -295,6 +295,19 @@ describe.each(combinations)('the access report on %s with the %s provider', (eng
       expect(await inState(id, 'live')).toEqual([]);
     });
 
+    it('a token link whose session alone another writer revoked is revoked, and its session is never a resume row', async () => {
+      clock = NOW;
+      const id = await pending();
+      const link = issuedLink(await as(agentA).links.createWithToken({ inquiryId: id, reason, ticket: 'SUP-4', expiresInMinutes: 60, acknowledgeRisk: true, idempotencyKey: key() }));
+      const row = await byId(id, link.linkId);
+      expect((await rowsOf(id)).map((r) => r.id)).toEqual([link.linkId]);
+      expect(await inState(id, 'live')).toEqual([link.linkId]);
+      if (!row.sessionId) throw new Error('a token link carries a session');
+      await database.db.updateTable('inquiry_sessions').set({ revoked_at: ahead(MINUTE) }).where('id', '=', row.sessionId).execute();
+      expect(await inState(id, 'revoked')).toEqual([link.linkId]);
+      expect(await inState(id, 'live')).toEqual([]);
+    });
+
     it('links past their expiry read expired before and after the sweep marks them; the sweep marks no live link', async () => {
       clock = NOW;
       const id = await pending();

@@ -67,14 +67,19 @@ describe('migration 0027 on a database with access already issued (pglite)', () 
         session_id: null, token_fingerprint: null, first_used_at: null, last_used_at: null, emailed_to_masked: null, emailed_at: null, email_message_id: null,
       });
       await db.insertInto('access_links').values([link('lnk_spent', '2026-01-02T00:00:00Z', false), link('lnk_live', '2099-01-01T00:00:00Z', false), link('lnk_revoked', '2026-01-02T00:00:00Z', true)]).execute();
+      // A token link whose session was revoked.
+      await db.insertInto('access_links').values({ ...link('lnk_token', '2099-01-01T00:00:00Z', false), kind: 'token', code_hash: null, session_id: 'iqse_revoked' }).execute();
 
       expect(await migrate(database, all)).toEqual(all.filter((m) => m.name >= '0027').map((m) => m.name));
-      const links = await sql<{ id: string; expired_at: Date | null }>`select id, expired_at from access_links order by id`.execute(db);
+      const links = await sql<{ id: string; expired_at: Date | null; session_revoked: boolean }>`select id, expired_at, session_revoked from access_links order by id`.execute(db);
       expect(links.rows).toEqual([
-        { id: 'lnk_live', expired_at: null },
-        { id: 'lnk_revoked', expired_at: null },
-        { id: 'lnk_spent', expired_at: new Date('2026-01-02T00:00:00Z') },
+        { id: 'lnk_live', expired_at: null, session_revoked: false },
+        { id: 'lnk_revoked', expired_at: null, session_revoked: false },
+        { id: 'lnk_spent', expired_at: new Date('2026-01-02T00:00:00Z'), session_revoked: false },
+        { id: 'lnk_token', expired_at: null, session_revoked: true },
       ]);
+      const carried = await sql<{ id: string }>`select id from inquiry_sessions where carried_by_token_link`.execute(db);
+      expect(carried.rows.map((r) => r.id)).toEqual(['iqse_revoked']);
       const handouts = await sql<{ session_id: string; session_open: boolean; session_revoked: boolean }>`
         select session_id, session_open, session_revoked from session_handouts order by session_id`.execute(db);
       expect(handouts.rows).toEqual([
@@ -85,10 +90,15 @@ describe('migration 0027 on a database with access already issued (pglite)', () 
       const bare = await sql<{ id: string }>`select id from inquiry_sessions where from_bare_id`.execute(db);
       expect(bare.rows.map((r) => r.id)).toEqual(['iqse_bare']);
 
-      // And from then on the triggers keep the copies: a session revoked later takes its hand-outs with it.
+      // And from then on the triggers keep the copies: a token link written later marks its session; a session
+      // revoked later takes its hand-outs' and its token link's copies with it.
+      await db.insertInto('access_links').values({ ...link('lnk_token2', '2099-01-01T00:00:00Z', false), kind: 'token', code_hash: null, session_id: 'iqse_open' }).execute();
       await db.updateTable('inquiry_sessions').set({ revoked_at: at }).where('id', '=', 'iqse_open').execute();
       const after = await sql<{ session_open: boolean; session_revoked: boolean }>`select session_open, session_revoked from session_handouts where session_id = 'iqse_open'`.execute(db);
       expect(after.rows).toEqual([{ session_open: false, session_revoked: true }]);
+      const token2 = await sql<{ session_revoked: boolean; carried: boolean }>`select l.session_revoked, s.carried_by_token_link as carried
+        from access_links l join inquiry_sessions s on s.id = l.session_id where l.id = 'lnk_token2'`.execute(db);
+      expect(token2.rows).toEqual([{ session_revoked: true, carried: true }]);
     } finally {
       await database.close();
     }
