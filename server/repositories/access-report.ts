@@ -256,11 +256,12 @@ function linkBranch(kind: 'one_time' | 'token'): Branch {
   const state = (now: Date) =>
     oneTime
       ? sql<AccessState>`(case when l.revoked_at is not null then 'revoked' when l.first_used_at is not null then 'used'
-          when l.expires_at <= ${now} then 'expired' else 'live' end)`
+          when l.expired_at is not null or l.expires_at <= ${now} then 'expired' else 'live' end)`
       : sql<AccessState>`(case when l.revoked_at is not null or ls.revoked_at is not null then 'revoked'
-          when l.expires_at <= ${now} or ls.expired_at is not null or ls.expires_at <= ${now} then 'expired' else 'live' end)`;
-  // `expired_at is null` restates `expires_at > now` for the sweep-marked partial indexes (a mark is only ever set
-  // once a link is past its expiry), so a live walk reads open links only. The two say nearly the same, but the
+          when l.expired_at is not null or l.expires_at <= ${now} or ls.expired_at is not null or ls.expires_at <= ${now} then 'expired' else 'live' end)`;
+  // A link is expired once the sweep marked it (expired_at) or past its expiry, whichever comes first, as a session
+  // is: so the mark is in every state check alike, and a live walk reads only unmarked links. The two say nearly
+  // the same, but the
   // planner multiplies their selectivities as if independent, takes live links for a tenth of what they are and
   // reads and sorts them all rather than walk to a page; `now` as an initplan it cannot see keeps the estimate near.
   const unexpired = (now: Date) => sql<SqlBool>`l.expires_at > (select ${now}::timestamptz)`;
@@ -283,8 +284,9 @@ function linkBranch(kind: 'one_time' | 'token'): Branch {
             return oneTime ? sql<SqlBool>`(l.revoked_at is null and l.first_used_at is not null)` : FALSE;
           case 'expired':
             return oneTime
-              ? sql<SqlBool>`(l.revoked_at is null and l.first_used_at is null and l.expires_at <= ${now})`
-              : sql<SqlBool>`(l.revoked_at is null and ls.revoked_at is null and (l.expires_at <= ${now} or ls.expired_at is not null or ls.expires_at <= ${now}))`;
+              ? sql<SqlBool>`(l.revoked_at is null and l.first_used_at is null and (l.expired_at is not null or l.expires_at <= ${now}))`
+              : sql<SqlBool>`(l.revoked_at is null and ls.revoked_at is null
+                  and (l.expired_at is not null or l.expires_at <= ${now} or ls.expired_at is not null or ls.expires_at <= ${now}))`;
           case 'pending':
           case 'approved':
           case 'rejected':
@@ -354,6 +356,13 @@ const bareIdVia = sql<string>`(select e.detail->>'via' from inquiry_events e
   where e.inquiry_id = bs.inquiry_id and e.kind = 'started_from_bare_id' and e.detail->>'sessionId' = bs.id limit 1)`;
 
 /**
+ * The instant of a bare-id start: the session's first use, which the hosted flow sets in the start's transaction to
+ * the instant its timeline event records (the session's created_at is kept to the second). Never null on such a
+ * session; the fallback only keeps the order total.
+ */
+const bareIdStartedAt = sql<Date>`coalesce(bs.started_at, bs.created_at)`;
+
+/**
  * Created inquiries opened from their bare id (hosted flow, issue 13): the session each visit got, which the inquiry
  * store marks `from_bare_id` when it records the start (migrations/0027). Walked over the sessions themselves, so
  * that the session's own end is in reach of a partial index for the state filters.
@@ -363,7 +372,7 @@ const BARE_ID_STARTS: Branch = {
   from: sql`inquiry_sessions bs`,
   base: sql<SqlBool>`bs.from_bare_id`,
   rowId: sql<string>`bs.id`,
-  issuedAt: sql<Date>`bs.created_at`,
+  issuedAt: bareIdStartedAt,
   issuerId: sql<string | null>`${BARE_ID_ISSUER.id}::text`,
   inquiryId: sql<string>`bs.inquiry_id`,
   ticket: sql<string | null>`null::text`,
@@ -378,14 +387,14 @@ const BARE_ID_STARTS: Branch = {
     issuer_type: sql`${BARE_ID_ISSUER.type}::text`,
     issuer_id: sql`${BARE_ID_ISSUER.id}::text`,
     issuer_display: sql`${BARE_ID_ISSUER.display}::text`,
-    issued_at: sql`bs.created_at`,
+    issued_at: bareIdStartedAt,
     reason: nullText,
     ticket: nullText,
     reused_session: sql`false`,
     note: sql`'opened from its bare id via ' || coalesce(${bareIdVia}, '/verify')`,
     ...sessionColumns('bs', now),
   }),
-  order: sql`bs.created_at desc, bs.id asc`,
+  order: sql`coalesce(bs.started_at, bs.created_at) desc, bs.id asc`,
 };
 
 /** A pending request past its expiry reads as expired before anything marks it (services/inquiry-actions/approval-expiry.ts). */
@@ -572,8 +581,8 @@ export async function reportCounts(db: Executor, filter: ReportFilter, now: Date
  * its own order, where recent rows are, with no outer order to sort by.
  */
 export function reportTotalQuery(filter: ReportFilter, now: Date, cap: number): RawBuilder<{ n: number }> | null {
-  // Sources whose rows cost a lookup each (sessions: the token link check; hand-outs: their session, when the filter
-  // reads it) go last.
+  // Hand-outs (a lookup of their session each, when the filter reads it) go after the rest; sessions, the largest
+  // source, last.
   const rank = (branch: Branch) => (branch === SESSIONS ? 2 : branch === HANDOUTS ? 1 : 0);
   const branches = plan(filter, now, null).sort((a, b) => rank(a.branch) - rank(b.branch));
   if (branches.length === 0) return null;

@@ -53,13 +53,16 @@ export async function expireDueSessions(trx: Transaction<DB>, now: Date, limit: 
 
 /**
  * Up to `limit` links past their own expiry, not revoked, are marked expired as of it (migrations/0027). The mark
- * changes no state (the report reads expires_at); it keeps spent links out of the access report's open-link walks.
+ * says what expires_at already says (a link is expired once marked or past its expiry); it keeps spent links out of
+ * the access report's open-link walks. Found along access_links_due_idx, an index on the expiry as UTC wall time
+ * that only this statement uses (the migration says why).
  */
 export async function markDueLinksExpired(trx: Transaction<DB>, now: Date, limit: number): Promise<number> {
   const result = await sql`
     update access_links l set expired_at = l.expires_at
     from (select id from access_links
-          where kind in ('one_time', 'token') and revoked_at is null and expired_at is null and expires_at <= ${now}
+          where revoked_at is null and expired_at is null
+            and (expires_at at time zone 'UTC') <= (${now}::timestamptz at time zone 'UTC')
           limit ${limit} for update skip locked) due
     where l.id = due.id`.execute(trx);
   return Number(result.numAffectedRows ?? 0n);
