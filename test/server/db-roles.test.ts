@@ -166,6 +166,20 @@ describe.skipIf(!adminUrl)('least-privilege database roles on PostgreSQL', () =>
       expect(events.map((e) => e.action)).toEqual(['auth.login', 'inquiry.resumed']);
       expect(events[1]?.target_id).toBe(inquiryId);
       expect(await verifyAuditChain(appDatabase.db)).toMatchObject({ ok: true, checked: 2 });
+
+      // Writes that fire migration 0027's triggers (a token link marks its session; a session's end is copied to its
+      // token link and hand-outs) work under the application's role, which holds no EXECUTE on their functions.
+      const call = (procedure: string, json: Record<string, unknown>) =>
+        fetch(`${application.baseUrl}/trpc/${procedure}`, { method: 'POST', headers: consoleHeaders(application, { cookie }), body: JSON.stringify({ json }) });
+      const link = await call('links.createWithToken', {
+        inquiryId, reason: 'Partner portal needs a link', ticket: 'SUP-1', expiresInMinutes: 60, acknowledgeRisk: true, idempotencyKey: `roles-link-${tag}`,
+      });
+      expect(link.status).toBe(200);
+      const session = (await resumed.json()) as { result: { data: { json: { sessionId: string } } } };
+      const expired = await call('inquiries.expireSessions', { inquiryId, sessionId: session.result.data.json.sessionId, reason: 'Token pasted in a public chat' });
+      expect(expired.status).toBe(200);
+      const marked = await appDatabase.db.selectFrom('inquiry_sessions').select(['carried_by_token_link', 'revoked_at']).where('inquiry_id', '=', inquiryId).orderBy('created_at').execute();
+      expect(marked.map((m) => [m.carried_by_token_link, m.revoked_at !== null]).sort()).toEqual([[false, true], [true, false]]);
     } finally {
       await application.close();
     }
