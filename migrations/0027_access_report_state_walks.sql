@@ -12,9 +12,10 @@
 -- - session_handouts.session_open / session_revoked, and access_links.session_revoked (token links): the session's
 --   end, copied by triggers from inquiry_sessions (at insert, and whenever the session's expired_at or revoked_at
 --   changes), so that every writer of sessions keeps them, including the expiry sweep's set-based statements.
--- - inquiry_sessions.from_bare_id: the session a created inquiry got when it was opened from its bare id (set by the
---   inquiry store in the transaction that records the start). The report reads bare-id starts from these sessions,
---   where the session's own expired_at and revoked_at are in reach of a partial index.
+-- - inquiry_sessions.from_bare_id: the session a created inquiry got when it was opened from its bare id, marked by a
+--   trigger when the start's timeline event is written (so also by an instance still on older code during a rolling
+--   deploy). The report reads bare-id starts from these sessions, where the session's own expired_at and revoked_at
+--   are in reach of a partial index.
 -- - inquiry_sessions.carried_by_token_link: the session a token link carries (set by a trigger when the link is
 --   written). A token link is its own row in the report, so its session is not a resume row; the sessions walk
 --   checked that per row against access_links, and with *live* skipped 16,000 open token-link sessions one lookup
@@ -49,6 +50,16 @@ alter table access_links add column session_revoked boolean not null default fal
 update access_links l set session_revoked = true
 from inquiry_sessions s
 where l.kind = 'token' and s.id = l.session_id and s.revoked_at is not null;
+
+create function inquiry_events_bare_id_session() returns trigger language plpgsql as $$
+begin
+  update inquiry_sessions set from_bare_id = true
+  where id = new.detail->>'sessionId' and inquiry_id = new.inquiry_id and not from_bare_id;
+  return null;
+end $$;
+create trigger inquiry_events_bare_id_session after insert on inquiry_events
+  for each row when (new.kind = 'started_from_bare_id')
+  execute function inquiry_events_bare_id_session();
 
 create function access_links_token_session() returns trigger language plpgsql as $$
 begin
@@ -133,8 +144,10 @@ begin
   execute format('alter function session_handout_state() set search_path = pg_catalog, %I, pg_temp', current_schema());
   execute format('alter function session_end_follow() set search_path = pg_catalog, %I, pg_temp', current_schema());
   execute format('alter function access_links_token_session() set search_path = pg_catalog, %I, pg_temp', current_schema());
+  execute format('alter function inquiry_events_bare_id_session() set search_path = pg_catalog, %I, pg_temp', current_schema());
 end;
 $$;
 revoke all on function session_handout_state() from public;
 revoke all on function session_end_follow() from public;
 revoke all on function access_links_token_session() from public;
+revoke all on function inquiry_events_bare_id_session() from public;

@@ -154,6 +154,7 @@ async function fillAccessArtifacts(database: Database, total: number, staffIds: 
     // key the load drops: they are off for the load, and what they would write is written after, set-based.
     await run(`alter table session_handouts disable trigger session_handouts_state`);
     await run(`alter table access_links disable trigger access_links_token_session`);
+    await run(`alter table inquiry_events disable trigger inquiry_events_bare_id_session`);
     await withBulkLoad(trx, tables, step, async () => {
       // Sessions a person issued: console resumes (staff, with reason and often a ticket) and partner / backend resumes.
       const sessionsOf = (kind: 'console' | 'resume', prefix: string, hours: string) => `
@@ -289,6 +290,7 @@ async function fillAccessArtifacts(database: Database, total: number, staffIds: 
     });
     await run(`alter table session_handouts enable trigger session_handouts_state`);
     await run(`alter table access_links enable trigger access_links_token_session`);
+    await run(`alter table inquiry_events enable trigger inquiry_events_bare_id_session`);
     // What the triggers and the expiry sweep keep in a running system (migrations/0027).
     await step('hand-outs: their sessions\' end', () =>
       run(`update session_handouts h set session_open = (s.expired_at is null and s.revoked_at is null), session_revoked = (s.revoked_at is not null)

@@ -91,8 +91,8 @@ export interface InquirySessionsTable {
   last_used_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   /** As on inquiries (migrations/0025). */
   remote_updated_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
-  /** The session a created inquiry got when opened from its bare id (migrations/0027); set by the inquiry store. */
-  from_bare_id: ColumnType<boolean, boolean | undefined, boolean>;
+  /** The session a created inquiry got when opened from its bare id (migrations/0027); set by a trigger on its timeline entry. */
+  from_bare_id: ColumnType<boolean, boolean | undefined, never>;
   /** The session a token link carries (migrations/0027); set by a trigger on access_links, never by the application. */
   carried_by_token_link: ColumnType<boolean, never, never>;
 }
@@ -196,7 +196,7 @@ export interface AccessLinksTable {
   /** The inquiry's version and its template's latest version when the link was issued (migrations/0018); null on older links. */
   inquiry_version_number: ColumnType<number | null, number | null | undefined, number | null>;
   latest_version_number: ColumnType<number | null, number | null | undefined, number | null>;
-  /** Marked by the expiry sweep once past expires_at (migrations/0027); the state still reads expires_at. */
+  /** Marked by the expiry sweep once past expires_at (migrations/0027): expired once marked or past it (linkExpired). */
   expired_at: ColumnType<Date | null, never, Date | null>;
   /** A token link's session revoked, copied by triggers (migrations/0027): never written by the application. */
   session_revoked: ColumnType<boolean, never, never>;

@@ -219,7 +219,7 @@ export async function redeemOneTimeCode(engine: FlowEngine, code: string, now: D
     const link = await store.lockOneTimeLink(trx, found.id);
     if (!inquiry || !link) return deny('not_found');
     if (link.revoked_at) return deny('link_revoked');
-    if (link.expires_at <= now) return deny('link_expired');
+    if (store.linkExpired(link, now)) return deny('link_expired');
     const blocked = blockedBy(inquiry, now);
     if (blocked) return deny(blocked);
     if (link.first_used_at && now.getTime() - link.first_used_at.getTime() > ONE_TIME_LINK_GRACE_MS) return deny('link_used');

@@ -260,10 +260,10 @@ function linkBranch(kind: 'one_time' | 'token'): Branch {
       : sql<AccessState>`(case when l.revoked_at is not null or ls.revoked_at is not null then 'revoked'
           when l.expired_at is not null or l.expires_at <= ${now} or ls.expired_at is not null or ls.expires_at <= ${now} then 'expired' else 'live' end)`;
   // A link is expired once the sweep marked it (expired_at) or past its expiry, whichever comes first, as a session
-  // is: so the mark is in every state check alike, and a live walk reads only unmarked links. The two say nearly
-  // the same, but the
-  // planner multiplies their selectivities as if independent, takes live links for a tenth of what they are and
-  // reads and sorts them all rather than walk to a page; `now` as an initplan it cannot see keeps the estimate near.
+  // is (and as store.linkExpired says it for the hosted flow): so the mark is in every state check alike, and a live
+  // walk reads only unmarked links. The two say nearly the same, but the planner multiplies their selectivities as
+  // if independent, takes live links for a tenth of what they are and reads and sorts them all rather than walk to a
+  // page; `now` as an initplan it cannot see keeps the estimate near.
   const unexpired = (now: Date) => sql<SqlBool>`l.expires_at > (select ${now}::timestamptz)`;
   const live = (now: Date): Predicate =>
     oneTime

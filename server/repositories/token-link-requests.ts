@@ -108,6 +108,7 @@ function withLink(db: Executor, now: Date) {
           eb('l.id', 'is not', null),
           eb('l.revoked_at', 'is', null),
           eb('l.expires_at', '>', now),
+          eb('l.expired_at', 'is', null),
           eb('s.revoked_at', 'is', null),
           eb('s.expired_at', 'is', null),
           eb('s.expires_at', '>', now),
@@ -137,5 +138,5 @@ export async function requestsBy(db: Executor, now: Date, requesterId: string, l
 
 /** The link an approval issued: its session (whose token the provider re-derives) and whether it has ended. */
 export function issuedLink(trx: Transaction<DB>, linkId: string) {
-  return trx.selectFrom('access_links').select(['id', 'session_id', 'created_at', 'expires_at', 'revoked_at']).where('id', '=', linkId).executeTakeFirst();
+  return trx.selectFrom('access_links').select(['id', 'session_id', 'created_at', 'expires_at', 'expired_at', 'revoked_at']).where('id', '=', linkId).executeTakeFirst();
 }

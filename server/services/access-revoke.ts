@@ -122,7 +122,7 @@ async function revokeBatch(
         skipped += 1;
         continue;
       }
-      const codeStillOpens = link.kind === 'one_time' && link.first_used_at === null && link.expires_at > now;
+      const codeStillOpens = link.kind === 'one_time' && link.first_used_at === null && !store.linkExpired(link, now);
       const sessionEnded = link.session_id ? await endSession(link.inquiry_id, link.session_id) : false;
       if (!codeStillOpens && !sessionEnded) {
         skipped += 1;

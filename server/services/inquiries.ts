@@ -176,7 +176,7 @@ export async function listInquiries(deps: AppDeps, query: InquiryListQuery): Pro
 
 function toLinkSummary(l: AccessLinkRow, now: Date): LinkSummary {
   // As the access report says it (repositories/access-report.ts): a redeemed one-time link stays 'used' past its expiry.
-  const state = l.revoked_at ? 'revoked' : l.kind === 'one_time' && l.first_used_at ? 'used' : l.expires_at <= now ? 'expired' : 'live';
+  const state = l.revoked_at ? 'revoked' : l.kind === 'one_time' && l.first_used_at ? 'used' : store.linkExpired(l, now) ? 'expired' : 'live';
   return {
     id: l.id,
     kind: l.kind,

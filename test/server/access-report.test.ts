@@ -329,6 +329,8 @@ describe.each(combinations)('the access report on %s with the %s provider', (eng
       expect((await rowsOf(id)).filter((r) => spent.includes(r.id)).map((r) => r.state)).toEqual(['expired', 'expired']);
       expect(await inState(id, 'expired')).toEqual(spent);
       expect(await inState(id, 'live')).toEqual([long.linkId]);
+      // ... and the hosted flow, by that clock, no longer redeems the code the report calls expired.
+      expect(await redeemOneTimeCode(localFlow(), paramOf(oneTime.url, 'code'), clock)).toMatchObject({ ok: false, denial: 'link_expired' });
     });
   });
 

@@ -99,6 +99,11 @@ describe('migration 0027 on a database with access already issued (pglite)', () 
       const token2 = await sql<{ session_revoked: boolean; carried: boolean }>`select l.session_revoked, s.carried_by_token_link as carried
         from access_links l join inquiry_sessions s on s.id = l.session_id where l.id = 'lnk_token2'`.execute(db);
       expect(token2.rows).toEqual([{ session_revoked: true, carried: true }]);
+      // A bare-id start recorded only as its timeline entry (as an instance on older code writes it) marks its session.
+      await db.insertInto('inquiry_sessions').values(session('iqse_bare2', {}, 'end_user')).execute();
+      await db.insertInto('inquiry_events').values({ inquiry_id: inquiryId, occurred_at: at, kind: 'started_from_bare_id', detail: JSON.stringify({ sessionId: 'iqse_bare2', via: '/widget', address: '203.0.113.9' }) }).execute();
+      const bareAfter = await sql<{ id: string }>`select id from inquiry_sessions where from_bare_id order by id`.execute(db);
+      expect(bareAfter.rows.map((r) => r.id)).toEqual(['iqse_bare', 'iqse_bare2']);
     } finally {
       await database.close();
     }

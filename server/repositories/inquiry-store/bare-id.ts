@@ -18,9 +18,8 @@ export interface BareIdStart {
 }
 
 export async function inquiryStartedFromBareId(trx: Transaction<DB>, inquiryId: string, now: Date, start: BareIdStart): Promise<void> {
+  // The entry's trigger marks the session from_bare_id, where the access report lists bare-id starts (migrations/0027).
   await addTimelineEvent(trx, inquiryId, now, { kind: STARTED_FROM_BARE_ID, detail: { address: start.address, via: start.via, sessionId: start.sessionId } });
-  // The access report lists bare-id starts from their sessions (migrations/0027).
-  await trx.updateTable('inquiry_sessions').set({ from_bare_id: true }).where('id', '=', start.sessionId).where('inquiry_id', '=', inquiryId).execute();
 }
 
 /** Whether `sessionId` is the session a bare-id visit of this inquiry started. */

@@ -26,6 +26,15 @@ export async function linkIssued(trx: Transaction<DB>, link: NewLinkRow): Promis
 }
 
 /** The link row, locked until the transaction ends. */
+/**
+ * A link is past its expiry once the expiry sweep marked it (migrations/0027) or its own expiry has passed, whichever
+ * comes first — as the access report reads it — so that an instance whose clock is behind the sweeper's does not
+ * open or count as live a link the report already calls expired.
+ */
+export function linkExpired(link: { expires_at: Date; expired_at: Date | null }, now: Date): boolean {
+  return link.expired_at !== null || link.expires_at <= now;
+}
+
 export function lockLink(trx: Transaction<DB>, id: string) {
   return trx.selectFrom('access_links').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
 }
@@ -78,7 +87,7 @@ export function findOneTimeLink(db: Kysely<DB>, codeHash: string) {
 export function lockOneTimeLink(trx: Transaction<DB>, linkId: string) {
   return trx
     .selectFrom('access_links')
-    .select(['id', 'inquiry_id', 'session_id', 'expires_at', 'first_used_at', 'revoked_at'])
+    .select(['id', 'inquiry_id', 'session_id', 'expires_at', 'expired_at', 'first_used_at', 'revoked_at'])
     .where('id', '=', linkId)
     .forUpdate()
     .executeTakeFirst();
