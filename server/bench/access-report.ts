@@ -150,8 +150,9 @@ async function fillAccessArtifacts(database: Database, total: number, staffIds: 
     await run(`analyze bench_draw`);
 
     const tables = ['inquiry_sessions', 'session_handouts', 'access_links', 'inquiry_events', 'token_link_requests'];
-    // The triggers of migrations/0027 (a hand-out's session end, a token link's session) look up a session by the
-    // key the load drops: they are off for the load, and what they would write is written after, set-based.
+    // The triggers of migrations/0027 (a hand-out's session end, a token link's session, a bare-id start's session)
+    // look up a session by the key the load drops: they are off for the load, and what they would write is written
+    // after, set-based (bare-id sessions are inserted marked).
     await run(`alter table session_handouts disable trigger session_handouts_state`);
     await run(`alter table access_links disable trigger access_links_token_session`);
     await run(`alter table inquiry_events disable trigger inquiry_events_bare_id_session`);

@@ -17,7 +17,7 @@ import { sessionLiveAt, sessionOpen } from './inquiry-store/live-sessions.js';
  *
  * A row's state is derived here, once, as SQL (the list shows it, the filters and the bulk revocation select by it).
  * A *live* or *revoked* filter also names a column each source keeps for it (migrations/0027: a link's sweep mark,
- * a hand-out's copy of its session's end), so that the walk reads only rows that can be in that state, along a
+ * a hand-out's or token link's copy of its session's end), so that the walk reads only rows that can be in that state, along a
  * partial index, instead of reading a source to its end when it has none left below the cursor.
  */
 
@@ -363,9 +363,9 @@ const bareIdVia = sql<string>`(select e.detail->>'via' from inquiry_events e
 const bareIdStartedAt = sql<Date>`coalesce(bs.started_at, bs.created_at)`;
 
 /**
- * Created inquiries opened from their bare id (hosted flow, issue 13): the session each visit got, which the inquiry
- * store marks `from_bare_id` when it records the start (migrations/0027). Walked over the sessions themselves, so
- * that the session's own end is in reach of a partial index for the state filters.
+ * Created inquiries opened from their bare id (hosted flow, issue 13): the session each visit got, marked
+ * `from_bare_id` by a trigger on the start's timeline entry (migrations/0027). Walked over the sessions themselves,
+ * so that the session's own end is in reach of a partial index for the state filters.
  */
 const BARE_ID_STARTS: Branch = {
   kinds: ['bare_id_start'],

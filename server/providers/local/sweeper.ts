@@ -16,8 +16,8 @@ export interface SweepResult {
 
 /**
  * Moves overdue `created`/`pending` inquiries to `expired` (with a timeline event, and expiring their live
- * sessions), expires live sessions whose own expiry has passed, and marks links past theirs. Batched, one transaction per batch, each
- * holding a transaction-scoped advisory lock so that two instances never sweep at once.
+ * sessions), expires live sessions whose own expiry has passed, and marks links past theirs. Batched, one
+ * transaction per batch, each holding a transaction-scoped advisory lock so that two instances never sweep at once.
  */
 export async function sweepExpired(db: Executor, now: Date): Promise<SweepResult> {
   const total: SweepResult = { ran: false, inquiriesExpired: 0, sessionsExpired: 0, linksExpired: 0 };

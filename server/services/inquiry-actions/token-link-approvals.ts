@@ -4,7 +4,7 @@ import { newId } from '../../crypto.js';
 import { staffActor } from '../../auth/principal.js';
 import * as staffRepo from '../../repositories/staff.js';
 import * as requests from '../../repositories/token-link-requests.js';
-import { linkExpired } from '../../repositories/inquiry-store/links.js';
+import * as store from '../../repositories/inquiry-store/index.js';
 import type { TokenLinkRequestRow, TokenLinkRequestView } from '../../repositories/token-link-requests.js';
 import { permissionScope } from '../../../shared/permissions.js';
 import type {
@@ -262,7 +262,7 @@ export async function collectLink(ctx: ActionContext, input: z.infer<typeof Coll
     const link = await requests.issuedLink(trx, request.link_id);
     // Persona is asked the approval's question again: only while it keeps the answer (call-context.ts).
     if (link) replayingFrom(link.created_at);
-    const session = link?.session_id && !link.revoked_at && !linkExpired(link, now) ? await provider.tokenFor(trx, link.session_id, now) : null;
+    const session = link?.session_id && !link.revoked_at && !store.linkExpired(link, now) ? await provider.tokenFor(trx, link.session_id, now) : null;
     if (!link || !session) throw new AppError('CONFLICT', 'The approved link has ended since (revoked or expired): ask for a new one.');
     await requests.requestCollected(trx, request.id, now);
     await appendAuditEvent(trx, {
