@@ -98,6 +98,13 @@ function sessionLiveById(sessionId: RawBuilder<unknown>, now: Date): Predicate {
   return sql<SqlBool>`coalesce((select ${sessionLiveAt('lv', now)} from inquiry_sessions lv where lv.id = ${sessionId}), false)`;
 }
 
+/**
+ * `now` as an initplan the planner cannot see, for the live walks' expiry checks. Beside a guard that says nearly the
+ * same ("open", "not marked expired"), a visible `now` has the planner multiply the two selectivities as if
+ * independent, take live rows for a tenth of what they are, and read and sort them all rather than walk to a page.
+ */
+const planNow = (now: Date) => sql<Date>`(select ${now}::timestamptz)`;
+
 /** `sessionId`: the row's session is joined as `a`; its liveness is then checked by sessionLiveById. */
 function sessionStateIs(a: string, states: readonly AccessState[], now: Date, sessionId?: RawBuilder<unknown>): Predicate {
   const c = (column: string) => sql.ref(`${a}.${column}`);
@@ -105,9 +112,7 @@ function sessionStateIs(a: string, states: readonly AccessState[], now: Date, se
     states.flatMap((state) => {
       switch (state) {
         case 'live':
-          // A walked session's expiry against an initplan `now`, as links' (unexpired in linkBranch): the planner
-          // would multiply "open" and "expiry after now", which say nearly the same, and sort every live session.
-          return [sessionId ? sessionLiveById(sessionId, now) : sql<SqlBool>`(${sessionOpen(a)} and ${c('expires_at')} > (select ${now}::timestamptz))`];
+          return [sessionId ? sessionLiveById(sessionId, now) : sql<SqlBool>`(${sessionOpen(a)} and ${c('expires_at')} > ${planNow(now)})`];
         case 'expired':
           return [sql<SqlBool>`(${c('revoked_at')} is null and (${c('expired_at')} is not null or ${c('expires_at')} <= ${now}))`];
         case 'revoked':
@@ -261,10 +266,8 @@ function linkBranch(kind: 'one_time' | 'token'): Branch {
           when l.expired_at is not null or l.expires_at <= ${now} or ls.expired_at is not null or ls.expires_at <= ${now} then 'expired' else 'live' end)`;
   // A link is expired once the sweep marked it (expired_at) or past its expiry, whichever comes first, as a session
   // is (and as store.linkExpired says it for the hosted flow): so the mark is in every state check alike, and a live
-  // walk reads only unmarked links. The two say nearly the same, but the planner multiplies their selectivities as
-  // if independent, takes live links for a tenth of what they are and reads and sorts them all rather than walk to a
-  // page; `now` as an initplan it cannot see keeps the estimate near.
-  const unexpired = (now: Date) => sql<SqlBool>`l.expires_at > (select ${now}::timestamptz)`;
+  // walk reads only unmarked links (the expiry against planNow).
+  const unexpired = (now: Date) => sql<SqlBool>`l.expires_at > ${planNow(now)}`;
   const live = (now: Date): Predicate =>
     oneTime
       ? sql<SqlBool>`(l.revoked_at is null and l.expired_at is null and l.first_used_at is null and ${unexpired(now)})`
