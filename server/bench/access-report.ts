@@ -1,13 +1,14 @@
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { ensureDemoStaff } from '../auth/bootstrap.js';
 import { loadConfig } from '../config.js';
 import type { Database } from '../db/index.js';
 import type { DB } from '../db/schema.js';
 import { migrate } from '../db/migrate.js';
-import { reportPageQuery, reportTotalQuery } from '../repositories/access-report.js';
+import { preparedLarge } from '../db/prepared.js';
+import { reportPageQuery, reportPlanQuery, reportTotalQuery } from '../repositories/access-report.js';
 import { refreshLiveSessionUntil } from '../repositories/inquiry-store/index.js';
 import { COUNT_CAP, decodeCursor, resolveFilter } from '../services/access-report.js';
 import { runSeed } from '../seed/cli.js';
@@ -326,6 +327,8 @@ function accessViews(staffIds: StaffIds, now: Date): PagedView[] {
     view('issuer by email (support@demo.test)', { issuer: 'support@demo.test' }),
     view('period (30 days, 60–90 days ago)', { issuedAfter: new Date(now.getTime() - 90 * day), issuedBefore: new Date(now.getTime() - 60 * day) }),
     view('ticket present', { hasTicket: true }),
+    view('ticket absent', { hasTicket: false }),
+    view('state: expired', { state: ['expired'] }),
     view('live token links (quick view)', { kind: ['token_link'], state: ['live'] }),
     view('issuer + state: live', { issuer: benchAgentId(1), state: ['live'] }),
     view('live token links of one agent', { kind: ['token_link'], state: ['live'], issuer: benchAgentId(1) }),
@@ -340,9 +343,13 @@ function accessStatements(db: Kysely<DB>, now: Date, principals: Record<string, 
     const input = AccessListInputSchema.parse(view.input);
     const { filter } = await resolveFilter(db, { ...staff, displayName: staff.email }, 'access:read', input);
     const after = cursor ? decodeCursor(cursor) : null;
+    // As listAccess runs them: prepared, after the plan mode that suits the filter.
     const page = reportPageQuery(filter, now, after, input.limit + 1);
     const total = reportTotalQuery(filter, now, COUNT_CAP);
-    return [page, total].flatMap((q) => (q ? [q.compile(db)] : []));
+    return {
+      setup: [reportPlanQuery(filter).compile(db)],
+      statements: [page, total].flatMap((q: RawBuilder<unknown> | null) => (q ? [preparedLarge(q).compile(db)] : [])),
+    };
   };
 }
 

@@ -103,8 +103,28 @@ interface PageAnswer {
   nextCursor: string | null;
 }
 
-/** The SQL a page's request runs, rebuilt in the bench process from the same input (null: not replayed). */
-export type StatementsOf = (view: PagedView, cursor: string | null) => Promise<CompiledQuery[]>;
+/**
+ * The SQL a page's request runs, rebuilt in the bench process from the same input. With `setup` (the access report:
+ * how its prepared statements are planned), the statements are replayed as the server runs them: in one read-only
+ * transaction after the setup, and EXPLAIN shows the plan they run under (explain()).
+ */
+export type StatementsOf = (view: PagedView, cursor: string | null) => Promise<CompiledQuery[] | { setup: CompiledQuery[]; statements: CompiledQuery[] }>;
+
+interface Replayed {
+  setup: CompiledQuery[];
+  statements: CompiledQuery[];
+}
+
+const replayedOf = (got: Awaited<ReturnType<StatementsOf>>): Replayed => (Array.isArray(got) ? { setup: [], statements: got } : got);
+
+/** A parameter of a prepared statement written as a literal for `EXECUTE name(…)` (PostgreSQL infers its type). */
+function literal(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (value instanceof Date) return `'${value.toISOString()}'`;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (typeof value !== 'string') throw new Error(`no literal for a parameter of type ${typeof value}`);
+  return `'${value.replace(/'/g, "''")}'`;
+}
 
 export interface PagedResult {
   view: PagedView;
@@ -140,18 +160,35 @@ function scansOf(node: PlanNode, into: Set<string>): Set<string> {
 }
 
 /** The index scans of the first statement, and EXPLAIN (ANALYZE, BUFFERS) of each as text. */
-export async function explain(db: Kysely<DB>, statements: readonly CompiledQuery[]): Promise<{ scans: string[]; text: string }> {
-  const first = statements[0];
-  if (!first) return { scans: [], text: '' };
-  const json = await db.executeQuery<{ 'QUERY PLAN': unknown }>(CompiledQuery.raw(`explain (analyze, format json) ${first.sql}`, [...first.parameters]));
-  const raw = json.rows[0]?.['QUERY PLAN'];
-  const parsed = (typeof raw === 'string' ? JSON.parse(raw) : raw) as [{ Plan: PlanNode }];
-  const texts: string[] = [];
-  for (const statement of statements) {
-    const text = await db.executeQuery<{ 'QUERY PLAN': string }>(CompiledQuery.raw(`explain (analyze, buffers, costs off) ${statement.sql}`, [...statement.parameters]));
-    texts.push(text.rows.map((r) => r['QUERY PLAN']).join('\n'));
-  }
-  return { scans: [...scansOf(parsed[0].Plan, new Set())], text: texts.join('\n\n') };
+export async function explain(db: Kysely<DB>, replayed: readonly CompiledQuery[] | Replayed): Promise<{ scans: string[]; text: string }> {
+  const { setup, statements }: { setup: readonly CompiledQuery[]; statements: readonly CompiledQuery[] } = Array.isArray(replayed)
+    ? { setup: [], statements: replayed as readonly CompiledQuery[] }
+    : (replayed as Replayed);
+  if (statements.length === 0) return { scans: [], text: '' };
+  // With a setup, each statement is explained as it runs: prepared (SQL PREPARE, its values as literals), executed a
+  // few times so that its plan settles, under the setup's plan mode. EXPLAIN of the text with parameters would show a
+  // plan made for the values, whatever the mode.
+  return db.transaction().execute(async (trx) => {
+    for (const statement of setup) await trx.executeQuery(statement);
+    const explainOne = async (statement: CompiledQuery, options: string) => {
+      if (setup.length === 0) {
+        return (await trx.executeQuery<{ 'QUERY PLAN': unknown }>(CompiledQuery.raw(`explain (${options}) ${statement.sql}`, [...statement.parameters]))).rows;
+      }
+      await trx.executeQuery(CompiledQuery.raw(`prepare bench_explained as ${statement.sql}`));
+      const values = statement.parameters.map(literal).join(', ');
+      const execute = values === '' ? 'execute bench_explained' : `execute bench_explained(${values})`;
+      for (let i = 0; i < 6; i++) await trx.executeQuery(CompiledQuery.raw(execute));
+      const rows = (await trx.executeQuery<{ 'QUERY PLAN': unknown }>(CompiledQuery.raw(`explain (${options}) ${execute}`))).rows;
+      await trx.executeQuery(CompiledQuery.raw('deallocate bench_explained'));
+      return rows;
+    };
+    const [first] = statements as [CompiledQuery];
+    const raw = (await explainOne(first, 'analyze, format json'))[0]?.['QUERY PLAN'];
+    const parsed = (typeof raw === 'string' ? JSON.parse(raw) : raw) as [{ Plan: PlanNode }];
+    const texts: string[] = [];
+    for (const statement of statements) texts.push((await explainOne(statement, 'analyze, buffers, costs off')).map((r) => String(r['QUERY PLAN'])).join('\n'));
+    return { scans: [...scansOf(parsed[0].Plan, new Set())], text: texts.join('\n\n') };
+  });
 }
 
 /** The statements alone are replayed this many times per page (enough for a median; the HTTP requests are what is checked). */
@@ -243,10 +280,19 @@ export async function measurePagedView(
   const page = deep.page;
   const cursor = deep.cursor;
 
-  const firstStatements = options.statementsOf ? await options.statementsOf(view, null) : [];
-  const deepStatements = options.statementsOf ? await options.statementsOf(view, cursor) : [];
-  const replay = async (statements: readonly CompiledQuery[]) => {
-    for (const statement of statements) await db.executeQuery(statement);
+  const firstStatements = replayedOf(options.statementsOf ? await options.statementsOf(view, null) : []);
+  const deepStatements = replayedOf(options.statementsOf ? await options.statementsOf(view, cursor) : []);
+  const replay = async ({ setup, statements }: Replayed) => {
+    if (setup.length === 0) {
+      for (const statement of statements) await db.executeQuery(statement);
+      return;
+    }
+    await db
+      .transaction()
+      .setAccessMode('read only')
+      .execute(async (trx) => {
+        for (const statement of [...setup, ...statements]) await trx.executeQuery(statement);
+      });
   };
   const get = async (path: string) => {
     const res = await client.request('GET', path);
@@ -267,10 +313,10 @@ export async function measurePagedView(
     const sqlToo = i < SQL_SAMPLES;
     await beforeFirstPage();
     samples.first.push(await timed(() => get(firstPath)));
-    if (sqlToo && firstStatements.length > 0) samples.firstSql.push(await timed(() => replay(firstStatements)));
+    if (sqlToo && firstStatements.statements.length > 0) samples.firstSql.push(await timed(() => replay(firstStatements)));
     if (deep.cursor === null) await beforeFirstPage();
     samples.deep.push(await timed(() => get(deepPath)));
-    if (sqlToo && deepStatements.length > 0) samples.deepSql.push(await timed(() => replay(deepStatements)));
+    if (sqlToo && deepStatements.statements.length > 0) samples.deepSql.push(await timed(() => replay(deepStatements)));
   }
   const firstPlan = await explain(db, firstStatements);
   const deepPlan = await explain(db, deepStatements);

@@ -1,5 +1,6 @@
-import { sql, type PostgresPool, type PostgresPoolClient, type PostgresQueryResult, type RawBuilder } from 'kysely';
+import { sql, type PostgresPool, type PostgresPoolClient, type PostgresQueryResult, type RawBuilder, type Transaction } from 'kysely';
 import type pg from 'pg';
+import type { DB } from './schema.js';
 
 /**
  * Prepared statements for the hot paths. A guarded action is a handful of short statements, and for those
@@ -21,6 +22,40 @@ export function prepared<T>(query: RawBuilder<T>): RawBuilder<T> {
   return sql<T>`/* prepared */ ${query}`;
 }
 
+/**
+ * A large read whose parsing and planning cost more than running it (the access report's six-source union: about
+ * 2 ms to plan, 1 ms to run at 1,000,000 rows). Prepared by name like `prepared()`, from a budget of its own, and run
+ * only inside `planStatementsAs()`, which says how its plan is made: once for all values (`generic`) or for each
+ * execution's values (`custom`: the parse and analysis are still saved). A prepared statement keeps its parse tree
+ * and plan in the connection's memory, about 0.4 MB for the report's largest (measured with
+ * pg_backend_memory_contexts), hence the small budget: at most MAX_LARGE_TEXTS texts per pool, each on the
+ * connections that ran it; past it, marked statements run unprepared.
+ */
+const LARGE_MARK = '/* prepared large */ ';
+export const MAX_LARGE_TEXTS = 48;
+
+export function preparedLarge<T>(query: RawBuilder<T>): RawBuilder<T> {
+  return sql<T>`/* prepared large */ ${query}`;
+}
+
+/**
+ * How PostgreSQL plans the prepared statements run in the rest of `trx` (plan_cache_mode, for this transaction only):
+ * `generic` plans a statement once, without its parameters' values, and reuses the plan; `custom` plans it for each
+ * execution's values. Left to itself (auto) PostgreSQL picks per statement after five executions by comparing cost
+ * estimates, which for the access report chose a generic plan 3× slower than a custom one for one filter and a custom
+ * plan 3× slower than the generic one for another. The caller knows which of its statements plan the same whatever
+ * the values.
+ */
+export async function planStatementsAs(trx: Transaction<DB>, plans: 'generic' | 'custom'): Promise<void> {
+  await planStatementsQuery(plans).execute(trx);
+}
+
+/** The statement planStatementsAs runs (npm run bench replays it). */
+export function planStatementsQuery(plans: 'generic' | 'custom'): RawBuilder<unknown> {
+  const mode = plans === 'generic' ? 'force_generic_plan' : 'force_custom_plan';
+  return prepared(sql`select set_config('plan_cache_mode', ${mode}, true)`);
+}
+
 type Query = (text: string, values: readonly unknown[]) => Promise<PostgresQueryResult<unknown>>;
 
 /**
@@ -34,13 +69,18 @@ function isQueryable(client: pg.PoolClient): boolean {
 }
 
 export function preparingPool(pool: pg.Pool): PostgresPool {
-  const names = new Map<string, string>();
+  const budgets = [
+    { mark: MARK, prefix: 'prepared_', max: MAX_PREPARED_TEXTS, names: new Map<string, string>() },
+    { mark: LARGE_MARK, prefix: 'prepared_large_', max: MAX_LARGE_TEXTS, names: new Map<string, string>() },
+  ];
   const clients = new WeakMap<pg.PoolClient, PostgresPoolClient>();
   const nameFor = (text: string): string | undefined => {
-    let name = names.get(text);
-    if (name === undefined && names.size < MAX_PREPARED_TEXTS) {
-      name = `prepared_${names.size + 1}`;
-      names.set(text, name);
+    const budget = budgets.find((b) => text.startsWith(b.mark));
+    if (!budget) return undefined;
+    let name = budget.names.get(text);
+    if (name === undefined && budget.names.size < budget.max) {
+      name = `${budget.prefix}${budget.names.size + 1}`;
+      budget.names.set(text, name);
     }
     return name;
   };
@@ -50,7 +90,7 @@ export function preparingPool(pool: pg.Pool): PostgresPool {
       let wrapped = clients.get(client);
       if (!wrapped) {
         const query: Query = (text, values) => {
-          const name = text.startsWith(MARK) ? nameFor(text) : undefined;
+          const name = nameFor(text);
           const result = name === undefined ? client.query(text, [...values]) : client.query({ name, text, values: [...values] });
           return result as Promise<PostgresQueryResult<unknown>>;
         };

@@ -1,5 +1,7 @@
-import { sql, type RawBuilder, type SqlBool } from 'kysely';
+import { sql, type RawBuilder, type SqlBool, type Transaction } from 'kysely';
 import type { AccessKind, AccessState } from '../../shared/access.js';
+import { planStatementsAs, planStatementsQuery, preparedLarge } from '../db/prepared.js';
+import type { DB } from '../db/schema.js';
 import type { Executor } from './executor.js';
 import { sessionLiveAt, sessionOpen } from './inquiry-store/live-sessions.js';
 
@@ -72,6 +74,14 @@ type Predicate = RawBuilder<SqlBool>;
 const TRUE: Predicate = sql<SqlBool>`true`;
 const FALSE: Predicate = sql<SqlBool>`false`;
 const and = (parts: readonly Predicate[]): Predicate => (parts.length === 0 ? TRUE : sql<SqlBool>`(${sql.join(parts, sql` and `)})`);
+/**
+ * A value from a fixed set (a kind, an issuer type, a state, a row limit) written into the statement's text rather
+ * than sent as a parameter. The list runs its statements under generic plans (listAccess), which are made without
+ * the parameters' values: with `l.kind = $1` a generic plan cannot use an index whose predicate says
+ * `kind = 'token'`, and with `limit $1` it expects a tenth of the rows and sorts them rather than walk to a page.
+ * Only values from a closed set, so the number of distinct texts stays small.
+ */
+const lit = (value: string | number) => sql.lit(value);
 const or = (parts: readonly Predicate[]): Predicate => (parts.length === 0 ? FALSE : sql<SqlBool>`(${sql.join(parts, sql` or `)})`);
 
 /** The issuer type of a session or hand-out that makes each kind. */
@@ -150,6 +160,8 @@ interface Branch {
    * PostgreSQL removes still keeps it from counting along an index alone (an index-only scan).
    */
   countFrom?: { from: RawBuilder<unknown>; usable: (filter: ReportFilter) => boolean };
+  /** Every row has a ticket (a NOT NULL column): *without a ticket* leaves the branch out rather than read it to its end. */
+  ticketRequired?: true;
 }
 
 const nullText = sql`null::text`;
@@ -189,8 +201,8 @@ const SESSIONS: Branch = {
   issuerId: sql<string | null>`s.issued_by_id`,
   inquiryId: sql<string>`s.inquiry_id`,
   ticket: sql<string | null>`s.ticket`,
-  kindIn: (kinds) => sql<SqlBool>`s.issued_by_type in (${sql.join(issuerTypesOf(kinds))})`,
-  issuerTypeIs: (type) => sql<SqlBool>`s.issued_by_type = ${type}`,
+  kindIn: (kinds) => sql<SqlBool>`s.issued_by_type in (${sql.join(issuerTypesOf(kinds).map(lit))})`,
+  issuerTypeIs: (type) => sql<SqlBool>`s.issued_by_type = ${lit(type)}`,
   stateIn: (states, now) => sessionStateIs('s', states, now),
   revocable: (now) => sessionLiveAt('s', now),
   columns: (now) => ({
@@ -224,8 +236,8 @@ const HANDOUTS: Branch = {
   issuerId: sql<string | null>`h.handed_to_id`,
   inquiryId: sql<string>`hs.inquiry_id`,
   ticket: sql<string | null>`h.ticket`,
-  kindIn: (kinds) => sql<SqlBool>`h.handed_to_type in (${sql.join(issuerTypesOf(kinds))})`,
-  issuerTypeIs: (type) => sql<SqlBool>`h.handed_to_type = ${type}`,
+  kindIn: (kinds) => sql<SqlBool>`h.handed_to_type in (${sql.join(issuerTypesOf(kinds).map(lit))})`,
+  issuerTypeIs: (type) => sql<SqlBool>`h.handed_to_type = ${lit(type)}`,
   // session_open / session_revoked: the session's end, copied by triggers (migrations/0027), for the walks' indexes.
   stateIn: (states, now) =>
     or(
@@ -311,19 +323,19 @@ function linkBranch(kind: 'one_time' | 'token'): Branch {
       from: sql`access_links l`,
       usable: (f) => !f.revocableOnly && (oneTime || !(f.states ?? []).some((state) => state === 'revoked' || state === 'expired')),
     },
-    base: sql<SqlBool>`l.kind = ${kind}`,
+    base: sql<SqlBool>`l.kind = ${lit(kind)}`,
     rowId: sql<string>`l.id`,
     issuedAt: sql<Date>`l.created_at`,
     issuerId: sql<string | null>`l.issued_by_id`,
     inquiryId: sql<string>`l.inquiry_id`,
     ticket: sql<string | null>`l.ticket`,
     kindIn: () => TRUE,
-    issuerTypeIs: (type) => sql<SqlBool>`l.issued_by_type = ${type}`,
+    issuerTypeIs: (type) => sql<SqlBool>`l.issued_by_type = ${lit(type)}`,
     stateIn,
     revocable,
     columns: (now) => ({
       row_id: sql`l.id`,
-      kind: sql`${reportKind}::text`,
+      kind: sql`${lit(reportKind)}::text`,
       inquiry_id: sql`l.inquiry_id`,
       issuer_type: sql`l.issued_by_type`,
       issuer_id: sql`l.issued_by_id`,
@@ -376,7 +388,7 @@ const BARE_ID_STARTS: Branch = {
   base: sql<SqlBool>`bs.from_bare_id`,
   rowId: sql<string>`bs.id`,
   issuedAt: bareIdStartedAt,
-  issuerId: sql<string | null>`${BARE_ID_ISSUER.id}::text`,
+  issuerId: sql<string | null>`${lit(BARE_ID_ISSUER.id)}::text`,
   inquiryId: sql<string>`bs.inquiry_id`,
   ticket: sql<string | null>`null::text`,
   kindIn: () => TRUE,
@@ -387,9 +399,9 @@ const BARE_ID_STARTS: Branch = {
     row_id: sql`bs.id`,
     kind: sql`'bare_id_start'::text`,
     inquiry_id: sql`bs.inquiry_id`,
-    issuer_type: sql`${BARE_ID_ISSUER.type}::text`,
-    issuer_id: sql`${BARE_ID_ISSUER.id}::text`,
-    issuer_display: sql`${BARE_ID_ISSUER.display}::text`,
+    issuer_type: sql`${lit(BARE_ID_ISSUER.type)}::text`,
+    issuer_id: sql`${lit(BARE_ID_ISSUER.id)}::text`,
+    issuer_display: sql`${lit(BARE_ID_ISSUER.display)}::text`,
     issued_at: bareIdStartedAt,
     reason: nullText,
     ticket: nullText,
@@ -413,6 +425,8 @@ const TOKEN_LINK_REQUESTS: Branch = {
   kinds: ['token_link_request'],
   from: sql`token_link_requests r left join access_links rl on rl.id = r.link_id`,
   countFrom: { from: sql`token_link_requests r`, usable: () => true },
+  // token_link_requests.ticket is NOT NULL (migrations/0022).
+  ticketRequired: true,
   base: TRUE,
   rowId: sql<string>`r.id`,
   issuedAt: sql<Date>`r.created_at`,
@@ -431,7 +445,7 @@ const TOKEN_LINK_REQUESTS: Branch = {
             return sql<SqlBool>`(r.state = 'expired' or (r.state = 'pending' and r.expires_at <= ${now}))`;
           case 'approved':
           case 'rejected':
-            return sql<SqlBool>`r.state = ${state}`;
+            return sql<SqlBool>`r.state = ${lit(state)}`;
           case 'live':
           case 'used':
           case 'revoked':
@@ -507,6 +521,7 @@ function plan(filter: ReportFilter, now: Date, after: ReportPosition | null): { 
     const kinds = filter.kinds ? branch.kinds.filter((k) => filter.kinds?.includes(k)) : branch.kinds;
     if (kinds.length === 0) return [];
     if (filter.states?.length === 0) return [];
+    if (filter.hasTicket === false && branch.ticketRequired) return [];
     const parts: Predicate[] = [branch.base];
     if (kinds.length < branch.kinds.length) parts.push(branch.kindIn(kinds));
     if (filter.issuerType) parts.push(branch.issuerTypeIs(filter.issuerType));
@@ -536,16 +551,48 @@ export function reportPageQuery(filter: ReportFilter, now: Date, after: ReportPo
   const branches = plan(filter, now, after);
   if (branches.length === 0) return null;
   const walks = branches.map(
-    ({ branch, where }) => sql`(select ${selectList(branch, now)} from ${branch.from} where ${where} order by ${branch.order} limit ${limit})`,
+    ({ branch, where }) => sql`(select ${selectList(branch, now)} from ${branch.from} where ${where} order by ${branch.order} limit ${lit(limit)})`,
   );
   return sql<ReportRow>`select * from (${sql.join(walks, sql` union all `)}) r
-    order by r.issued_at desc, r.row_id asc limit ${limit}`;
+    order by r.issued_at desc, r.row_id asc limit ${lit(limit)}`;
 }
 
+/**
+ * How the list's statements are planned in the rest of `trx` (db/prepared.ts): the report's union takes about twice
+ * as long to parse and plan as to run, so the list runs it prepared (`{ prepared: true }` below). Its plan is made
+ * once for all values (generic) unless the filter names a person: a generic plan cannot know that one agent holds
+ * thousands of live token links where another holds none, and for the busiest it chose to fetch and sort them all
+ * (28 ms) rather than walk newest first (1.3 ms) — so one person's statements are planned for their values each time.
+ * Everything else reads along the same index walks either way (npm run bench "accessreport"; docs/performance.md
+ * "Prepared plans").
+ */
+export async function planReportStatements(trx: Transaction<DB>, filter: ReportFilter): Promise<void> {
+  await planStatementsAs(trx, reportPlans(filter));
+}
+
+const reportPlans = (filter: ReportFilter) => (filter.issuerId === null ? 'generic' : 'custom');
+
+/** The statement planReportStatements runs (npm run bench replays it). */
+export const reportPlanQuery = (filter: ReportFilter) => planStatementsQuery(reportPlans(filter));
+
+/** Whether a statement runs prepared (preparedLarge), inside planReportStatements' transaction. */
+export interface ReportRunOptions {
+  prepared?: boolean;
+}
+
+const asRun = <T>(query: RawBuilder<T>, options: ReportRunOptions) => (options.prepared ? preparedLarge(query) : query);
+
 /** One page of rows, newest first, after `after`; `limit` rows at most. */
-export async function reportPage(db: Executor, filter: ReportFilter, now: Date, after: ReportPosition | null, limit: number): Promise<ReportRow[]> {
+export async function reportPage(
+  db: Executor,
+  filter: ReportFilter,
+  now: Date,
+  after: ReportPosition | null,
+  limit: number,
+  options: ReportRunOptions = {},
+): Promise<ReportRow[]> {
   const query = reportPageQuery(filter, now, after, limit);
-  return query ? (await query.execute(db)).rows : [];
+  return query ? (await asRun(query, options).execute(db)).rows : [];
 }
 
 /**
@@ -594,16 +641,16 @@ export function reportTotalQuery(filter: ReportFilter, now: Date, cap: number): 
     // One person's rows are few in every source: the planner reads them in no order and stops at the cap, where in
     // `order` it would fetch all of them (a live token link with its session each) to sort.
     const order = filter.issuerId === null ? sql`order by ${branch.order}` : sql``;
-    return sql`(select 1 from ${from} where ${where} ${order} limit ${cap + 1})`;
+    return sql`(select 1 from ${from} where ${where} ${order} limit ${lit(cap + 1)})`;
   });
-  return sql<{ n: number }>`select count(*)::int as n from (select 1 from (${sql.join(sources, sql` union all `)}) s limit ${cap + 1}) c`;
+  return sql<{ n: number }>`select count(*)::int as n from (select 1 from (${sql.join(sources, sql` union all `)}) s limit ${lit(cap + 1)}) c`;
 }
 
 /** The number of matching rows if it is at most `cap`, else null (more than `cap`). */
-export async function reportTotalUpTo(db: Executor, filter: ReportFilter, now: Date, cap: number): Promise<number | null> {
+export async function reportTotalUpTo(db: Executor, filter: ReportFilter, now: Date, cap: number, options: ReportRunOptions = {}): Promise<number | null> {
   const query = reportTotalQuery(filter, now, cap);
   if (!query) return 0;
-  const n = (await query.execute(db)).rows[0]?.n ?? 0;
+  const n = (await asRun(query, options).execute(db)).rows[0]?.n ?? 0;
   return n > cap ? null : n;
 }
 

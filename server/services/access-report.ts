@@ -129,11 +129,19 @@ export async function listAccess(ctx: ReportContext, input: AccessListQuery): Pr
   const now = ctx.now();
   const { filter, scope } = await resolveFilter(db, ctx.staff, 'access:read', input);
   const after = input.cursor ? decodeCursor(input.cursor) : null;
-  const rows = await repo.reportPage(db, filter, now, after, input.limit + 1);
-  const page = rows.slice(0, input.limit);
+  // Prepared, under the plans that suit the filter (repo.planReportStatements): a read-only transaction holds them.
+  const { page, more, counted } = await db
+    .transaction()
+    .setAccessMode('read only')
+    .execute(async (trx) => {
+      await repo.planReportStatements(trx, filter);
+      const rows = await repo.reportPage(trx, filter, now, after, input.limit + 1, { prepared: true });
+      const page = rows.slice(0, input.limit);
+      const more = rows.length > input.limit;
+      const counted = !after && !more ? page.length : await repo.reportTotalUpTo(trx, filter, now, COUNT_CAP, { prepared: true });
+      return { page, more, counted };
+    });
   const last = page.at(-1);
-  const more = rows.length > input.limit;
-  const counted = !after && !more ? page.length : await repo.reportTotalUpTo(db, filter, now, COUNT_CAP);
   return {
     items: page.map(toAccessRow),
     nextCursor: more && last ? encodeCursor({ issuedAt: last.issued_at, id: last.row_id }) : null,

@@ -1,9 +1,11 @@
-import { sql } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FlowEngine } from '../../server/hosted-flow/service.js';
 import { openInquiry, redeemOneTimeCode } from '../../server/hosted-flow/service.js';
 import { sweepExpired } from '../../server/providers/local/sweeper.js';
-import { reportTotalUpTo, type ReportFilter } from '../../server/repositories/access-report.js';
+import type { DB } from '../../server/db/schema.js';
+import { planReportStatements, reportPage, reportTotalUpTo, type ReportFilter } from '../../server/repositories/access-report.js';
+import { toAccessRow } from '../../server/services/access-report.js';
 import { stopBulkRevocations } from '../../server/services/access-revoke.js';
 import type { AccessListInput, AccessRow } from '../../shared/access.js';
 import { createTestDatabase, testEngines, type TestDatabase } from '../db.js';
@@ -434,6 +436,34 @@ describe.each(combinations)('the access report on %s with the %s provider', (eng
       expect(await reportTotalUpTo(database.db, { ...filter, kinds: ['token_link'] }, clock, 2)).toBe(2);
       // A page that does not hold every match is counted the same way (up to COUNT_CAP).
       expect(await list({ limit: 2 })).toMatchObject({ total: 6, totalExact: true });
+    });
+
+    it.skipIf(engine !== 'postgres')('runs prepared: planned once for all values unless a person is named, and the plan mode ends with its transaction', async () => {
+      const filter: ReportFilter = { kinds: null, states: null, issuerId: null, issuerType: null, inquiryId: null, ...period(), hasTicket: null, revocableOnly: false };
+      const plansOf = (trx: Transaction<DB>) =>
+        sql<{ generic: number; custom: number }>`select coalesce(sum(generic_plans), 0)::int as generic, coalesce(sum(custom_plans), 0)::int as custom
+          from pg_prepared_statements where statement like '/* prepared large */%'`.execute(trx).then((r) => r.rows[0]);
+      await database.db.connection().execute(async (conn) => {
+        const read = (f: ReportFilter) =>
+          conn.transaction().setAccessMode('read only').execute(async (trx) => {
+            await planReportStatements(trx, f);
+            const before = await plansOf(trx);
+            const pages = [];
+            for (let i = 0; i < 3; i++) pages.push(ids(await reportPage(trx, f, clock, null, 100, { prepared: true }).then((rows) => rows.map(toAccessRow))));
+            const after = await plansOf(trx);
+            return { pages, generic: (after?.generic ?? 0) - (before?.generic ?? 0), custom: (after?.custom ?? 0) - (before?.custom ?? 0) };
+          });
+        // The same rows as an unprepared read, from plans made without the values (PostgreSQL's own choice for the
+        // first five executions would be plans made for them).
+        const unprepared = ids((await reportPage(conn, filter, clock, null, 100)).map(toAccessRow));
+        expect(unprepared).toEqual([...world.ids].reverse());
+        expect(await read(filter)).toEqual({ pages: [unprepared, unprepared, unprepared], generic: 3, custom: 0 });
+        const person = { ...filter, issuerId: agentB.id };
+        const theirs = ids((await reportPage(conn, person, clock, null, 100)).map(toAccessRow));
+        expect(await read(person)).toEqual({ pages: [theirs, theirs, theirs], generic: 0, custom: 3 });
+        // The mode was the transaction's: the connection goes back to the pool planning as PostgreSQL chooses.
+        expect((await sql<{ plan_cache_mode: string }>`show plan_cache_mode`.execute(conn)).rows[0]?.plan_cache_mode).toBe('auto');
+      });
     });
 
     it('counts what each filter lists (the count reads some sources without their joins)', async () => {
