@@ -28,11 +28,12 @@ export function prepared<T>(query: RawBuilder<T>): RawBuilder<T> {
  * only inside `planStatementsAs()`, which says how its plan is made: once for all values (`generic`) or for each
  * execution's values (`custom`: the parse and analysis are still saved). A prepared statement keeps its parse tree
  * and plan in the connection's memory, about 0.4 MB for the report's largest (measured with
- * pg_backend_memory_contexts), hence the small budget: at most MAX_LARGE_TEXTS texts per pool, each on the
- * connections that ran it; past it, marked statements run unprepared.
+ * pg_backend_memory_contexts), hence the small budget: at most MAX_LARGE_TEXTS texts per pool (the console asks the
+ * report for three per filter: a first page, a later page, the count), each on the connections that ran it; past it,
+ * marked statements run unprepared, planned on every execution as before, in the mode the transaction says.
  */
 const LARGE_MARK = '/* prepared large */ ';
-export const MAX_LARGE_TEXTS = 48;
+export const MAX_LARGE_TEXTS = 64;
 
 export function preparedLarge<T>(query: RawBuilder<T>): RawBuilder<T> {
   return sql<T>`/* prepared large */ ${query}`;

@@ -79,7 +79,9 @@ const and = (parts: readonly Predicate[]): Predicate => (parts.length === 0 ? TR
  * than sent as a parameter. The list runs its statements under generic plans (listAccess), which are made without
  * the parameters' values: with `l.kind = $1` a generic plan cannot use an index whose predicate says
  * `kind = 'token'`, and with `limit $1` it expects a tenth of the rows and sorts them rather than walk to a page.
- * Only values from a closed set, so the number of distinct texts stays small.
+ * Only values from a closed set, so the number of distinct texts stays small. (The limit too: with the walks' limit
+ * fixed at the largest page and only the page's own as a parameter, a generic plan of *revoked* sorted its rows
+ * rather than walk them, 1.2 → 19 ms.)
  */
 const lit = (value: string | number) => sql.lit(value);
 const or = (parts: readonly Predicate[]): Predicate => (parts.length === 0 ? FALSE : sql<SqlBool>`(${sql.join(parts, sql` or `)})`);
