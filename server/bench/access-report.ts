@@ -343,11 +343,11 @@ function accessStatements(db: Kysely<DB>, now: Date, principals: Record<string, 
     const input = AccessListInputSchema.parse(view.input);
     const { filter } = await resolveFilter(db, { ...staff, displayName: staff.email }, 'access:read', input);
     const after = cursor ? decodeCursor(cursor) : null;
-    // As listAccess runs them: prepared, after the plan mode that suits the filter.
+    // As listAccess runs them: prepared, after the report's plan settings.
     const page = reportPageQuery(filter, now, after, input.limit + 1);
     const total = reportTotalQuery(filter, now, COUNT_CAP);
     return {
-      setup: [reportPlanQuery(filter).compile(db)],
+      setup: [reportPlanQuery().compile(db)],
       statements: [page, total].flatMap((q: RawBuilder<unknown> | null) => (q ? [preparedLarge(q).compile(db)] : [])),
     };
   };

@@ -39,22 +39,31 @@ export function preparedLarge<T>(query: RawBuilder<T>): RawBuilder<T> {
   return sql<T>`/* prepared large */ ${query}`;
 }
 
+/** How the prepared statements of one transaction are planned (planStatementsAs). */
+export interface PlanSettings {
+  /** `generic`: once, without the parameters' values, and the plan reused; `custom`: for each execution's values. */
+  plans: 'generic' | 'custom';
+  /** false: no bitmap scans (enable_bitmapscan off); left as it is when absent. */
+  bitmapScans?: false;
+}
+
 /**
- * How PostgreSQL plans the prepared statements run in the rest of `trx` (plan_cache_mode, for this transaction only):
- * `generic` plans a statement once, without its parameters' values, and reuses the plan; `custom` plans it for each
- * execution's values. Left to itself (auto) PostgreSQL picks per statement after five executions by comparing cost
- * estimates, which for the access report chose a generic plan 3× slower than a custom one for one filter and a custom
- * plan 3× slower than the generic one for another. The caller knows which of its statements plan the same whatever
- * the values.
+ * Says how PostgreSQL plans the prepared statements run in the rest of `trx` (plan_cache_mode, and enable_bitmapscan
+ * when asked, for this transaction only). Left to itself (auto) PostgreSQL picks generic or custom per statement after
+ * five executions by comparing cost estimates, which for the access report chose a generic plan 3× slower than a
+ * custom one for one filter and a custom plan 3× slower than the generic one for another. The caller knows whether its
+ * statements plan the same whatever the values.
  */
-export async function planStatementsAs(trx: Transaction<DB>, plans: 'generic' | 'custom'): Promise<void> {
-  await planStatementsQuery(plans).execute(trx);
+export async function planStatementsAs(trx: Transaction<DB>, settings: PlanSettings): Promise<void> {
+  await planStatementsQuery(settings).execute(trx);
 }
 
 /** The statement planStatementsAs runs (npm run bench replays it). */
-export function planStatementsQuery(plans: 'generic' | 'custom'): RawBuilder<unknown> {
-  const mode = plans === 'generic' ? 'force_generic_plan' : 'force_custom_plan';
-  return prepared(sql`select set_config('plan_cache_mode', ${mode}, true)`);
+export function planStatementsQuery(settings: PlanSettings): RawBuilder<unknown> {
+  const mode = settings.plans === 'generic' ? 'force_generic_plan' : 'force_custom_plan';
+  return settings.bitmapScans === false
+    ? prepared(sql`select set_config('plan_cache_mode', ${mode}, true), set_config('enable_bitmapscan', 'off', true)`)
+    : prepared(sql`select set_config('plan_cache_mode', ${mode}, true)`);
 }
 
 type Query = (text: string, values: readonly unknown[]) => Promise<PostgresQueryResult<unknown>>;

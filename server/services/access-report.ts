@@ -129,12 +129,12 @@ export async function listAccess(ctx: ReportContext, input: AccessListQuery): Pr
   const now = ctx.now();
   const { filter, scope } = await resolveFilter(db, ctx.staff, 'access:read', input);
   const after = input.cursor ? decodeCursor(input.cursor) : null;
-  // Prepared, under the plans that suit the filter (repo.planReportStatements): a read-only transaction holds them.
+  // Prepared, planned once for all values (repo.planReportStatements): a read-only transaction holds the setting.
   const { page, more, counted } = await db
     .transaction()
     .setAccessMode('read only')
     .execute(async (trx) => {
-      await repo.planReportStatements(trx, filter);
+      await repo.planReportStatements(trx);
       const rows = await repo.reportPage(trx, filter, now, after, input.limit + 1, { prepared: true });
       const page = rows.slice(0, input.limit);
       const more = rows.length > input.limit;
