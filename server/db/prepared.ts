@@ -25,12 +25,11 @@ export function prepared<T>(query: RawBuilder<T>): RawBuilder<T> {
 /**
  * A large read whose parsing and planning cost more than running it (the access report's six-source union: about
  * 2 ms to plan, 1 ms to run at 1,000,000 rows). Prepared by name like `prepared()`, from a budget of its own, and run
- * only inside `planStatementsAs()`, which says how its plan is made: once for all values (`generic`) or for each
- * execution's values (`custom`: the parse and analysis are still saved). A prepared statement keeps its parse tree
- * and plan in the connection's memory, about 0.4 MB for the report's largest (measured with
- * pg_backend_memory_contexts), hence the small budget: at most MAX_LARGE_TEXTS texts per pool (the console asks the
- * report for three per filter: a first page, a later page, the count), each on the connections that ran it; past it,
- * marked statements run unprepared, planned on every execution as before, in the mode the transaction says.
+ * inside a transaction that called `useGenericPlans()`, so that it is planned once for all values. A prepared
+ * statement keeps its parse tree and plan in the connection's memory, about 0.4 MB for the report's largest
+ * (measured with pg_backend_memory_contexts), hence the small budget: at most MAX_LARGE_TEXTS texts per pool (the
+ * console asks the report for three per filter: a first page, a later page, the count), each on the connections that
+ * ran it; past it, marked statements run unprepared, planned on every execution as before.
  */
 const LARGE_MARK = '/* prepared large */ ';
 export const MAX_LARGE_TEXTS = 64;
@@ -39,31 +38,22 @@ export function preparedLarge<T>(query: RawBuilder<T>): RawBuilder<T> {
   return sql<T>`/* prepared large */ ${query}`;
 }
 
-/** How the prepared statements of one transaction are planned (planStatementsAs). */
-export interface PlanSettings {
-  /** `generic`: once, without the parameters' values, and the plan reused; `custom`: for each execution's values. */
-  plans: 'generic' | 'custom';
-  /** false: no bitmap scans (enable_bitmapscan off); left as it is when absent. */
-  bitmapScans?: false;
-}
-
 /**
- * Says how PostgreSQL plans the prepared statements run in the rest of `trx` (plan_cache_mode, and enable_bitmapscan
- * when asked, for this transaction only). Left to itself (auto) PostgreSQL picks generic or custom per statement after
- * five executions by comparing cost estimates, which for the access report chose a generic plan 3× slower than a
- * custom one for one filter and a custom plan 3× slower than the generic one for another. The caller knows whether its
- * statements plan the same whatever the values.
+ * Has PostgreSQL plan the prepared statements run in the rest of `trx` once for all values, a generic plan reused on
+ * every execution (plan_cache_mode, for this transaction only), and, with `bitmapScans: false`, without bitmap scans.
+ * Left to itself (auto) PostgreSQL picks a generic or a per-execution plan after five executions by comparing cost
+ * estimates, which for the access report kept planning per execution where the generic plan was 3× faster, and chose
+ * a generic plan 2.6× slower elsewhere. Only for statements whose values do not change which walk is right.
  */
-export async function planStatementsAs(trx: Transaction<DB>, settings: PlanSettings): Promise<void> {
-  await planStatementsQuery(settings).execute(trx);
+export async function useGenericPlans(trx: Transaction<DB>, options: { bitmapScans?: false } = {}): Promise<void> {
+  await genericPlansQuery(options).execute(trx);
 }
 
-/** The statement planStatementsAs runs (npm run bench replays it). */
-export function planStatementsQuery(settings: PlanSettings): RawBuilder<unknown> {
-  const mode = settings.plans === 'generic' ? 'force_generic_plan' : 'force_custom_plan';
-  return settings.bitmapScans === false
-    ? prepared(sql`select set_config('plan_cache_mode', ${mode}, true), set_config('enable_bitmapscan', 'off', true)`)
-    : prepared(sql`select set_config('plan_cache_mode', ${mode}, true)`);
+/** The statement useGenericPlans runs (npm run bench replays it). */
+export function genericPlansQuery(options: { bitmapScans?: false } = {}): RawBuilder<unknown> {
+  return options.bitmapScans === false
+    ? prepared(sql`select set_config('plan_cache_mode', 'force_generic_plan', true), set_config('enable_bitmapscan', 'off', true)`)
+    : prepared(sql`select set_config('plan_cache_mode', 'force_generic_plan', true)`);
 }
 
 type Query = (text: string, values: readonly unknown[]) => Promise<PostgresQueryResult<unknown>>;

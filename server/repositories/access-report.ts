@@ -1,6 +1,6 @@
 import { sql, type RawBuilder, type SqlBool, type Transaction } from 'kysely';
 import type { AccessKind, AccessState } from '../../shared/access.js';
-import { planStatementsAs, planStatementsQuery, preparedLarge } from '../db/prepared.js';
+import { genericPlansQuery, preparedLarge, useGenericPlans } from '../db/prepared.js';
 import type { DB } from '../db/schema.js';
 import type { Executor } from './executor.js';
 import { sessionLiveAt, sessionOpen } from './inquiry-store/live-sessions.js';
@@ -74,6 +74,7 @@ type Predicate = RawBuilder<SqlBool>;
 const TRUE: Predicate = sql<SqlBool>`true`;
 const FALSE: Predicate = sql<SqlBool>`false`;
 const and = (parts: readonly Predicate[]): Predicate => (parts.length === 0 ? TRUE : sql<SqlBool>`(${sql.join(parts, sql` and `)})`);
+const or = (parts: readonly Predicate[]): Predicate => (parts.length === 0 ? FALSE : sql<SqlBool>`(${sql.join(parts, sql` or `)})`);
 /**
  * A value from a fixed set (a kind, an issuer type, a state, a row limit) written into the statement's text rather
  * than sent as a parameter. The list runs its statements under generic plans (listAccess), which are made without
@@ -84,7 +85,6 @@ const and = (parts: readonly Predicate[]): Predicate => (parts.length === 0 ? TR
  * rather than walk them, 1.2 → 19 ms.)
  */
 const lit = (value: string | number) => sql.lit(value);
-const or = (parts: readonly Predicate[]): Predicate => (parts.length === 0 ? FALSE : sql<SqlBool>`(${sql.join(parts, sql` or `)})`);
 
 /** The issuer type of a session or hand-out that makes each kind. */
 const ISSUER_OF_KIND: Partial<Record<AccessKind, string>> = { console_resume: 'staff', partner_resume: 'partner', system_resume: 'system' };
@@ -570,13 +570,11 @@ export function reportPageQuery(filter: ReportFilter, now: Date, after: ReportPo
  * bench "accessreport"; docs/performance.md "Prepared plans").
  */
 export async function planReportStatements(trx: Transaction<DB>): Promise<void> {
-  await planStatementsAs(trx, REPORT_PLANS);
+  await useGenericPlans(trx, { bitmapScans: false });
 }
 
-const REPORT_PLANS = { plans: 'generic', bitmapScans: false } as const;
-
 /** The statement planReportStatements runs (npm run bench replays it). */
-export const reportPlanQuery = () => planStatementsQuery(REPORT_PLANS);
+export const reportPlanQuery = () => genericPlansQuery({ bitmapScans: false });
 
 /** Whether a statement runs prepared (preparedLarge), inside planReportStatements' transaction. */
 export interface ReportRunOptions {
