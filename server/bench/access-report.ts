@@ -7,8 +7,8 @@ import { loadConfig } from '../config.js';
 import type { Database } from '../db/index.js';
 import type { DB } from '../db/schema.js';
 import { migrate } from '../db/migrate.js';
-import { preparedLarge } from '../db/prepared.js';
-import { reportPageQuery, reportPlanQuery, reportTotalQuery } from '../repositories/access-report.js';
+import { genericPlansQuery, preparedLarge } from '../db/prepared.js';
+import { reportPageQuery, reportTotalQuery } from '../repositories/access-report.js';
 import { refreshLiveSessionUntil } from '../repositories/inquiry-store/index.js';
 import { COUNT_CAP, decodeCursor, resolveFilter } from '../services/access-report.js';
 import { runSeed } from '../seed/cli.js';
@@ -343,11 +343,11 @@ function accessStatements(db: Kysely<DB>, now: Date, principals: Record<string, 
     const input = AccessListInputSchema.parse(view.input);
     const { filter } = await resolveFilter(db, { ...staff, displayName: staff.email }, 'access:read', input);
     const after = cursor ? decodeCursor(cursor) : null;
-    // As listAccess runs them: prepared, after the report's plan settings.
+    // As listAccess runs them: prepared, after planReportStatements' settings.
     const page = reportPageQuery(filter, now, after, input.limit + 1);
     const total = reportTotalQuery(filter, now, COUNT_CAP);
     return {
-      setup: [reportPlanQuery().compile(db)],
+      setup: [genericPlansQuery().compile(db)],
       statements: [page, total].flatMap((q: RawBuilder<unknown> | null) => (q ? [preparedLarge(q).compile(db)] : [])),
     };
   };

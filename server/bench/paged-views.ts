@@ -160,10 +160,7 @@ function scansOf(node: PlanNode, into: Set<string>): Set<string> {
 }
 
 /** The index scans of the first statement, and EXPLAIN (ANALYZE, BUFFERS) of each as text. */
-export async function explain(db: Kysely<DB>, replayed: readonly CompiledQuery[] | Replayed): Promise<{ scans: string[]; text: string }> {
-  const { setup, statements }: { setup: readonly CompiledQuery[]; statements: readonly CompiledQuery[] } = Array.isArray(replayed)
-    ? { setup: [], statements: replayed as readonly CompiledQuery[] }
-    : (replayed as Replayed);
+async function explain(db: Kysely<DB>, { setup, statements }: Replayed): Promise<{ scans: string[]; text: string }> {
   if (statements.length === 0) return { scans: [], text: '' };
   // With a setup, each statement is explained as it runs: prepared (SQL PREPARE, its values as literals), executed a
   // few times so that its plan settles, under the setup's plan mode. EXPLAIN of the text with parameters would show a

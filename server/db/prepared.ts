@@ -40,20 +40,21 @@ export function preparedLarge<T>(query: RawBuilder<T>): RawBuilder<T> {
 
 /**
  * Has PostgreSQL plan the prepared statements run in the rest of `trx` once for all values, a generic plan reused on
- * every execution (plan_cache_mode, for this transaction only), and, with `bitmapScans: false`, without bitmap scans.
- * Left to itself (auto) PostgreSQL picks a generic or a per-execution plan after five executions by comparing cost
- * estimates, which for the access report kept planning per execution where the generic plan was 3× faster, and chose
- * a generic plan 2.6× slower elsewhere. Only for statements whose values do not change which walk is right.
+ * every execution, and without bitmap scans (plan_cache_mode and enable_bitmapscan, for this transaction only). For
+ * keyset walks whose values do not change which walk is right. Left to itself (auto) PostgreSQL picks a generic or a
+ * per-execution plan after five executions by comparing cost estimates, which for the access report kept planning per
+ * execution where the generic plan was 3× faster, and chose a generic plan 2.6× slower elsewhere. A walk must come out
+ * in its index's order, which a bitmap scan never gives (its rows are all fetched, then sorted); a plan made for the
+ * values picks one only when that is cheap, but a generic plan cannot tell a value with thousands of rows from one with
+ * none (repositories/access-report.ts, planReportStatements).
  */
-export async function useGenericPlans(trx: Transaction<DB>, options: { bitmapScans?: false } = {}): Promise<void> {
-  await genericPlansQuery(options).execute(trx);
+export async function useGenericPlans(trx: Transaction<DB>): Promise<void> {
+  await genericPlansQuery().execute(trx);
 }
 
 /** The statement useGenericPlans runs (npm run bench replays it). */
-export function genericPlansQuery(options: { bitmapScans?: false } = {}): RawBuilder<unknown> {
-  return options.bitmapScans === false
-    ? prepared(sql`select set_config('plan_cache_mode', 'force_generic_plan', true), set_config('enable_bitmapscan', 'off', true)`)
-    : prepared(sql`select set_config('plan_cache_mode', 'force_generic_plan', true)`);
+export function genericPlansQuery(): RawBuilder<unknown> {
+  return prepared(sql`select set_config('plan_cache_mode', 'force_generic_plan', true), set_config('enable_bitmapscan', 'off', true)`);
 }
 
 type Query = (text: string, values: readonly unknown[]) => Promise<PostgresQueryResult<unknown>>;

@@ -1,6 +1,6 @@
 import { sql, type RawBuilder, type SqlBool, type Transaction } from 'kysely';
 import type { AccessKind, AccessState } from '../../shared/access.js';
-import { genericPlansQuery, preparedLarge, useGenericPlans } from '../db/prepared.js';
+import { preparedLarge, useGenericPlans } from '../db/prepared.js';
 import type { DB } from '../db/schema.js';
 import type { Executor } from './executor.js';
 import { sessionLiveAt, sessionOpen } from './inquiry-store/live-sessions.js';
@@ -570,11 +570,8 @@ export function reportPageQuery(filter: ReportFilter, now: Date, after: ReportPo
  * bench "accessreport"; docs/performance.md "Prepared plans").
  */
 export async function planReportStatements(trx: Transaction<DB>): Promise<void> {
-  await useGenericPlans(trx, { bitmapScans: false });
+  await useGenericPlans(trx);
 }
-
-/** The statement planReportStatements runs (npm run bench replays it). */
-export const reportPlanQuery = () => genericPlansQuery({ bitmapScans: false });
 
 /** Whether a statement runs prepared (preparedLarge), inside planReportStatements' transaction. */
 export interface ReportRunOptions {
