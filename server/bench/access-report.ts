@@ -153,7 +153,7 @@ async function fillAccessArtifacts(database: Database, total: number, staffIds: 
     const tables = ['inquiry_sessions', 'session_handouts', 'access_links', 'inquiry_events', 'token_link_requests'];
     // The triggers of migrations/0027 (a hand-out's session end, a token link's session, a bare-id start's session)
     // look up a session by the key the load drops: they are off for the load, and what they would write is written
-    // after, set-based (bare-id sessions are inserted marked).
+    // after, set-based (bare-id sessions are inserted marked, hand-outs with their session's state).
     await run(`alter table session_handouts disable trigger session_handouts_state`);
     await run(`alter table access_links disable trigger access_links_token_session`);
     await run(`alter table inquiry_events disable trigger inquiry_events_bare_id_session`);
@@ -190,9 +190,11 @@ async function fillAccessArtifacts(database: Database, total: number, staffIds: 
 
       // A reused console session handed out again to another agent, while it lived.
       await step('hand-outs', () =>
-        run(`insert into session_handouts (session_id, handed_at, handed_to_type, handed_to_id, handed_to_display, reason, ticket)
+        run(`insert into session_handouts (session_id, handed_at, handed_to_type, handed_to_id, handed_to_display, reason, ticket,
+            session_open, session_revoked, session_expires_at)
           select s.id, least(${ms(`s.created_at + (s.expires_at - s.created_at) * d.r2 * 0.5`)}, ${nowSql}), 'staff', d.staff_id, d.staff_display,
-            'Customer called again: same session handed out', case when d.r3 < 0.5 then 'SUP-' || (10000 + floor(d.r3 * 200000)::int) end
+            'Customer called again: same session handed out', case when d.r3 < 0.5 then 'SUP-' || (10000 + floor(d.r3 * 200000)::int) end,
+            s.expired_at is null and s.revoked_at is null, s.revoked_at is not null, s.expires_at
           from bench_draw d join inquiry_sessions s on s.id = 'iqse_Bc' || (${start.console} + floor(d.r1 * ${counts.console})::int)
           where d.${range('handout')}`),
       );
@@ -293,17 +295,14 @@ async function fillAccessArtifacts(database: Database, total: number, staffIds: 
     await run(`alter table session_handouts enable trigger session_handouts_state`);
     await run(`alter table access_links enable trigger access_links_token_session`);
     await run(`alter table inquiry_events enable trigger inquiry_events_bare_id_session`);
-    // What the triggers and the expiry sweep keep in a running system (migrations/0027).
-    await step('hand-outs: their sessions\' end', () =>
-      run(`update session_handouts h set session_open = (s.expired_at is null and s.revoked_at is null), session_revoked = (s.revoked_at is not null)
-        from inquiry_sessions s where s.id = h.session_id and (s.expired_at is not null or s.revoked_at is not null)`),
-    );
+    // What the triggers keep in a running system (migrations/0027, 0029); the hand-outs copied their sessions above.
     await step('token links\' sessions', () =>
       run(`update inquiry_sessions s set carried_by_token_link = true from access_links l where l.kind = 'token' and l.session_id = s.id`),
     );
-    await step('token links: their sessions\' revocation', () =>
-      run(`update access_links l set session_revoked = true from inquiry_sessions s
-        where l.kind = 'token' and s.id = l.session_id and s.revoked_at is not null`),
+    await step('token links: their sessions\' state', () =>
+      run(`update access_links l
+        set session_revoked = (s.revoked_at is not null), session_open = (s.expired_at is null and s.revoked_at is null), session_expires_at = s.expires_at
+        from inquiry_sessions s where l.kind = 'token' and s.id = l.session_id`),
     );
     await step('live sessions', () => refreshLiveSessionUntil(trx, 'all'));
   });

@@ -110,6 +110,8 @@ export interface SessionHandoutsTable {
   /** The session's end, copied by triggers from inquiry_sessions (migrations/0027): never written by the application. */
   session_open: ColumnType<boolean, never, never>;
   session_revoked: ColumnType<boolean, never, never>;
+  /** The session's expiry, copied likewise (migrations/0029). */
+  session_expires_at: ColumnType<Date | null, never, never>;
 }
 
 export interface InquiryEventsTable {
@@ -200,6 +202,9 @@ export interface AccessLinksTable {
   expired_at: ColumnType<Date | null, never, Date | null>;
   /** A token link's session revoked, copied by triggers (migrations/0027): never written by the application. */
   session_revoked: ColumnType<boolean, never, never>;
+  /** A token link's session neither marked expired nor revoked, and its expiry: copied likewise (migrations/0029). */
+  session_open: ColumnType<boolean, never, never>;
+  session_expires_at: ColumnType<Date | null, never, never>;
 }
 
 /** Token link requests under the two-person rule (migrations/0022, docs/two-person-rule.md). */

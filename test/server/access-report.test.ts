@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FlowEngine } from '../../server/hosted-flow/service.js';
 import { openInquiry, redeemOneTimeCode } from '../../server/hosted-flow/service.js';
@@ -333,6 +334,56 @@ describe.each(combinations)('the access report on %s with the %s provider', (eng
       expect(await inState(id, 'live')).toEqual([long.linkId]);
       // ... and the hosted flow, by that clock, no longer redeems the code the report calls expired.
       expect(await redeemOneTimeCode(localFlow(), paramOf(oneTime.url, 'code'), clock)).toMatchObject({ ok: false, denial: 'link_expired' });
+    });
+
+    // A token link and a hand-out read their session's state from copies beside them (migrations/0029): the copies
+    // must follow every change of the session, its expiry too.
+    it('a token link and a hand-out whose session\'s expiry a policy change brought closer read expired once it passes', async () => {
+      clock = NOW;
+      const id = await pending();
+      const link = issuedLink(await as(agentA).links.createWithToken({ inquiryId: id, reason, ticket: 'SUP-5', expiresInMinutes: 120, acknowledgeRisk: true, idempotencyKey: key() }));
+      const resumed = await as(agentA).inquiries.resume({ id, reason, idempotencyKey: key() });
+      await as(agentB).inquiries.resume({ id, reason: 'Customer called again (ticket 5123)', idempotencyKey: key() });
+      const all = (await rowsOf(id)).map((r) => r.id).sort();
+      expect(all).toHaveLength(3);
+      expect(await inState(id, 'live')).toEqual(all);
+      const linkSession = (await byId(id, link.linkId)).sessionId;
+      if (!linkSession) throw new Error('a token link carries a session');
+
+      // As expiryReapplied cuts open sessions to their inquiry's new, closer expiry.
+      await database.db.updateTable('inquiry_sessions').set({ expires_at: ahead(10 * MINUTE) }).where('id', 'in', [linkSession, resumed.sessionId]).execute();
+      clock = ahead(20 * MINUTE);
+      expect(await inState(id, 'expired')).toEqual(all);
+      expect(await inState(id, 'live')).toEqual([]);
+      expect((await rowsOf(id)).map((r) => [r.state, r.revocable])).toEqual(all.map(() => ['expired', false]));
+    });
+
+    // The copies are taken while the session is locked: a hand-out written while another transaction ends its
+    // session (the expiry sweep, a revocation) waits for it, then copies the end, rather than keep "open" for good.
+    it.skipIf(engine !== 'postgres')('a hand-out written while its session is being ended copies the end', async () => {
+      clock = NOW;
+      const id = await pending();
+      const first = await as(agentA).inquiries.resume({ id, reason, idempotencyKey: key() });
+      const other = new pg.Client({ connectionString: database.url ?? '' });
+      await other.connect();
+      try {
+        await other.query('begin');
+        await other.query('update inquiry_sessions set revoked_at = $2 where id = $1', [first.sessionId, ahead(MINUTE)]);
+        const handout = database.db
+          .insertInto('session_handouts')
+          .values({ session_id: first.sessionId, handed_at: ahead(MINUTE), handed_to_type: 'staff', handed_to_id: agentB.id, handed_to_display: agentB.email, reason, ticket: null })
+          .execute();
+        // The insert waits for the ending transaction, which holds the session's row lock...
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        await other.query('commit');
+        await handout;
+      } finally {
+        await other.end();
+      }
+      // ...and copies the session as that transaction left it: revoked, not open.
+      const copies = await database.db.selectFrom('session_handouts').select(['session_open', 'session_revoked']).where('session_id', '=', first.sessionId).execute();
+      expect(copies).toEqual([{ session_open: false, session_revoked: true }]);
+      expect(await inState(id, 'live')).toEqual([]);
     });
   });
 

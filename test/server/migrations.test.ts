@@ -110,6 +110,58 @@ describe('migration 0027 on a database with access already issued (pglite)', () 
   });
 });
 
+describe('migration 0029 on a database with token links and hand-outs (pglite)', () => {
+  it("copies each token link's and hand-out's session whole; the copies then follow the session, its expiry too", async () => {
+    const database = await openDatabase({ dataDir: null });
+    try {
+      const all = readMigrations();
+      await migrate(database, all.filter((m) => m.name < '0029'));
+      const { db } = database;
+      const kyc = await addTemplate(db, 'KYC', 1);
+      const inquiryId = await addInquiry(db, kyc, { status: 'pending', createdAt: new Date('2026-01-01T00:00:00Z'), expiresAt: new Date('2099-01-01T00:00:00Z') });
+      const at = new Date('2026-01-01T01:00:00Z');
+      const expiresAt = new Date('2026-01-03T00:00:00Z');
+      const session = (id: string, ended: { expired_at?: Date; revoked_at?: Date } = {}) =>
+        ({ id, inquiry_id: inquiryId, created_at: at, expires_at: expiresAt, issued_by_type: 'staff', issued_by_id: 'stf_a', ...ended });
+      await db.insertInto('inquiry_sessions').values([session('iqse_open'), session('iqse_expired', { expired_at: expiresAt }), session('iqse_revoked', { revoked_at: at })]).execute();
+      const token = (id: string, sessionId: string) => ({
+        id, inquiry_id: inquiryId, kind: 'token' as const, code_hash: null, created_at: at, expires_at: expiresAt, revoked_at: null, revoked_by: null,
+        issued_by_type: 'staff', issued_by_id: 'stf_a', issued_by_display: null, reason: null, ticket: 'SUP-1', session_id: sessionId,
+        token_fingerprint: null, first_used_at: null, last_used_at: null, emailed_to_masked: null, emailed_at: null, email_message_id: null,
+      });
+      await db.insertInto('access_links').values([token('lnk_open', 'iqse_open'), token('lnk_expired', 'iqse_expired'), token('lnk_revoked', 'iqse_revoked')]).execute();
+      await db.insertInto('session_handouts').values(['iqse_open', 'iqse_expired'].map((id) => ({ session_id: id, handed_at: at, handed_to_type: 'staff', handed_to_id: 'stf_b', handed_to_display: null, reason: null, ticket: null }))).execute();
+
+      expect(await migrate(database, all)).toEqual(all.filter((m) => m.name >= '0029').map((m) => m.name));
+      const links = () => sql<{ id: string; session_open: boolean; session_revoked: boolean; session_expires_at: Date | null }>`
+        select id, session_open, session_revoked, session_expires_at from access_links order by id`.execute(db).then((r) => r.rows);
+      const handouts = () => sql<{ session_id: string; session_open: boolean; session_expires_at: Date | null }>`
+        select session_id, session_open, session_expires_at from session_handouts order by session_id`.execute(db).then((r) => r.rows);
+      expect(await links()).toEqual([
+        { id: 'lnk_expired', session_open: false, session_revoked: false, session_expires_at: expiresAt },
+        { id: 'lnk_open', session_open: true, session_revoked: false, session_expires_at: expiresAt },
+        { id: 'lnk_revoked', session_open: false, session_revoked: true, session_expires_at: expiresAt },
+      ]);
+      expect(await handouts()).toEqual([
+        { session_id: 'iqse_expired', session_open: false, session_expires_at: expiresAt },
+        { session_id: 'iqse_open', session_open: true, session_expires_at: expiresAt },
+      ]);
+
+      // A policy change brings the open session's expiry closer (services/templates: expiryReapplied), then the
+      // sweep marks it: both copies follow each step.
+      const cut = new Date('2026-01-02T00:00:00Z');
+      await db.updateTable('inquiry_sessions').set({ expires_at: cut }).where('id', '=', 'iqse_open').execute();
+      expect((await links()).find((l) => l.id === 'lnk_open')).toMatchObject({ session_open: true, session_expires_at: cut });
+      expect((await handouts()).find((h) => h.session_id === 'iqse_open')).toMatchObject({ session_open: true, session_expires_at: cut });
+      await db.updateTable('inquiry_sessions').set({ expired_at: cut }).where('id', '=', 'iqse_open').execute();
+      expect((await links()).find((l) => l.id === 'lnk_open')).toMatchObject({ session_open: false, session_revoked: false });
+      expect((await handouts()).find((h) => h.session_id === 'iqse_open')).toMatchObject({ session_open: false });
+    } finally {
+      await database.close();
+    }
+  });
+});
+
 describe.runIf(Boolean(process.env.TEST_DATABASE_URL))('application connections (postgres)', () => {
   it('run with JIT off: compiling a list query cost more than running it', async () => {
     const database = await createTestDatabase('postgres');
