@@ -19,8 +19,10 @@ import { sessionLiveAt, sessionOpen } from './inquiry-store/live-sessions.js';
  *
  * A row's state is derived here, once, as SQL (the list shows it, the filters and the bulk revocation select by it).
  * A *live* or *revoked* filter also names a column each source keeps for it (migrations/0027: a link's sweep mark,
- * a hand-out's or token link's copy of its session's end), so that the walk reads only rows that can be in that state, along a
- * partial index, instead of reading a source to its end when it has none left below the cursor.
+ * a hand-out's or token link's copy of its session's end), so that the walk reads only rows that can be in that
+ * state, along a partial index, instead of reading a source to its end when it has none left below the cursor. A
+ * hand-out's and a token link's state is read from those copies alone (migrations/0029 made them whole and exact),
+ * never from a lookup of the session per row.
  */
 
 export interface ReportFilter {
@@ -643,7 +645,7 @@ export async function reportCounts(db: Executor, filter: ReportFilter, now: Date
  * its own order, where recent rows are, with no outer order to sort by.
  */
 export function reportTotalQuery(filter: ReportFilter, now: Date, cap: number): RawBuilder<{ n: number }> | null {
-  // Hand-outs (a lookup of their session each, when the filter reads it) go after the rest; sessions, the largest
+  // Hand-outs (joined to their session when the filter names an inquiry) go after the rest; sessions, the largest
   // source, last.
   const rank = (branch: Branch) => (branch === SESSIONS ? 2 : branch === HANDOUTS ? 1 : 0);
   const branches = plan(filter, now, null).sort((a, b) => rank(a.branch) - rank(b.branch));
