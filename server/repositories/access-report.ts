@@ -108,7 +108,27 @@ function sessionState(a: string, now: Date): RawBuilder<AccessState> {
  */
 const planNow = (now: Date) => sql<Date>`(select ${now}::timestamptz)`;
 
-/** The session row `a` (the row itself: a resume, a bare-id start) is in one of `states`. */
+/**
+ * The sessions and the links past their expiry that the expiry sweep has not marked yet (its lag: normally a
+ * handful), found along the sweep's own indexes (inquiry_sessions_live_idx; access_links_due_idx, on the expiry as
+ * UTC wall time) as an array the *expired* walks look up by key (Branch.expiredDue). As a walk in issue order they
+ * would read every open row to find them: the newest rows are nearly all live.
+ */
+const dueSessionIds = (now: Date) =>
+  sql<string[]>`array(select ds.id from inquiry_sessions ds where ds.expired_at is null and ds.revoked_at is null and ds.expires_at <= ${now})`;
+const dueLinkIds = (now: Date) =>
+  sql<string[]>`array(select dl.id from access_links dl where dl.revoked_at is null and dl.expired_at is null
+    and (dl.expires_at at time zone 'UTC') <= (${now}::timestamptz at time zone 'UTC'))`;
+
+/** The session row `a` is open and past its expiry: expired, not yet marked. */
+function sessionExpiredDue(a: string, now: Date): Predicate {
+  return sql<SqlBool>`${sql.ref(`${a}.id`)} = any(${dueSessionIds(now)})`;
+}
+
+/**
+ * The session row `a` (the row itself: a resume, a bare-id start) is in one of `states`; for *expired*, only the
+ * sessions marked expired (sessionExpiredDue: the rest).
+ */
 function sessionStateIs(a: string, states: readonly AccessState[], now: Date): Predicate {
   const c = (column: string) => sql.ref(`${a}.${column}`);
   return or(
@@ -117,7 +137,8 @@ function sessionStateIs(a: string, states: readonly AccessState[], now: Date): P
         case 'live':
           return [sql<SqlBool>`(${sessionOpen(a)} and ${c('expires_at')} > ${planNow(now)})`];
         case 'expired':
-          return [sql<SqlBool>`(${c('revoked_at')} is null and (${c('expired_at')} is not null or ${c('expires_at')} <= ${now}))`];
+          // Marked only: the rest are walked apart (Branch.expiredDue).
+          return [sql<SqlBool>`(${c('revoked_at')} is null and ${c('expired_at')} is not null)`];
         case 'revoked':
           return [sql<SqlBool>`${c('revoked_at')} is not null`];
         case 'used':
@@ -143,7 +164,14 @@ interface Branch {
   /** The predicate that keeps only `kinds` (a subset of the branch's own). */
   kindIn: (kinds: readonly AccessKind[]) => Predicate;
   issuerTypeIs: (type: string) => Predicate;
+  /** For *expired*, only the rows marked ended (by the sweep, or a session's end copied beside the row). */
   stateIn: (states: readonly AccessState[], now: Date) => Predicate;
+  /**
+   * The other expired rows: past their expiry, not yet marked. With *expired* asked for, plan() walks them apart,
+   * by key (dueSessionIds, dueLinkIds), so that neither walk passes the live rows above the first expired one
+   * (at 1,000,000 rows the first page of *state: expired* read 8,000 one-time links and 2,600 sessions: 14 ms).
+   */
+  expiredDue?: (now: Date) => Predicate;
   revocable: (now: Date) => Predicate;
   columns: (now: Date) => Record<keyof ReportRow, RawBuilder<unknown>>;
   /** `order by` of the branch's own walk: its index's order. */
@@ -197,6 +225,7 @@ const SESSIONS: Branch = {
   kindIn: (kinds) => sql<SqlBool>`s.issued_by_type in (${sql.join(issuerTypesOf(kinds).map(lit))})`,
   issuerTypeIs: (type) => sql<SqlBool>`s.issued_by_type = ${lit(type)}`,
   stateIn: (states, now) => sessionStateIs('s', states, now),
+  expiredDue: (now) => sessionExpiredDue('s', now),
   revocable: (now) => sessionLiveAt('s', now),
   columns: (now) => ({
     row_id: sql`s.id`,
@@ -229,6 +258,8 @@ function copiedSessionState(r: string) {
     live: (now: Date) => sql<SqlBool>`(${c('session_open')} and ${c('session_expires_at')} > ${planNow(now)})`,
     liveAt: (now: Date) => sql<SqlBool>`(${c('session_open')} and ${c('session_expires_at')} > ${now})`,
     revoked: sql<SqlBool>`${c('session_revoked')}`,
+    /** Marked expired (and not revoked): the session ended before its expiry or the sweep reached it. */
+    ended: sql<SqlBool>`(not ${c('session_revoked')} and not ${c('session_open')})`,
     /** Ended without a revocation: marked expired, or past its expiry. */
     expired: (now: Date) => sql<SqlBool>`(not ${c('session_revoked')} and (not ${c('session_open')} or ${c('session_expires_at')} <= ${now}))`,
   };
@@ -257,7 +288,7 @@ const HANDOUTS: Branch = {
           case 'revoked':
             return [handoutSession.revoked];
           case 'expired':
-            return [handoutSession.expired(now)];
+            return [handoutSession.ended];
           case 'used':
           case 'pending':
           case 'approved':
@@ -266,6 +297,8 @@ const HANDOUTS: Branch = {
         }
       }),
     ),
+  // Open and past its expiry: the session's id is among the due ones (the copies are exact).
+  expiredDue: (now) => sql<SqlBool>`h.session_id = any(${dueSessionIds(now)})`,
   revocable: (now) => handoutSession.liveAt(now),
   columns: (now) => ({
     row_id: handoutRowId,
@@ -318,10 +351,10 @@ function linkBranch(kind: 'one_time' | 'token'): Branch {
           case 'used':
             return oneTime ? sql<SqlBool>`(l.revoked_at is null and l.first_used_at is not null)` : FALSE;
           case 'expired':
+            // Marked only (the link by the sweep; a token link's session, copied): the rest are expiredDue's.
             return oneTime
-              ? sql<SqlBool>`(l.revoked_at is null and l.first_used_at is null and (l.expired_at is not null or l.expires_at <= ${now}))`
-              : sql<SqlBool>`(l.revoked_at is null and not ${tokenSession.revoked}
-                  and (l.expired_at is not null or l.expires_at <= ${now} or ${tokenSession.expired(now)}))`;
+              ? sql<SqlBool>`(l.revoked_at is null and l.first_used_at is null and l.expired_at is not null)`
+              : sql<SqlBool>`(l.revoked_at is null and not ${tokenSession.revoked} and (l.expired_at is not null or not l.session_open))`;
           case 'pending':
           case 'approved':
           case 'rejected':
@@ -329,6 +362,14 @@ function linkBranch(kind: 'one_time' | 'token'): Branch {
         }
       }),
     );
+  // Unmarked and past its expiry: a token link also when its session (open, copied) is past its own.
+  const expiredDue = (now: Date): Predicate =>
+    oneTime
+      ? sql<SqlBool>`(l.first_used_at is null and l.id = any(${dueLinkIds(now)}))`
+      : // Its session open: one marked expired leaves the link to the marked walk (stateIn).
+        sql<SqlBool>`(l.session_open and l.id = any(array(select unnest(${dueLinkIds(now)})
+          union all select dt.id from access_links dt where dt.kind = 'token' and dt.revoked_at is null and dt.expired_at is null
+            and dt.session_id = any(${dueSessionIds(now)}))))`;
   // Revoking a redeemed one-time link still ends the session it opened, while that lives.
   const revocable = (now: Date): Predicate =>
     oneTime ? sql<SqlBool>`(${live(now)} or (l.revoked_at is null and ls.id is not null and ${sessionLiveAt('ls', now)}))` : live(now);
@@ -350,6 +391,7 @@ function linkBranch(kind: 'one_time' | 'token'): Branch {
     kindIn: () => TRUE,
     issuerTypeIs: (type) => sql<SqlBool>`l.issued_by_type = ${lit(type)}`,
     stateIn,
+    expiredDue,
     revocable,
     columns: (now) => ({
       row_id: sql`l.id`,
@@ -412,6 +454,7 @@ const BARE_ID_STARTS: Branch = {
   kindIn: () => TRUE,
   issuerTypeIs: (type) => (type === BARE_ID_ISSUER.type ? TRUE : FALSE),
   stateIn: (states, now) => sessionStateIs('bs', states, now),
+  expiredDue: (now) => sessionExpiredDue('bs', now),
   revocable: (now) => sessionLiveAt('bs', now),
   columns: (now) => ({
     row_id: sql`bs.id`,
@@ -548,14 +591,18 @@ function plan(filter: ReportFilter, now: Date, after: ReportPosition | null): { 
     if (filter.issuedAfter) parts.push(sql<SqlBool>`${branch.issuedAt} >= ${filter.issuedAfter}`);
     if (filter.issuedBefore) parts.push(sql<SqlBool>`${branch.issuedAt} <= ${filter.issuedBefore}`);
     if (filter.hasTicket !== null) parts.push(filter.hasTicket ? sql<SqlBool>`${branch.ticket} is not null` : sql<SqlBool>`${branch.ticket} is null`);
-    if (filter.states) parts.push(branch.stateIn(filter.states, now));
     if (filter.revocableOnly) parts.push(branch.revocable(now));
     if (after) {
       // Newest first, ties by id ascending: the indexes' order. The first bound lets the walk start at the position.
       parts.push(sql<SqlBool>`${branch.issuedAt} <= ${after.issuedAt}`);
       parts.push(sql<SqlBool>`(${branch.issuedAt} < ${after.issuedAt} or ${branch.rowId} > ${after.id})`);
     }
-    return [{ branch, where: and(parts) }];
+    if (!filter.states) return [{ branch, where: and(parts) }];
+    // With *expired*, the rows past their expiry and not yet marked are a walk of their own, by key (disjoint from
+    // the first: those rows are unmarked and past expiry, so in no other state).
+    const walks = [{ branch, where: and([branch.stateIn(filter.states, now), ...parts]) }];
+    if (branch.expiredDue && filter.states.includes('expired')) walks.push({ branch, where: and([branch.expiredDue(now), ...parts]) });
+    return walks;
   });
 }
 

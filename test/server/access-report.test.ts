@@ -356,6 +356,14 @@ describe.each(combinations)('the access report on %s with the %s provider', (eng
       expect(await inState(id, 'expired')).toEqual(all);
       expect(await inState(id, 'live')).toEqual([]);
       expect((await rowsOf(id)).map((r) => [r.state, r.revocable])).toEqual(all.map(() => ['expired', false]));
+      // Past their expiry and not yet marked, then marked by the sweep: *expired* finds them either way, once each
+      // (two walks, migrations/0030).
+      await sweepExpired(database.db, clock);
+      const marked = await database.db.selectFrom('inquiry_sessions').select('id').where('id', 'in', [linkSession, resumed.sessionId]).where('expired_at', 'is not', null).execute();
+      expect(marked).toHaveLength(2);
+      expect(await inState(id, 'expired')).toEqual(all);
+      expect(await inState(id, 'live')).toEqual([]);
+      expect((await as().access.list({ inquiryId: id, state: ['expired', 'live'] })).total).toBe(3);
     });
 
     // The copies are taken while the session is locked: a hand-out written while another transaction ends its
