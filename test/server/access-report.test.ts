@@ -377,12 +377,15 @@ describe.each(combinations)('the access report on %s with the %s provider', (eng
       try {
         await other.query('begin');
         await other.query('update inquiry_sessions set revoked_at = $2 where id = $1', [first.sessionId, ahead(MINUTE)]);
+        let written = false;
         const handout = database.db
           .insertInto('session_handouts')
           .values({ session_id: first.sessionId, handed_at: ahead(MINUTE), handed_to_type: 'staff', handed_to_id: agentB.id, handed_to_display: agentB.email, reason, ticket: null })
-          .execute();
+          .execute()
+          .then(() => (written = true));
         // The insert waits for the ending transaction, which holds the session's row lock...
         await new Promise((resolve) => setTimeout(resolve, 300));
+        expect(written).toBe(false);
         await other.query('commit');
         await handout;
       } finally {
