@@ -28,6 +28,29 @@ function isSimpleKey(key: string): boolean {
   return !key.includes('.') && !key.includes('\\') && key !== '__proto__' && key !== 'constructor' && key !== 'prototype';
 }
 
+const NOT_LEAF = Symbol('not a leaf');
+
+/**
+ * A string, boolean, finite number or null as JSON (GIVE_UP for another number), NOT_LEAF for anything else: the
+ * most common values, written without building their path, which only a value that is annotated or has children needs.
+ */
+function leaf(value: unknown): unknown {
+  if (value === null) return null;
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return value;
+    case 'number':
+      return Number.isFinite(value) && !Object.is(value, -0) ? value : GIVE_UP;
+    case 'undefined':
+    case 'object':
+    case 'bigint':
+    case 'function':
+    case 'symbol':
+      return NOT_LEAF;
+  }
+}
+
 /** The JSON-ready copy of `value`, adding meta paths under `path`; GIVE_UP for anything left to superjson. */
 function walk(value: unknown, path: string, annotations: Annotations, seen: Set<object>): unknown {
   if (value === null) return null;
@@ -61,7 +84,8 @@ function walk(value: unknown, path: string, annotations: Annotations, seen: Set<
     const out = new Array<unknown>(object.length);
     for (let i = 0; i < object.length; i++) {
       if (!(i in object)) return GIVE_UP; // holes: superjson walks them differently
-      const item = walk(object[i], prefix + String(i), annotations, seen);
+      let item = leaf(object[i]);
+      if (item === NOT_LEAF) item = walk(object[i], prefix + String(i), annotations, seen);
       if (item === GIVE_UP) return GIVE_UP;
       out[i] = item;
     }
@@ -71,7 +95,9 @@ function walk(value: unknown, path: string, annotations: Annotations, seen: Set<
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(object)) {
     if (!isSimpleKey(key)) return GIVE_UP;
-    const item = walk(object[key], prefix + key, annotations, seen);
+    const value = object[key];
+    let item = leaf(value);
+    if (item === NOT_LEAF) item = walk(value, prefix + key, annotations, seen);
     if (item === GIVE_UP) return GIVE_UP;
     out[key] = item;
   }

@@ -335,19 +335,21 @@ function accessViews(staffIds: StaffIds, now: Date): PagedView[] {
   ];
 }
 
-function accessStatements(db: Kysely<DB>, now: Date, principals: Record<string, { id: string; email: string; role: Role }>): StatementsOf {
+function accessStatements(db: Kysely<DB>, reads: Kysely<DB> | null, now: Date, principals: Record<string, { id: string; email: string; role: Role }>): StatementsOf {
   return async (view, cursor) => {
     const staff = principals[view.as];
     if (!staff) throw new Error(`no principal ${view.as}`);
     const input = AccessListInputSchema.parse(view.input);
     const { filter } = await resolveFilter(db, { ...staff, displayName: staff.email }, 'access:read', input);
     const after = cursor ? decodeCursor(cursor) : null;
-    // As listAccess runs them: prepared, after planReportStatements' settings.
+    // As listAccess runs them: prepared, on the report's read connections (which start with planReportStatements'
+    // settings), or else after those settings in a transaction.
     const page = reportPageQuery(filter, now, after, input.limit + 1);
     const total = reportTotalQuery(filter, now, COUNT_CAP);
     return {
       setup: [genericPlansQuery().compile(db)],
       statements: [page, total].flatMap((q: RawBuilder<unknown> | null) => (q ? [preparedLarge(q).compile(db)] : [])),
+      reads,
     };
   };
 }
@@ -412,7 +414,7 @@ export async function runAccessReportBench(databaseUrl: string, options: PagedBe
     }
     log(`access.list over HTTP: ${requests} first pages and ${requests} deep pages per view; load ${os.loadavg().map((l) => l.toFixed(1)).join(' / ')}`);
     const results: PagedResult[] = [];
-    const statementsOf = accessStatements(database.db, now, principals);
+    const statementsOf = accessStatements(database.db, (await database.reportReads?.()) ?? null, now, principals);
     for (const v of views) {
       const result = await measurePagedView(clients, database.db, v, { requests, statementsOf });
       results.push(result);

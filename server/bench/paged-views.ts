@@ -108,11 +108,13 @@ interface PageAnswer {
  * how its prepared statements are planned), the statements are replayed as the server runs them: in one read-only
  * transaction after the setup, and EXPLAIN shows the plan they run under (explain()).
  */
-export type StatementsOf = (view: PagedView, cursor: string | null) => Promise<CompiledQuery[] | { setup: CompiledQuery[]; statements: CompiledQuery[] }>;
+export type StatementsOf = (view: PagedView, cursor: string | null) => Promise<CompiledQuery[] | Replayed>;
 
 interface Replayed {
   setup: CompiledQuery[];
   statements: CompiledQuery[];
+  /** Where the server runs the statements without the setup, as its connections start with it (Database.reportReads). */
+  reads?: Kysely<DB> | null;
 }
 
 const replayedOf = (got: Awaited<ReturnType<StatementsOf>>): Replayed => (Array.isArray(got) ? { setup: [], statements: got } : got);
@@ -280,9 +282,9 @@ export async function measurePagedView(
 
   const firstStatements = replayedOf(options.statementsOf ? await options.statementsOf(view, null) : []);
   const deepStatements = replayedOf(options.statementsOf ? await options.statementsOf(view, cursor) : []);
-  const replay = async ({ setup, statements }: Replayed) => {
-    if (setup.length === 0) {
-      for (const statement of statements) await db.executeQuery(statement);
+  const replay = async ({ setup, statements, reads }: Replayed) => {
+    if (setup.length === 0 || reads) {
+      for (const statement of statements) await (reads ?? db).executeQuery(statement);
       return;
     }
     await db

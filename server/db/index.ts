@@ -29,6 +29,15 @@ export interface Database {
    * across its call to Persona, so with every connection so held it could never be asked. None for PGlite.
    */
   side?: () => Kysely<DB>;
+  /**
+   * A server database's pool for the access report's reads (REPORT_POOL_SIZE connections at most, opened on first
+   * use), whose connections start with the settings its prepared statements are planned under (useGenericPlans:
+   * generic plans, no bitmap scans) and read only: a page request sends its page and count and nothing else, where in
+   * a transaction of the main pool it also sent BEGIN, the settings and COMMIT. Null where the settings do not arrive
+   * (a pooler that drops startup parameters, docs/operations.md: checked once, on the first connection), and for
+   * PGlite: the report then sets them in a transaction of its own.
+   */
+  reportReads?: () => Promise<Kysely<DB> | null>;
 }
 
 export type DatabaseOptions =
@@ -41,6 +50,12 @@ export type DatabaseOptions =
   | { dataDir: string | null }; // null: in memory
 
 const INT8_OID = 20;
+
+/** The most connections the access report's read pool opens (Database.reportReads), beside the main pool's. */
+export const REPORT_POOL_SIZE = 4;
+
+/** What the report's read connections start with: the main pool's, plus useGenericPlans' settings, read only. */
+const REPORT_OPTIONS = '-c jit=off -c plan_cache_mode=force_generic_plan -c enable_bitmapscan=off -c default_transaction_read_only=on';
 
 /** int8 as numbers (as PGlite returns them; all our int8 values are far below 2^53); timestamptz by a parser without
  * regular expressions (server/db/timestamps.ts); everything else as node-postgres parses it. */
@@ -78,6 +93,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: measured.pool }) });
     const notifications = postgresNotifications(options.databaseUrl);
     let side: Kysely<DB> | null = null;
+    let reportReads: Promise<Kysely<DB> | null> | null = null;
     return {
       db,
       kind: 'postgres',
@@ -98,6 +114,14 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
         });
         return side;
       },
+      reportReads: () => {
+        // A failed check (the database unreachable) is asked again by the next request.
+        reportReads ??= openReportReads(options.databaseUrl, options.statementTimeoutMs).catch((error: unknown) => {
+          reportReads = null;
+          throw error;
+        });
+        return reportReads;
+      },
       dataDir: null,
       // With no parameters node-postgres uses the simple query protocol, which accepts several statements.
       runScript: async (script, trx) => {
@@ -106,6 +130,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       close: async () => {
         await notifications.close();
         await side?.destroy();
+        await (await reportReads?.catch(() => null))?.destroy();
         await db.destroy();
       },
     };
@@ -127,6 +152,38 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     notifications: pgliteNotifications(pglite),
     close: () => db.destroy(),
   };
+}
+
+/**
+ * The access report's read pool (Database.reportReads), or null when its connections do not get the settings they
+ * ask for at start-up: a pooler such as PgBouncer drops startup parameters it is told to ignore. Asked once, on the
+ * pool's first connection; a pooler drops them on every connection alike. (`startupOptions`: a test's, to play the pooler.)
+ */
+export async function openReportReads(databaseUrl: string, statementTimeoutMs: number | undefined, startupOptions = REPORT_OPTIONS): Promise<Kysely<DB> | null> {
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max: REPORT_POOL_SIZE,
+    types: { getTypeParser: typeParser },
+    options: startupOptions,
+    ...(statementTimeoutMs ? { statement_timeout: statementTimeoutMs, idle_in_transaction_session_timeout: 2 * statementTimeoutMs } : {}),
+    connectionTimeoutMillis: 10_000,
+  });
+  // As the main pool: a broken connection, idle or checked out, fails its query (503) and is replaced.
+  pool.on('error', () => undefined);
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
+  const reads = new Kysely<DB>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }) });
+  try {
+    const { rows } = await sql<{ generic: boolean; readOnly: boolean }>`
+      select current_setting('plan_cache_mode') = 'force_generic_plan' as generic, current_setting('default_transaction_read_only') = 'on' as "readOnly"`.execute(reads);
+    if (rows[0]?.generic && rows[0].readOnly) return reads;
+  } catch (error) {
+    await reads.destroy();
+    throw error;
+  }
+  await reads.destroy();
+  return null;
 }
 
 /**

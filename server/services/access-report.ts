@@ -129,18 +129,25 @@ export async function listAccess(ctx: ReportContext, input: AccessListQuery): Pr
   const now = ctx.now();
   const { filter, scope } = await resolveFilter(db, ctx.staff, 'access:read', input);
   const after = input.cursor ? decodeCursor(input.cursor) : null;
-  // Prepared, planned once for all values (repo.planReportStatements): a read-only transaction holds the setting.
-  const { page, more, counted } = await db
-    .transaction()
-    .setAccessMode('read only')
-    .execute(async (trx) => {
-      await repo.planReportStatements(trx);
-      const rows = await repo.reportPage(trx, filter, now, after, input.limit + 1, { prepared: true });
-      const page = rows.slice(0, input.limit);
-      const more = rows.length > input.limit;
-      const counted = !after && !more ? page.length : await repo.reportTotalUpTo(trx, filter, now, COUNT_CAP, { prepared: true });
-      return { page, more, counted };
-    });
+  const read = async (executor: Executor) => {
+    const rows = await repo.reportPage(executor, filter, now, after, input.limit + 1, { prepared: true });
+    const page = rows.slice(0, input.limit);
+    const more = rows.length > input.limit;
+    const counted = !after && !more ? page.length : await repo.reportTotalUpTo(executor, filter, now, COUNT_CAP, { prepared: true });
+    return { page, more, counted };
+  };
+  // Prepared, planned once for all values (repo.planReportStatements): on the report's own connections, which start
+  // with those settings, or else in a read-only transaction that sets them (PGlite; a pooler that drops them).
+  const reads = (await ctx.database.reportReads?.()) ?? null;
+  const { page, more, counted } = reads
+    ? await read(reads)
+    : await db
+        .transaction()
+        .setAccessMode('read only')
+        .execute(async (trx) => {
+          await repo.planReportStatements(trx);
+          return read(trx);
+        });
   const last = page.at(-1);
   return {
     items: page.map(toAccessRow),

@@ -9,6 +9,7 @@ import { planReportStatements, reportPage, reportTotalUpTo, type ReportFilter } 
 import { toAccessRow } from '../../server/services/access-report.js';
 import { stopBulkRevocations } from '../../server/services/access-revoke.js';
 import type { AccessListInput, AccessRow } from '../../shared/access.js';
+import { openReportReads } from '../../server/db/index.js';
 import { createTestDatabase, testEngines, type TestDatabase } from '../db.js';
 import { auditEvents } from '../helpers/auth.js';
 import { PROVIDERS, providerHarness, type ProviderHarness } from './providers.js';
@@ -529,6 +530,47 @@ describe.each(combinations)('the access report on %s with the %s provider', (eng
         // The settings were the transaction's: the connection goes back to the pool planning as configured.
         expect({ plans: await setting(conn, 'plan_cache_mode'), bitmapScans: await setting(conn, 'enable_bitmapscan') }).toEqual({ plans: 'auto', bitmapScans: 'on' });
       });
+    });
+
+    // A page request on the report's own connections sends its page and count and nothing else (no BEGIN, settings,
+    // COMMIT): they start with the settings the statements are planned under, and read only.
+    it.skipIf(engine !== 'postgres')('on PostgreSQL reads on connections of its own that start planning once for all values, without bitmap scans, read only', async () => {
+      const reads = await database.reportReads?.();
+      if (!reads) throw new Error('no report read pool on PostgreSQL');
+      const settingsOf = async (executor: Kysely<DB>) =>
+        (
+          await sql<{ plans: string; bitmapScans: string; readOnly: string }>`select current_setting('plan_cache_mode') as plans,
+            current_setting('enable_bitmapscan') as "bitmapScans", current_setting('default_transaction_read_only') as "readOnly"`.execute(executor)
+        ).rows[0];
+      // One request at a time: the pool hands out the connection it was last given back (node-postgres: last in, first out).
+      const plans = async () =>
+        (
+          await sql<{ generic: number; custom: number }>`select coalesce(sum(generic_plans), 0)::int as generic, coalesce(sum(custom_plans), 0)::int as custom
+            from pg_prepared_statements where statement like '/* prepared large */%'`.execute(reads)
+        ).rows[0];
+      const before = await plans();
+      const first = await list({ issuer: agentB.id, limit: 1 });
+      const again = await list({ issuer: agentB.id, limit: 1 });
+      expect(first.items.length).toBe(1);
+      expect(first.nextCursor).not.toBeNull();
+      expect(again).toEqual(first);
+      const after = await plans();
+      // Two pages and two counts, each a generic plan.
+      expect({ generic: (after?.generic ?? 0) - (before?.generic ?? 0), custom: (after?.custom ?? 0) - (before?.custom ?? 0) }).toEqual({ generic: 4, custom: 0 });
+      expect(await settingsOf(reads)).toEqual({ plans: 'force_generic_plan', bitmapScans: 'off', readOnly: 'on' });
+      // The main pool's connections are not touched: they plan as configured and write.
+      expect(await settingsOf(database.db)).toEqual({ plans: 'auto', bitmapScans: 'on', readOnly: 'off' });
+      // The report's read connections cannot write, whatever is sent on them.
+      expect(await sql`update staff set display_name = display_name`.execute(reads).then(() => 'written', (error: Error) => error.message)).toContain('read-only transaction');
+    });
+
+    it.skipIf(engine !== 'postgres')('a read pool whose connections lack its settings at start-up (a pooler drops them) is not used: the report then sets them in a transaction', async () => {
+      if (!database.url) throw new Error('a server database');
+      // What PgBouncer leaves of the startup parameters it is told to ignore: none.
+      expect(await openReportReads(database.url, undefined, '')).toBeNull();
+      const bare = await openReportReads(database.url, undefined);
+      expect(bare).not.toBeNull();
+      await bare?.destroy();
     });
 
     it('counts what each filter lists (the count reads some sources without their joins)', async () => {

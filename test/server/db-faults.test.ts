@@ -127,6 +127,26 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('a lost database connection on P
     expect(Number(events.n)).toBe(ids.length);
   });
 
+  // The access report reads on connections of its own (Database.reportReads), with their own error handlers.
+  it('an access report request whose report connection is terminated answers 503, and the next ones are served', async () => {
+    await healthy();
+    const report = () =>
+      fetch(`${app.baseUrl}/trpc/access.list?input=${encodeURIComponent(JSON.stringify({ json: { limit: 10 } }))}`, { headers: consoleHeaders(app, { cookie }) }).then((r) => r.status);
+    // The first opens the report's pool.
+    expect(await report()).toBe(200);
+    // Hold a table the report reads: its request waits with a report connection checked out.
+    await locker.query('begin');
+    await locker.query('lock table access_links in access exclusive mode');
+    const waiting = report();
+    await expect.poll(lockWaiters, { timeout: 10_000 }).toBeGreaterThanOrEqual(1);
+    expect(await terminateAppBackends()).toBeGreaterThanOrEqual(1);
+    await locker.query('rollback');
+    expect(await waiting).toBe(503);
+    // Still up, on fresh connections.
+    await expect.poll(report, { timeout: 5_000 }).toBe(200);
+    await healthy();
+  });
+
   it('the answer says to try again and carries nothing of the database error', async () => {
     await healthy();
     const id = await addInquiry(database.db, template, { status: 'pending', createdAt: new Date(now().getTime() - HOUR), expiresAt: new Date(now().getTime() + DAY) });
