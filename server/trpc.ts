@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { initTRPC, TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { transformer } from './transformer.js';
-import { ZodError } from 'zod';
+import { ZodError, type z } from 'zod';
 import { AppError } from './errors.js';
 import { unavailableMessage } from './db/faults.js';
 import type { Context } from './deps.js';
@@ -14,6 +14,22 @@ import { isSensitivePermission, recordAccessDenied } from './services/refusal-au
 
 /** The most procedures one HTTP request may batch (app.ts; the client's batch link sends no more). */
 export const MAX_BATCH_SIZE = 10;
+
+/**
+ * A zod schema as a procedure's input or output parser, parsed synchronously. tRPC runs a zod schema with
+ * `parseAsync`, which zod 4 takes through its general path; `parse` runs the object parser it compiles once per
+ * schema, about 8× faster (a page of 50 access report rows: 193 against 25 µs). For the paged lists, whose output is
+ * a page of rows on every request (docs/performance.md, "The report's own connections"). Only for schemas without
+ * async refinements or transforms: those throw here. The types are the schema's, input and output, as with the
+ * schema itself.
+ */
+export function syncParser<S extends z.ZodType>(schema: S): { _input: z.input<S>; _output: z.output<S>; parse: (value: unknown) => z.output<S> } {
+  return {
+    _input: undefined as unknown as z.input<S>,
+    _output: undefined as unknown as z.output<S>,
+    parse: (value) => schema.parse(value),
+  };
+}
 /** tRPC's own message when a batch is larger. */
 const BATCH_TOO_LARGE = 'Batch call exceeds maximum size';
 

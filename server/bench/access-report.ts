@@ -311,7 +311,7 @@ async function fillAccessArtifacts(database: Database, total: number, staffIds: 
 }
 
 /** The views: the report's filters, the live token links quick view, and support's own issues. */
-function accessViews(staffIds: StaffIds, now: Date): PagedView[] {
+export function accessViews(staffIds: StaffIds, now: Date): PagedView[] {
   const day = 86_400_000;
   const limit = ACCESS_LIMIT_DEFAULT;
   const view = (name: string, input: Record<string, unknown>, as = 'compliance'): PagedView => ({ name, procedure: 'access.list', input: { ...input, limit }, as });

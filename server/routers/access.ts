@@ -11,7 +11,7 @@ import {
 } from '../../shared/access.js';
 import { accessOutliers, listAccess } from '../services/access-report.js';
 import { revokeMatching, revokePreview, revokeStatus } from '../services/access-revoke.js';
-import { permissionProcedure, router } from '../trpc.js';
+import { permissionProcedure, router, syncParser } from '../trpc.js';
 import { actionContext } from './action-context.js';
 
 /**
@@ -20,8 +20,8 @@ import { actionContext } from './action-context.js';
  */
 export const accessRouter = router({
   list: permissionProcedure('access:read')
-    .input(AccessListInputSchema)
-    .output(AccessListOutputSchema)
+    .input(syncParser(AccessListInputSchema))
+    .output(syncParser(AccessListOutputSchema))
     .query(({ ctx, input }) => listAccess(ctx, input)),
 
   /** Issues per agent per day or week, beside the team's median. */

@@ -16,7 +16,7 @@ import * as actions from '../services/inquiry-actions/index.js';
 import * as inquiries from '../services/inquiries.js';
 import { findInquiries } from '../services/inquiry-find.js';
 import { revealPii } from '../services/pii-reveal.js';
-import { permissionProcedure, router } from '../trpc.js';
+import { permissionProcedure, router, syncParser } from '../trpc.js';
 import { actionContext } from './action-context.js';
 
 const readProcedure = permissionProcedure('inquiry:read');
@@ -24,8 +24,8 @@ const actProcedure = permissionProcedure('inquiry:act');
 
 export const inquiriesRouter = router({
   list: readProcedure
-    .input(InquiryListInputSchema)
-    .output(InquiryListOutputSchema)
+    .input(syncParser(InquiryListInputSchema))
+    .output(syncParser(InquiryListOutputSchema))
     .query(({ ctx, input }) => inquiries.listInquiries(ctx, input)),
 
   /** Search anywhere: an inquiry id, reference id, email, hosted-flow URL or one-time link → the inquiries it names. */
