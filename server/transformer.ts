@@ -53,23 +53,14 @@ function leaf(value: unknown): unknown {
 
 /** The JSON-ready copy of `value`, adding meta paths under `path`; GIVE_UP for anything left to superjson. */
 function walk(value: unknown, path: string, annotations: Annotations, seen: Set<object>): unknown {
-  if (value === null) return null;
-  switch (typeof value) {
-    case 'string':
-    case 'boolean':
-      return value;
-    case 'number':
-      return Number.isFinite(value) && !Object.is(value, -0) ? value : GIVE_UP;
-    case 'undefined':
-      annotations[path] = ['undefined'];
-      return null;
-    case 'object':
-      break;
-    case 'bigint':
-    case 'function':
-    case 'symbol':
-      return GIVE_UP;
+  const simple = leaf(value);
+  if (simple !== NOT_LEAF) return simple;
+  if (value === undefined) {
+    annotations[path] = ['undefined'];
+    return null;
   }
+  // A bigint, a function or a symbol.
+  if (typeof value !== 'object' || value === null) return GIVE_UP;
   const object = value;
   if (seen.has(object)) return GIVE_UP;
   seen.add(object);
