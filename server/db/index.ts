@@ -38,6 +38,8 @@ export interface Database {
    * PGlite: the report then sets them in a transaction of its own.
    */
   reportReads?: () => Promise<Kysely<DB> | null>;
+  /** The report's read pool as /metrics reports it: empty until the report is first read, and where it is not used. */
+  reportPoolStats?: () => PoolStats;
 }
 
 export type DatabaseOptions =
@@ -93,7 +95,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: measured.pool }) });
     const notifications = postgresNotifications(options.databaseUrl);
     let side: Kysely<DB> | null = null;
-    let reportReads: Promise<Kysely<DB> | null> | null = null;
+    let reportReads: Promise<ReportReads | null> | null = null;
+    let reportStats: (() => PoolStats) | null = null;
     return {
       db,
       kind: 'postgres',
@@ -116,12 +119,20 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       },
       reportReads: () => {
         // A failed check (the database unreachable) is asked again by the next request.
-        reportReads ??= openReportReads(options.databaseUrl, options.statementTimeoutMs).catch((error: unknown) => {
-          reportReads = null;
-          throw error;
-        });
-        return reportReads;
+        reportReads ??= openReportReads(options.databaseUrl, options.statementTimeoutMs).then(
+          (opened) => {
+            reportStats = opened?.stats ?? null;
+            return opened;
+          },
+          (error: unknown) => {
+            reportReads = null;
+            throw error;
+          },
+        );
+        return reportReads.then((opened) => opened?.db ?? null);
       },
+      reportPoolStats: () =>
+        reportStats?.() ?? { max: REPORT_POOL_SIZE, total: 0, idle: 0, waiting: 0, acquired: 0, acquireWaitSeconds: 0, acquireFailures: 0 },
       dataDir: null,
       // With no parameters node-postgres uses the simple query protocol, which accepts several statements.
       runScript: async (script, trx) => {
@@ -130,7 +141,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       close: async () => {
         await notifications.close();
         await side?.destroy();
-        await (await reportReads?.catch(() => null))?.destroy();
+        await (await reportReads?.catch(() => null))?.db.destroy();
         await db.destroy();
       },
     };
@@ -159,7 +170,12 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
  * ask for at start-up: a pooler such as PgBouncer drops startup parameters it is told to ignore. Asked once, on the
  * pool's first connection; a pooler drops them on every connection alike. (`startupOptions`: a test's, to play the pooler.)
  */
-export async function openReportReads(databaseUrl: string, statementTimeoutMs: number | undefined, startupOptions = REPORT_OPTIONS): Promise<Kysely<DB> | null> {
+export interface ReportReads {
+  db: Kysely<DB>;
+  stats: () => PoolStats;
+}
+
+export async function openReportReads(databaseUrl: string, statementTimeoutMs: number | undefined, startupOptions = REPORT_OPTIONS): Promise<ReportReads | null> {
   const pool = new pg.Pool({
     connectionString: databaseUrl,
     max: REPORT_POOL_SIZE,
@@ -173,11 +189,12 @@ export async function openReportReads(databaseUrl: string, statementTimeoutMs: n
   pool.on('connect', (client) => {
     client.on('error', () => undefined);
   });
-  const reads = new Kysely<DB>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }) });
+  const measured = measuredPool(pool, preparingPool(pool));
+  const reads = new Kysely<DB>({ dialect: new PostgresDialect({ pool: measured.pool }) });
   try {
     const { rows } = await sql<{ generic: boolean; readOnly: boolean }>`
       select current_setting('plan_cache_mode') = 'force_generic_plan' as generic, current_setting('default_transaction_read_only') = 'on' as "readOnly"`.execute(reads);
-    if (rows[0]?.generic && rows[0].readOnly) return reads;
+    if (rows[0]?.generic && rows[0].readOnly) return { db: reads, stats: measured.stats };
   } catch (error) {
     await reads.destroy();
     throw error;

@@ -65,13 +65,16 @@ export interface MetricsOptions {
   processMetrics?: boolean;
 }
 
-export function createMetrics(database: Pick<Database, 'poolStats'>, options: MetricsOptions = {}): AppMetrics {
+export function createMetrics(database: Pick<Database, 'poolStats' | 'reportPoolStats'>, options: MetricsOptions = {}): AppMetrics {
   const registry = new Registry();
   const registers = [registry];
   registry.registerMetric(auditAppendDuration);
   if (options.processMetrics) collectDefaultMetrics({ register: registry });
   const poolStats = database.poolStats;
-  if (poolStats) registerPoolMetrics(registry, poolStats);
+  if (poolStats) registerPoolMetrics(registry, poolStats, 'db_pool', 'the pool');
+  // The access report's own read connections (Database.reportReads), under names of their own.
+  const reportPoolStats = database.reportPoolStats;
+  if (reportPoolStats) registerPoolMetrics(registry, reportPoolStats, 'db_report_pool', "the access report's read pool");
 
   return {
     registry,
@@ -147,11 +150,11 @@ export function countGuardedAction(metrics: AppMetrics, action: string, outcome:
 }
 
 /** A server database's pool, read when Prometheus scrapes (nothing is done per request beyond the pool's own counts). */
-function registerPoolMetrics(registry: Registry, stats: NonNullable<Database['poolStats']>): void {
+function registerPoolMetrics(registry: Registry, stats: NonNullable<Database['poolStats']>, name: 'db_pool' | 'db_report_pool', what: string): void {
   const registers = [registry];
   new Gauge({
-    name: `${PREFIX}db_pool_connections`,
-    help: 'Open database connections of the pool, by state (in_use, idle).',
+    name: `${PREFIX}${name}_connections`,
+    help: `Open database connections of ${what}, by state (in_use, idle).`,
     labelNames: ['state'],
     registers,
     collect() {
@@ -161,25 +164,25 @@ function registerPoolMetrics(registry: Registry, stats: NonNullable<Database['po
     },
   });
   new Gauge({
-    name: `${PREFIX}db_pool_max_connections`,
-    help: 'The most connections the pool opens.',
+    name: `${PREFIX}${name}_max_connections`,
+    help: `The most connections ${what} opens.`,
     registers,
     collect() {
       this.set(stats().max);
     },
   });
   new Gauge({
-    name: `${PREFIX}db_pool_waiting_requests`,
-    help: 'Requests waiting for a free connection right now.',
+    name: `${PREFIX}${name}_waiting_requests`,
+    help: `Requests waiting for a free connection of ${what} right now.`,
     registers,
     collect() {
       this.set(stats().waiting);
     },
   });
   // Counters read from the pool's running totals: reset and set to the total at each scrape.
-  const total = (name: string, help: string, read: (s: ReturnType<typeof stats>) => number) =>
+  const total = (suffix: string, help: string, read: (s: ReturnType<typeof stats>) => number) =>
     new Counter({
-      name: `${PREFIX}${name}`,
+      name: `${PREFIX}${name}_${suffix}`,
       help,
       registers,
       collect() {
@@ -187,7 +190,7 @@ function registerPoolMetrics(registry: Registry, stats: NonNullable<Database['po
         this.inc(read(stats()));
       },
     });
-  total('db_pool_acquires_total', 'Connections checked out of the pool.', (s) => s.acquired);
-  total('db_pool_acquire_wait_seconds_total', 'Seconds spent waiting to check a connection out (divide by db_pool_acquires_total for the mean wait).', (s) => s.acquireWaitSeconds);
-  total('db_pool_acquire_failures_total', 'Check-outs that failed (no connection within 10 s, or the database refused one).', (s) => s.acquireFailures);
+  total('acquires_total', `Connections checked out of ${what}.`, (s) => s.acquired);
+  total('acquire_wait_seconds_total', `Seconds spent waiting to check a connection of ${what} out (divide by ${name}_acquires_total for the mean wait).`, (s) => s.acquireWaitSeconds);
+  total('acquire_failures_total', `Check-outs of ${what} that failed (no connection within 10 s, or the database refused one).`, (s) => s.acquireFailures);
 }

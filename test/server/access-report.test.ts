@@ -570,7 +570,7 @@ describe.each(combinations)('the access report on %s with the %s provider', (eng
       expect(await openReportReads(database.url, undefined, '')).toBeNull();
       const bare = await openReportReads(database.url, undefined);
       expect(bare).not.toBeNull();
-      await bare?.destroy();
+      await bare?.db.destroy();
     });
 
     it('counts what each filter lists (the count reads some sources without their joins)', async () => {

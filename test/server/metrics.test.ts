@@ -214,4 +214,20 @@ describe.each(testEngines())('metrics on %s', (kind) => {
     expect(valueOf(samples, 'inquiry_desk_db_pool_acquires_total')).toBeGreaterThanOrEqual(5);
     expect(samples.some((s) => s.name === 'inquiry_desk_db_pool_acquire_wait_seconds_total')).toBe(true);
   });
+
+  it.skipIf(kind !== 'postgres')("reports the access report's read pool under names of its own, once the report is read", async () => {
+    const before = (await samplesOf(app)).samples;
+    expect(valueOf(before, 'inquiry_desk_db_report_pool_max_connections')).toBe(4);
+    const answer = await fetch(`${app.baseUrl}/trpc/access.list?input=${encodeURIComponent(JSON.stringify({ json: { limit: 10 } }))}`, {
+      headers: consoleHeaders(app, { cookie }),
+    });
+    expect(answer.status).toBe(200);
+    const { samples } = await samplesOf(app);
+    expect(valueOf(samples, 'inquiry_desk_db_report_pool_acquires_total') - valueOf(before, 'inquiry_desk_db_report_pool_acquires_total')).toBeGreaterThanOrEqual(1);
+    const open = valueOf(samples, 'inquiry_desk_db_report_pool_connections', { state: 'idle' }) + valueOf(samples, 'inquiry_desk_db_report_pool_connections', { state: 'in_use' });
+    expect(open).toBeGreaterThanOrEqual(1);
+    expect(valueOf(samples, 'inquiry_desk_db_report_pool_waiting_requests')).toBe(0);
+    // The main pool's figures are its own: its size is unchanged.
+    expect(valueOf(samples, 'inquiry_desk_db_pool_max_connections')).toBe(20);
+  });
 });
