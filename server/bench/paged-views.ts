@@ -105,8 +105,9 @@ interface PageAnswer {
 
 /**
  * The SQL a page's request runs, rebuilt in the bench process from the same input. With `setup` (the access report:
- * how its prepared statements are planned), the statements are replayed as the server runs them: in one read-only
- * transaction after the setup, and EXPLAIN shows the plan they run under (explain()).
+ * how its prepared statements are planned), the statements are replayed as the server runs them: on `reads` (the
+ * report's own connections, which start with the setup) or else in one read-only transaction after the setup, and
+ * EXPLAIN shows the plan they run under (explain()).
  */
 export type StatementsOf = (view: PagedView, cursor: string | null) => Promise<CompiledQuery[] | Replayed>;
 

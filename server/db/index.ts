@@ -165,16 +165,17 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   };
 }
 
-/**
- * The access report's read pool (Database.reportReads), or null when its connections do not get the settings they
- * ask for at start-up: a pooler such as PgBouncer drops startup parameters it is told to ignore. Asked once, on the
- * pool's first connection; a pooler drops them on every connection alike. (`startupOptions`: a test's, to play the pooler.)
- */
+/** The access report's read pool, and its figures for /metrics. */
 export interface ReportReads {
   db: Kysely<DB>;
   stats: () => PoolStats;
 }
 
+/**
+ * The access report's read pool (Database.reportReads), or null when its connections do not get the settings they
+ * ask for at start-up: a pooler such as PgBouncer drops startup parameters it is told to ignore. Asked once, on the
+ * pool's first connection; a pooler drops them on every connection alike. (`startupOptions`: a test's, to play the pooler.)
+ */
 export async function openReportReads(databaseUrl: string, statementTimeoutMs: number | undefined, startupOptions = REPORT_OPTIONS): Promise<ReportReads | null> {
   const pool = new pg.Pool({
     connectionString: databaseUrl,
