@@ -68,29 +68,38 @@ const typeParser = ((oid: number, format?: 'text' | 'binary'): unknown =>
       ? parseTimestamptz
       : (pg.types.getTypeParser(oid, format) as unknown)) as typeof pg.types.getTypeParser;
 
+/**
+ * A pool of connections to a server database, each starting with `options` (`-c name=value …`; the main pool's
+ * `jit=off`: JIT compiling a short statement whose estimate crosses jit_above_cost took far longer than running the
+ * list page itself, docs/performance.md "Why the list is shaped this way"; work that profits from JIT turns it on for
+ * itself, as the seed does).
+ */
+function serverPool(databaseUrl: string, settings: { max: number; options: string; statementTimeoutMs: number | undefined }): pg.Pool {
+  const { statementTimeoutMs } = settings;
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max: settings.max,
+    types: { getTypeParser: typeParser },
+    options: settings.options,
+    // No statement runs longer than this, and no transaction sits idle holding locks for longer than twice it.
+    ...(statementTimeoutMs ? { statement_timeout: statementTimeoutMs, idle_in_transaction_session_timeout: 2 * statementTimeoutMs } : {}),
+    // A request waiting for a free connection gives up (503) instead of queueing forever.
+    connectionTimeoutMillis: 10_000,
+  });
+  // A broken idle connection must not crash the process; the pool replaces it.
+  pool.on('error', () => undefined);
+  // Nor a broken connection that a request has checked out (pg emits 'error' on the client, and an 'error'
+  // event nobody listens to kills the process): the query in flight rejects, the request answers 503
+  // (server/db/faults.ts), and a connection that can no longer be queried is dropped when it is released.
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
+  return pool;
+}
+
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if ('databaseUrl' in options) {
-    const pool = new pg.Pool({
-      connectionString: options.databaseUrl,
-      max: options.poolSize ?? 10,
-      types: { getTypeParser: typeParser },
-      // Short OLTP statements: JIT compiling one whose estimate crosses jit_above_cost took far longer than running
-      // the list page itself (docs/performance.md, "Why the list is shaped this way"). Work that profits from JIT
-      // turns it on for itself (the seed).
-      options: '-c jit=off',
-      // No statement runs longer than this, and no transaction sits idle holding locks for longer than twice it.
-      ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs, idle_in_transaction_session_timeout: 2 * options.statementTimeoutMs } : {}),
-      // A request waiting for a free connection gives up (503) instead of queueing forever.
-      connectionTimeoutMillis: 10_000,
-    });
-    // A broken idle connection must not crash the process; the pool replaces it.
-    pool.on('error', () => undefined);
-    // Nor a broken connection that a request has checked out (pg emits 'error' on the client, and an 'error'
-    // event nobody listens to kills the process): the query in flight rejects, the request answers 503
-    // (server/db/faults.ts), and a connection that can no longer be queried is dropped when it is released.
-    pool.on('connect', (client) => {
-      client.on('error', () => undefined);
-    });
+    const pool = serverPool(options.databaseUrl, { max: options.poolSize ?? 10, options: '-c jit=off', statementTimeoutMs: options.statementTimeoutMs });
     const measured = measuredPool(pool, preparingPool(pool));
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: measured.pool }) });
     const notifications = postgresNotifications(options.databaseUrl);
@@ -177,19 +186,7 @@ export interface ReportReads {
  * pool's first connection; a pooler drops them on every connection alike. (`startupOptions`: a test's, to play the pooler.)
  */
 export async function openReportReads(databaseUrl: string, statementTimeoutMs: number | undefined, startupOptions = REPORT_OPTIONS): Promise<ReportReads | null> {
-  const pool = new pg.Pool({
-    connectionString: databaseUrl,
-    max: REPORT_POOL_SIZE,
-    types: { getTypeParser: typeParser },
-    options: startupOptions,
-    ...(statementTimeoutMs ? { statement_timeout: statementTimeoutMs, idle_in_transaction_session_timeout: 2 * statementTimeoutMs } : {}),
-    connectionTimeoutMillis: 10_000,
-  });
-  // As the main pool: a broken connection, idle or checked out, fails its query (503) and is replaced.
-  pool.on('error', () => undefined);
-  pool.on('connect', (client) => {
-    client.on('error', () => undefined);
-  });
+  const pool = serverPool(databaseUrl, { max: REPORT_POOL_SIZE, options: startupOptions, statementTimeoutMs });
   const measured = measuredPool(pool, preparingPool(pool));
   const reads = new Kysely<DB>({ dialect: new PostgresDialect({ pool: measured.pool }) });
   try {
