@@ -51,10 +51,11 @@ function leaf(value: unknown): unknown {
   }
 }
 
-/** The JSON-ready copy of `value`, adding meta paths under `path`; GIVE_UP for anything left to superjson. */
+/**
+ * The JSON-ready copy of `value` — anything leaf() does not write: undefined, an object or array, or what superjson
+ * must handle — adding meta paths under `path`; GIVE_UP for anything left to superjson.
+ */
 function walk(value: unknown, path: string, annotations: Annotations, seen: Set<object>): unknown {
-  const simple = leaf(value);
-  if (simple !== NOT_LEAF) return simple;
   if (value === undefined) {
     annotations[path] = ['undefined'];
     return null;

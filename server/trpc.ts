@@ -19,7 +19,7 @@ export const MAX_BATCH_SIZE = 10;
  * A zod schema as a procedure's input or output parser, parsed synchronously. tRPC runs a zod schema with
  * `parseAsync`, which zod 4 takes through its general path; `parse` runs the object parser it compiles once per
  * schema, about 8× faster (a page of 50 access report rows: 193 against 25 µs). For the paged lists, whose output is
- * a page of rows on every request (docs/performance.md, "The report's own connections"). Only for schemas without
+ * a page of rows on every request (docs/performance.md, "The report's own connections and synchronous parsing"). Only for schemas without
  * async refinements or transforms: those throw here. The types are the schema's, input and output, as with the
  * schema itself.
  */
