@@ -129,25 +129,27 @@ export async function listAccess(ctx: ReportContext, input: AccessListQuery): Pr
   const now = ctx.now();
   const { filter, scope } = await resolveFilter(db, ctx.staff, 'access:read', input);
   const after = input.cursor ? decodeCursor(input.cursor) : null;
-  const read = async (executor: Executor) => {
-    const rows = await repo.reportPage(executor, filter, now, after, input.limit + 1, { prepared: true });
-    const page = rows.slice(0, input.limit);
-    const more = rows.length > input.limit;
-    const counted = !after && !more ? page.length : await repo.reportTotalUpTo(executor, filter, now, COUNT_CAP, { prepared: true });
-    return { page, more, counted };
-  };
-  // Prepared, planned once for all values (repo.planReportStatements): on the report's own connections, which start
-  // with those settings, or else in a read-only transaction that sets them (PGlite; a pooler that drops them).
+  const pageOf = (executor: Executor) => repo.reportPage(executor, filter, now, after, input.limit + 1, { prepared: true });
+  const countOf = (executor: Executor) => repo.reportTotalUpTo(executor, filter, now, COUNT_CAP, { prepared: true });
+  // Prepared, planned once for all values (repo.planReportStatements). On the report's own connections, which start
+  // with those settings, the page and the count run at once, each on a connection of its own, so a request waits for
+  // the slower of the two rather than for both. Else (PGlite; a pooler that drops the settings) one after the other
+  // in a read-only transaction that sets them, the count only when the page needs one.
   const reads = (await ctx.database.reportReads?.()) ?? null;
-  const { page, more, counted } = reads
-    ? await read(reads)
+  const [rows, total] = reads
+    ? await Promise.all([pageOf(reads), countOf(reads)])
     : await db
         .transaction()
         .setAccessMode('read only')
         .execute(async (trx) => {
           await repo.planReportStatements(trx);
-          return read(trx);
+          const rows = await pageOf(trx);
+          return [rows, after || rows.length > input.limit ? await countOf(trx) : rows.length] as const;
         });
+  const page = rows.slice(0, input.limit);
+  const more = rows.length > input.limit;
+  // A first page that holds every match is its own count.
+  const counted = !after && !more ? page.length : total;
   const last = page.at(-1);
   return {
     items: page.map(toAccessRow),

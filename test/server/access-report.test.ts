@@ -9,7 +9,7 @@ import { planReportStatements, reportPage, reportTotalUpTo, type ReportFilter } 
 import { toAccessRow } from '../../server/services/access-report.js';
 import { stopBulkRevocations } from '../../server/services/access-revoke.js';
 import type { AccessListInput, AccessRow } from '../../shared/access.js';
-import { openReportReads } from '../../server/db/index.js';
+import { openReportReads, REPORT_POOL_SIZE } from '../../server/db/index.js';
 import { createTestDatabase, testEngines, type TestDatabase } from '../db.js';
 import { auditEvents } from '../helpers/auth.js';
 import { PROVIDERS, providerHarness, type ProviderHarness } from './providers.js';
@@ -542,12 +542,16 @@ describe.each(combinations)('the access report on %s with the %s provider', (eng
           await sql<{ plans: string; bitmapScans: string; readOnly: string }>`select current_setting('plan_cache_mode') as plans,
             current_setting('enable_bitmapscan') as "bitmapScans", current_setting('default_transaction_read_only') as "readOnly"`.execute(executor)
         ).rows[0];
-      // One request at a time: the pool hands out the connection it was last given back (node-postgres: last in, first out).
-      const plans = async () =>
-        (
-          await sql<{ generic: number; custom: number }>`select coalesce(sum(generic_plans), 0)::int as generic, coalesce(sum(custom_plans), 0)::int as custom
-            from pg_prepared_statements where statement like '/* prepared large */%'`.execute(reads)
-        ).rows[0];
+      // Summed over every connection of the pool: REPORT_POOL_SIZE reads at once, each held a moment, take one each.
+      const plans = async () => {
+        const each = await Promise.all(
+          Array.from({ length: REPORT_POOL_SIZE }, () =>
+            sql<{ generic: number; custom: number }>`select coalesce(sum(generic_plans), 0)::int as generic, coalesce(sum(custom_plans), 0)::int as custom
+              from pg_prepared_statements, pg_sleep(0.05) where statement like '/* prepared large */%'`.execute(reads),
+          ),
+        );
+        return each.reduce((sum, { rows: [row] }) => ({ generic: sum.generic + (row?.generic ?? 0), custom: sum.custom + (row?.custom ?? 0) }), { generic: 0, custom: 0 });
+      };
       const before = await plans();
       const first = await list({ issuer: agentB.id, limit: 1 });
       const again = await list({ issuer: agentB.id, limit: 1 });
@@ -556,12 +560,37 @@ describe.each(combinations)('the access report on %s with the %s provider', (eng
       expect(again).toEqual(first);
       const after = await plans();
       // Two pages and two counts, each a generic plan.
-      expect({ generic: (after?.generic ?? 0) - (before?.generic ?? 0), custom: (after?.custom ?? 0) - (before?.custom ?? 0) }).toEqual({ generic: 4, custom: 0 });
+      expect({ generic: after.generic - before.generic, custom: after.custom - before.custom }).toEqual({ generic: 4, custom: 0 });
       expect(await settingsOf(reads)).toEqual({ plans: 'force_generic_plan', bitmapScans: 'off', readOnly: 'on' });
       // The main pool's connections are not touched: they plan as configured and write.
       expect(await settingsOf(database.db)).toEqual({ plans: 'auto', bitmapScans: 'on', readOnly: 'off' });
       // The report's read connections cannot write, whatever is sent on them.
       expect(await sql`update staff set display_name = display_name`.execute(reads).then(() => 'written', (error: Error) => error.message)).toContain('read-only transaction');
+    });
+
+    it.skipIf(engine !== 'postgres')('on its own connections runs the page and the count at once, not one after the other', async () => {
+      // Both statements read the links; while another transaction holds them locked, each waits where it stands. Run
+      // one after the other, only the page would be waiting; at once, both are.
+      const waiting = async () =>
+        (
+          await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
+            where wait_event_type = 'Lock' and query like '/* prepared large */%'`.execute(database.db)
+        ).rows[0]?.n ?? 0;
+      let seen = 0;
+      // The answer is awaited after the lock's transaction ends (within it, the test would wait on itself).
+      const { pending } = await database.db.transaction().execute(async (trx) => {
+        await sql`lock table access_links in access exclusive mode`.execute(trx);
+        const pending = list({ issuer: agentB.id, limit: 1 });
+        for (let tries = 0; tries < 100 && seen < 2; tries++) {
+          seen = Math.max(seen, await waiting());
+          if (seen < 2) await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        return { pending };
+      });
+      const answer = await pending;
+      expect(seen).toBe(2);
+      expect(answer).toMatchObject({ total: 3, totalExact: true });
+      expect(answer.items).toHaveLength(1);
     });
 
     it.skipIf(engine !== 'postgres')('a read pool whose connections lack its settings at start-up (a pooler drops them) is refused, one that has them is opened', async () => {
