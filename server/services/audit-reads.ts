@@ -2,7 +2,7 @@ import type { Transaction } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { lockNameAndCount, rateEventsWrite } from '../repositories/access.js';
-import { writeTogether } from '../repositories/writes.js';
+import { writeTogether, type Write } from '../repositories/writes.js';
 
 /**
  * Reading the log is itself recorded (`audit.viewed`, `audit.verified`, `audit.exported`), so every recorded read
@@ -16,6 +16,14 @@ export const AUDIT_READS_PER_MINUTE = 30;
 const WINDOW_MS = 60_000;
 
 export async function takeAuditRead(trx: Transaction<DB>, staffId: string, now: Date): Promise<void> {
+  await writeTogether(trx, [await checkAuditRead(trx, staffId, now)]);
+}
+
+/**
+ * takeAuditRead without its write: refuses a read past the bound, else returns the write that records it, for the
+ * caller to run in the same transaction together with its event (one statement instead of two).
+ */
+export async function checkAuditRead(trx: Transaction<DB>, staffId: string, now: Date): Promise<Write> {
   const bucket = `audit_read:${staffId}`;
   const window = await lockNameAndCount(trx, bucket, new Date(now.getTime() - WINDOW_MS));
   if (window.count >= AUDIT_READS_PER_MINUTE) {
@@ -27,5 +35,5 @@ export async function takeAuditRead(trx: Transaction<DB>, staffId: string, now: 
       { retryAfterSeconds: wait },
     );
   }
-  await writeTogether(trx, [rateEventsWrite([bucket], now)]);
+  return rateEventsWrite([bucket], now);
 }

@@ -152,25 +152,22 @@ export async function listInquiries(deps: AppDeps, query: InquiryListQuery): Pro
   const plan = planList(query, catalog, deps.now());
   if (!plan) return { items: [], nextCursor: null, total: 0, totalExact: true };
 
-  const rows = await list.listInquiries(db, plan);
+  // How many match: exact up to TOTAL_EXACT_CAP, else the planner's estimate, labelled as such.
+  const count = async () => {
+    const counted = await list.countInquiriesUpTo(db, plan, TOTAL_EXACT_CAP);
+    return counted !== null ? { total: counted, totalExact: true } : { total: Math.max(await list.estimateInquiries(db, plan), TOTAL_EXACT_CAP + 1), totalExact: false };
+  };
+  // On a server database the page and the count run at once, each on a connection of the pool, so the request waits
+  // for the slower of the two rather than for both; the embedded engine is one session, and counts only when the page
+  // needs it. A page that holds the whole result is its own exact total.
+  const [rows, counted] = deps.database.kind === 'postgres' ? await Promise.all([list.listInquiries(db, plan), count()]) : [await list.listInquiries(db, plan), null];
   const page = rows.slice(0, plan.limit);
   const last = page.at(-1);
   const nextCursor =
     rows.length > plan.limit && last
       ? encodeCursor({ sort: query.sort, order: query.order, value: last[plan.sort], id: last.id })
       : null;
-
-  let total: number;
-  let totalExact: boolean;
-  if (!plan.after && !nextCursor) {
-    // The whole result is on this page: its length is the exact total, for free.
-    total = page.length;
-    totalExact = true;
-  } else {
-    const counted = await list.countInquiriesUpTo(db, plan, TOTAL_EXACT_CAP);
-    totalExact = counted !== null;
-    total = counted ?? Math.max(await list.estimateInquiries(db, plan), TOTAL_EXACT_CAP + 1);
-  }
+  const { total, totalExact } = !plan.after && !nextCursor ? { total: page.length, totalExact: true } : (counted ?? (await count()));
   return { items: page.map(toListItem), nextCursor, total, totalExact };
 }
 

@@ -1,4 +1,5 @@
 import { getTRPCErrorFromUnknown } from '@trpc/server';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StaffPrincipal } from '../../server/auth/principal.js';
 import { createContextInner, type AppDeps } from '../../server/context.js';
@@ -361,6 +362,32 @@ describe.each(testEngines())('audit.list on %s', (engine) => {
       const forged = Buffer.from(JSON.stringify({ s: 1_000_000, v: 'auv_neverRecorded', h: 0 })).toString('base64url');
       expect((await errorOf(caller.audit.list({ q: 'action:link.*', cursor: forged }))).message).toBe('cursor: continues no search of yours — start again from the first page');
       expect((await errorOf(caller.audit.list({ cursor: 'not a cursor' }))).message).toBe('cursor: is malformed — start again from the first page');
+    });
+
+    it.skipIf(engine !== 'postgres')('on a server database a first page reads the chain’s head and its rows while its transaction checks the bound on reads', async () => {
+      // While another transaction holds the log, its head and the bound's window locked, the reads wait on the head
+      // and the transaction on the window. One after the other, only the transaction would be waiting; at once, both are.
+      const waiting = async () =>
+        (
+          await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
+            where datname = current_database() and wait_event_type = 'Lock' and pid <> pg_backend_pid()`.execute(database.db)
+        ).rows[0]?.n ?? 0;
+      let seen = 0;
+      // The answer is awaited after the lock's transaction ends (within it, the test would wait on itself).
+      const { pending } = await database.db.transaction().execute(async (trx) => {
+        await sql`lock table audit_events, audit_chain_head, rate_limit_events in access exclusive mode`.execute(trx);
+        const pending = callerAs(people.admin).audit.list({ q: 'action:link.created', limit: 2 });
+        for (let tries = 0; tries < 100 && seen < 2; tries++) {
+          seen = Math.max(seen, await waiting());
+          if (seen < 2) await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        return { pending };
+      });
+      const page = await pending;
+      expect(seen).toBe(2);
+      expect(page.items.map((i) => i.action)).toEqual(['link.created', 'link.created']);
+      const [view] = await database.db.selectFrom('audit_events').select(['metadata']).where('action', '=', 'audit.viewed').where('actor_id', '=', people.admin.id).orderBy('seq', 'desc').limit(1).execute();
+      expect(view?.metadata).toMatchObject({ query: 'action:link.created', shown: 2, more: true });
     });
 
     it('support agents see their own views of the log; managers do not see anyone’s', async () => {

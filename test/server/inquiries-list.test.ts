@@ -1,8 +1,9 @@
 import { TRPCError } from '@trpc/server';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countInquiriesUpTo, estimateInquiries } from '../../server/repositories/inquiry-list.js';
 import { listVersions } from '../../server/repositories/templates.js';
-import { planList } from '../../server/services/inquiries.js';
+import { planList, TOTAL_EXACT_CAP } from '../../server/services/inquiries.js';
 import { InquiryListInputSchema, type InquiryListInput } from '../../shared/inquiries.js';
 import { createTestDatabase, testEngines, type TestDatabase } from '../db.js';
 import { addInquiry, addTemplate, ago, ahead, callerFor, DAY, expectedOrder, HOUR, MINUTE, NOW, pageThrough } from './fixtures.js';
@@ -307,5 +308,78 @@ describe.each(testEngines())('inquiries.list on %s', (engine) => {
         for (const order of ['asc', 'desc'] as const) await expectPagesLikeBruteForce(input, sort, order, keep, 3);
       }
     }
+  });
+});
+
+describe.each(testEngines())('inquiries.list totals on %s', (engine) => {
+  let database: TestDatabase;
+  let caller: ReturnType<typeof callerFor>;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(engine);
+    caller = callerFor(database);
+    const template = await addTemplate(database.db, 'KYC', 1);
+    const versionId = template.versionIds[0] ?? '';
+    // One more than the exact count's cap, and three of another status.
+    const rows = (n: number, status: 'created' | 'approved', offset: number) =>
+      Array.from({ length: n }, (_, i) => {
+        const createdAt = ago((offset + i + 1) * MINUTE);
+        return {
+          id: `inq_total${(offset + i).toString().padStart(5, '0')}`,
+          template_id: template.id,
+          version_id: versionId,
+          version_number: 1,
+          policy_revision_id: template.policyRevisionId,
+          reference_id: null,
+          fields: JSON.stringify({ 'name-first': 'Ada' }),
+          status,
+          created_at: createdAt,
+          expires_at: ahead(DAY),
+          updated_at: createdAt,
+        };
+      });
+    await database.db.insertInto('inquiries').values(rows(TOTAL_EXACT_CAP + 1, 'created', 0)).execute();
+    await database.db.insertInto('inquiries').values(rows(3, 'approved', TOTAL_EXACT_CAP + 1)).execute();
+    if (engine === 'postgres') await sql`analyze inquiries`.execute(database.db);
+  });
+  afterAll(async () => {
+    await database?.close();
+  });
+
+  it('counts exactly up to the cap, past it answers the planner’s estimate marked as such, on every page', async () => {
+    const first = await caller.inquiries.list({ limit: 5 });
+    expect(first.items).toHaveLength(5);
+    expect(first).toMatchObject({ totalExact: false });
+    expect(first.total).toBeGreaterThan(TOTAL_EXACT_CAP);
+    const second = await caller.inquiries.list({ limit: 5, cursor: first.nextCursor ?? '' });
+    expect(second.items[0]?.id).not.toBe(first.items[0]?.id);
+    expect(second).toMatchObject({ totalExact: false });
+    // Under the cap: exact, whether or not the page holds them all.
+    expect(await caller.inquiries.list({ status: ['approved'], limit: 2 })).toMatchObject({ total: 3, totalExact: true });
+    expect(await caller.inquiries.list({ status: ['approved'], limit: 5 })).toMatchObject({ total: 3, totalExact: true, nextCursor: null });
+  });
+
+  it.skipIf(engine !== 'postgres')('on a server database runs the page and the count at once, not one after the other', async () => {
+    // Both statements read the inquiries; while another transaction holds them locked, each waits where it stands.
+    // One after the other, only the page would be waiting; at once, both are.
+    const waiting = async () =>
+      (
+        await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
+          where datname = current_database() and wait_event_type = 'Lock' and pid <> pg_backend_pid()`.execute(database.db)
+      ).rows[0]?.n ?? 0;
+    let seen = 0;
+    // The answer is awaited after the lock's transaction ends (within it, the test would wait on itself).
+    const { pending } = await database.db.transaction().execute(async (trx) => {
+      await sql`lock table inquiries in access exclusive mode`.execute(trx);
+      const pending = caller.inquiries.list({ status: ['approved'], limit: 2 });
+      for (let tries = 0; tries < 100 && seen < 2; tries++) {
+        seen = Math.max(seen, await waiting());
+        if (seen < 2) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      return { pending };
+    });
+    const answer = await pending;
+    expect(seen).toBe(2);
+    expect(answer).toMatchObject({ total: 3, totalExact: true });
   });
 });
