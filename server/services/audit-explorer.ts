@@ -190,12 +190,12 @@ export async function listAuditEvents(ctx: ReaderContext, input: AuditListQuery)
   // refused read (429) has read is never sent, and a failed read fails the transaction before anything is written.
   // The head read first is below this view's event, which is appended after it: a valid start for viewRecorded.
   // The embedded engine is one session, which the transaction holds: there both are read inside it.
-  const early = ctx.database.kind === 'postgres' ? readHeadAndPage(ctx.database.db) : null;
-  early?.catch(() => undefined);
-  async function readHeadAndPage(executor: typeof ctx.database.db) {
+  const readHeadAndPage = async (executor: typeof ctx.database.db) => {
     const sinceSeq = await repo.chainHeadSeq(executor);
     return { sinceSeq, rows: await pageOf(executor) };
-  }
+  };
+  const early = ctx.database.kind === 'postgres' ? readHeadAndPage(ctx.database.db) : null;
+  early?.catch(() => undefined);
   return ctx.database.db.transaction().execute(async (trx) => {
     const recordRead = await checkAuditRead(trx, ctx.staff.id, ctx.now()); // bounded per person (services/audit-reads.ts)
     const { sinceSeq, rows } = await (early ?? readHeadAndPage(trx));
