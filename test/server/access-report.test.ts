@@ -12,6 +12,7 @@ import type { AccessListInput, AccessRow } from '../../shared/access.js';
 import { openReportReads, REPORT_POOL_SIZE } from '../../server/db/index.js';
 import { createTestDatabase, testEngines, type TestDatabase } from '../db.js';
 import { auditEvents } from '../helpers/auth.js';
+import { waitingWhileLocked } from '../helpers/locks.js';
 import { PROVIDERS, providerHarness, type ProviderHarness } from './providers.js';
 import { addInquiry, addTemplate, ago, ahead, callerFor, DAY, errorOf, HOUR, issuedLink, MINUTE, NOW, staffPrincipal, testDeps, type TemplateFixture } from './fixtures.js';
 
@@ -569,26 +570,9 @@ describe.each(combinations)('the access report on %s with the %s provider', (eng
     });
 
     it.skipIf(engine !== 'postgres')('on its own connections runs the page and the count at once, not one after the other', async () => {
-      // Both statements read the links; while another transaction holds them locked, each waits where it stands. Run
-      // one after the other, only the page would be waiting; at once, both are.
-      const waiting = async () =>
-        (
-          await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
-            where wait_event_type = 'Lock' and query like '/* prepared large */%'`.execute(database.db)
-        ).rows[0]?.n ?? 0;
-      let seen = 0;
-      // The answer is awaited after the lock's transaction ends (within it, the test would wait on itself).
-      const { pending } = await database.db.transaction().execute(async (trx) => {
-        await sql`lock table access_links in access exclusive mode`.execute(trx);
-        const pending = list({ issuer: agentB.id, limit: 1 });
-        for (let tries = 0; tries < 100 && seen < 2; tries++) {
-          seen = Math.max(seen, await waiting());
-          if (seen < 2) await new Promise((resolve) => setTimeout(resolve, 20));
-        }
-        return { pending };
-      });
-      const answer = await pending;
-      expect(seen).toBe(2);
+      // Both statements read the links: while they are locked, each waits where it stands.
+      const { waiting, answer } = await waitingWhileLocked(database.db, ['access_links'], () => list({ issuer: agentB.id, limit: 1 }));
+      expect(waiting).toBe(2);
       expect(answer).toMatchObject({ total: 3, totalExact: true });
       expect(answer.items).toHaveLength(1);
     });

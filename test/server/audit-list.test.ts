@@ -1,5 +1,4 @@
 import { getTRPCErrorFromUnknown } from '@trpc/server';
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StaffPrincipal } from '../../server/auth/principal.js';
 import { createContextInner, type AppDeps } from '../../server/context.js';
@@ -11,6 +10,7 @@ import type { AuditListInput, AuditListOutput } from '../../shared/audit-list.js
 import { parseAuditQuery } from '../../shared/audit-query.js';
 import type { Role } from '../../shared/permissions.js';
 import { createTestDatabase, testEngines, type TestDatabase } from '../db.js';
+import { waitingWhileLocked } from '../helpers/locks.js';
 import { authTestDeps, consoleHeaders, createStaffAccount, signIn, startApp } from '../helpers/auth.js';
 
 const createCaller = createCallerFactory(appRouter);
@@ -365,26 +365,12 @@ describe.each(testEngines())('audit.list on %s', (engine) => {
     });
 
     it.skipIf(engine !== 'postgres')('on a server database a first page reads the chain’s head and its rows while its transaction checks the bound on reads', async () => {
-      // While another transaction holds the log, its head and the bound's window locked, the reads wait on the head
-      // and the transaction on the window. One after the other, only the transaction would be waiting; at once, both are.
-      const waiting = async () =>
-        (
-          await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
-            where datname = current_database() and wait_event_type = 'Lock' and pid <> pg_backend_pid()`.execute(database.db)
-        ).rows[0]?.n ?? 0;
-      let seen = 0;
-      // The answer is awaited after the lock's transaction ends (within it, the test would wait on itself).
-      const { pending } = await database.db.transaction().execute(async (trx) => {
-        await sql`lock table audit_events, audit_chain_head, rate_limit_events in access exclusive mode`.execute(trx);
-        const pending = callerAs(people.admin).audit.list({ q: 'action:link.created', limit: 2 });
-        for (let tries = 0; tries < 100 && seen < 2; tries++) {
-          seen = Math.max(seen, await waiting());
-          if (seen < 2) await new Promise((resolve) => setTimeout(resolve, 20));
-        }
-        return { pending };
-      });
-      const page = await pending;
-      expect(seen).toBe(2);
+      // With the log, its head and the bound's window locked, the reads wait on the head and the transaction on the
+      // window.
+      const { waiting, answer: page } = await waitingWhileLocked(database.db, ['audit_events', 'audit_chain_head', 'rate_limit_events'], () =>
+        callerAs(people.admin).audit.list({ q: 'action:link.created', limit: 2 }),
+      );
+      expect(waiting).toBe(2);
       expect(page.items.map((i) => i.action)).toEqual(['link.created', 'link.created']);
       const [view] = await database.db.selectFrom('audit_events').select(['metadata']).where('action', '=', 'audit.viewed').where('actor_id', '=', people.admin.id).orderBy('seq', 'desc').limit(1).execute();
       expect(view?.metadata).toMatchObject({ query: 'action:link.created', shown: 2, more: true });

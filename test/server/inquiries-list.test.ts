@@ -6,6 +6,7 @@ import { listVersions } from '../../server/repositories/templates.js';
 import { planList, TOTAL_EXACT_CAP } from '../../server/services/inquiries.js';
 import { InquiryListInputSchema, type InquiryListInput } from '../../shared/inquiries.js';
 import { createTestDatabase, testEngines, type TestDatabase } from '../db.js';
+import { waitingWhileLocked } from '../helpers/locks.js';
 import { addInquiry, addTemplate, ago, ahead, callerFor, DAY, expectedOrder, HOUR, MINUTE, NOW, pageThrough } from './fixtures.js';
 
 describe.each(testEngines())('inquiries.list on %s', (engine) => {
@@ -360,26 +361,9 @@ describe.each(testEngines())('inquiries.list totals on %s', (engine) => {
   });
 
   it.skipIf(engine !== 'postgres')('on a server database runs the page and the count at once, not one after the other', async () => {
-    // Both statements read the inquiries; while another transaction holds them locked, each waits where it stands.
-    // One after the other, only the page would be waiting; at once, both are.
-    const waiting = async () =>
-      (
-        await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
-          where datname = current_database() and wait_event_type = 'Lock' and pid <> pg_backend_pid()`.execute(database.db)
-      ).rows[0]?.n ?? 0;
-    let seen = 0;
-    // The answer is awaited after the lock's transaction ends (within it, the test would wait on itself).
-    const { pending } = await database.db.transaction().execute(async (trx) => {
-      await sql`lock table inquiries in access exclusive mode`.execute(trx);
-      const pending = caller.inquiries.list({ status: ['approved'], limit: 2 });
-      for (let tries = 0; tries < 100 && seen < 2; tries++) {
-        seen = Math.max(seen, await waiting());
-        if (seen < 2) await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-      return { pending };
-    });
-    const answer = await pending;
-    expect(seen).toBe(2);
+    // Both statements read the inquiries: while they are locked, each waits where it stands.
+    const { waiting, answer } = await waitingWhileLocked(database.db, ['inquiries'], () => caller.inquiries.list({ status: ['approved'], limit: 2 }));
+    expect(waiting).toBe(2);
     expect(answer).toMatchObject({ total: 3, totalExact: true });
   });
 });
