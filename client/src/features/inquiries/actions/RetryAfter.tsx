@@ -20,6 +20,8 @@ export function Countdown({ seconds, since, onElapsed }: { seconds: number; sinc
   // Called once on reaching zero, not again when the caller re-renders with a new function.
   const elapsed = useRef(onElapsed);
   elapsed.current = onElapsed;
+  // Every tick schedules the next, also one that changed nothing: a timer may fire a little before the clock says its
+  // time has come, and a countdown that waited for the shown second to change would then stop where it stood.
   useEffect(() => {
     if (left === 0) {
       elapsed.current?.();
@@ -27,7 +29,7 @@ export function Countdown({ seconds, since, onElapsed }: { seconds: number; sinc
     }
     const timer = setTimeout(() => setNow(Date.now()), Math.max(50, Math.min(1000, deadline - Date.now())));
     return () => clearTimeout(timer);
-  }, [left, deadline]);
+  }, [left, now, deadline]);
   return <span role="timer">{left === 0 ? 'It should be possible again now.' : `Try again in ${formatWait(left)}.`}</span>;
 }
 
