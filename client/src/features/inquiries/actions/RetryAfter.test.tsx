@@ -17,14 +17,22 @@ describe('Countdown', () => {
     // the first tick lands while the countdown still shows 2 s.
     const timersNow = Date.now.bind(Date);
     vi.spyOn(Date, 'now').mockImplementation(() => timersNow() - 2);
-    act(() => vi.advanceTimersByTime(1_000));
+    act(() => {
+      vi.advanceTimersByTime(1_000);
+    });
     expect(screen.getByRole('timer').textContent).toBe('Try again in 2 s.');
-    act(() => vi.advanceTimersByTime(1_000));
+    act(() => {
+      vi.advanceTimersByTime(1_000);
+    });
     expect(screen.getByRole('timer').textContent).toBe('Try again in 1 s.');
     expect(onElapsed).not.toHaveBeenCalled();
-    act(() => vi.advanceTimersByTime(1_000));
+    act(() => {
+      vi.advanceTimersByTime(1_000);
+    });
     expect(screen.getByRole('timer').textContent).toBe('It should be possible again now.');
-    act(() => vi.advanceTimersByTime(5_000));
+    act(() => {
+      vi.advanceTimersByTime(5_000);
+    });
     expect(onElapsed).toHaveBeenCalledTimes(1);
   });
 });
