@@ -29,6 +29,8 @@ export interface Database {
    * across its call to Persona, so with every connection so held it could never be asked. None for PGlite.
    */
   side?: () => Kysely<DB>;
+  /** The side pool as /metrics reports it: empty until Persona's rate gate first asks. */
+  sidePoolStats?: () => PoolStats;
   /**
    * A server database's pool for the access report's reads (REPORT_POOL_SIZE connections at most, opened on first
    * use), whose connections start with the settings its prepared statements are planned under (useGenericPlans:
@@ -52,6 +54,9 @@ export type DatabaseOptions =
   | { dataDir: string | null }; // null: in memory
 
 const INT8_OID = 20;
+
+/** The connections of the side pool (Database.side), for Persona's shared rate gate. */
+const SIDE_POOL_SIZE = 2;
 
 /** The most connections the access report's read pool opens (Database.reportReads), beside the main pool's. */
 export const REPORT_POOL_SIZE = 4;
@@ -103,7 +108,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     const measured = measuredPool(pool, preparingPool(pool));
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: measured.pool }) });
     const notifications = postgresNotifications(options.databaseUrl);
-    let side: Kysely<DB> | null = null;
+    let side: { db: Kysely<DB>; stats: () => PoolStats } | null = null;
     let reportReads: Promise<ReportReads | null> | null = null;
     let reportStats: (() => PoolStats) | null = null;
     return {
@@ -112,20 +117,16 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       poolStats: measured.stats,
       notifications,
       side: () => {
-        side ??= new Kysely<DB>({
-          dialect: new PostgresDialect({
-            pool: new pg.Pool({
-              connectionString: options.databaseUrl,
-              max: 2,
-              types: { getTypeParser: typeParser },
-              options: '-c jit=off',
-              ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
-              connectionTimeoutMillis: 10_000,
-            }).on('error', () => undefined),
-          }),
-        });
-        return side;
+        // The main pool's kind of pool (its error handlers: a lost connection fails its statement, never the
+        // process), two connections, no prepared statements.
+        if (!side) {
+          const pool = serverPool(options.databaseUrl, { max: SIDE_POOL_SIZE, options: '-c jit=off', statementTimeoutMs: options.statementTimeoutMs });
+          const measured = measuredPool(pool, pool);
+          side = { db: new Kysely<DB>({ dialect: new PostgresDialect({ pool: measured.pool }) }), stats: measured.stats };
+        }
+        return side.db;
       },
+      sidePoolStats: () => side?.stats() ?? { max: SIDE_POOL_SIZE, total: 0, idle: 0, waiting: 0, acquired: 0, acquireWaitSeconds: 0, acquireFailures: 0 },
       reportReads: () => {
         // A failed check (the database unreachable) is asked again by the next request.
         reportReads ??= openReportReads(options.databaseUrl, options.statementTimeoutMs).then(
@@ -149,7 +150,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       },
       close: async () => {
         await notifications.close();
-        await side?.destroy();
+        await side?.db.destroy();
         await (await reportReads?.catch(() => null))?.db.destroy();
         await db.destroy();
       },

@@ -65,7 +65,7 @@ export interface MetricsOptions {
   processMetrics?: boolean;
 }
 
-export function createMetrics(database: Pick<Database, 'poolStats' | 'reportPoolStats'>, options: MetricsOptions = {}): AppMetrics {
+export function createMetrics(database: Pick<Database, 'poolStats' | 'reportPoolStats' | 'sidePoolStats'>, options: MetricsOptions = {}): AppMetrics {
   const registry = new Registry();
   const registers = [registry];
   registry.registerMetric(auditAppendDuration);
@@ -75,6 +75,9 @@ export function createMetrics(database: Pick<Database, 'poolStats' | 'reportPool
   // The access report's own read connections (Database.reportReads), under names of their own.
   const reportPoolStats = database.reportPoolStats;
   if (reportPoolStats) registerPoolMetrics(registry, reportPoolStats, 'db_report_pool', "the access report's read pool");
+  // The side pool Persona's shared rate gate asks on (Database.side).
+  const sidePoolStats = database.sidePoolStats;
+  if (sidePoolStats) registerPoolMetrics(registry, sidePoolStats, 'db_side_pool', "the side pool (Persona's rate gate)");
 
   return {
     registry,
@@ -150,7 +153,7 @@ export function countGuardedAction(metrics: AppMetrics, action: string, outcome:
 }
 
 /** A server database's pool, read when Prometheus scrapes (nothing is done per request beyond the pool's own counts). */
-function registerPoolMetrics(registry: Registry, stats: NonNullable<Database['poolStats']>, name: 'db_pool' | 'db_report_pool', what: string): void {
+function registerPoolMetrics(registry: Registry, stats: NonNullable<Database['poolStats']>, name: 'db_pool' | 'db_report_pool' | 'db_side_pool', what: string): void {
   const registers = [registry];
   new Gauge({
     name: `${PREFIX}${name}_connections`,

@@ -147,6 +147,26 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('a lost database connection on P
     await healthy();
   });
 
+  // Persona's shared rate gate asks on two connections of its own (Database.side), with the same error handlers.
+  it('a statement on the side pool whose connection is terminated fails as a lost connection, and the next is served', async () => {
+    const side = database.side?.();
+    if (!side) throw new Error('a server database has a side pool');
+    expect((await sql<{ one: number }>`select 1 as one`.execute(side)).rows).toEqual([{ one: 1 }]);
+    const sleeping = async () =>
+      Number((await locker.query<{ n: string }>(`select count(*)::text as n from pg_stat_activity where datname = current_database() and query like 'select pg_sleep(30)%'`)).rows[0]?.n);
+    // In a transaction, so that the connection is still checked out when the socket closes (the gate's statements
+    // stand alone, but any use of the pool must survive it).
+    const pending = side.transaction().execute((trx) => sql`select pg_sleep(30)`.execute(trx)).then(
+      () => 'finished',
+      (error: unknown) => (isConnectionLoss(error) ? 'lost' : String(error)),
+    );
+    await expect.poll(sleeping, { timeout: 10_000 }).toBe(1);
+    expect(await terminateAppBackends()).toBeGreaterThanOrEqual(1);
+    expect(await pending).toBe('lost');
+    await expect.poll(async () => (await sql<{ one: number }>`select 1 as one`.execute(side)).rows[0]?.one, { timeout: 5_000 }).toBe(1);
+    await healthy();
+  });
+
   it('the answer says to try again and carries nothing of the database error', async () => {
     await healthy();
     const id = await addInquiry(database.db, template, { status: 'pending', createdAt: new Date(now().getTime() - HOUR), expiresAt: new Date(now().getTime() + DAY) });

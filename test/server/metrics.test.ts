@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../server/config.js';
@@ -229,5 +230,17 @@ describe.each(testEngines())('metrics on %s', (kind) => {
     expect(valueOf(samples, 'inquiry_desk_db_report_pool_waiting_requests')).toBe(0);
     // The main pool's figures are its own: its size is unchanged.
     expect(valueOf(samples, 'inquiry_desk_db_pool_max_connections')).toBe(20);
+  });
+
+  it.skipIf(kind !== 'postgres')("reports the side pool (Persona's rate gate) under names of its own", async () => {
+    const before = (await samplesOf(app)).samples;
+    expect(valueOf(before, 'inquiry_desk_db_side_pool_max_connections')).toBe(2);
+    const side = app.deps.database.side?.();
+    if (!side) throw new Error('a server database has a side pool');
+    await sql`select 1`.execute(side);
+    const { samples } = await samplesOf(app);
+    expect(valueOf(samples, 'inquiry_desk_db_side_pool_acquires_total') - valueOf(before, 'inquiry_desk_db_side_pool_acquires_total')).toBe(1);
+    expect(valueOf(samples, 'inquiry_desk_db_side_pool_connections', { state: 'idle' })).toBe(1);
+    expect(valueOf(samples, 'inquiry_desk_db_side_pool_waiting_requests')).toBe(0);
   });
 });
