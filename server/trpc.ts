@@ -30,6 +30,7 @@ export function syncParser<S extends z.ZodType>(schema: S): { _input: z.input<S>
     parse: (value) => schema.parse(value),
   };
 }
+
 /** tRPC's own message when a batch is larger. */
 const BATCH_TOO_LARGE = 'Batch call exceeds maximum size';
 

@@ -3,7 +3,7 @@ import type { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { preparingPool } from './prepared.js';
-import { measuredPool, type PoolStats } from './pool-stats.js';
+import { measuredPool, unopenedPoolStats, type PoolStats } from './pool-stats.js';
 import { postgresNotifications, type Notifications } from './notifications.js';
 import type { DB } from './schema.js';
 import { parseTimestamptz, TIMESTAMPTZ_TYPE_OID } from './timestamps.js';
@@ -126,7 +126,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
         }
         return side.db;
       },
-      sidePoolStats: () => side?.stats() ?? { max: SIDE_POOL_SIZE, total: 0, idle: 0, waiting: 0, acquired: 0, acquireWaitSeconds: 0, acquireFailures: 0 },
+      sidePoolStats: () => side?.stats() ?? unopenedPoolStats(SIDE_POOL_SIZE),
       reportReads: () => {
         // A failed check (the database unreachable) is asked again by the next request.
         reportReads ??= openReportReads(options.databaseUrl, options.statementTimeoutMs).then(
@@ -142,7 +142,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
         return reportReads.then((opened) => opened?.db ?? null);
       },
       reportPoolStats: () =>
-        reportStats?.() ?? { max: REPORT_POOL_SIZE, total: 0, idle: 0, waiting: 0, acquired: 0, acquireWaitSeconds: 0, acquireFailures: 0 },
+        reportStats?.() ?? unopenedPoolStats(REPORT_POOL_SIZE),
       dataDir: null,
       // With no parameters node-postgres uses the simple query protocol, which accepts several statements.
       runScript: async (script, trx) => {

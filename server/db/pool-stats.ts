@@ -17,6 +17,11 @@ export interface PoolStats {
   acquireFailures: number;
 }
 
+/** A pool not opened yet: `max` connections at most, none open, nothing counted. */
+export function unopenedPoolStats(max: number): PoolStats {
+  return { max, total: 0, idle: 0, waiting: 0, acquired: 0, acquireWaitSeconds: 0, acquireFailures: 0 };
+}
+
 /**
  * Wraps the pool Kysely checks connections out of, counting each check-out and how long it waited: two additions
  * and a clock read per transaction, nothing per statement.
